@@ -1,0 +1,244 @@
+//! Where uploads land, and the checks that make writing there safe.
+//!
+//! A destination folder is a trusted *base* (the worktree, the temp folder,
+//! the home folder) plus a relative path (`.agor/uploads`). Every component
+//! below the base is created by us or checked to be a real folder, never a
+//! symlink, so a planted `.agor -> /etc` link cannot redirect uploads.
+
+use std::fs::{self, DirBuilder};
+use std::io;
+use std::os::unix::fs::{DirBuilderExt, MetadataExt};
+use std::path::{Component, Path, PathBuf};
+
+use crate::settings::Settings;
+use crate::text_enum::text_enum;
+
+text_enum! {
+    /// The folder a file was saved into.
+    pub enum Destination {
+        /// `<worktree>/.agor/uploads/`: inside the agent's working folder.
+        Worktree = "worktree",
+        /// `$TMPDIR/agor-uploads/`: outside any repository; expires.
+        Temp = "temp",
+        /// `~/.agor/uploads/`: shared by every worktree.
+        Global = "global",
+        /// Handoff's own store of files published by agents.
+        Published = "published",
+    }
+}
+
+/// The folder name used under the temp folder.
+pub const TEMP_FOLDER: &str = "agor-uploads";
+
+/// The bases that destinations are relative to.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Roots {
+    /// The system temp folder (`$TMPDIR`).
+    pub temp: PathBuf,
+    /// The person's home folder (`$HOME`).
+    pub home: PathBuf,
+}
+
+impl Roots {
+    /// `$TMPDIR` (or `/tmp`) and `$HOME`.
+    #[must_use]
+    pub fn from_env() -> Self {
+        Self {
+            temp: std::env::temp_dir(),
+            home: dirs::home_dir().unwrap_or_else(std::env::temp_dir),
+        }
+    }
+}
+
+/// Why a destination folder cannot be used.
+#[derive(Debug, Clone, thiserror::Error, PartialEq, Eq)]
+pub enum DestinationError {
+    /// The worktree destination was asked for without a worktree.
+    #[error("the worktree destination needs a worktree")]
+    NoWorktree,
+    /// Uploads cannot be written into the published-files store.
+    #[error("files cannot be uploaded into Handoff's published-files store")]
+    NotAnUploadTarget,
+    /// A component of the folder is a symlink, not owned by us, or not a folder.
+    #[error("{path} {why}; refusing to write there")]
+    Unsafe {
+        /// The offending path.
+        path: PathBuf,
+        /// What is wrong with it.
+        why: String,
+    },
+    /// The folder could not be created or checked.
+    #[error("cannot create {path}: {reason}")]
+    Io {
+        /// The folder.
+        path: PathBuf,
+        /// The system's reason.
+        reason: String,
+    },
+}
+
+/// A destination folder, resolved but not yet created.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Folder {
+    /// Which destination this is.
+    pub destination: Destination,
+    /// The trusted base (canonical when it exists).
+    pub base: PathBuf,
+    /// The path below the base, plain components only.
+    pub relative: PathBuf,
+}
+
+impl Folder {
+    /// Resolves `destination` to a folder; `worktree` is needed for
+    /// [`Destination::Worktree`].
+    pub fn resolve(
+        destination: Destination,
+        roots: &Roots,
+        worktree: Option<&Path>,
+        settings: &Settings,
+    ) -> Result<Self, DestinationError> {
+        let (base, relative) = match destination {
+            Destination::Worktree => (
+                worktree.ok_or(DestinationError::NoWorktree)?.to_owned(),
+                PathBuf::from(&settings.uploads_folder),
+            ),
+            Destination::Temp => (roots.temp.clone(), PathBuf::from(TEMP_FOLDER)),
+            Destination::Global => (roots.home.clone(), PathBuf::from(&settings.uploads_folder)),
+            Destination::Published => return Err(DestinationError::NotAnUploadTarget),
+        };
+        let base = fs::canonicalize(&base).unwrap_or(base);
+        Ok(Self {
+            destination,
+            base,
+            relative,
+        })
+    }
+
+    /// The folder's full path.
+    #[must_use]
+    pub fn path(&self) -> PathBuf {
+        self.base.join(&self.relative)
+    }
+
+    /// Creates the folder (and for a worktree, its `.gitignore` when asked),
+    /// refusing any component that is a symlink or not a folder, and under
+    /// the shared temp folder, one that belongs to another user.
+    pub fn prepare(&self, write_gitignore: bool) -> Result<PathBuf, DestinationError> {
+        let mut path = self.base.clone();
+        let private = self.destination == Destination::Temp;
+        for component in self.relative.components() {
+            let Component::Normal(name) = component else {
+                return Err(unsafe_at(&path, "is not a plain folder name"));
+            };
+            path.push(name);
+            ensure_real_dir(&path, private)?;
+        }
+        if self.destination == Destination::Worktree && write_gitignore {
+            write_gitignore_once(&path)?;
+        }
+        Ok(path)
+    }
+}
+
+/// Makes sure `path` is a real folder (creating it if absent), not a symlink.
+pub(crate) fn ensure_real_dir(path: &Path, private: bool) -> Result<(), DestinationError> {
+    match fs::symlink_metadata(path) {
+        Ok(meta) => check_existing(path, &meta, private),
+        Err(e) if e.kind() == io::ErrorKind::NotFound => {
+            let mut builder = DirBuilder::new();
+            builder.mode(if private { 0o700 } else { 0o755 });
+            match builder.create(path) {
+                Ok(()) => Ok(()),
+                // Someone else created it meanwhile: check what they made.
+                Err(e) if e.kind() == io::ErrorKind::AlreadyExists => {
+                    let meta = fs::symlink_metadata(path).map_err(|e| io_error(path, &e))?;
+                    check_existing(path, &meta, private)
+                }
+                Err(e) => Err(io_error(path, &e)),
+            }
+        }
+        Err(e) => Err(io_error(path, &e)),
+    }
+}
+
+fn check_existing(path: &Path, meta: &fs::Metadata, private: bool) -> Result<(), DestinationError> {
+    if meta.file_type().is_symlink() {
+        let target = fs::read_link(path).map_or_else(|_| "elsewhere".to_owned(), |t| t.display().to_string());
+        return Err(unsafe_at(path, &format!("is a symlink to {target}")));
+    }
+    if !meta.is_dir() {
+        return Err(unsafe_at(path, "is not a folder"));
+    }
+    if private && meta.uid() != rustix::process::getuid().as_raw() {
+        return Err(unsafe_at(path, "belongs to another user"));
+    }
+    Ok(())
+}
+
+/// Writes `*` into `<folder>/.gitignore` unless a `.gitignore` is there.
+fn write_gitignore_once(folder: &Path) -> Result<(), DestinationError> {
+    let path = folder.join(".gitignore");
+    match fs::OpenOptions::new().write(true).create_new(true).open(&path) {
+        Ok(mut file) => io::Write::write_all(&mut file, b"*\n").map_err(|e| io_error(&path, &e)),
+        Err(e) if e.kind() == io::ErrorKind::AlreadyExists => Ok(()),
+        Err(e) => Err(io_error(&path, &e)),
+    }
+}
+
+fn unsafe_at(path: &Path, why: &str) -> DestinationError {
+    DestinationError::Unsafe {
+        path: path.to_owned(),
+        why: why.to_owned(),
+    }
+}
+
+fn io_error(path: &Path, e: &io::Error) -> DestinationError {
+    DestinationError::Io {
+        path: path.to_owned(),
+        reason: e.to_string(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn worktree_folder(dir: &Path) -> Folder {
+        let roots = Roots { temp: dir.join("tmp"), home: dir.join("home") };
+        Folder::resolve(Destination::Worktree, &roots, Some(dir), &Settings::default()).unwrap()
+    }
+
+    #[test]
+    fn creates_the_folder_and_a_gitignore() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = worktree_folder(dir.path()).prepare(true).unwrap();
+        assert!(path.ends_with(".agor/uploads"));
+        assert_eq!(fs::read_to_string(path.join(".gitignore")).unwrap(), "*\n");
+    }
+
+    #[test]
+    fn refuses_a_symlinked_agor_folder() {
+        let dir = tempfile::tempdir().unwrap();
+        let elsewhere = tempfile::tempdir().unwrap();
+        std::os::unix::fs::symlink(elsewhere.path(), dir.path().join(".agor")).unwrap();
+        let err = worktree_folder(dir.path()).prepare(true).unwrap_err();
+        assert!(matches!(err, DestinationError::Unsafe { .. }), "{err}");
+        assert!(fs::read_dir(elsewhere.path()).unwrap().next().is_none(), "nothing written through the link");
+    }
+
+    #[test]
+    fn refuses_a_symlinked_uploads_folder() {
+        let dir = tempfile::tempdir().unwrap();
+        let elsewhere = tempfile::tempdir().unwrap();
+        fs::create_dir(dir.path().join(".agor")).unwrap();
+        std::os::unix::fs::symlink(elsewhere.path(), dir.path().join(".agor/uploads")).unwrap();
+        let err = worktree_folder(dir.path()).prepare(true).unwrap_err();
+        assert!(err.to_string().contains("is a symlink to"), "{err}");
+    }
+
+    #[test]
+    fn published_is_not_an_upload_target() {
+        let err = Folder::resolve(Destination::Published, &Roots::from_env(), None, &Settings::default());
+        assert_eq!(err, Err(DestinationError::NotAnUploadTarget));
+    }
+}

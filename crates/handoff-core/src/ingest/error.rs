@@ -1,0 +1,80 @@
+//! What can go wrong with one file of a batch.
+
+use crate::destination::DestinationError;
+use crate::size::ByteSize;
+
+/// Why one file of a batch was not saved. The message is written to follow
+/// the file's name: "report.pdf: 73.2 MB is over the 50 MB limit".
+#[derive(Debug, Clone, thiserror::Error, PartialEq, Eq)]
+pub enum IngestError {
+    /// The file is bigger than the per-file limit (noticed while copying).
+    #[error("{} is over the {limit} limit", size.map_or_else(|| "it".to_owned(), |s| s.to_string()))]
+    TooLarge {
+        /// The file's size when known beforehand.
+        size: Option<ByteSize>,
+        /// The limit in force.
+        limit: ByteSize,
+    },
+    /// The batch already holds as many files as allowed.
+    #[error("the batch is over the {limit}-file limit")]
+    BatchLimit {
+        /// The limit in force.
+        limit: usize,
+    },
+    /// A symlink found inside a dropped folder; symlinks are not followed.
+    #[error("is a symlink inside a dropped folder; symlinks are skipped")]
+    SymlinkSkipped,
+    /// Not a regular file or folder (FIFO, socket, device).
+    #[error("is a {kind}; only regular files and folders can be uploaded")]
+    NotRegularFile {
+        /// "FIFO", "socket", "device"….
+        kind: &'static str,
+    },
+    /// The source could not be read.
+    #[error("cannot read it: {reason}")]
+    Unreadable {
+        /// The system's reason.
+        reason: String,
+    },
+    /// The destination folder is unsafe or unusable.
+    #[error(transparent)]
+    Destination(#[from] DestinationError),
+    /// Writing into the destination failed (disk full, permissions…).
+    #[error("cannot save it: {reason}")]
+    WriteFailed {
+        /// The system's reason.
+        reason: String,
+    },
+    /// The file was saved but could not be recorded; it was removed again.
+    #[error("cannot record it: {reason}")]
+    StoreFailed {
+        /// The database's reason.
+        reason: String,
+    },
+}
+
+impl IngestError {
+    /// A stable camelCase name for the kind of error, for the UI and `--json`.
+    #[must_use]
+    pub fn kind(&self) -> &'static str {
+        match self {
+            Self::TooLarge { .. } => "tooLarge",
+            Self::BatchLimit { .. } => "batchLimit",
+            Self::SymlinkSkipped => "symlinkSkipped",
+            Self::NotRegularFile { .. } => "notRegularFile",
+            Self::Unreadable { .. } => "unreadable",
+            Self::Destination(DestinationError::NoWorktree) => "noWorktree",
+            Self::Destination(_) => "unsafeDestination",
+            Self::WriteFailed { .. } => "writeFailed",
+            Self::StoreFailed { .. } => "storeFailed",
+        }
+    }
+
+    pub(super) fn unreadable(e: &std::io::Error) -> Self {
+        Self::Unreadable { reason: e.to_string() }
+    }
+
+    pub(super) fn write_failed(e: &std::io::Error) -> Self {
+        Self::WriteFailed { reason: e.to_string() }
+    }
+}

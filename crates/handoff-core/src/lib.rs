@@ -1,0 +1,37 @@
+//! Frontend-agnostic engine of Handoff: everything that is not UI.
+//!
+//! Handoff moves files between a person and a coding agent. A file the person
+//! hands over is an *upload*: [`ingest`] copies it atomically into a
+//! [`destination`] folder the agent can read (a worktree's `.agor/uploads/`,
+//! a temp folder or a global one), under a [`naming`]-safe name, hashing it
+//! while it copies, and records it in the [`store`] (one SQLite file that the
+//! desktop app, the CLI and agent-side helpers share). [`template`] turns the
+//! saved paths into the message sent to the agent. Afterwards the files live
+//! on their own: [`reconcile`] compares the records with the disk, [`watch`]
+//! does the same live from file-system events and reports what changed, and
+//! [`expiry`] deletes temp uploads that outlived their time.
+//!
+//! Nothing here depends on a UI toolkit or an async runtime: the desktop shell
+//! and the CLI call these functions and map their typed errors.
+
+pub mod clock;
+pub mod destination;
+pub mod expiry;
+pub mod home;
+pub mod ingest;
+pub mod mime;
+pub mod naming;
+pub mod reconcile;
+pub mod settings;
+pub mod size;
+pub mod store;
+pub mod template;
+mod text_enum;
+pub mod watch;
+
+pub use clock::Timestamp;
+pub use destination::{Destination, Roots};
+pub use home::Home;
+pub use ingest::{ConflictPolicy, IngestError, Origin, Source, Upload};
+pub use settings::Settings;
+pub use store::{FileRecord, FileStatus, Store, StoreError};

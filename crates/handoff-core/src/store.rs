@@ -1,0 +1,146 @@
+//! The one record of what moved: a SQLite database shared by every process.
+//!
+//! [`Store::open`] turns on WAL, foreign keys and a busy timeout, refuses a
+//! database written by a newer Handoff, and migrates an older one. Each table
+//! is reached through a typed handle ([`Store::files`], [`Store::worktrees`],
+//! [`Store::sessions`], [`Store::settings`]); no SQL lives outside this module.
+
+mod files;
+mod migrations;
+mod model;
+mod sessions;
+mod settings;
+#[cfg(test)]
+mod tests;
+mod worktrees;
+
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use rusqlite::Connection;
+
+pub use files::{FileQuery, Files, NewFile, StatusChange};
+pub use model::{Direction, FileRecord, FileStatus, Session, Worktree};
+pub use sessions::Sessions;
+pub use settings::SettingsTable;
+pub use worktrees::Worktrees;
+
+/// How long a writer waits for another process's lock before giving up.
+const BUSY_TIMEOUT: Duration = Duration::from_secs(10);
+
+/// Errors from the database.
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    /// The database file was written by a newer version of Handoff.
+    #[error(
+        "{path} was written by a newer version of Handoff (schema {found}, this build knows up to {supported}); update Handoff or set HANDOFF_HOME to another folder"
+    )]
+    TooNew {
+        /// The database file.
+        path: PathBuf,
+        /// The schema version found in the file.
+        found: usize,
+        /// The newest schema version this build knows.
+        supported: usize,
+    },
+    /// The data directory could not be created.
+    #[error("cannot create the data folder {path}: {source}")]
+    CreateDir {
+        /// The folder.
+        path: PathBuf,
+        /// Why.
+        source: std::io::Error,
+    },
+    /// A record that was asked for does not exist.
+    #[error("{what} {id} does not exist")]
+    NotFound {
+        /// The kind of record ("file", "session", …).
+        what: &'static str,
+        /// Its id.
+        id: i64,
+    },
+    /// A stored value could not be read back (a corrupt or foreign database).
+    #[error("unexpected value `{value}` in column {column}")]
+    BadValue {
+        /// The column.
+        column: &'static str,
+        /// The value found.
+        value: String,
+    },
+    /// A setting value was refused.
+    #[error(transparent)]
+    InvalidSetting(#[from] crate::settings::SettingsError),
+    /// Migrating the schema failed.
+    #[error("cannot migrate the database: {0}")]
+    Migration(#[from] rusqlite_migration::Error),
+    /// Any other SQLite failure.
+    #[error("database error: {0}")]
+    Sqlite(#[from] rusqlite::Error),
+}
+
+/// An open connection to the Handoff database.
+pub struct Store {
+    conn: Connection,
+    path: PathBuf,
+}
+
+impl Store {
+    /// Opens (creating if needed) the database at `path` and migrates it.
+    pub fn open(path: &Path) -> Result<Self, StoreError> {
+        if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
+            std::fs::create_dir_all(dir).map_err(|source| StoreError::CreateDir {
+                path: dir.to_owned(),
+                source,
+            })?;
+        }
+        let mut conn = Connection::open(path)?;
+        conn.busy_timeout(BUSY_TIMEOUT)?;
+        conn.pragma_update(None, "journal_mode", "WAL")?;
+        conn.pragma_update(None, "synchronous", "NORMAL")?;
+        conn.pragma_update(None, "foreign_keys", "ON")?;
+        migrations::migrate(&mut conn, path)?;
+        Ok(Self {
+            conn,
+            path: path.to_owned(),
+        })
+    }
+
+    /// Opens the database of a [`crate::Home`].
+    pub fn open_home(home: &crate::Home) -> Result<Self, StoreError> {
+        Self::open(&home.database())
+    }
+
+    /// The database file this store was opened from.
+    #[must_use]
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+
+    /// Uploaded and published files.
+    pub fn files(&mut self) -> Files<'_> {
+        Files::new(&mut self.conn)
+    }
+
+    /// Worktrees the person works in.
+    pub fn worktrees(&mut self) -> Worktrees<'_> {
+        Worktrees::new(&mut self.conn)
+    }
+
+    /// Conversations with agents.
+    pub fn sessions(&mut self) -> Sessions<'_> {
+        Sessions::new(&mut self.conn)
+    }
+
+    /// User settings.
+    pub fn settings(&mut self) -> SettingsTable<'_> {
+        SettingsTable::new(&mut self.conn)
+    }
+
+    /// A number that changes whenever another connection commits a write;
+    /// polling it is how a long-lived process notices the CLI's writes.
+    pub fn data_version(&self) -> Result<i64, StoreError> {
+        Ok(self
+            .conn
+            .pragma_query_value(None, "data_version", |r| r.get(0))?)
+    }
+}

@@ -1,0 +1,272 @@
+//! The `files` table: every upload and published file.
+
+use std::path::{Path, PathBuf};
+
+use rusqlite::{Connection, Row, params, params_from_iter, types::Value};
+
+use super::model::{Direction, FileRecord, FileStatus};
+use super::StoreError;
+use crate::clock::Timestamp;
+use crate::destination::Destination;
+use crate::ingest::Origin;
+
+const COLUMNS: &str = "id, session_id, worktree_id, direction, destination, filename, path, size, \
+     mime, sniffed_mime, sha256, source, status, display_name, description, revision, mtime_ns, \
+     created_at, updated_at, expires_at";
+
+/// A file about to be recorded (after its bytes are safely in place).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NewFile {
+    /// The session it belongs to, if any.
+    pub session_id: Option<i64>,
+    /// The worktree it belongs to, if any.
+    pub worktree_id: Option<i64>,
+    /// Which way it moved.
+    pub direction: Direction,
+    /// Which folder it was saved into.
+    pub destination: Destination,
+    /// The saved file name.
+    pub filename: String,
+    /// Absolute path of the saved file.
+    pub path: PathBuf,
+    /// Size in bytes.
+    pub size: u64,
+    /// MIME type guessed from the extension.
+    pub mime: String,
+    /// MIME type sniffed from the first bytes.
+    pub sniffed_mime: Option<String>,
+    /// Hex SHA-256 of the bytes.
+    pub sha256: String,
+    /// How it arrived.
+    pub source: Origin,
+    /// Display name given by an agent.
+    pub display_name: Option<String>,
+    /// Description given by an agent.
+    pub description: Option<String>,
+    /// Revision among files of the same display name.
+    pub revision: i64,
+    /// Modification time of the saved file (ns since the epoch).
+    pub mtime_ns: i64,
+    /// When a temp upload expires.
+    pub expires_at: Option<Timestamp>,
+}
+
+/// Which records to list; all filters are optional and combine with AND.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct FileQuery {
+    /// Only files of this worktree.
+    pub worktree_id: Option<i64>,
+    /// Only files of this session.
+    pub session_id: Option<i64>,
+    /// Only files with this status.
+    pub status: Option<FileStatus>,
+    /// Only files that moved this way.
+    pub direction: Option<Direction>,
+    /// At most this many (newest first); `None` for all.
+    pub limit: Option<usize>,
+}
+
+/// A new status for a record, with the file's mtime when it was re-checked.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct StatusChange {
+    /// Record id.
+    pub id: i64,
+    /// The new status.
+    pub status: FileStatus,
+    /// The file's current mtime when known (so an unchanged file is not
+    /// hashed again next time).
+    pub mtime_ns: Option<i64>,
+}
+
+/// Typed access to the `files` table.
+pub struct Files<'c> {
+    conn: &'c mut Connection,
+}
+
+impl<'c> Files<'c> {
+    pub(super) fn new(conn: &'c mut Connection) -> Self {
+        Self { conn }
+    }
+
+    /// Records files in one transaction and returns the stored records, in
+    /// the same order. Records marked in `replaces` become `replaced` in the
+    /// same transaction.
+    pub fn insert_many(
+        &mut self,
+        files: &[NewFile],
+        replaces: &[i64],
+        now: Timestamp,
+    ) -> Result<Vec<FileRecord>, StoreError> {
+        let tx = self.conn.transaction()?;
+        let mut ids = Vec::with_capacity(files.len());
+        {
+            let mut replace = tx.prepare_cached(
+                "UPDATE files SET status = 'replaced', updated_at = ?2 WHERE id = ?1",
+            )?;
+            for id in replaces {
+                replace.execute(params![id, now])?;
+            }
+            let mut insert = tx.prepare_cached(
+                "INSERT INTO files (session_id, worktree_id, direction, destination, filename, path, \
+                 size, mime, sniffed_mime, sha256, source, status, display_name, description, \
+                 revision, mtime_ns, created_at, updated_at, expires_at) \
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, 'present', ?12, ?13, ?14, ?15, ?16, ?16, ?17)",
+            )?;
+            for f in files {
+                insert.execute(params![
+                    f.session_id,
+                    f.worktree_id,
+                    f.direction,
+                    f.destination,
+                    f.filename,
+                    path_text(&f.path),
+                    f.size as i64,
+                    f.mime,
+                    f.sniffed_mime,
+                    f.sha256,
+                    f.source,
+                    f.display_name,
+                    f.description,
+                    f.revision,
+                    f.mtime_ns,
+                    now,
+                    f.expires_at,
+                ])?;
+                ids.push(tx.last_insert_rowid());
+            }
+        }
+        tx.commit()?;
+        ids.into_iter().map(|id| self.get(id)).collect()
+    }
+
+    /// The record with this id.
+    pub fn get(&mut self, id: i64) -> Result<FileRecord, StoreError> {
+        let mut stmt = self
+            .conn
+            .prepare_cached(&format!("SELECT {COLUMNS} FROM files WHERE id = ?1"))?;
+        let mut rows = stmt.query_map([id], read_row)?;
+        rows.next()
+            .transpose()?
+            .ok_or(StoreError::NotFound { what: "file", id })
+    }
+
+    /// Records matching `query`, newest first.
+    pub fn list(&mut self, query: &FileQuery) -> Result<Vec<FileRecord>, StoreError> {
+        let mut sql = format!("SELECT {COLUMNS} FROM files WHERE 1 = 1");
+        let mut args: Vec<Value> = Vec::new();
+        if let Some(id) = query.session_id {
+            sql.push_str(" AND session_id = ?");
+            args.push(id.into());
+        }
+        if let Some(id) = query.worktree_id {
+            sql.push_str(" AND worktree_id = ?");
+            args.push(id.into());
+        }
+        if let Some(status) = query.status {
+            sql.push_str(" AND status = ?");
+            args.push(status.as_str().to_owned().into());
+        }
+        if let Some(direction) = query.direction {
+            sql.push_str(" AND direction = ?");
+            args.push(direction.as_str().to_owned().into());
+        }
+        sql.push_str(" ORDER BY created_at DESC, id DESC");
+        if let Some(limit) = query.limit {
+            sql.push_str(" LIMIT ?");
+            args.push((limit as i64).into());
+        }
+        let mut stmt = self.conn.prepare_cached(&sql)?;
+        let rows = stmt.query_map(params_from_iter(args), read_row)?;
+        Ok(rows.collect::<Result<_, _>>()?)
+    }
+
+    /// The newest record still following a file at exactly `path`.
+    pub fn live_at(&mut self, path: &Path) -> Result<Option<FileRecord>, StoreError> {
+        let mut stmt = self.conn.prepare_cached(&format!(
+            "SELECT {COLUMNS} FROM files WHERE path = ?1 \
+             AND status IN ('present', 'missing', 'modified') ORDER BY id DESC LIMIT 1"
+        ))?;
+        let mut rows = stmt.query_map([path_text(path)], read_row)?;
+        Ok(rows.next().transpose()?)
+    }
+
+    /// Records still following a file at `path` or anywhere below it.
+    pub fn live_under(&mut self, path: &Path) -> Result<Vec<FileRecord>, StoreError> {
+        let exact = path_text(path);
+        let prefix = format!("{}/", exact.trim_end_matches('/'));
+        // Every path below `prefix` sorts between "dir/" and "dir0" ('0' follows '/').
+        let upper = format!("{}0", exact.trim_end_matches('/'));
+        let mut stmt = self.conn.prepare_cached(&format!(
+            "SELECT {COLUMNS} FROM files WHERE (path = ?1 OR (path >= ?2 AND path < ?3)) \
+             AND status IN ('present', 'missing', 'modified')"
+        ))?;
+        let rows = stmt.query_map(params![exact, prefix, upper], read_row)?;
+        Ok(rows.collect::<Result<_, _>>()?)
+    }
+
+    /// Every record still following a file on disk.
+    pub fn live(&mut self) -> Result<Vec<FileRecord>, StoreError> {
+        let mut stmt = self.conn.prepare_cached(&format!(
+            "SELECT {COLUMNS} FROM files WHERE status IN ('present', 'missing', 'modified')"
+        ))?;
+        let rows = stmt.query_map([], read_row)?;
+        Ok(rows.collect::<Result<_, _>>()?)
+    }
+
+    /// Temp uploads whose time ran out by `now` and that were not yet
+    /// expired or deleted.
+    pub fn due_to_expire(&mut self, now: Timestamp) -> Result<Vec<FileRecord>, StoreError> {
+        let mut stmt = self.conn.prepare_cached(&format!(
+            "SELECT {COLUMNS} FROM files WHERE expires_at IS NOT NULL AND expires_at <= ?1 \
+             AND status IN ('present', 'missing', 'modified')"
+        ))?;
+        let rows = stmt.query_map([now], read_row)?;
+        Ok(rows.collect::<Result<_, _>>()?)
+    }
+
+    /// Applies status changes in one transaction.
+    pub fn set_status(&mut self, changes: &[StatusChange], now: Timestamp) -> Result<(), StoreError> {
+        let tx = self.conn.transaction()?;
+        {
+            let mut stmt = tx.prepare_cached(
+                "UPDATE files SET status = ?2, mtime_ns = COALESCE(?3, mtime_ns), updated_at = ?4 \
+                 WHERE id = ?1",
+            )?;
+            for c in changes {
+                stmt.execute(params![c.id, c.status, c.mtime_ns, now])?;
+            }
+        }
+        tx.commit()?;
+        Ok(())
+    }
+}
+
+/// Paths are stored as text; Handoff writes only UTF-8 names itself.
+fn path_text(path: &Path) -> String {
+    path.to_string_lossy().into_owned()
+}
+
+fn read_row(row: &Row<'_>) -> rusqlite::Result<FileRecord> {
+    Ok(FileRecord {
+        id: row.get(0)?,
+        session_id: row.get(1)?,
+        worktree_id: row.get(2)?,
+        direction: row.get(3)?,
+        destination: row.get(4)?,
+        filename: row.get(5)?,
+        path: PathBuf::from(row.get::<_, String>(6)?),
+        size: row.get::<_, i64>(7)? as u64,
+        mime: row.get(8)?,
+        sniffed_mime: row.get(9)?,
+        sha256: row.get(10)?,
+        source: row.get(11)?,
+        status: row.get(12)?,
+        display_name: row.get(13)?,
+        description: row.get(14)?,
+        revision: row.get(15)?,
+        mtime_ns: row.get(16)?,
+        created_at: row.get(17)?,
+        updated_at: row.get(18)?,
+        expires_at: row.get(19)?,
+    })
+}

@@ -1,0 +1,113 @@
+//! The schema, as an append-only list of migrations. Never edit a migration
+//! that has shipped: add a new one, with a comment saying why.
+
+use std::path::Path;
+
+use rusqlite::Connection;
+use rusqlite_migration::{M, Migrations};
+
+use super::StoreError;
+
+const MIGRATIONS: &[M<'static>] = &[
+    // 1: the first schema: worktrees, agent profiles, sessions, their
+    // messages, every file that moved, and user settings. Indexes serve the
+    // files panel (newest first by session or worktree) and the watcher
+    // (lookup by path), and the expiry sweep (temp files by expiry time).
+    M::up(
+        r"
+CREATE TABLE worktrees (
+    id          INTEGER PRIMARY KEY,
+    path        TEXT    NOT NULL UNIQUE,
+    name        TEXT    NOT NULL,
+    created_at  INTEGER NOT NULL
+);
+CREATE TABLE agent_profiles (
+    id       INTEGER PRIMARY KEY,
+    name     TEXT    NOT NULL UNIQUE,
+    command  TEXT    NOT NULL,
+    args     TEXT    NOT NULL DEFAULT '[]',
+    env      TEXT    NOT NULL DEFAULT '{}',
+    builtin  INTEGER NOT NULL DEFAULT 0
+);
+CREATE TABLE sessions (
+    id                INTEGER PRIMARY KEY,
+    worktree_id       INTEGER NOT NULL REFERENCES worktrees(id) ON DELETE CASCADE,
+    agent_profile_id  INTEGER REFERENCES agent_profiles(id) ON DELETE SET NULL,
+    title             TEXT    NOT NULL,
+    agent_session_id  TEXT,
+    created_at        INTEGER NOT NULL,
+    updated_at        INTEGER NOT NULL
+);
+CREATE INDEX sessions_worktree ON sessions(worktree_id, updated_at DESC);
+CREATE TABLE messages (
+    id          INTEGER PRIMARY KEY,
+    session_id  INTEGER NOT NULL REFERENCES sessions(id) ON DELETE CASCADE,
+    seq         INTEGER NOT NULL,
+    role        TEXT    NOT NULL CHECK (role IN ('user', 'agent', 'system')),
+    body        TEXT    NOT NULL,
+    created_at  INTEGER NOT NULL,
+    UNIQUE (session_id, seq)
+);
+CREATE TABLE files (
+    id            INTEGER PRIMARY KEY,
+    session_id    INTEGER REFERENCES sessions(id) ON DELETE SET NULL,
+    worktree_id   INTEGER REFERENCES worktrees(id) ON DELETE SET NULL,
+    direction     TEXT    NOT NULL CHECK (direction IN ('to_agent', 'from_agent')),
+    destination   TEXT    NOT NULL CHECK (destination IN ('worktree', 'temp', 'global', 'published')),
+    filename      TEXT    NOT NULL,
+    path          TEXT    NOT NULL,
+    size          INTEGER NOT NULL,
+    mime          TEXT    NOT NULL,
+    sniffed_mime  TEXT,
+    sha256        TEXT    NOT NULL,
+    source        TEXT    NOT NULL CHECK (source IN ('drop', 'paste', 'picker', 'cli', 'mcp')),
+    status        TEXT    NOT NULL CHECK (status IN ('present', 'missing', 'modified', 'deleted', 'expired', 'replaced')),
+    display_name  TEXT,
+    description   TEXT,
+    revision      INTEGER NOT NULL DEFAULT 1,
+    mtime_ns      INTEGER NOT NULL,
+    created_at    INTEGER NOT NULL,
+    updated_at    INTEGER NOT NULL,
+    expires_at    INTEGER
+);
+CREATE INDEX files_session_time ON files(session_id, created_at DESC, id DESC);
+CREATE INDEX files_worktree_time ON files(worktree_id, created_at DESC, id DESC);
+CREATE INDEX files_path ON files(path);
+CREATE INDEX files_expiry ON files(expires_at) WHERE expires_at IS NOT NULL;
+CREATE TABLE settings (
+    key    TEXT PRIMARY KEY,
+    value  TEXT NOT NULL
+);
+",
+    ),
+];
+
+/// Refuses a database from a newer build, then applies pending migrations.
+pub(super) fn migrate(conn: &mut Connection, path: &Path) -> Result<(), StoreError> {
+    let found: usize = conn.pragma_query_value(None, "user_version", |r| r.get::<_, i64>(0))? as usize;
+    if found > MIGRATIONS.len() {
+        return Err(StoreError::TooNew {
+            path: path.to_owned(),
+            found,
+            supported: MIGRATIONS.len(),
+        });
+    }
+    Migrations::from_slice(MIGRATIONS).to_latest(conn)?;
+    Ok(())
+}
+
+/// The schema version this build writes.
+#[cfg(test)]
+pub(super) fn latest() -> usize {
+    MIGRATIONS.len()
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn migrations_are_valid() {
+        rusqlite_migration::Migrations::from_slice(super::MIGRATIONS)
+            .validate()
+            .expect("every migration applies to an empty database");
+    }
+}

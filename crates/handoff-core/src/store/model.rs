@@ -1,0 +1,135 @@
+//! The records the store hands out.
+
+use std::path::PathBuf;
+
+use serde::Serialize;
+
+use crate::clock::Timestamp;
+use crate::destination::Destination;
+use crate::ingest::Origin;
+use crate::text_enum::text_enum;
+
+text_enum! {
+    /// Which way a file moved.
+    pub enum Direction {
+        /// Handed by the person to the agent (an upload).
+        ToAgent = "to_agent",
+        /// Published by the agent to the person.
+        FromAgent = "from_agent",
+    }
+}
+
+text_enum! {
+    /// What is known of a recorded file on disk.
+    pub enum FileStatus {
+        /// On disk with the recorded bytes.
+        Present = "present",
+        /// No longer at its path (moved or deleted by someone else).
+        Missing = "missing",
+        /// At its path, with other bytes than recorded.
+        Modified = "modified",
+        /// Deleted through Handoff (to the trash or for good).
+        Deleted = "deleted",
+        /// A temp upload removed by the expiry sweep.
+        Expired = "expired",
+        /// Superseded by a newer upload of the same name (`replace` policy).
+        Replaced = "replaced",
+    }
+}
+
+impl FileStatus {
+    /// Statuses whose files Handoff still watches on disk.
+    pub const LIVE: [FileStatus; 3] = [FileStatus::Present, FileStatus::Missing, FileStatus::Modified];
+
+    /// Whether the record still follows a file on disk.
+    #[must_use]
+    pub fn is_live(self) -> bool {
+        Self::LIVE.contains(&self)
+    }
+}
+
+/// A file that moved, as recorded.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct FileRecord {
+    /// Record id.
+    pub id: i64,
+    /// The session it belongs to, if any.
+    pub session_id: Option<i64>,
+    /// The worktree it belongs to, if any.
+    pub worktree_id: Option<i64>,
+    /// Which way it moved.
+    pub direction: Direction,
+    /// Which folder it was saved into.
+    pub destination: Destination,
+    /// The saved file name (after sanitizing and clash handling).
+    pub filename: String,
+    /// Absolute path of the saved file.
+    pub path: PathBuf,
+    /// Size in bytes when saved.
+    pub size: u64,
+    /// MIME type guessed from the extension.
+    pub mime: String,
+    /// MIME type sniffed from the first bytes, when recognizable.
+    pub sniffed_mime: Option<String>,
+    /// Hex SHA-256 of the saved bytes.
+    pub sha256: String,
+    /// How the file arrived.
+    pub source: Origin,
+    /// What is known of it on disk.
+    pub status: FileStatus,
+    /// The name an agent gave a published file.
+    pub display_name: Option<String>,
+    /// The description an agent gave a published file.
+    pub description: Option<String>,
+    /// Revision number among published files of the same display name.
+    pub revision: i64,
+    /// Modification time of the saved file, in nanoseconds since the epoch.
+    pub mtime_ns: i64,
+    /// When it was recorded.
+    pub created_at: Timestamp,
+    /// When the record last changed.
+    pub updated_at: Timestamp,
+    /// When a temp upload expires.
+    pub expires_at: Option<Timestamp>,
+}
+
+impl FileRecord {
+    /// Whether the sniffed content type disagrees with the extension (a PNG
+    /// named `.pdf`, say).
+    #[must_use]
+    pub fn mime_mismatch(&self) -> bool {
+        crate::mime::is_mismatch(&self.mime, self.sniffed_mime.as_deref())
+    }
+}
+
+/// A folder the person works in.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Worktree {
+    /// Record id.
+    pub id: i64,
+    /// Absolute, canonical path.
+    pub path: PathBuf,
+    /// Display name (the folder's name).
+    pub name: String,
+    /// When it was added.
+    pub created_at: Timestamp,
+}
+
+/// A conversation with one agent in one worktree.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Session {
+    /// Record id.
+    pub id: i64,
+    /// The worktree the agent runs in.
+    pub worktree_id: i64,
+    /// The agent profile used to start the agent.
+    pub agent_profile_id: Option<i64>,
+    /// Title shown in the sidebar.
+    pub title: String,
+    /// The agent's own id for the session, once started.
+    pub agent_session_id: Option<String>,
+    /// When it was created.
+    pub created_at: Timestamp,
+    /// When it last changed.
+    pub updated_at: Timestamp,
+}

@@ -1,0 +1,71 @@
+//! The `sessions` table.
+
+use rusqlite::{Connection, OptionalExtension, Row, params};
+
+use super::model::Session;
+use super::StoreError;
+use crate::clock::Timestamp;
+
+const COLUMNS: &str = "id, worktree_id, agent_profile_id, title, agent_session_id, created_at, updated_at";
+
+/// Typed access to the `sessions` table.
+pub struct Sessions<'c> {
+    conn: &'c mut Connection,
+}
+
+impl<'c> Sessions<'c> {
+    pub(super) fn new(conn: &'c mut Connection) -> Self {
+        Self { conn }
+    }
+
+    /// Records a new session in `worktree_id`.
+    pub fn create(
+        &mut self,
+        worktree_id: i64,
+        agent_profile_id: Option<i64>,
+        title: &str,
+        now: Timestamp,
+    ) -> Result<Session, StoreError> {
+        self.conn.execute(
+            "INSERT INTO sessions (worktree_id, agent_profile_id, title, created_at, updated_at) \
+             VALUES (?1, ?2, ?3, ?4, ?4)",
+            params![worktree_id, agent_profile_id, title, now],
+        )?;
+        let id = self.conn.last_insert_rowid();
+        self.get(id)
+    }
+
+    /// The session with this id.
+    pub fn get(&mut self, id: i64) -> Result<Session, StoreError> {
+        self.conn
+            .query_row(
+                &format!("SELECT {COLUMNS} FROM sessions WHERE id = ?1"),
+                [id],
+                read_row,
+            )
+            .optional()?
+            .ok_or(StoreError::NotFound { what: "session", id })
+    }
+
+    /// Sessions, most recently active first, optionally of one worktree.
+    pub fn list(&mut self, worktree_id: Option<i64>) -> Result<Vec<Session>, StoreError> {
+        let mut stmt = self.conn.prepare_cached(&format!(
+            "SELECT {COLUMNS} FROM sessions WHERE ?1 IS NULL OR worktree_id = ?1 \
+             ORDER BY updated_at DESC, id DESC"
+        ))?;
+        let rows = stmt.query_map([worktree_id], read_row)?;
+        Ok(rows.collect::<Result<_, _>>()?)
+    }
+}
+
+fn read_row(row: &Row<'_>) -> rusqlite::Result<Session> {
+    Ok(Session {
+        id: row.get(0)?,
+        worktree_id: row.get(1)?,
+        agent_profile_id: row.get(2)?,
+        title: row.get(3)?,
+        agent_session_id: row.get(4)?,
+        created_at: row.get(5)?,
+        updated_at: row.get(6)?,
+    })
+}
