@@ -163,7 +163,8 @@ pub(crate) fn ensure_real_dir(path: &Path, private: bool) -> Result<(), Destinat
 
 fn check_existing(path: &Path, meta: &fs::Metadata, private: bool) -> Result<(), DestinationError> {
     if meta.file_type().is_symlink() {
-        let target = fs::read_link(path).map_or_else(|_| "elsewhere".to_owned(), |t| t.display().to_string());
+        let target = fs::read_link(path)
+            .map_or_else(|_| "elsewhere".to_owned(), |t| t.display().to_string());
         return Err(unsafe_at(path, &format!("is a symlink to {target}")));
     }
     if !meta.is_dir() {
@@ -178,7 +179,11 @@ fn check_existing(path: &Path, meta: &fs::Metadata, private: bool) -> Result<(),
 /// Writes `*` into `<folder>/.gitignore` unless a `.gitignore` is there.
 fn write_gitignore_once(folder: &Path) -> Result<(), DestinationError> {
     let path = folder.join(".gitignore");
-    match fs::OpenOptions::new().write(true).create_new(true).open(&path) {
+    match fs::OpenOptions::new()
+        .write(true)
+        .create_new(true)
+        .open(&path)
+    {
         Ok(mut file) => io::Write::write_all(&mut file, b"*\n").map_err(|e| io_error(&path, &e)),
         Err(e) if e.kind() == io::ErrorKind::AlreadyExists => Ok(()),
         Err(e) => Err(io_error(&path, &e)),
@@ -204,8 +209,17 @@ mod tests {
     use super::*;
 
     fn worktree_folder(dir: &Path) -> Folder {
-        let roots = Roots { temp: dir.join("tmp"), home: dir.join("home") };
-        Folder::resolve(Destination::Worktree, &roots, Some(dir), &Settings::default()).unwrap()
+        let roots = Roots {
+            temp: dir.join("tmp"),
+            home: dir.join("home"),
+        };
+        Folder::resolve(
+            Destination::Worktree,
+            &roots,
+            Some(dir),
+            &Settings::default(),
+        )
+        .unwrap()
     }
 
     #[test]
@@ -223,7 +237,10 @@ mod tests {
         std::os::unix::fs::symlink(elsewhere.path(), dir.path().join(".agor")).unwrap();
         let err = worktree_folder(dir.path()).prepare(true).unwrap_err();
         assert!(matches!(err, DestinationError::Unsafe { .. }), "{err}");
-        assert!(fs::read_dir(elsewhere.path()).unwrap().next().is_none(), "nothing written through the link");
+        assert!(
+            fs::read_dir(elsewhere.path()).unwrap().next().is_none(),
+            "nothing written through the link"
+        );
     }
 
     #[test]
@@ -238,7 +255,12 @@ mod tests {
 
     #[test]
     fn published_is_not_an_upload_target() {
-        let err = Folder::resolve(Destination::Published, &Roots::from_env(), None, &Settings::default());
+        let err = Folder::resolve(
+            Destination::Published,
+            &Roots::from_env(),
+            None,
+            &Settings::default(),
+        );
         assert_eq!(err, Err(DestinationError::NotAnUploadTarget));
     }
 }

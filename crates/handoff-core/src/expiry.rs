@@ -23,11 +23,18 @@ pub fn expire(store: &mut Store, now: Timestamp) -> Result<Vec<FileRecord>, Stor
             // Not removable now: try again on the next sweep.
             Err(_) => continue,
         }
-        changes.push(StatusChange { id: record.id, status: FileStatus::Expired, mtime_ns: None });
+        changes.push(StatusChange {
+            id: record.id,
+            status: FileStatus::Expired,
+            mtime_ns: None,
+        });
     }
     store.files().set_status(&changes, now)?;
     let expired: std::collections::HashSet<i64> = changes.iter().map(|c| c.id).collect();
-    Ok(due.into_iter().filter(|r| expired.contains(&r.id)).collect())
+    Ok(due
+        .into_iter()
+        .filter(|r| expired.contains(&r.id))
+        .collect())
 }
 
 /// A background thread that runs [`expire`] every `interval` on its own
@@ -50,10 +57,10 @@ impl Sweeper {
             .name("handoff-expiry".to_owned())
             .spawn(move || {
                 loop {
-                    if let Ok(records) = expire(&mut store, clock::now()) {
-                        if !records.is_empty() {
-                            on_expired(records);
-                        }
+                    if let Ok(records) = expire(&mut store, clock::now())
+                        && !records.is_empty()
+                    {
+                        on_expired(records);
                     }
                     match stopped.recv_timeout(interval) {
                         Err(RecvTimeoutError::Timeout) => {}
@@ -61,7 +68,10 @@ impl Sweeper {
                     }
                 }
             })?;
-        Ok(Self { stop: Some(stop), thread: Some(thread) })
+        Ok(Self {
+            stop: Some(stop),
+            thread: Some(thread),
+        })
     }
 }
 

@@ -21,8 +21,8 @@ use std::path::{Path, PathBuf};
 
 pub use error::IngestError;
 pub use source::Source;
-pub use stage::{TEMP_PREFIX, TEMP_SUFFIX};
 pub(crate) use stage::hash_file;
+pub use stage::{TEMP_PREFIX, TEMP_SUFFIX};
 
 use crate::clock::Timestamp;
 use crate::destination::{Destination, Folder, Roots};
@@ -145,7 +145,9 @@ pub struct Report {
 impl Report {
     /// The records of the files that were saved, in order.
     pub fn saved(&self) -> impl Iterator<Item = &FileRecord> {
-        self.outcomes.iter().filter_map(|o| o.result.as_ref().ok().map(|s| &s.record))
+        self.outcomes
+            .iter()
+            .filter_map(|o| o.result.as_ref().ok().map(|s| &s.record))
     }
 
     /// Whether every file was saved.
@@ -174,12 +176,19 @@ pub fn upload(
     for entry in expanded.items {
         slots.push(match entry {
             Err((label, error)) => Slot::failed(label, error),
-            Ok(item) if accepted >= upload.max_batch_files => {
-                Slot::failed(item.label, IngestError::BatchLimit { limit: upload.max_batch_files })
-            }
+            Ok(item) if accepted >= upload.max_batch_files => Slot::failed(
+                item.label,
+                IngestError::BatchLimit {
+                    limit: upload.max_batch_files,
+                },
+            ),
             Ok(item) => {
                 accepted += 1;
-                Slot { label: item.label.clone(), item: Some(item), state: State::Pending }
+                Slot {
+                    label: item.label.clone(),
+                    item: Some(item),
+                    state: State::Pending,
+                }
             }
         });
     }
@@ -198,11 +207,11 @@ pub fn upload(
     };
 
     stage_all(&mut slots, &dir, upload, accepted, progress);
-    if accepted > FSYNC_EACH_UP_TO {
-        if let Err(e) = File::open(&dir).and_then(|d| rustix::fs::syncfs(&d).map_err(Into::into)) {
-            for slot in &mut slots {
-                slot.fail_if_pending(IngestError::write_failed(&e));
-            }
+    if accepted > FSYNC_EACH_UP_TO
+        && let Err(e) = File::open(&dir).and_then(|d| rustix::fs::syncfs(&d).map_err(Into::into))
+    {
+        for slot in &mut slots {
+            slot.fail_if_pending(IngestError::write_failed(&e));
         }
     }
     let touched = place_all(&mut slots, &dir, &expanded.groups, upload, store);
@@ -233,7 +242,11 @@ enum State {
 
 impl Slot {
     fn failed(label: String, error: IngestError) -> Self {
-        Self { label, item: None, state: State::Done(Err(error)) }
+        Self {
+            label,
+            item: None,
+            state: State::Done(Err(error)),
+        }
     }
 
     /// Fails a file still on its way (a temp file is deleted when dropped;
@@ -248,7 +261,13 @@ impl Slot {
     }
 }
 
-fn stage_all(slots: &mut [Slot], dir: &Path, upload: &Upload, accepted: usize, progress: &mut dyn FnMut(&Progress)) {
+fn stage_all(
+    slots: &mut [Slot],
+    dir: &Path,
+    upload: &Upload,
+    accepted: usize,
+    progress: &mut dyn FnMut(&Progress),
+) {
     let sizes: Vec<Option<u64>> = slots
         .iter()
         .map(|s| match s.item.as_ref().map(|i| &i.input) {
@@ -258,8 +277,17 @@ fn stage_all(slots: &mut [Slot], dir: &Path, upload: &Upload, accepted: usize, p
         })
         .collect();
     let batch_total = sizes.iter().flatten().sum();
-    let mode = if upload.destination == Destination::Temp { 0o600 } else { 0o644 };
-    let opts = StageOptions { dir, limit: upload.max_file_size, mode, fsync: accepted <= FSYNC_EACH_UP_TO };
+    let mode = if upload.destination == Destination::Temp {
+        0o600
+    } else {
+        0o644
+    };
+    let opts = StageOptions {
+        dir,
+        limit: upload.max_file_size,
+        mode,
+        fsync: accepted <= FSYNC_EACH_UP_TO,
+    };
     let mut batch_done = 0;
     for (index, slot) in slots.iter_mut().enumerate() {
         let Some(item) = &slot.item else { continue };
@@ -270,7 +298,13 @@ fn stage_all(slots: &mut [Slot], dir: &Path, upload: &Upload, accepted: usize, p
         let mut on_bytes = |n: u64| {
             item_done += n;
             batch_done += n;
-            progress(&Progress { item: index, item_done, item_total: sizes[index], batch_done, batch_total });
+            progress(&Progress {
+                item: index,
+                item_done,
+                item_total: sizes[index],
+                batch_done,
+                batch_total,
+            });
         };
         slot.state = match stage::stage(&item.input, &opts, &mut on_bytes) {
             Ok(staged) => State::Staged(staged),
@@ -280,14 +314,24 @@ fn stage_all(slots: &mut [Slot], dir: &Path, upload: &Upload, accepted: usize, p
 }
 
 /// Renames every staged file into place; returns the folders to sync.
-fn place_all(slots: &mut [Slot], dir: &Path, groups: &[String], upload: &Upload, store: &mut Store) -> BTreeSet<PathBuf> {
+fn place_all(
+    slots: &mut [Slot],
+    dir: &Path,
+    groups: &[String],
+    upload: &Upload,
+    store: &mut Store,
+) -> BTreeSet<PathBuf> {
     let mut group_dirs: Vec<Option<Result<PathBuf, IngestError>>> = vec![None; groups.len()];
     let mut touched = BTreeSet::from([dir.to_owned()]);
     let mut files = store.files();
     for slot in slots.iter_mut() {
-        let State::Staged(_) = slot.state else { continue };
+        let State::Staged(_) = slot.state else {
+            continue;
+        };
         let Some(item) = &slot.item else { continue };
-        let State::Staged(staged) = std::mem::replace(&mut slot.state, State::Pending) else { continue };
+        let State::Staged(staged) = std::mem::replace(&mut slot.state, State::Pending) else {
+            continue;
+        };
         let target_dir = match item.group {
             None => Ok(dir.to_owned()),
             Some(g) => group_dirs[g]
@@ -297,7 +341,13 @@ fn place_all(slots: &mut [Slot], dir: &Path, groups: &[String], upload: &Upload,
         };
         slot.state = match target_dir {
             Ok(target_dir) => {
-                let placed = place::place(staged, &target_dir, &item.name, upload.on_conflict, &mut files);
+                let placed = place::place(
+                    staged,
+                    &target_dir,
+                    &item.name,
+                    upload.on_conflict,
+                    &mut files,
+                );
                 if placed.is_ok() {
                     touched.insert(target_dir);
                 }
@@ -321,7 +371,13 @@ fn subfolder(group_dir: &Path, subdirs: &[String]) -> Result<PathBuf, IngestErro
 
 /// Records every placed file in one transaction. If that fails, the placed
 /// files are removed again: nothing stays on disk without a record.
-fn record_all(slots: &mut [Slot], store: &mut Store, settings: &Settings, upload: &Upload, now: Timestamp) {
+fn record_all(
+    slots: &mut [Slot],
+    store: &mut Store,
+    settings: &Settings,
+    upload: &Upload,
+    now: Timestamp,
+) {
     let expires_at = (upload.destination == Destination::Temp)
         .then(|| now.saturating_add((settings.temp_expiry_secs as i64).saturating_mul(1000)));
     let mut new_files = Vec::new();
@@ -330,9 +386,18 @@ fn record_all(slots: &mut [Slot], store: &mut Store, settings: &Settings, upload
     for (index, slot) in slots.iter_mut().enumerate() {
         match &slot.state {
             State::Placed(Placed::Reused(record)) => {
-                slot.state = State::Done(Ok(Saved { record: record.clone(), reused: true }));
+                slot.state = State::Done(Ok(Saved {
+                    record: record.clone(),
+                    reused: true,
+                }));
             }
-            State::Placed(Placed::New { path, name, mtime_ns, replaced, facts }) => {
+            State::Placed(Placed::New {
+                path,
+                name,
+                mtime_ns,
+                replaced,
+                facts,
+            }) => {
                 new_files.push(NewFile {
                     session_id: upload.session_id,
                     worktree_id: upload.worktree.as_ref().map(|w| w.id),
@@ -363,7 +428,10 @@ fn record_all(slots: &mut [Slot], store: &mut Store, settings: &Settings, upload
     match store.files().insert_many(&new_files, &replaces, now) {
         Ok(records) => {
             for (index, record) in owners.into_iter().zip(records) {
-                slots[index].state = State::Done(Ok(Saved { record, reused: false }));
+                slots[index].state = State::Done(Ok(Saved {
+                    record,
+                    reused: false,
+                }));
             }
         }
         Err(e) => {
@@ -381,7 +449,9 @@ fn finish(slots: Vec<Slot>, folder: Option<PathBuf>) -> Report {
             label: slot.label,
             result: match slot.state {
                 State::Done(result) => result,
-                _ => Err(IngestError::WriteFailed { reason: "interrupted".to_owned() }),
+                _ => Err(IngestError::WriteFailed {
+                    reason: "interrupted".to_owned(),
+                }),
             },
         })
         .collect();

@@ -22,6 +22,7 @@ pub mod ingest;
 pub mod mime;
 pub mod naming;
 pub mod reconcile;
+pub mod remove;
 pub mod settings;
 pub mod size;
 pub mod store;

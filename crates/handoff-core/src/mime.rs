@@ -55,8 +55,14 @@ fn is_textual(mime: &str) -> bool {
         || mime.ends_with("+json")
         || matches!(
             mime,
-            "application/json" | "application/xml" | "application/javascript" | "application/toml"
-                | "application/x-sh" | "application/x-yaml" | "application/yaml" | "application/sql"
+            "application/json"
+                | "application/xml"
+                | "application/javascript"
+                | "application/toml"
+                | "application/x-sh"
+                | "application/x-yaml"
+                | "application/yaml"
+                | "application/sql"
         )
 }
 

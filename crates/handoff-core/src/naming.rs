@@ -14,7 +14,9 @@ const FALLBACK: &str = "file";
 
 /// Characters that look like path separators and that some systems map to
 /// `/` or `\` (fullwidth solidus, division slash, …).
-const SEPARATOR_LOOKALIKES: [char; 6] = ['\u{FF0F}', '\u{FF3C}', '\u{2215}', '\u{2044}', '\u{29F5}', '\u{FE68}'];
+const SEPARATOR_LOOKALIKES: [char; 6] = [
+    '\u{FF0F}', '\u{FF3C}', '\u{2215}', '\u{2044}', '\u{29F5}', '\u{FE68}',
+];
 
 /// Characters Windows does not allow in file names.
 const WINDOWS_ILLEGAL: [char; 7] = ['<', '>', ':', '"', '|', '?', '*'];
@@ -109,7 +111,12 @@ fn is_device_name(name: &str) -> bool {
         _ => upper
             .strip_prefix("COM")
             .or_else(|| upper.strip_prefix("LPT"))
-            .is_some_and(|digit| matches!(digit, "0" | "1" | "2" | "3" | "4" | "5" | "6" | "7" | "8" | "9" | "¹" | "²" | "³")),
+            .is_some_and(|digit| {
+                matches!(
+                    digit,
+                    "0" | "1" | "2" | "3" | "4" | "5" | "6" | "7" | "8" | "9" | "¹" | "²" | "³"
+                )
+            }),
     }
 }
 
@@ -137,7 +144,9 @@ mod tests {
 
     #[test]
     fn empty_and_dot_names_become_file() {
-        for name in ["", ".", "..", "...", "   ", " . . ", "/", "\0\0", "\u{202E}"] {
+        for name in [
+            "", ".", "..", "...", "   ", " . . ", "/", "\0\0", "\u{202E}",
+        ] {
             assert_eq!(sanitize(name), "file", "{name:?}");
         }
     }

@@ -46,10 +46,15 @@ pub struct ReconcileReport {
 
 /// The uploads folders that exist now: every known worktree's, the temp
 /// one and the global one.
-pub fn upload_folders(store: &mut Store, roots: &Roots, settings: &Settings) -> Result<Vec<PathBuf>, StoreError> {
+pub fn upload_folders(
+    store: &mut Store,
+    roots: &Roots,
+    settings: &Settings,
+) -> Result<Vec<PathBuf>, StoreError> {
     let mut folders = Vec::new();
     for worktree in store.worktrees().list()? {
-        if let Ok(f) = Folder::resolve(Destination::Worktree, roots, Some(&worktree.path), settings) {
+        if let Ok(f) = Folder::resolve(Destination::Worktree, roots, Some(&worktree.path), settings)
+        {
             folders.push(f.path());
         }
     }
@@ -65,29 +70,53 @@ pub fn upload_folders(store: &mut Store, roots: &Roots, settings: &Settings) -> 
 
 /// Checks every live record against the disk and walks `folders` for
 /// untracked files and stale temp files; status changes are saved.
-pub fn reconcile(store: &mut Store, folders: &[PathBuf], now: Timestamp) -> Result<ReconcileReport, StoreError> {
+pub fn reconcile(
+    store: &mut Store,
+    folders: &[PathBuf],
+    now: Timestamp,
+) -> Result<ReconcileReport, StoreError> {
     let mut report = ReconcileReport::default();
     let live = store.files().live()?;
     let known: HashSet<PathBuf> = live.iter().map(|r| r.path.clone()).collect();
     let mut updates = Vec::new();
     for record in &live {
         if let Some((status, mtime_ns)) = check(record) {
-            updates.push(StatusChange { id: record.id, status, mtime_ns });
+            updates.push(StatusChange {
+                id: record.id,
+                status,
+                mtime_ns,
+            });
             if status != record.status {
-                report.changed.push(Change { id: record.id, path: record.path.clone(), from: record.status, to: status });
+                report.changed.push(Change {
+                    id: record.id,
+                    path: record.path.clone(),
+                    from: record.status,
+                    to: status,
+                });
             }
         }
     }
     store.files().set_status(&updates, now)?;
-    let stale_before = SystemTime::now().checked_sub(STALE_TEMP_AFTER).unwrap_or(SystemTime::UNIX_EPOCH);
+    let stale_before = SystemTime::now()
+        .checked_sub(STALE_TEMP_AFTER)
+        .unwrap_or(SystemTime::UNIX_EPOCH);
     for folder in folders {
-        for entry in WalkDir::new(folder).follow_links(false).min_depth(1).into_iter().flatten() {
+        for entry in WalkDir::new(folder)
+            .follow_links(false)
+            .min_depth(1)
+            .into_iter()
+            .flatten()
+        {
             if !entry.file_type().is_file() {
                 continue;
             }
             let path = entry.path();
             if is_temp_file(path) {
-                let stale = entry.metadata().ok().and_then(|m| m.modified().ok()).is_some_and(|t| t < stale_before);
+                let stale = entry
+                    .metadata()
+                    .ok()
+                    .and_then(|m| m.modified().ok())
+                    .is_some_and(|t| t < stale_before);
                 if stale && fs::remove_file(path).is_ok() {
                     report.removed_temp.push(path.to_owned());
                 }
@@ -111,12 +140,19 @@ pub(crate) fn check(record: &FileRecord) -> Option<(FileStatus, Option<i64>)> {
     let status = if meta.len() != record.size {
         FileStatus::Modified
     } else if mtime == record.mtime_ns {
-        if record.status == FileStatus::Modified { FileStatus::Modified } else { FileStatus::Present }
+        if record.status == FileStatus::Modified {
+            FileStatus::Modified
+        } else {
+            FileStatus::Present
+        }
     } else {
         match ingest::hash_file(&record.path) {
             Ok(sha) if sha == record.sha256 => FileStatus::Present,
             Ok(_) => FileStatus::Modified,
-            Err(_) => return (record.status != FileStatus::Missing).then_some((FileStatus::Missing, None)),
+            Err(_) => {
+                return (record.status != FileStatus::Missing)
+                    .then_some((FileStatus::Missing, None));
+            }
         }
     };
     let same_mtime = mtime == record.mtime_ns;
@@ -139,4 +175,3 @@ pub(crate) fn is_temp_file(path: &Path) -> bool {
 pub(crate) fn is_folder_gitignore(folder: &Path, path: &Path) -> bool {
     path.parent() == Some(folder) && path.file_name().is_some_and(|n| n == ".gitignore")
 }
-

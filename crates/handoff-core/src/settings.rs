@@ -100,7 +100,9 @@ impl Settings {
             why: why.to_string(),
         };
         match key {
-            "default_destination" => self.default_destination = value.parse().map_err(|e| invalid(&e))?,
+            "default_destination" => {
+                self.default_destination = value.parse().map_err(|e| invalid(&e))?;
+            }
             "uploads_folder" => {
                 validate_folder(value).map_err(|e| invalid(&e))?;
                 value.clone_into(&mut self.uploads_folder);
@@ -174,7 +176,10 @@ mod tests {
         assert!(s.set("uploads_folder", "/abs").is_err());
         assert!(s.set("max_file_size", "lots").is_err());
         assert!(s.set("max_batch_files", "0").is_err());
-        assert!(matches!(s.set("colour", "red"), Err(SettingsError::UnknownKey(_))));
+        assert!(matches!(
+            s.set("colour", "red"),
+            Err(SettingsError::UnknownKey(_))
+        ));
         assert_eq!(s, Settings::default());
         s.set("max_file_size", "1.5GB").unwrap();
         assert_eq!(s.max_file_size, 1_500_000_000);

@@ -23,10 +23,17 @@ pub fn fill(template: &str, files: &[&Path], worktree: Option<&Path>) -> String 
             None => p.display().to_string(),
         }
     };
-    let filepath = files.iter().map(|p| shown(p)).collect::<Vec<_>>().join(", ");
+    let filepath = files
+        .iter()
+        .map(|p| shown(p))
+        .collect::<Vec<_>>()
+        .join(", ");
     let filename = files
         .iter()
-        .map(|p| p.file_name().map_or_else(String::new, |n| n.to_string_lossy().into_owned()))
+        .map(|p| {
+            p.file_name()
+                .map_or_else(String::new, |n| n.to_string_lossy().into_owned())
+        })
         .collect::<Vec<_>>()
         .join(", ");
     let mut dirs: Vec<String> = Vec::new();
@@ -42,9 +49,13 @@ pub fn fill(template: &str, files: &[&Path], worktree: Option<&Path>) -> String 
     while let Some(open) = rest.find('{') {
         out.push_str(&rest[..open]);
         let after = &rest[open..];
-        let value = [("{filepath}", &filepath), ("{filename}", &filename), ("{dir}", &dir)]
-            .into_iter()
-            .find(|(key, _)| after.starts_with(key));
+        let value = [
+            ("{filepath}", &filepath),
+            ("{filename}", &filename),
+            ("{dir}", &dir),
+        ]
+        .into_iter()
+        .find(|(key, _)| after.starts_with(key));
         if let Some((key, value)) = value {
             out.push_str(value);
             rest = &after[key.len()..];
@@ -70,7 +81,10 @@ mod tests {
             fill(DEFAULT_MESSAGE, &[a, b], Some(wt)),
             "Please review .agor/uploads/shot 1.png, /tmp/agor-uploads/log.txt"
         );
-        assert_eq!(fill("{filename} in {dir}", &[a, b], Some(wt)), "shot 1.png, log.txt in .agor/uploads, /tmp/agor-uploads");
+        assert_eq!(
+            fill("{filename} in {dir}", &[a, b], Some(wt)),
+            "shot 1.png, log.txt in .agor/uploads, /tmp/agor-uploads"
+        );
     }
 
     #[test]
@@ -84,6 +98,9 @@ mod tests {
     fn shared_folders_are_listed_once() {
         let a = Path::new("/w/.agor/uploads/a");
         let b = Path::new("/w/.agor/uploads/b");
-        assert_eq!(fill("{dir}", &[a, b], Some(Path::new("/w"))), ".agor/uploads");
+        assert_eq!(
+            fill("{dir}", &[a, b], Some(Path::new("/w"))),
+            ".agor/uploads"
+        );
     }
 }

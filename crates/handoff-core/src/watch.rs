@@ -66,7 +66,11 @@ pub struct Watcher {
 impl Watcher {
     /// Starts watching `folders` (recursively), updating the records in
     /// `store` (a connection of its own); events arrive on the receiver.
-    pub fn start(store: Store, folders: &[PathBuf], debounce: Duration) -> Result<(Self, Receiver<WatchEvent>), WatchError> {
+    pub fn start(
+        store: Store,
+        folders: &[PathBuf],
+        debounce: Duration,
+    ) -> Result<(Self, Receiver<WatchEvent>), WatchError> {
         let (raw_tx, raw_rx) = mpsc::channel::<notify::Result<notify::Event>>();
         let (tx, rx) = mpsc::channel();
         let notify = notify::recommended_watcher(raw_tx).map_err(|source| WatchError::Notify {
@@ -76,7 +80,10 @@ impl Watcher {
         let thread = std::thread::Builder::new()
             .name("handoff-watch".to_owned())
             .spawn(move || run(store, &raw_rx, &tx, debounce))?;
-        let mut watcher = Self { notify, thread: Some(thread) };
+        let mut watcher = Self {
+            notify,
+            thread: Some(thread),
+        };
         for folder in folders {
             watcher.add(folder)?;
         }
@@ -87,7 +94,10 @@ impl Watcher {
     pub fn add(&mut self, folder: &Path) -> Result<(), WatchError> {
         self.notify
             .watch(folder, RecursiveMode::Recursive)
-            .map_err(|source| WatchError::Notify { path: folder.to_owned(), source })
+            .map_err(|source| WatchError::Notify {
+                path: folder.to_owned(),
+                source,
+            })
     }
 }
 
@@ -103,7 +113,12 @@ impl Drop for Watcher {
     }
 }
 
-fn run(mut store: Store, raw: &Receiver<notify::Result<notify::Event>>, tx: &Sender<WatchEvent>, debounce: Duration) {
+fn run(
+    mut store: Store,
+    raw: &Receiver<notify::Result<notify::Event>>,
+    tx: &Sender<WatchEvent>,
+    debounce: Duration,
+) {
     let ceiling = debounce * 5;
     while let Ok(first) = raw.recv() {
         let mut paths = BTreeSet::new();
@@ -121,24 +136,36 @@ fn run(mut store: Store, raw: &Receiver<notify::Result<notify::Event>>, tx: &Sen
             }
         }
         if let Err(e) = process(&mut store, &paths, tx) {
-            let _ = tx.send(WatchEvent::Error { message: e.to_string() });
+            let _ = tx.send(WatchEvent::Error {
+                message: e.to_string(),
+            });
         }
     }
 }
 
-fn collect(event: notify::Result<notify::Event>, paths: &mut BTreeSet<PathBuf>, tx: &Sender<WatchEvent>) {
+fn collect(
+    event: notify::Result<notify::Event>,
+    paths: &mut BTreeSet<PathBuf>,
+    tx: &Sender<WatchEvent>,
+) {
     match event {
         Ok(event) if !event.kind.is_access() => paths.extend(event.paths),
         Ok(_) => {}
         Err(e) => {
-            let _ = tx.send(WatchEvent::Error { message: e.to_string() });
+            let _ = tx.send(WatchEvent::Error {
+                message: e.to_string(),
+            });
         }
     }
 }
 
 /// Checks the records at or below each touched path; reports untracked
 /// files that appeared.
-fn process(store: &mut Store, paths: &BTreeSet<PathBuf>, tx: &Sender<WatchEvent>) -> Result<(), StoreError> {
+fn process(
+    store: &mut Store,
+    paths: &BTreeSet<PathBuf>,
+    tx: &Sender<WatchEvent>,
+) -> Result<(), StoreError> {
     let mut updates = Vec::new();
     let mut events = Vec::new();
     let mut files = store.files();
@@ -150,9 +177,18 @@ fn process(store: &mut Store, paths: &BTreeSet<PathBuf>, tx: &Sender<WatchEvent>
         }
         for record in records {
             if let Some((status, mtime_ns)) = reconcile::check(&record) {
-                updates.push(StatusChange { id: record.id, status, mtime_ns });
+                updates.push(StatusChange {
+                    id: record.id,
+                    status,
+                    mtime_ns,
+                });
                 if status != record.status {
-                    events.push(WatchEvent::StatusChanged(Change { id: record.id, path: record.path, from: record.status, to: status }));
+                    events.push(WatchEvent::StatusChanged(Change {
+                        id: record.id,
+                        path: record.path,
+                        from: record.status,
+                        to: status,
+                    }));
                 }
             }
         }

@@ -30,6 +30,9 @@ pub enum IngestError {
         /// "FIFO", "socket", "device"….
         kind: &'static str,
     },
+    /// The source does not exist.
+    #[error("does not exist")]
+    NotFound,
     /// The source could not be read.
     #[error("cannot read it: {reason}")]
     Unreadable {
@@ -62,6 +65,7 @@ impl IngestError {
             Self::BatchLimit { .. } => "batchLimit",
             Self::SymlinkSkipped => "symlinkSkipped",
             Self::NotRegularFile { .. } => "notRegularFile",
+            Self::NotFound => "notFound",
             Self::Unreadable { .. } => "unreadable",
             Self::Destination(DestinationError::NoWorktree) => "noWorktree",
             Self::Destination(_) => "unsafeDestination",
@@ -71,10 +75,20 @@ impl IngestError {
     }
 
     pub(super) fn unreadable(e: &std::io::Error) -> Self {
-        Self::Unreadable { reason: e.to_string() }
+        match e.kind() {
+            std::io::ErrorKind::NotFound => Self::NotFound,
+            std::io::ErrorKind::PermissionDenied => Self::Unreadable {
+                reason: "permission denied".to_owned(),
+            },
+            _ => Self::Unreadable {
+                reason: e.to_string(),
+            },
+        }
     }
 
     pub(super) fn write_failed(e: &std::io::Error) -> Self {
-        Self::WriteFailed { reason: e.to_string() }
+        Self::WriteFailed {
+            reason: e.to_string(),
+        }
     }
 }

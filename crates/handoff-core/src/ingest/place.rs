@@ -46,7 +46,10 @@ pub(super) fn place(
             let previous = files.live_at(&target).map_err(|e| store_failed(&e))?;
             // rename(2) replaces the directory entry itself: a symlink planted
             // at the target is replaced, never written through.
-            staged.temp.persist(&target).map_err(|e| IngestError::write_failed(&e.error))?;
+            staged
+                .temp
+                .persist(&target)
+                .map_err(|e| IngestError::write_failed(&e.error))?;
             let mtime_ns = mtime(&target)?;
             Ok(Placed::New {
                 path: target,
@@ -67,7 +70,13 @@ pub(super) fn place(
                 match temp.persist_noclobber(&path) {
                     Ok(()) => {
                         let mtime_ns = mtime(&path)?;
-                        return Ok(Placed::New { path, name: candidate, mtime_ns, replaced: None, facts });
+                        return Ok(Placed::New {
+                            path,
+                            name: candidate,
+                            mtime_ns,
+                            replaced: None,
+                            facts,
+                        });
                     }
                     Err(e) if e.error.kind() == io::ErrorKind::AlreadyExists => {
                         temp = e.path;
@@ -90,24 +99,33 @@ pub(super) fn create_folder(dir: &Path, name: &str) -> Result<PathBuf, IngestErr
         let path = dir.join(&candidate);
         match fs::create_dir(&path) {
             Ok(()) => return Ok(path),
-            Err(e) if e.kind() == io::ErrorKind::AlreadyExists => candidate = naming::numbered(name, n),
+            Err(e) if e.kind() == io::ErrorKind::AlreadyExists => {
+                candidate = naming::numbered(name, n);
+            }
             Err(e) => return Err(IngestError::write_failed(&e)),
         }
     }
-    Err(IngestError::WriteFailed { reason: format!("{MAX_ALTERNATIVES} folders named like {name} are already there") })
+    Err(IngestError::WriteFailed {
+        reason: format!("{MAX_ALTERNATIVES} folders named like {name} are already there"),
+    })
 }
 
 /// The live record at `target` when it holds exactly the staged bytes and
 /// the file on disk is unchanged since it was recorded.
-fn same_bytes(files: &mut Files<'_>, target: &Path, staged: &Facts) -> Result<Option<FileRecord>, IngestError> {
+fn same_bytes(
+    files: &mut Files<'_>,
+    target: &Path,
+    staged: &Facts,
+) -> Result<Option<FileRecord>, IngestError> {
     let Some(record) = files.live_at(target).map_err(|e| store_failed(&e))? else {
         return Ok(None);
     };
     if record.sha256 != staged.sha256 || record.size != staged.size {
         return Ok(None);
     }
-    let unchanged = fs::symlink_metadata(target)
-        .is_ok_and(|m| m.is_file() && m.len() == record.size && clock::mtime_ns(&m) == record.mtime_ns);
+    let unchanged = fs::symlink_metadata(target).is_ok_and(|m| {
+        m.is_file() && m.len() == record.size && clock::mtime_ns(&m) == record.mtime_ns
+    });
     Ok(unchanged.then_some(record))
 }
 
@@ -117,5 +135,7 @@ fn mtime(path: &Path) -> Result<i64, IngestError> {
 }
 
 pub(super) fn store_failed(e: &crate::store::StoreError) -> IngestError {
-    IngestError::StoreFailed { reason: e.to_string() }
+    IngestError::StoreFailed {
+        reason: e.to_string(),
+    }
 }

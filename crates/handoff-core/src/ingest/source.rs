@@ -62,7 +62,10 @@ pub(super) struct Expanded {
 }
 
 pub(super) fn expand(sources: &[Source]) -> Expanded {
-    let mut out = Expanded { items: Vec::new(), groups: Vec::new() };
+    let mut out = Expanded {
+        items: Vec::new(),
+        groups: Vec::new(),
+    };
     for source in sources {
         match source {
             Source::Bytes { name, bytes } => out.items.push(Ok(Item {
@@ -84,7 +87,9 @@ fn expand_path(path: &Path, out: &mut Expanded) {
         Ok(meta) => meta,
         Err(e) => return out.items.push(Err((label, IngestError::unreadable(&e)))),
     };
-    let file_name = path.file_name().map_or_else(String::new, |n| n.to_string_lossy().into_owned());
+    let file_name = path
+        .file_name()
+        .map_or_else(String::new, |n| n.to_string_lossy().into_owned());
     if meta.is_file() {
         return out.items.push(Ok(Item {
             label,
@@ -95,19 +100,29 @@ fn expand_path(path: &Path, out: &mut Expanded) {
         }));
     }
     if !meta.is_dir() {
-        let kind = special_kind(&meta.file_type());
-        return out.items.push(Err((label, IngestError::NotRegularFile { kind })));
+        let kind = special_kind(meta.file_type());
+        return out
+            .items
+            .push(Err((label, IngestError::NotRegularFile { kind })));
     }
     let group = out.groups.len();
     out.groups.push(naming::sanitize(&file_name));
-    let walk = WalkDir::new(path).follow_links(false).sort_by_file_name().min_depth(1);
+    let walk = WalkDir::new(path)
+        .follow_links(false)
+        .sort_by_file_name()
+        .min_depth(1);
     for entry in walk {
         let entry = match entry {
             Ok(entry) => entry,
             Err(e) => {
-                let at = e.path().map_or_else(|| label.clone(), |p| p.display().to_string());
-                let reason = e.io_error().map_or_else(|| e.to_string(), ToString::to_string);
-                out.items.push(Err((at, IngestError::Unreadable { reason })));
+                let at = e
+                    .path()
+                    .map_or_else(|| label.clone(), |p| p.display().to_string());
+                let reason = e
+                    .io_error()
+                    .map_or_else(|| e.to_string(), ToString::to_string);
+                out.items
+                    .push(Err((at, IngestError::Unreadable { reason })));
                 continue;
             }
         };
@@ -117,12 +132,14 @@ fn expand_path(path: &Path, out: &mut Expanded) {
         }
         let item_label = entry.path().display().to_string();
         if ft.is_symlink() {
-            out.items.push(Err((item_label, IngestError::SymlinkSkipped)));
+            out.items
+                .push(Err((item_label, IngestError::SymlinkSkipped)));
             continue;
         }
         if !ft.is_file() {
-            let kind = special_kind(&ft);
-            out.items.push(Err((item_label, IngestError::NotRegularFile { kind })));
+            let kind = special_kind(ft);
+            out.items
+                .push(Err((item_label, IngestError::NotRegularFile { kind })));
             continue;
         }
         let relative = entry.path().strip_prefix(path).unwrap_or(entry.path());
@@ -142,7 +159,7 @@ fn expand_path(path: &Path, out: &mut Expanded) {
 }
 
 /// A name for a file type that is neither a file nor a folder.
-pub(crate) fn special_kind(ft: &FileType) -> &'static str {
+pub(crate) fn special_kind(ft: FileType) -> &'static str {
     use std::os::unix::fs::FileTypeExt;
     if ft.is_fifo() {
         "FIFO"

@@ -9,8 +9,8 @@ use std::path::Path;
 use sha2::{Digest, Sha256};
 use tempfile::TempPath;
 
-use super::source::{Input, special_kind};
 use super::IngestError;
+use super::source::{Input, special_kind};
 use crate::mime::{self, SNIFF_BYTES};
 use crate::size::ByteSize;
 
@@ -67,10 +67,14 @@ pub(super) fn stage(
     let size = match input {
         Input::Bytes(bytes) => {
             if bytes.len() as u64 > opts.limit {
-                return Err(IngestError::TooLarge { size: Some(ByteSize(bytes.len() as u64)), limit });
+                return Err(IngestError::TooLarge {
+                    size: Some(ByteSize(bytes.len() as u64)),
+                    limit,
+                });
             }
             hasher.update(bytes);
-            out.write_all(bytes).map_err(|e| IngestError::write_failed(&e))?;
+            out.write_all(bytes)
+                .map_err(|e| IngestError::write_failed(&e))?;
             on_bytes(bytes.len() as u64);
             head.extend_from_slice(&bytes[..bytes.len().min(SNIFF_BYTES)]);
             bytes.len() as u64
@@ -79,9 +83,20 @@ pub(super) fn stage(
             let mut src = open_regular(path)?;
             let known = src.metadata().map(|m| m.len()).ok();
             if known.is_some_and(|len| len > opts.limit) {
-                return Err(IngestError::TooLarge { size: known.map(ByteSize), limit });
+                return Err(IngestError::TooLarge {
+                    size: known.map(ByteSize),
+                    limit,
+                });
             }
-            copy(&mut src, &mut out, &mut hasher, &mut head, opts.limit, on_bytes).map_err(|e| match e {
+            copy(
+                &mut src,
+                &mut out,
+                &mut hasher,
+                &mut head,
+                opts.limit,
+                on_bytes,
+            )
+            .map_err(|e| match e {
                 CopyError::TooLarge => IngestError::TooLarge { size: None, limit },
                 CopyError::Read(e) => IngestError::unreadable(&e),
                 CopyError::Write(e) => IngestError::write_failed(&e),
@@ -111,7 +126,9 @@ fn open_regular(path: &Path) -> Result<File, IngestError> {
         .map_err(|e| IngestError::unreadable(&e))?;
     let meta = file.metadata().map_err(|e| IngestError::unreadable(&e))?;
     if !meta.is_file() {
-        return Err(IngestError::NotRegularFile { kind: special_kind(&meta.file_type()) });
+        return Err(IngestError::NotRegularFile {
+            kind: special_kind(meta.file_type()),
+        });
     }
     Ok(file)
 }
@@ -156,10 +173,12 @@ fn copy(
 /// Lowercase hex of a digest.
 fn hex(bytes: &[u8]) -> String {
     use std::fmt::Write as _;
-    bytes.iter().fold(String::with_capacity(bytes.len() * 2), |mut s, b| {
-        let _ = write!(s, "{b:02x}");
-        s
-    })
+    bytes
+        .iter()
+        .fold(String::with_capacity(bytes.len() * 2), |mut s, b| {
+            let _ = write!(s, "{b:02x}");
+            s
+        })
 }
 
 /// The SHA-256 of a file on disk, hex, streaming.

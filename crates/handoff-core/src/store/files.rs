@@ -4,8 +4,8 @@ use std::path::{Path, PathBuf};
 
 use rusqlite::{Connection, Row, params, params_from_iter, types::Value};
 
-use super::model::{Direction, FileRecord, FileStatus};
 use super::StoreError;
+use super::model::{Direction, FileRecord, FileStatus};
 use crate::clock::Timestamp;
 use crate::destination::Destination;
 use crate::ingest::Origin;
@@ -225,7 +225,11 @@ impl<'c> Files<'c> {
     }
 
     /// Applies status changes in one transaction.
-    pub fn set_status(&mut self, changes: &[StatusChange], now: Timestamp) -> Result<(), StoreError> {
+    pub fn set_status(
+        &mut self,
+        changes: &[StatusChange],
+        now: Timestamp,
+    ) -> Result<(), StoreError> {
         let tx = self.conn.transaction()?;
         {
             let mut stmt = tx.prepare_cached(

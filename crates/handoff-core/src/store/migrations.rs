@@ -84,7 +84,8 @@ CREATE TABLE settings (
 
 /// Refuses a database from a newer build, then applies pending migrations.
 pub(super) fn migrate(conn: &mut Connection, path: &Path) -> Result<(), StoreError> {
-    let found: usize = conn.pragma_query_value(None, "user_version", |r| r.get::<_, i64>(0))? as usize;
+    let found: usize =
+        conn.pragma_query_value(None, "user_version", |r| r.get::<_, i64>(0))? as usize;
     if found > MIGRATIONS.len() {
         return Err(StoreError::TooNew {
             path: path.to_owned(),

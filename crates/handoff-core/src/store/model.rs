@@ -39,7 +39,11 @@ text_enum! {
 
 impl FileStatus {
     /// Statuses whose files Handoff still watches on disk.
-    pub const LIVE: [FileStatus; 3] = [FileStatus::Present, FileStatus::Missing, FileStatus::Modified];
+    pub const LIVE: [FileStatus; 3] = [
+        FileStatus::Present,
+        FileStatus::Missing,
+        FileStatus::Modified,
+    ];
 
     /// Whether the record still follows a file on disk.
     #[must_use]

@@ -2,11 +2,12 @@
 
 use rusqlite::{Connection, OptionalExtension, Row, params};
 
-use super::model::Session;
 use super::StoreError;
+use super::model::Session;
 use crate::clock::Timestamp;
 
-const COLUMNS: &str = "id, worktree_id, agent_profile_id, title, agent_session_id, created_at, updated_at";
+const COLUMNS: &str =
+    "id, worktree_id, agent_profile_id, title, agent_session_id, created_at, updated_at";
 
 /// Typed access to the `sessions` table.
 pub struct Sessions<'c> {
@@ -44,7 +45,10 @@ impl<'c> Sessions<'c> {
                 read_row,
             )
             .optional()?
-            .ok_or(StoreError::NotFound { what: "session", id })
+            .ok_or(StoreError::NotFound {
+                what: "session",
+                id,
+            })
     }
 
     /// Sessions, most recently active first, optionally of one worktree.

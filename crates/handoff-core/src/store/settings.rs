@@ -19,7 +19,9 @@ impl<'c> SettingsTable<'c> {
     /// not understand (an older or newer build wrote it) keeps the default.
     pub fn load(&mut self) -> Result<Settings, StoreError> {
         let mut settings = Settings::default();
-        let mut stmt = self.conn.prepare_cached("SELECT key, value FROM settings")?;
+        let mut stmt = self
+            .conn
+            .prepare_cached("SELECT key, value FROM settings")?;
         let rows = stmt.query_map([], |r| Ok((r.get::<_, String>(0)?, r.get::<_, String>(1)?)))?;
         for row in rows {
             let (key, value) = row?;

@@ -27,13 +27,28 @@ fn new_file(path: &str, session_id: Option<i64>, worktree_id: Option<i64>) -> Ne
 fn migrates_an_empty_database() {
     let dir = tempfile::tempdir().unwrap();
     let mut store = Store::open(&dir.path().join("sub/handoff.db")).unwrap();
-    let version: i64 = store.conn.pragma_query_value(None, "user_version", |r| r.get(0)).unwrap();
+    let version: i64 = store
+        .conn
+        .pragma_query_value(None, "user_version", |r| r.get(0))
+        .unwrap();
     assert_eq!(version as usize, migrations::latest());
-    let mode: String = store.conn.pragma_query_value(None, "journal_mode", |r| r.get(0)).unwrap();
+    let mode: String = store
+        .conn
+        .pragma_query_value(None, "journal_mode", |r| r.get(0))
+        .unwrap();
     assert_eq!(mode, "wal");
-    let fk: i64 = store.conn.pragma_query_value(None, "foreign_keys", |r| r.get(0)).unwrap();
+    let fk: i64 = store
+        .conn
+        .pragma_query_value(None, "foreign_keys", |r| r.get(0))
+        .unwrap();
     assert_eq!(fk, 1);
-    assert!(store.files().list(&FileQuery::default()).unwrap().is_empty());
+    assert!(
+        store
+            .files()
+            .list(&FileQuery::default())
+            .unwrap()
+            .is_empty()
+    );
 }
 
 #[test]
@@ -45,8 +60,14 @@ fn refuses_a_database_from_a_newer_build() {
     conn.pragma_update(None, "user_version", 999).unwrap();
     drop(conn);
     let err = Store::open(&path).err().expect("a newer schema is refused");
-    assert!(matches!(err, StoreError::TooNew { found: 999, .. }), "{err}");
-    assert!(err.to_string().contains("newer version of Handoff"), "{err}");
+    assert!(
+        matches!(err, StoreError::TooNew { found: 999, .. }),
+        "{err}"
+    );
+    assert!(
+        err.to_string().contains("newer version of Handoff"),
+        "{err}"
+    );
 }
 
 #[test]
@@ -54,17 +75,48 @@ fn lists_newest_first_with_filters() {
     let dir = tempfile::tempdir().unwrap();
     let mut store = Store::open(&dir.path().join("h.db")).unwrap();
     let wt = store.worktrees().ensure(Path::new("/w"), 1).unwrap();
-    assert_eq!(store.worktrees().ensure(Path::new("/w"), 2).unwrap(), wt, "ensure is idempotent");
+    assert_eq!(
+        store.worktrees().ensure(Path::new("/w"), 2).unwrap(),
+        wt,
+        "ensure is idempotent"
+    );
     let session = store.sessions().create(wt.id, None, "s", 1).unwrap();
-    store.files().insert_many(&[new_file("/w/a", Some(session.id), Some(wt.id))], &[], 10).unwrap();
-    store.files().insert_many(&[new_file("/w/b", None, Some(wt.id))], &[], 20).unwrap();
+    store
+        .files()
+        .insert_many(&[new_file("/w/a", Some(session.id), Some(wt.id))], &[], 10)
+        .unwrap();
+    store
+        .files()
+        .insert_many(&[new_file("/w/b", None, Some(wt.id))], &[], 20)
+        .unwrap();
     let all = store.files().list(&FileQuery::default()).unwrap();
-    assert_eq!(all.iter().map(|f| f.filename.as_str()).collect::<Vec<_>>(), ["b", "a"]);
-    let in_session = store.files().list(&FileQuery { session_id: Some(session.id), ..FileQuery::default() }).unwrap();
+    assert_eq!(
+        all.iter().map(|f| f.filename.as_str()).collect::<Vec<_>>(),
+        ["b", "a"]
+    );
+    let in_session = store
+        .files()
+        .list(&FileQuery {
+            session_id: Some(session.id),
+            ..FileQuery::default()
+        })
+        .unwrap();
     assert_eq!(in_session.len(), 1);
-    let missing = store.files().list(&FileQuery { status: Some(FileStatus::Missing), ..FileQuery::default() }).unwrap();
+    let missing = store
+        .files()
+        .list(&FileQuery {
+            status: Some(FileStatus::Missing),
+            ..FileQuery::default()
+        })
+        .unwrap();
     assert!(missing.is_empty());
-    let limited = store.files().list(&FileQuery { limit: Some(1), ..FileQuery::default() }).unwrap();
+    let limited = store
+        .files()
+        .list(&FileQuery {
+            limit: Some(1),
+            ..FileQuery::default()
+        })
+        .unwrap();
     assert_eq!(limited[0].filename, "b");
 }
 
@@ -72,12 +124,25 @@ fn lists_newest_first_with_filters() {
 fn live_under_matches_the_folder_and_not_its_siblings() {
     let dir = tempfile::tempdir().unwrap();
     let mut store = Store::open(&dir.path().join("h.db")).unwrap();
-    let files = [new_file("/u/d/a", None, None), new_file("/u/d/e/b", None, None), new_file("/u/d2/c", None, None)];
+    let files = [
+        new_file("/u/d/a", None, None),
+        new_file("/u/d/e/b", None, None),
+        new_file("/u/d2/c", None, None),
+    ];
     store.files().insert_many(&files, &[], 1).unwrap();
-    let mut under: Vec<_> = store.files().live_under(Path::new("/u/d")).unwrap().into_iter().map(|f| f.filename).collect();
+    let mut under: Vec<_> = store
+        .files()
+        .live_under(Path::new("/u/d"))
+        .unwrap()
+        .into_iter()
+        .map(|f| f.filename)
+        .collect();
     under.sort();
     assert_eq!(under, ["a", "b"]);
-    assert_eq!(store.files().live_under(Path::new("/u/d/a")).unwrap().len(), 1);
+    assert_eq!(
+        store.files().live_under(Path::new("/u/d/a")).unwrap().len(),
+        1
+    );
 }
 
 #[test]
@@ -86,7 +151,10 @@ fn settings_persist_and_refuse_bad_values() {
     let path = dir.path().join("h.db");
     let mut store = Store::open(&path).unwrap();
     store.settings().set("max_file_size", "2MB").unwrap();
-    assert!(matches!(store.settings().set("max_file_size", "big"), Err(StoreError::InvalidSetting(_))));
+    assert!(matches!(
+        store.settings().set("max_file_size", "big"),
+        Err(StoreError::InvalidSetting(_))
+    ));
     drop(store);
     let mut store = Store::open(&path).unwrap();
     assert_eq!(store.settings().load().unwrap().max_file_size, 2_000_000);

@@ -4,8 +4,8 @@ use std::path::{Path, PathBuf};
 
 use rusqlite::{Connection, OptionalExtension, Row, params};
 
-use super::model::Worktree;
 use super::StoreError;
+use super::model::Worktree;
 use crate::clock::Timestamp;
 
 /// Typed access to the `worktrees` table.
@@ -30,13 +30,11 @@ impl<'c> Worktrees<'c> {
              ON CONFLICT (path) DO NOTHING",
             params![text, name, now],
         )?;
-        let found = self
-            .conn
-            .query_row(
-                "SELECT id, path, name, created_at FROM worktrees WHERE path = ?1",
-                [text],
-                read_row,
-            )?;
+        let found = self.conn.query_row(
+            "SELECT id, path, name, created_at FROM worktrees WHERE path = ?1",
+            [text],
+            read_row,
+        )?;
         Ok(found)
     }
 
@@ -49,7 +47,10 @@ impl<'c> Worktrees<'c> {
                 read_row,
             )
             .optional()?
-            .ok_or(StoreError::NotFound { what: "worktree", id })
+            .ok_or(StoreError::NotFound {
+                what: "worktree",
+                id,
+            })
     }
 
     /// The worktree recorded at exactly `path`, if any.

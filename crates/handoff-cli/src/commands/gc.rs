@@ -1,0 +1,64 @@
+//! `handoff gc`: bring the records in line with the disk and expire old
+//! temp uploads.
+
+use anyhow::Result;
+use handoff_core::clock;
+use handoff_core::expiry;
+use handoff_core::reconcile::{self, ReconcileReport};
+use serde::Serialize;
+
+use crate::context::Context;
+use crate::output::print_json;
+
+#[derive(Debug, clap::Args)]
+pub struct Args {
+    /// Print one JSON object instead of text.
+    #[arg(long)]
+    json: bool,
+}
+
+#[derive(Serialize)]
+struct JsonGc {
+    #[serde(flatten)]
+    reconcile: ReconcileReport,
+    expired: Vec<std::path::PathBuf>,
+}
+
+pub fn run(ctx: &Context, args: &Args) -> Result<bool> {
+    let mut store = ctx.store()?;
+    let settings = store.settings().load()?;
+    let now = clock::now();
+    let expired: Vec<_> = expiry::expire(&mut store, now)?
+        .into_iter()
+        .map(|r| r.path)
+        .collect();
+    let folders = reconcile::upload_folders(&mut store, &ctx.roots, &settings)?;
+    let report = reconcile::reconcile(&mut store, &folders, now)?;
+    if args.json {
+        print_json(&JsonGc {
+            reconcile: report,
+            expired,
+        })?;
+        return Ok(true);
+    }
+    for change in &report.changed {
+        println!("{} → {}  {}", change.from, change.to, change.path.display());
+    }
+    for path in &expired {
+        println!("expired  {}", path.display());
+    }
+    for path in &report.removed_temp {
+        println!("removed unfinished write  {}", path.display());
+    }
+    for path in &report.untracked {
+        println!("untracked  {}", path.display());
+    }
+    if report.changed.is_empty()
+        && expired.is_empty()
+        && report.removed_temp.is_empty()
+        && report.untracked.is_empty()
+    {
+        eprintln!("everything matches the disk");
+    }
+    Ok(true)
+}

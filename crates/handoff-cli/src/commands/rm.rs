@@ -1,0 +1,86 @@
+//! `handoff rm`: delete recorded files, to the OS trash by default.
+
+use anyhow::Result;
+use handoff_core::clock;
+use handoff_core::remove::{self, Removal, RemoveError};
+use serde::Serialize;
+
+use crate::context::Context;
+use crate::output::{JsonError, JsonFile, print_json};
+
+#[derive(Debug, clap::Args)]
+pub struct Args {
+    /// Ids of the files to delete (see `handoff ls`).
+    #[arg(required = true, value_name = "ID")]
+    ids: Vec<i64>,
+    /// Delete for good instead of moving to the trash.
+    #[arg(long)]
+    permanent: bool,
+    /// Print a JSON array instead of text.
+    #[arg(long)]
+    json: bool,
+}
+
+#[derive(Serialize)]
+struct JsonRemoval<'a> {
+    id: i64,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    file: Option<JsonFile<'a>>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    error: Option<JsonError>,
+}
+
+pub fn run(ctx: &Context, args: &Args) -> Result<bool> {
+    let mut store = ctx.store()?;
+    let how = if args.permanent {
+        Removal::Permanent
+    } else {
+        Removal::Trash
+    };
+    let results: Vec<_> = args
+        .ids
+        .iter()
+        .map(|&id| (id, remove::remove(&mut store, id, how, clock::now())))
+        .collect();
+    let all_ok = results.iter().all(|(_, r)| r.is_ok());
+    if args.json {
+        let rows: Vec<_> = results
+            .iter()
+            .map(|(id, r)| match r {
+                Ok(record) => JsonRemoval {
+                    id: *id,
+                    file: Some(record.into()),
+                    error: None,
+                },
+                Err(e) => JsonRemoval {
+                    id: *id,
+                    file: None,
+                    error: Some(JsonError {
+                        kind: kind(e),
+                        message: e.to_string(),
+                    }),
+                },
+            })
+            .collect();
+        print_json(&rows)?;
+    } else {
+        for (id, result) in &results {
+            match result {
+                Ok(record) if args.permanent => println!("deleted {}", record.path.display()),
+                Ok(record) => println!("moved to trash {}", record.path.display()),
+                Err(e) => eprintln!("{id}: {e}"),
+            }
+        }
+    }
+    Ok(all_ok)
+}
+
+fn kind(e: &RemoveError) -> &'static str {
+    match e {
+        RemoveError::Store(handoff_core::StoreError::NotFound { .. }) => "notFound",
+        RemoveError::Store(_) => "storeFailed",
+        RemoveError::AlreadyGone { .. } => "alreadyGone",
+        RemoveError::Trash { .. } => "trashFailed",
+        RemoveError::Io { .. } => "deleteFailed",
+    }
+}

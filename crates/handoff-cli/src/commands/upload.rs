@@ -1,0 +1,265 @@
+//! `handoff upload`: save files where the agent can read them.
+
+use std::io::IsTerminal;
+use std::path::PathBuf;
+
+use anyhow::Result;
+use clap::ValueEnum;
+use handoff_core::ingest::{self, Progress, Report};
+use handoff_core::size::ByteSize;
+use handoff_core::template::{self, DEFAULT_MESSAGE};
+use handoff_core::{ConflictPolicy, Destination, IngestError, Origin, Source, Upload, clock};
+use serde::Serialize;
+
+use crate::context::{self, Context};
+use crate::output::{JsonError, JsonFile, print_json};
+
+#[derive(Debug, clap::Args)]
+pub struct Args {
+    /// Files or folders to save (folders are copied recursively).
+    #[arg(required = true, value_name = "PATH")]
+    paths: Vec<PathBuf>,
+    /// The worktree the files are for (default: the session's, else the git
+    /// work tree around the current folder, else the current folder).
+    #[arg(long, value_name = "DIR")]
+    worktree: Option<PathBuf>,
+    /// The session the files belong to.
+    #[arg(long, value_name = "ID")]
+    session: Option<i64>,
+    /// Where to save (default: the default_destination setting).
+    #[arg(long, value_enum)]
+    dest: Option<DestArg>,
+    /// What to do when a file of that name exists (default: the on_conflict setting).
+    #[arg(long, value_enum)]
+    on_conflict: Option<ConflictArg>,
+    /// The message for the agent; {filepath}, {filename} and {dir} are filled in.
+    #[arg(long, default_value = DEFAULT_MESSAGE)]
+    message: String,
+    /// Largest file accepted, e.g. 50MB (default: the max_file_size setting).
+    #[arg(long, value_name = "SIZE")]
+    max_file_size: Option<ByteSize>,
+    /// Most files in one upload (default: the max_batch_files setting).
+    #[arg(long, value_name = "N")]
+    max_batch_files: Option<usize>,
+    /// Print one JSON object instead of text.
+    #[arg(long)]
+    json: bool,
+}
+
+#[derive(Debug, Clone, Copy, ValueEnum)]
+enum DestArg {
+    Worktree,
+    Temp,
+    Global,
+}
+
+impl From<DestArg> for Destination {
+    fn from(d: DestArg) -> Self {
+        match d {
+            DestArg::Worktree => Self::Worktree,
+            DestArg::Temp => Self::Temp,
+            DestArg::Global => Self::Global,
+        }
+    }
+}
+
+#[derive(Debug, Clone, Copy, ValueEnum)]
+enum ConflictArg {
+    KeepBoth,
+    Replace,
+}
+
+impl From<ConflictArg> for ConflictPolicy {
+    fn from(c: ConflictArg) -> Self {
+        match c {
+            ConflictArg::KeepBoth => Self::KeepBoth,
+            ConflictArg::Replace => Self::Replace,
+        }
+    }
+}
+
+#[derive(Serialize)]
+struct JsonOutcome<'a> {
+    source: &'a str,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    file: Option<JsonFile<'a>>,
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    reused: bool,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    error: Option<JsonError>,
+}
+
+#[derive(Serialize)]
+struct JsonReport<'a> {
+    folder: Option<&'a std::path::Path>,
+    files: Vec<JsonOutcome<'a>>,
+    message: Option<String>,
+}
+
+pub fn run(ctx: &Context, args: Args) -> Result<bool> {
+    let mut store = ctx.store()?;
+    let settings = store.settings().load()?;
+    let session = args
+        .session
+        .map(|id| store.sessions().get(id))
+        .transpose()?;
+    let destination = args
+        .dest
+        .map_or(settings.default_destination, Destination::from);
+    let worktree = match (&args.worktree, &session) {
+        (Some(dir), _) => Some(context::worktree(&mut store, Some(dir))?),
+        (None, Some(session)) => Some(store.worktrees().get(session.worktree_id)?),
+        (None, None) if destination == Destination::Worktree => {
+            Some(context::worktree(&mut store, None)?)
+        }
+        (None, None) => None,
+    };
+    let mut upload = Upload::new(
+        args.paths.into_iter().map(Source::Path).collect(),
+        Origin::Cli,
+        &settings,
+    );
+    upload.destination = destination;
+    upload.session_id = session.map(|s| s.id);
+    upload.worktree = worktree;
+    if let Some(policy) = args.on_conflict {
+        upload.on_conflict = policy.into();
+    }
+    if let Some(size) = args.max_file_size {
+        upload.max_file_size = size.0;
+    }
+    if let Some(n) = args.max_batch_files {
+        upload.max_batch_files = n;
+    }
+
+    let mut bar = ProgressLine::new(!args.json && std::io::stderr().is_terminal());
+    let report = ingest::upload(
+        &mut store,
+        &ctx.roots,
+        &settings,
+        &upload,
+        clock::now(),
+        &mut |p| bar.update(p),
+    );
+    bar.finish();
+
+    let saved: Vec<&std::path::Path> = report.saved().map(|r| r.path.as_path()).collect();
+    let worktree_path = upload.worktree.as_ref().map(|w| w.path.as_path());
+    let message = (!saved.is_empty()).then(|| template::fill(&args.message, &saved, worktree_path));
+    if args.json {
+        print_json(&json_report(&report, message))?;
+    } else {
+        print_text(&report, message.as_deref());
+    }
+    Ok(report.all_saved())
+}
+
+fn print_text(report: &Report, message: Option<&str>) {
+    for outcome in &report.outcomes {
+        match &outcome.result {
+            Ok(saved) => {
+                println!("{}", saved.record.path.display());
+                if saved.reused {
+                    eprintln!(
+                        "{}: already there with the same bytes; nothing written",
+                        outcome.label
+                    );
+                }
+                if saved.record.mime_mismatch() {
+                    eprintln!(
+                        "{}: note: looks like {}, not {} as its name says",
+                        outcome.label,
+                        saved.record.sniffed_mime.as_deref().unwrap_or("?"),
+                        saved.record.mime
+                    );
+                }
+            }
+            Err(e) => eprintln!("{}: {e}{}", outcome.label, hint(e)),
+        }
+    }
+    if let Some(message) = message {
+        println!("{message}");
+    }
+}
+
+/// What the person can do about an error, in CLI terms.
+fn hint(e: &IngestError) -> &'static str {
+    match e {
+        IngestError::TooLarge { .. } => " (set --max-file-size or the max_file_size setting)",
+        IngestError::BatchLimit { .. } => " (set --max-batch-files or the max_batch_files setting)",
+        IngestError::Destination(handoff_core::destination::DestinationError::NoWorktree) => {
+            " (pass --worktree DIR)"
+        }
+        _ => "",
+    }
+}
+
+fn json_report(report: &Report, message: Option<String>) -> JsonReport<'_> {
+    JsonReport {
+        folder: report.folder.as_deref(),
+        files: report
+            .outcomes
+            .iter()
+            .map(|o| match &o.result {
+                Ok(saved) => JsonOutcome {
+                    source: &o.label,
+                    file: Some((&saved.record).into()),
+                    reused: saved.reused,
+                    error: None,
+                },
+                Err(e) => JsonOutcome {
+                    source: &o.label,
+                    file: None,
+                    reused: false,
+                    error: Some(JsonError {
+                        kind: e.kind(),
+                        message: format!("{e}{}", hint(e)),
+                    }),
+                },
+            })
+            .collect(),
+        message,
+    }
+}
+
+/// A one-line progress bar on stderr for uploads that take a while.
+struct ProgressLine {
+    enabled: bool,
+    shown: bool,
+    last_percent: u64,
+}
+
+impl ProgressLine {
+    /// Batches under this size finish too fast for a bar to help.
+    const MIN_TOTAL: u64 = 64 * 1024 * 1024;
+
+    fn new(enabled: bool) -> Self {
+        Self {
+            enabled,
+            shown: false,
+            last_percent: u64::MAX,
+        }
+    }
+
+    fn update(&mut self, p: &Progress) {
+        if !self.enabled || p.batch_total < Self::MIN_TOTAL {
+            return;
+        }
+        let percent = p.batch_done.min(p.batch_total) * 100 / p.batch_total;
+        if percent != self.last_percent {
+            self.last_percent = percent;
+            self.shown = true;
+            eprint!(
+                "\rsaving {} of {} ({percent}%)",
+                ByteSize(p.batch_done),
+                ByteSize(p.batch_total)
+            );
+        }
+    }
+
+    fn finish(&self) {
+        if self.shown {
+            eprint!("\r\x1b[2K");
+        }
+    }
+}

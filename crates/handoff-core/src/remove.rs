@@ -1,0 +1,89 @@
+//! Deleting recorded files on the person's request: to the OS trash by
+//! default, so nothing is lost by a wrong click.
+
+use std::io;
+
+use crate::clock::Timestamp;
+use crate::store::{FileRecord, FileStatus, StatusChange, Store, StoreError};
+
+/// How a file is removed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Removal {
+    /// Move to the OS trash (restorable).
+    Trash,
+    /// Delete for good.
+    Permanent,
+}
+
+/// Why a file could not be removed.
+#[derive(Debug, thiserror::Error)]
+pub enum RemoveError {
+    /// No such record, or the database failed.
+    #[error(transparent)]
+    Store(#[from] StoreError),
+    /// The record was already deleted or expired.
+    #[error("file {id} was already {status}")]
+    AlreadyGone {
+        /// Record id.
+        id: i64,
+        /// Its status.
+        status: FileStatus,
+    },
+    /// The OS trash refused the file.
+    #[error("cannot move {path} to the trash: {reason} (delete it for good instead)")]
+    Trash {
+        /// The file.
+        path: String,
+        /// Why.
+        reason: String,
+    },
+    /// Deleting failed.
+    #[error("cannot delete {path}: {source}")]
+    Io {
+        /// The file.
+        path: String,
+        /// Why.
+        source: io::Error,
+    },
+}
+
+/// Removes the file of record `id` and marks the record `deleted`. A file
+/// already missing from disk only has its record marked.
+pub fn remove(
+    store: &mut Store,
+    id: i64,
+    how: Removal,
+    now: Timestamp,
+) -> Result<FileRecord, RemoveError> {
+    let record = store.files().get(id)?;
+    if !record.status.is_live() {
+        return Err(RemoveError::AlreadyGone {
+            id,
+            status: record.status,
+        });
+    }
+    let path = record.path.display().to_string();
+    if std::fs::symlink_metadata(&record.path).is_ok() {
+        match how {
+            Removal::Trash => trash::delete(&record.path).map_err(|e| RemoveError::Trash {
+                path,
+                reason: e.to_string(),
+            })?,
+            Removal::Permanent => {
+                std::fs::remove_file(&record.path).or_else(|e| match e.kind() {
+                    io::ErrorKind::NotFound => Ok(()),
+                    _ => Err(RemoveError::Io { path, source: e }),
+                })?;
+            }
+        }
+    }
+    store.files().set_status(
+        &[StatusChange {
+            id,
+            status: FileStatus::Deleted,
+            mtime_ns: None,
+        }],
+        now,
+    )?;
+    Ok(store.files().get(id)?)
+}

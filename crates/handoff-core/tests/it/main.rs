@@ -1,0 +1,9 @@
+//! Integration tests of handoff-core on real files in temp folders and a
+//! real SQLite database.
+
+mod env;
+mod expiry;
+mod ingest;
+mod names;
+mod reconcile;
+mod watch;
