@@ -289,6 +289,7 @@ fn stage_all(
         fsync: accepted <= FSYNC_EACH_UP_TO,
     };
     let mut batch_done = 0;
+    let mut scratch = Vec::new();
     for (index, slot) in slots.iter_mut().enumerate() {
         let Some(item) = &slot.item else { continue };
         if !matches!(slot.state, State::Pending) {
@@ -306,7 +307,7 @@ fn stage_all(
                 batch_total,
             });
         };
-        slot.state = match stage::stage(&item.input, &opts, &mut on_bytes) {
+        slot.state = match stage::stage(&item.input, &opts, &mut scratch, &mut on_bytes) {
             Ok(staged) => State::Staged(staged),
             Err(e) => State::Done(Err(e)),
         };

@@ -23,10 +23,8 @@ pub fn run(ctx: &Context, args: &Args) -> Result<bool> {
         "no uploads folder exists yet; upload a file first"
     );
     let (_watcher, events) = Watcher::start(ctx.store()?, &folders, DEBOUNCE)?;
-    if !args.json {
-        for folder in &folders {
-            eprintln!("watching {}", folder.display());
-        }
+    for folder in &folders {
+        eprintln!("watching {}", folder.display());
     }
     for event in events {
         if args.json {

@@ -5,6 +5,7 @@ use std::fs::{File, OpenOptions, Permissions};
 use std::io::{self, Read, Write};
 use std::os::unix::fs::{OpenOptionsExt, PermissionsExt};
 use std::path::Path;
+use std::sync::mpsc;
 
 use sha2::{Digest, Sha256};
 use tempfile::TempPath;
@@ -48,10 +49,11 @@ pub(super) struct StageOptions<'a> {
 
 /// Copies `input` into a temp file in `opts.dir`, hashing while copying and
 /// refusing it as soon as it passes the size limit. `on_bytes` hears about
-/// every chunk written.
+/// every chunk written; `scratch` is a buffer reused across a batch.
 pub(super) fn stage(
     input: &Input,
     opts: &StageOptions<'_>,
+    scratch: &mut Vec<u8>,
     on_bytes: &mut dyn FnMut(u64),
 ) -> Result<Staged, IngestError> {
     let limit = ByteSize(opts.limit);
@@ -62,58 +64,43 @@ pub(super) fn stage(
         .tempfile_in(opts.dir)
         .map_err(|e| IngestError::write_failed(&e))?;
     let (mut out, temp) = named.into_parts();
-    let mut hasher = Sha256::new();
-    let mut head = Vec::new();
-    let size = match input {
+    let facts = match input {
         Input::Bytes(bytes) => {
-            if bytes.len() as u64 > opts.limit {
-                return Err(IngestError::TooLarge {
-                    size: Some(ByteSize(bytes.len() as u64)),
-                    limit,
-                });
+            let size = bytes.len() as u64;
+            if size > opts.limit {
+                return Err(IngestError::TooLarge { size: Some(ByteSize(size)), limit });
             }
-            hasher.update(bytes);
-            out.write_all(bytes)
-                .map_err(|e| IngestError::write_failed(&e))?;
-            on_bytes(bytes.len() as u64);
-            head.extend_from_slice(&bytes[..bytes.len().min(SNIFF_BYTES)]);
-            bytes.len() as u64
+            out.write_all(bytes).map_err(|e| IngestError::write_failed(&e))?;
+            if opts.fsync {
+                out.sync_all().map_err(|e| IngestError::write_failed(&e))?;
+            }
+            on_bytes(size);
+            Facts {
+                size,
+                sha256: hex(&Sha256::digest(bytes)),
+                sniffed_mime: mime::sniff(&bytes[..bytes.len().min(SNIFF_BYTES)]),
+            }
         }
         Input::File(path) => {
             let mut src = open_regular(path)?;
             let known = src.metadata().map(|m| m.len()).ok();
             if known.is_some_and(|len| len > opts.limit) {
-                return Err(IngestError::TooLarge {
-                    size: known.map(ByteSize),
-                    limit,
-                });
+                return Err(IngestError::TooLarge { size: known.map(ByteSize), limit });
             }
-            copy(
-                &mut src,
-                &mut out,
-                &mut hasher,
-                &mut head,
-                opts.limit,
-                on_bytes,
-            )
-            .map_err(|e| match e {
+            let copy = Copy { limit: opts.limit, fsync: opts.fsync };
+            let result = if known.is_some_and(|len| len < PIPELINE_FROM) {
+                copy.inline(&mut src, &mut out, scratch, on_bytes)
+            } else {
+                copy.pipelined(&mut src, &mut out, on_bytes)
+            };
+            result.map_err(|e| match e {
                 CopyError::TooLarge => IngestError::TooLarge { size: None, limit },
                 CopyError::Read(e) => IngestError::unreadable(&e),
                 CopyError::Write(e) => IngestError::write_failed(&e),
             })?
         }
     };
-    if opts.fsync {
-        out.sync_all().map_err(|e| IngestError::write_failed(&e))?;
-    }
-    Ok(Staged {
-        temp,
-        facts: Facts {
-            size,
-            sha256: hex(&hasher.finalize()),
-            sniffed_mime: mime::sniff(&head),
-        },
-    })
+    Ok(Staged { temp, facts })
 }
 
 /// Opens a path for reading without blocking on a FIFO, and refuses
@@ -139,34 +126,115 @@ enum CopyError {
     Write(io::Error),
 }
 
-fn copy(
-    src: &mut File,
-    out: &mut File,
-    hasher: &mut Sha256,
-    head: &mut Vec<u8>,
+/// Files from this size on are hashed on a second thread while the first
+/// reads, writes and syncs: hashing is the slowest step, and the two overlap.
+const PIPELINE_FROM: u64 = 8 << 20;
+
+/// Chunks in flight between the copying and the hashing thread.
+const PIPELINE_DEPTH: usize = 4;
+
+/// How one file is copied: its size limit, and whether to fsync it.
+struct Copy {
     limit: u64,
-    on_bytes: &mut dyn FnMut(u64),
-) -> Result<u64, CopyError> {
-    let mut buf = vec![0_u8; CHUNK];
-    let mut total = 0_u64;
-    loop {
-        let n = match src.read(&mut buf) {
-            Ok(0) => return Ok(total),
-            Ok(n) => n,
-            Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
-            Err(e) => return Err(CopyError::Read(e)),
-        };
-        total += n as u64;
-        if total > limit {
-            return Err(CopyError::TooLarge);
+    fsync: bool,
+}
+
+impl Copy {
+    /// Reads, hashes and writes on this thread (small files).
+    fn inline(
+        &self,
+        src: &mut File,
+        out: &mut File,
+        buf: &mut Vec<u8>,
+        on_bytes: &mut dyn FnMut(u64),
+    ) -> Result<Facts, CopyError> {
+        buf.resize(CHUNK, 0);
+        let mut hasher = Sha256::new();
+        let mut head = Vec::new();
+        let mut total = 0_u64;
+        while let Some(n) = self.read_chunk(src, buf, &mut total)? {
+            let chunk = &buf[..n];
+            keep_head(&mut head, chunk);
+            hasher.update(chunk);
+            out.write_all(chunk).map_err(CopyError::Write)?;
+            on_bytes(n as u64);
         }
-        let chunk = &buf[..n];
-        if head.len() < SNIFF_BYTES {
-            head.extend_from_slice(&chunk[..n.min(SNIFF_BYTES - head.len())]);
+        self.sync(out)?;
+        Ok(Facts { size: total, sha256: hex(&hasher.finalize()), sniffed_mime: mime::sniff(&head) })
+    }
+
+    /// Reads and writes (then fsyncs) on this thread while a second thread
+    /// hashes the same chunks (large files).
+    fn pipelined(&self, src: &mut File, out: &mut File, on_bytes: &mut dyn FnMut(u64)) -> Result<Facts, CopyError> {
+        let (to_hasher, chunks) = mpsc::sync_channel::<(Vec<u8>, usize)>(PIPELINE_DEPTH);
+        let (give_back, free) = mpsc::channel::<Vec<u8>>();
+        std::thread::scope(|scope| {
+            let hasher = scope.spawn(move || {
+                let mut hasher = Sha256::new();
+                for (buf, n) in chunks {
+                    hasher.update(&buf[..n]);
+                    let _ = give_back.send(buf);
+                }
+                hex(&hasher.finalize())
+            });
+            let mut head = Vec::new();
+            let mut total = 0_u64;
+            let mut allocated = 0;
+            loop {
+                let mut buf = match free.try_recv() {
+                    Ok(buf) => buf,
+                    Err(_) if allocated <= PIPELINE_DEPTH => {
+                        allocated += 1;
+                        vec![0_u8; CHUNK]
+                    }
+                    Err(_) => free.recv().unwrap_or_else(|_| vec![0_u8; CHUNK]),
+                };
+                let Some(n) = self.read_chunk(src, &mut buf, &mut total)? else { break };
+                keep_head(&mut head, &buf[..n]);
+                out.write_all(&buf[..n]).map_err(CopyError::Write)?;
+                on_bytes(n as u64);
+                if to_hasher.send((buf, n)).is_err() {
+                    break;
+                }
+            }
+            drop(to_hasher);
+            // The file syncs to disk while the hasher finishes its last chunks.
+            self.sync(out)?;
+            let sha256 = hasher.join().map_err(|_| CopyError::Read(io::Error::other("the hashing thread failed")))?;
+            Ok(Facts { size: total, sha256, sniffed_mime: mime::sniff(&head) })
+        })
+    }
+
+    /// Reads the next chunk; `None` at the end; an error past the limit.
+    fn read_chunk(&self, src: &mut File, buf: &mut [u8], total: &mut u64) -> Result<Option<usize>, CopyError> {
+        loop {
+            match src.read(buf) {
+                Ok(0) => return Ok(None),
+                Ok(n) => {
+                    *total += n as u64;
+                    if *total > self.limit {
+                        return Err(CopyError::TooLarge);
+                    }
+                    return Ok(Some(n));
+                }
+                Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
+                Err(e) => return Err(CopyError::Read(e)),
+            }
         }
-        hasher.update(chunk);
-        out.write_all(chunk).map_err(CopyError::Write)?;
-        on_bytes(n as u64);
+    }
+
+    fn sync(&self, out: &File) -> Result<(), CopyError> {
+        if self.fsync {
+            out.sync_all().map_err(CopyError::Write)?;
+        }
+        Ok(())
+    }
+}
+
+/// Keeps the first bytes of a file for sniffing its type.
+fn keep_head(head: &mut Vec<u8>, chunk: &[u8]) {
+    if head.len() < SNIFF_BYTES {
+        head.extend_from_slice(&chunk[..chunk.len().min(SNIFF_BYTES - head.len())]);
     }
 }
 

@@ -51,6 +51,34 @@ pub struct NewFile {
     pub expires_at: Option<Timestamp>,
 }
 
+impl NewFile {
+    /// The record as stored: new records are `present` and stamped `now`.
+    fn into_record(self, id: i64, now: Timestamp) -> FileRecord {
+        FileRecord {
+            id,
+            session_id: self.session_id,
+            worktree_id: self.worktree_id,
+            direction: self.direction,
+            destination: self.destination,
+            filename: self.filename,
+            path: self.path,
+            size: self.size,
+            mime: self.mime,
+            sniffed_mime: self.sniffed_mime,
+            sha256: self.sha256,
+            source: self.source,
+            status: FileStatus::Present,
+            display_name: self.display_name,
+            description: self.description,
+            revision: self.revision,
+            mtime_ns: self.mtime_ns,
+            created_at: now,
+            updated_at: now,
+            expires_at: self.expires_at,
+        }
+    }
+}
+
 /// Which records to list; all filters are optional and combine with AND.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct FileQuery {
@@ -136,7 +164,7 @@ impl<'c> Files<'c> {
             }
         }
         tx.commit()?;
-        ids.into_iter().map(|id| self.get(id)).collect()
+        Ok(files.iter().zip(ids).map(|(f, id)| f.clone().into_record(id, now)).collect())
     }
 
     /// The record with this id.
