@@ -28,8 +28,15 @@ fn main() {
     let work = PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join("bench");
     let _ = fs::remove_dir_all(&work);
     fs::create_dir_all(&work).unwrap();
-    println!("Handoff benchmarks ({} runs each, medians; work folder {})", RUNS, work.display());
-    println!("{:<4} {:<52} {:>10} {:>10} {:>7} {:>8}", "", "case", "handoff", "baseline", "ratio", "target");
+    println!(
+        "Handoff benchmarks ({} runs each, medians; work folder {})",
+        RUNS,
+        work.display()
+    );
+    println!(
+        "{:<4} {:<52} {:>10} {:>10} {:>7} {:>8}",
+        "", "case", "handoff", "baseline", "ratio", "target"
+    );
     b1_large_file(&work, if quick { 64 << 20 } else { 1 << 30 });
     b2_many_files(&work, if quick { 100 } else { 1000 });
     b3_listing(&work, if quick { 10_000 } else { 100_000 });
@@ -41,29 +48,49 @@ fn b1_large_file(work: &Path, size: u64) {
     let src = work.join("b1-source.bin");
     write_pseudo_random(&src, size);
     let dst = work.join("b1-cp");
-    let baseline = median(RUNS, || {
-        let _ = fs::remove_file(&dst);
-        sh(&format!("cp '{}' '{}' && sync", src.display(), dst.display()))
-    });
     let worktree = work.join("b1-worktree");
     let mut peak_kb = 0;
-    let ours = median(RUNS, || {
-        let _ = fs::remove_dir_all(&worktree);
-        fs::create_dir_all(&worktree).unwrap();
-        let started = Instant::now();
-        let out = handoff(work)
-            .args(["upload", "--max-file-size", "4GB", "--worktree"])
-            .arg(&worktree)
-            .arg(&src)
-            .output()
-            .unwrap();
-        let took = started.elapsed();
-        assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
-        peak_kb = peak_kb.max(max_rss_kb(&out.stderr));
-        took
-    });
-    report("B1", &format!("one {} file: upload vs cp + sync", human(size)), ours, Some(baseline), "≤ 1.2×");
-    println!("     peak RSS of `handoff upload`: {:.1} MB (target ≤ 64 MB)", peak_kb as f64 / 1000.0);
+    let (ours, baseline) = paired(
+        RUNS,
+        || {
+            let _ = fs::remove_file(&dst);
+            sh(&format!(
+                "cp '{}' '{}' && sync",
+                src.display(),
+                dst.display()
+            ))
+        },
+        || {
+            let _ = fs::remove_dir_all(&worktree);
+            fs::create_dir_all(&worktree).unwrap();
+            let started = Instant::now();
+            let out = handoff(work)
+                .args(["upload", "--max-file-size", "4GB", "--worktree"])
+                .arg(&worktree)
+                .arg(&src)
+                .output()
+                .unwrap();
+            let took = started.elapsed();
+            assert!(
+                out.status.success(),
+                "{}",
+                String::from_utf8_lossy(&out.stderr)
+            );
+            peak_kb = peak_kb.max(max_rss_kb(&out.stderr));
+            took
+        },
+    );
+    report(
+        "B1",
+        &format!("one {} file: upload vs cp + sync", human(size)),
+        ours,
+        Some(baseline),
+        "≤ 1.2×",
+    );
+    println!(
+        "     peak RSS of `handoff upload`: {:.1} MB (target ≤ 64 MB)",
+        peak_kb as f64 / 1000.0
+    );
     let _ = fs::remove_file(&src);
     let _ = fs::remove_file(&dst);
     let _ = fs::remove_dir_all(&worktree);
@@ -79,27 +106,47 @@ fn b2_many_files(work: &Path, count: usize) {
         fs::write(src.join(format!("file-{i:04}.txt")), &bytes).unwrap();
     }
     let dst = work.join("b2-cp");
-    let baseline = median(RUNS, || {
-        let _ = fs::remove_dir_all(&dst);
-        sh(&format!("cp -r '{}' '{}' && sync", src.display(), dst.display()))
-    });
     let worktree = work.join("b2-worktree");
-    let ours = median(RUNS, || {
-        let _ = fs::remove_dir_all(&worktree);
-        fs::create_dir_all(&worktree).unwrap();
-        let started = Instant::now();
-        let out = handoff(work)
-            .args(["upload", "--max-batch-files", "100000", "--worktree"])
-            .arg(&worktree)
-            .arg(&src)
-            .output()
-            .unwrap();
-        let took = started.elapsed();
-        assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
-        took
-    });
-    report("B2", &format!("{count} files of 16 KiB as one drop vs cp -r + sync"), ours, Some(baseline), "≤ 3×");
-    println!("     per file: {:.3} ms", ours.as_secs_f64() * 1000.0 / count as f64);
+    let (ours, baseline) = paired(
+        RUNS,
+        || {
+            let _ = fs::remove_dir_all(&dst);
+            sh(&format!(
+                "cp -r '{}' '{}' && sync",
+                src.display(),
+                dst.display()
+            ))
+        },
+        || {
+            let _ = fs::remove_dir_all(&worktree);
+            fs::create_dir_all(&worktree).unwrap();
+            let started = Instant::now();
+            let out = handoff(work)
+                .args(["upload", "--max-batch-files", "100000", "--worktree"])
+                .arg(&worktree)
+                .arg(&src)
+                .output()
+                .unwrap();
+            let took = started.elapsed();
+            assert!(
+                out.status.success(),
+                "{}",
+                String::from_utf8_lossy(&out.stderr)
+            );
+            took
+        },
+    );
+    report(
+        "B2",
+        &format!("{count} files of 16 KiB as one drop vs cp -r + sync"),
+        ours,
+        Some(baseline),
+        "≤ 3×",
+    );
+    println!(
+        "     per file: {:.3} ms",
+        ours.as_secs_f64() * 1000.0 / count as f64
+    );
     let _ = fs::remove_dir_all(&src);
     let _ = fs::remove_dir_all(&dst);
     let _ = fs::remove_dir_all(&worktree);
@@ -107,7 +154,10 @@ fn b2_many_files(work: &Path, count: usize) {
 
 fn b3_listing(work: &Path, count: usize) {
     let mut store = Store::open(&work.join("b3/handoff.db")).unwrap();
-    let wt = store.worktrees().ensure(Path::new("/bench/worktree"), 0).unwrap();
+    let wt = store
+        .worktrees()
+        .ensure(Path::new("/bench/worktree"), 0)
+        .unwrap();
     let session = store.sessions().create(wt.id, None, "bench", 0).unwrap();
     let other = store.sessions().create(wt.id, None, "other", 0).unwrap();
     for chunk in 0..count / 1000 {
@@ -118,9 +168,16 @@ fn b3_listing(work: &Path, count: usize) {
                 record(n, sid, wt.id)
             })
             .collect();
-        store.files().insert_many(&files, &[], chunk as i64).unwrap();
+        store
+            .files()
+            .insert_many(&files, &[], chunk as i64)
+            .unwrap();
     }
-    let query = FileQuery { session_id: Some(session.id), limit: Some(200), ..FileQuery::default() };
+    let query = FileQuery {
+        session_id: Some(session.id),
+        limit: Some(200),
+        ..FileQuery::default()
+    };
     assert_eq!(store.files().list(&query).unwrap().len(), 200);
     let ours = median(50, || {
         let started = Instant::now();
@@ -129,7 +186,13 @@ fn b3_listing(work: &Path, count: usize) {
         assert_eq!(rows.len(), 200);
         took
     });
-    report("B3", &format!("newest 200 of {count} records of one session"), ours, None, "≤ 5 ms");
+    report(
+        "B3",
+        &format!("newest 200 of {count} records of one session"),
+        ours,
+        None,
+        "≤ 5 ms",
+    );
 }
 
 fn b4_watch(work: &Path, count: usize) {
@@ -145,31 +208,54 @@ fn b4_watch(work: &Path, count: usize) {
         fs::create_dir_all(&worktree).unwrap();
         let db = root.join("handoff.db");
         let mut store = Store::open(&db).unwrap();
-        let mut settings = Settings::default();
-        settings.max_batch_files = count;
+        let settings = Settings {
+            max_batch_files: count,
+            ..Settings::default()
+        };
         let mut upload = Upload::new(vec![Source::Path(src.clone())], Origin::Cli, &settings);
-        upload.worktree = Some(store.worktrees().ensure(&fs::canonicalize(&worktree).unwrap(), 0).unwrap());
-        let roots = Roots { temp: root.clone(), home: root.clone() };
+        upload.worktree = Some(
+            store
+                .worktrees()
+                .ensure(&fs::canonicalize(&worktree).unwrap(), 0)
+                .unwrap(),
+        );
+        let roots = Roots {
+            temp: root.clone(),
+            home: root.clone(),
+        };
         let report = ingest::upload(&mut store, &roots, &settings, &upload, 0, &mut |_| {});
         assert!(report.all_saved());
         let folder = report.folder.clone().unwrap();
-        let (watcher, events) = Watcher::start(Store::open(&db).unwrap(), &[folder], DEBOUNCE).unwrap();
+        let (watcher, events) =
+            Watcher::start(Store::open(&db).unwrap(), &[folder], DEBOUNCE).unwrap();
         for record in report.saved() {
             fs::remove_file(&record.path).unwrap();
         }
         let last_delete = Instant::now();
         let mut missing = 0;
         while missing < count {
-            match events.recv_timeout(Duration::from_secs(10)).expect("watch events") {
-                WatchEvent::StatusChanged(Change { to: FileStatus::Missing, .. }) => missing += 1,
-                _ => {}
+            let event = events
+                .recv_timeout(Duration::from_secs(10))
+                .expect("watch events");
+            if let WatchEvent::StatusChanged(Change {
+                to: FileStatus::Missing,
+                ..
+            }) = event
+            {
+                missing += 1;
             }
         }
         let took = last_delete.elapsed();
         drop(watcher);
         took
     });
-    report("B4", &format!("{count} uploads deleted → all marked missing"), ours, None, "≤ 1 s");
+    report(
+        "B4",
+        &format!("{count} uploads deleted → all marked missing"),
+        ours,
+        None,
+        "≤ 1 s",
+    );
 }
 
 fn record(n: usize, session_id: i64, worktree_id: i64) -> NewFile {
@@ -204,7 +290,10 @@ fn handoff(work: &Path) -> Command {
 fn max_rss_kb(stderr: &[u8]) -> u64 {
     String::from_utf8_lossy(stderr)
         .lines()
-        .find_map(|l| l.strip_prefix("maxrss_kb=").and_then(|v| v.trim().parse().ok()))
+        .find_map(|l| {
+            l.strip_prefix("maxrss_kb=")
+                .and_then(|v| v.trim().parse().ok())
+        })
         .unwrap_or(0)
 }
 
@@ -222,17 +311,45 @@ fn median(runs: usize, mut f: impl FnMut() -> Duration) -> Duration {
     times[runs / 2]
 }
 
+/// Runs the baseline and ours alternately (so drift in the machine's speed
+/// hits both alike) and returns the medians, ours first.
+fn paired(
+    runs: usize,
+    mut baseline: impl FnMut() -> Duration,
+    mut ours: impl FnMut() -> Duration,
+) -> (Duration, Duration) {
+    let mut base_times = Vec::with_capacity(runs);
+    let mut our_times = Vec::with_capacity(runs);
+    for _ in 0..runs {
+        base_times.push(baseline());
+        our_times.push(ours());
+    }
+    base_times.sort();
+    our_times.sort();
+    (our_times[runs / 2], base_times[runs / 2])
+}
+
 fn report(id: &str, case: &str, ours: Duration, baseline: Option<Duration>, target: &str) {
     let ms = |d: Duration| format!("{:.2} ms", d.as_secs_f64() * 1000.0);
     let (base, ratio) = match baseline {
-        Some(b) => (ms(b), format!("{:.2}×", ours.as_secs_f64() / b.as_secs_f64())),
+        Some(b) => (
+            ms(b),
+            format!("{:.2}×", ours.as_secs_f64() / b.as_secs_f64()),
+        ),
         None => ("-".to_owned(), "-".to_owned()),
     };
-    println!("{id:<4} {case:<52} {:>10} {base:>10} {ratio:>7} {target:>8}", ms(ours));
+    println!(
+        "{id:<4} {case:<52} {:>10} {base:>10} {ratio:>7} {target:>8}",
+        ms(ours)
+    );
 }
 
 fn human(bytes: u64) -> String {
-    if bytes >= 1 << 30 { format!("{} GiB", bytes >> 30) } else { format!("{} MiB", bytes >> 20) }
+    if bytes >= 1 << 30 {
+        format!("{} GiB", bytes >> 30)
+    } else {
+        format!("{} MiB", bytes >> 20)
+    }
 }
 
 /// Incompressible-looking bytes, fast to make (xorshift).

@@ -20,7 +20,11 @@ impl TestContext {
             std::fs::create_dir_all(root.join(sub)).unwrap();
         }
         let worktree = root.join("worktree");
-        Self { _dir: dir, root, worktree }
+        Self {
+            _dir: dir,
+            root,
+            worktree,
+        }
     }
 
     /// A `handoff` command run in the worktree with this world's folders.
@@ -77,13 +81,24 @@ impl Run {
     }
 
     pub fn json(&self) -> serde_json::Value {
-        serde_json::from_slice(&self.0.stdout)
-            .unwrap_or_else(|e| panic!("stdout is JSON ({e}): {}\nstderr: {}", self.stdout(), self.stderr()))
+        serde_json::from_slice(&self.0.stdout).unwrap_or_else(|e| {
+            panic!(
+                "stdout is JSON ({e}): {}\nstderr: {}",
+                self.stdout(),
+                self.stderr()
+            )
+        })
     }
 
     /// Asserts the exit code, showing the output when it differs.
     pub fn expect(self, code: i32) -> Self {
-        assert_eq!(self.code(), code, "stdout:\n{}\nstderr:\n{}", self.stdout(), self.stderr());
+        assert_eq!(
+            self.code(),
+            code,
+            "stdout:\n{}\nstderr:\n{}",
+            self.stdout(),
+            self.stderr()
+        );
         self
     }
 }

@@ -11,13 +11,19 @@ fn a_killed_upload_leaves_only_a_temp_file_that_gc_removes() {
     let src = ctx.root.join("src/huge.bin");
     // Sparse: instant to create, slow enough to copy.
     File::create(&src).unwrap().set_len(4 << 30).unwrap();
-    let mut child = ctx.command(&["upload", "--max-file-size", "8GB", p(&src)]).spawn().unwrap();
+    let mut child = ctx
+        .command(&["upload", "--max-file-size", "8GB", p(&src)])
+        .spawn()
+        .unwrap();
 
     let deadline = Instant::now() + Duration::from_secs(20);
     let temp = loop {
         let found = fs::read_dir(ctx.uploads()).ok().and_then(|entries| {
             entries.flatten().map(|e| e.path()).find(|p| {
-                p.file_name().unwrap().to_string_lossy().starts_with(".handoff-")
+                p.file_name()
+                    .unwrap()
+                    .to_string_lossy()
+                    .starts_with(".handoff-")
                     && fs::metadata(p).is_ok_and(|m| m.len() > 0)
             })
         });
@@ -30,7 +36,10 @@ fn a_killed_upload_leaves_only_a_temp_file_that_gc_removes() {
     child.kill().unwrap();
     child.wait().unwrap();
 
-    assert!(!ctx.uploads().join("huge.bin").exists(), "no partial file under the real name");
+    assert!(
+        !ctx.uploads().join("huge.bin").exists(),
+        "no partial file under the real name"
+    );
     assert!(temp.exists(), "the unfinished write is a hidden temp file");
     let ls = ctx.run(&["ls", "--json"]).json();
     assert_eq!(ls.as_array().unwrap().len(), 0, "nothing was recorded");
@@ -39,8 +48,17 @@ fn a_killed_upload_leaves_only_a_temp_file_that_gc_removes() {
     ctx.run(&["gc"]).expect(0);
     assert!(temp.exists());
     let old = SystemTime::now() - Duration::from_secs(3600);
-    File::options().write(true).open(&temp).unwrap().set_modified(old).unwrap();
+    File::options()
+        .write(true)
+        .open(&temp)
+        .unwrap()
+        .set_modified(old)
+        .unwrap();
     let run = ctx.run(&["gc"]).expect(0);
-    assert!(run.stdout().contains("removed unfinished write"), "{}", run.stdout());
+    assert!(
+        run.stdout().contains("removed unfinished write"),
+        "{}",
+        run.stdout()
+    );
     assert!(!temp.exists());
 }

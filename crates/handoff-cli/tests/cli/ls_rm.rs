@@ -20,20 +20,66 @@ fn ls_filters_by_worktree_session_status_and_direction() {
     ctx.run(&["upload", "--session", &id, p(&b)]).expect(0);
 
     let all = ctx.run(&["ls", "--json"]).expect(0).json();
-    let names: Vec<_> = all.as_array().unwrap().iter().map(|f| f["filename"].as_str().unwrap()).collect();
+    let names: Vec<_> = all
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| f["filename"].as_str().unwrap())
+        .collect();
     assert_eq!(names, ["b.txt", "a.txt"], "newest first");
-    assert_eq!(ctx.run(&["ls", "--json", "--session", &id]).json().as_array().unwrap().len(), 1);
-    assert_eq!(ctx.run(&["ls", "--json", "--worktree", p(&ctx.worktree)]).json().as_array().unwrap().len(), 2);
-    assert_eq!(ctx.run(&["ls", "--json", "--worktree", p(&ctx.root)]).json().as_array().unwrap().len(), 0);
-    assert_eq!(ctx.run(&["ls", "--json", "--direction", "from_agent"]).json().as_array().unwrap().len(), 0);
-    assert_eq!(ctx.run(&["ls", "--json", "--status", "present", "--limit", "1"]).json().as_array().unwrap().len(), 1);
+    assert_eq!(
+        ctx.run(&["ls", "--json", "--session", &id])
+            .json()
+            .as_array()
+            .unwrap()
+            .len(),
+        1
+    );
+    assert_eq!(
+        ctx.run(&["ls", "--json", "--worktree", p(&ctx.worktree)])
+            .json()
+            .as_array()
+            .unwrap()
+            .len(),
+        2
+    );
+    assert_eq!(
+        ctx.run(&["ls", "--json", "--worktree", p(&ctx.root)])
+            .json()
+            .as_array()
+            .unwrap()
+            .len(),
+        0
+    );
+    assert_eq!(
+        ctx.run(&["ls", "--json", "--direction", "from_agent"])
+            .json()
+            .as_array()
+            .unwrap()
+            .len(),
+        0
+    );
+    assert_eq!(
+        ctx.run(&["ls", "--json", "--status", "present", "--limit", "1"])
+            .json()
+            .as_array()
+            .unwrap()
+            .len(),
+        1
+    );
     assert_eq!(ctx.run(&["ls", "--status", "gone"]).code(), 2);
 
     let table = ctx.run(&["ls"]).expect(0).stdout();
     assert!(table.starts_with("    ID  STATUS"), "{table}");
     assert!(table.contains("present   →agent  worktree"), "{table}");
     let missing_session = ctx.run(&["upload", "--session", "999", p(&a)]).expect(1);
-    assert!(missing_session.stderr().contains("session 999 does not exist"), "{}", missing_session.stderr());
+    assert!(
+        missing_session
+            .stderr()
+            .contains("session 999 does not exist"),
+        "{}",
+        missing_session.stderr()
+    );
 }
 
 #[test]
@@ -43,18 +89,37 @@ fn rm_moves_to_the_trash_by_default() {
     let b = ctx.source("b.txt", b"bye");
     ctx.run(&["upload", p(&a), p(&b)]).expect(0);
     let files = ctx.run(&["ls", "--json"]).json();
-    let id_of = |name: &str| files.as_array().unwrap().iter().find(|f| f["filename"] == name).unwrap()["id"].to_string();
+    let id_of = |name: &str| {
+        files
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|f| f["filename"] == name)
+            .unwrap()["id"]
+            .to_string()
+    };
 
     let run = ctx.run(&["rm", &id_of("a.txt")]).expect(0);
-    assert!(run.stdout().starts_with("moved to trash"), "{}", run.stdout());
+    assert!(
+        run.stdout().starts_with("moved to trash"),
+        "{}",
+        run.stdout()
+    );
     assert!(!ctx.uploads().join("a.txt").exists());
     let trashed = find_in_trash(&ctx.root.join("home/.local/share/Trash/files"), "a.txt");
-    assert_eq!(fs::read(trashed).unwrap(), b"keep me", "the file can be restored from the trash");
+    assert_eq!(
+        fs::read(trashed).unwrap(),
+        b"keep me",
+        "the file can be restored from the trash"
+    );
 
     ctx.run(&["rm", "--permanent", &id_of("b.txt")]).expect(0);
     assert!(!ctx.uploads().join("b.txt").exists());
 
-    let json = ctx.run(&["rm", "--json", &id_of("a.txt"), "4242"]).expect(1).json();
+    let json = ctx
+        .run(&["rm", "--json", &id_of("a.txt"), "4242"])
+        .expect(1)
+        .json();
     assert_eq!(json[0]["error"]["kind"], "alreadyGone");
     assert_eq!(json[1]["error"]["kind"], "notFound");
     let deleted = ctx.run(&["ls", "--json", "--status", "deleted"]).json();
@@ -66,6 +131,11 @@ fn find_in_trash(trash: &Path, name: &str) -> std::path::PathBuf {
         .unwrap_or_else(|e| panic!("{} exists: {e}", trash.display()))
         .flatten()
         .map(|e| e.path())
-        .find(|p| p.file_name().unwrap().to_string_lossy().starts_with(name.trim_end_matches(".txt")))
+        .find(|p| {
+            p.file_name()
+                .unwrap()
+                .to_string_lossy()
+                .starts_with(name.trim_end_matches(".txt"))
+        })
         .expect("the file is in the trash")
 }

@@ -33,7 +33,8 @@ fn watch_reports_a_deleted_upload() {
     let line = rx.recv_timeout(Duration::from_secs(5));
     child.kill().unwrap();
     child.wait().unwrap();
-    let event: serde_json::Value = serde_json::from_str(&line.expect("an event within 5 s")).unwrap();
+    let event: serde_json::Value =
+        serde_json::from_str(&line.expect("an event within 5 s")).unwrap();
     assert_eq!(event["type"], "statusChanged");
     assert_eq!(event["to"], "missing");
     assert_eq!(event["path"], p(&file));

@@ -68,9 +68,13 @@ pub(super) fn stage(
         Input::Bytes(bytes) => {
             let size = bytes.len() as u64;
             if size > opts.limit {
-                return Err(IngestError::TooLarge { size: Some(ByteSize(size)), limit });
+                return Err(IngestError::TooLarge {
+                    size: Some(ByteSize(size)),
+                    limit,
+                });
             }
-            out.write_all(bytes).map_err(|e| IngestError::write_failed(&e))?;
+            out.write_all(bytes)
+                .map_err(|e| IngestError::write_failed(&e))?;
             if opts.fsync {
                 out.sync_all().map_err(|e| IngestError::write_failed(&e))?;
             }
@@ -85,9 +89,15 @@ pub(super) fn stage(
             let mut src = open_regular(path)?;
             let known = src.metadata().map(|m| m.len()).ok();
             if known.is_some_and(|len| len > opts.limit) {
-                return Err(IngestError::TooLarge { size: known.map(ByteSize), limit });
+                return Err(IngestError::TooLarge {
+                    size: known.map(ByteSize),
+                    limit,
+                });
             }
-            let copy = Copy { limit: opts.limit, fsync: opts.fsync };
+            let copy = Copy {
+                limit: opts.limit,
+                fsync: opts.fsync,
+            };
             let result = if known.is_some_and(|len| len < PIPELINE_FROM) {
                 copy.inline(&mut src, &mut out, scratch, on_bytes)
             } else {
@@ -160,12 +170,21 @@ impl Copy {
             on_bytes(n as u64);
         }
         self.sync(out)?;
-        Ok(Facts { size: total, sha256: hex(&hasher.finalize()), sniffed_mime: mime::sniff(&head) })
+        Ok(Facts {
+            size: total,
+            sha256: hex(&hasher.finalize()),
+            sniffed_mime: mime::sniff(&head),
+        })
     }
 
     /// Reads and writes (then fsyncs) on this thread while a second thread
     /// hashes the same chunks (large files).
-    fn pipelined(&self, src: &mut File, out: &mut File, on_bytes: &mut dyn FnMut(u64)) -> Result<Facts, CopyError> {
+    fn pipelined(
+        &self,
+        src: &mut File,
+        out: &mut File,
+        on_bytes: &mut dyn FnMut(u64),
+    ) -> Result<Facts, CopyError> {
         let (to_hasher, chunks) = mpsc::sync_channel::<(Vec<u8>, usize)>(PIPELINE_DEPTH);
         let (give_back, free) = mpsc::channel::<Vec<u8>>();
         std::thread::scope(|scope| {
@@ -189,7 +208,9 @@ impl Copy {
                     }
                     Err(_) => free.recv().unwrap_or_else(|_| vec![0_u8; CHUNK]),
                 };
-                let Some(n) = self.read_chunk(src, &mut buf, &mut total)? else { break };
+                let Some(n) = self.read_chunk(src, &mut buf, &mut total)? else {
+                    break;
+                };
                 keep_head(&mut head, &buf[..n]);
                 out.write_all(&buf[..n]).map_err(CopyError::Write)?;
                 on_bytes(n as u64);
@@ -200,13 +221,24 @@ impl Copy {
             drop(to_hasher);
             // The file syncs to disk while the hasher finishes its last chunks.
             self.sync(out)?;
-            let sha256 = hasher.join().map_err(|_| CopyError::Read(io::Error::other("the hashing thread failed")))?;
-            Ok(Facts { size: total, sha256, sniffed_mime: mime::sniff(&head) })
+            let sha256 = hasher
+                .join()
+                .map_err(|_| CopyError::Read(io::Error::other("the hashing thread failed")))?;
+            Ok(Facts {
+                size: total,
+                sha256,
+                sniffed_mime: mime::sniff(&head),
+            })
         })
     }
 
     /// Reads the next chunk; `None` at the end; an error past the limit.
-    fn read_chunk(&self, src: &mut File, buf: &mut [u8], total: &mut u64) -> Result<Option<usize>, CopyError> {
+    fn read_chunk(
+        &self,
+        src: &mut File,
+        buf: &mut [u8],
+        total: &mut u64,
+    ) -> Result<Option<usize>, CopyError> {
         loop {
             match src.read(buf) {
                 Ok(0) => return Ok(None),

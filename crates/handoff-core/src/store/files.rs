@@ -164,7 +164,11 @@ impl<'c> Files<'c> {
             }
         }
         tx.commit()?;
-        Ok(files.iter().zip(ids).map(|(f, id)| f.clone().into_record(id, now)).collect())
+        Ok(files
+            .iter()
+            .zip(ids)
+            .map(|(f, id)| f.clone().into_record(id, now))
+            .collect())
     }
 
     /// The record with this id.
