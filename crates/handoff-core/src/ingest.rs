@@ -21,6 +21,7 @@ use std::path::{Path, PathBuf};
 
 pub use error::IngestError;
 pub use source::Source;
+pub(crate) use source::special_kind as file_type_name;
 pub(crate) use stage::hash_file;
 pub use stage::{TEMP_PREFIX, TEMP_SUFFIX};
 
@@ -154,6 +155,38 @@ impl Report {
     #[must_use]
     pub fn all_saved(&self) -> bool {
         self.outcomes.iter().all(|o| o.result.is_ok())
+    }
+}
+
+/// A file copied on its own, outside any batch (an agent's published file).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct Copied {
+    pub path: PathBuf,
+    pub size: u64,
+    pub sha256: String,
+    pub sniffed_mime: Option<String>,
+    pub mtime_ns: i64,
+}
+
+/// Copies the regular file `src` into `dir` as `name` (or `name (1)`…),
+/// with the same guarantees as an upload: hashed while copying, held to
+/// `limit`, fsynced, renamed into place, the folder synced.
+pub(crate) fn copy_one(src: &Path, dir: &Path, name: &str, limit: u64) -> Result<Copied, IngestError> {
+    let opts = StageOptions { dir, limit, mode: 0o644, fsync: true };
+    let staged = stage::stage(&source::Input::File(src.to_owned()), &opts, &mut Vec::new(), &mut |_| {})?;
+    match place::place(staged, dir, name, ConflictPolicy::KeepBoth, None)? {
+        Placed::New { path, mtime_ns, facts, .. } => {
+            File::open(dir).and_then(|d| d.sync_all()).map_err(|e| IngestError::write_failed(&e))?;
+            Ok(Copied { path, size: facts.size, sha256: facts.sha256, sniffed_mime: facts.sniffed_mime, mtime_ns })
+        }
+        // Without a store nothing is ever reused; keep the type honest anyway.
+        Placed::Reused(record) => Ok(Copied {
+            path: record.path,
+            size: record.size,
+            sha256: record.sha256,
+            sniffed_mime: record.sniffed_mime,
+            mtime_ns: record.mtime_ns,
+        }),
     }
 }
 
@@ -347,7 +380,7 @@ fn place_all(
                     &target_dir,
                     &item.name,
                     upload.on_conflict,
-                    &mut files,
+                    Some(&mut files),
                 );
                 if placed.is_ok() {
                     touched.insert(target_dir);

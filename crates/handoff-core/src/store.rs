@@ -6,8 +6,10 @@
 //! [`Store::sessions`], [`Store::settings`]); no SQL lives outside this module.
 
 mod files;
+mod messages;
 mod migrations;
 mod model;
+mod profiles;
 mod sessions;
 mod settings;
 #[cfg(test)]
@@ -20,7 +22,9 @@ use std::time::Duration;
 use rusqlite::Connection;
 
 pub use files::{FileQuery, Files, NewFile, StatusChange};
-pub use model::{Direction, FileRecord, FileStatus, Session, Worktree};
+pub use messages::{Messages, NewMessage};
+pub use model::{AgentProfile, Direction, FileRecord, FileStatus, Message, MessageKind, Role, Session, Worktree};
+pub use profiles::Profiles;
 pub use sessions::Sessions;
 pub use settings::SettingsTable;
 pub use worktrees::Worktrees;
@@ -129,6 +133,16 @@ impl Store {
     /// Conversations with agents.
     pub fn sessions(&mut self) -> Sessions<'_> {
         Sessions::new(&mut self.conn)
+    }
+
+    /// Conversation lines.
+    pub fn messages(&mut self) -> Messages<'_> {
+        Messages::new(&mut self.conn)
+    }
+
+    /// Agent profiles.
+    pub fn profiles(&mut self) -> Profiles<'_> {
+        Profiles::new(&mut self.conn)
     }
 
     /// User settings.

@@ -35,15 +35,20 @@ pub(super) fn place(
     dir: &Path,
     name: &str,
     policy: ConflictPolicy,
-    files: &mut Files<'_>,
+    mut files: Option<&mut Files<'_>>,
 ) -> Result<Placed, IngestError> {
     let target = dir.join(name);
-    if let Some(record) = same_bytes(files, &target, &staged.facts)? {
+    if let Some(files) = files.as_deref_mut()
+        && let Some(record) = same_bytes(files, &target, &staged.facts)?
+    {
         return Ok(Placed::Reused(record));
     }
     match policy {
         ConflictPolicy::Replace => {
-            let previous = files.live_at(&target).map_err(|e| store_failed(&e))?;
+            let previous = match files {
+                Some(files) => files.live_at(&target).map_err(|e| store_failed(&e))?,
+                None => None,
+            };
             // rename(2) replaces the directory entry itself: a symlink planted
             // at the target is replaced, never written through.
             staged

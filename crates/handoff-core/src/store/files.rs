@@ -134,33 +134,8 @@ impl<'c> Files<'c> {
             for id in replaces {
                 replace.execute(params![id, now])?;
             }
-            let mut insert = tx.prepare_cached(
-                "INSERT INTO files (session_id, worktree_id, direction, destination, filename, path, \
-                 size, mime, sniffed_mime, sha256, source, status, display_name, description, \
-                 revision, mtime_ns, created_at, updated_at, expires_at) \
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, 'present', ?12, ?13, ?14, ?15, ?16, ?16, ?17)",
-            )?;
             for f in files {
-                insert.execute(params![
-                    f.session_id,
-                    f.worktree_id,
-                    f.direction,
-                    f.destination,
-                    f.filename,
-                    path_text(&f.path),
-                    f.size as i64,
-                    f.mime,
-                    f.sniffed_mime,
-                    f.sha256,
-                    f.source,
-                    f.display_name,
-                    f.description,
-                    f.revision,
-                    f.mtime_ns,
-                    now,
-                    f.expires_at,
-                ])?;
-                ids.push(tx.last_insert_rowid());
+                ids.push(insert_row(&tx, f, now)?);
             }
         }
         tx.commit()?;
@@ -169,6 +144,22 @@ impl<'c> Files<'c> {
             .zip(ids)
             .map(|(f, id)| f.clone().into_record(id, now))
             .collect())
+    }
+
+    /// Records a file an agent published, numbering it as the next revision
+    /// of its display name in its session (the given `revision` is ignored).
+    pub fn insert_published(&mut self, file: &NewFile, now: Timestamp) -> Result<FileRecord, StoreError> {
+        let tx = self.conn.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
+        let revision: i64 = tx.query_row(
+            "SELECT COALESCE(MAX(revision), 0) + 1 FROM files \
+             WHERE session_id IS ?1 AND direction = 'from_agent' AND display_name IS ?2",
+            params![file.session_id, file.display_name],
+            |r| r.get(0),
+        )?;
+        let file = NewFile { revision, ..file.clone() };
+        let id = insert_row(&tx, &file, now)?;
+        tx.commit()?;
+        Ok(file.into_record(id, now))
     }
 
     /// The record with this id.
@@ -275,6 +266,35 @@ impl<'c> Files<'c> {
         tx.commit()?;
         Ok(())
     }
+}
+
+fn insert_row(conn: &Connection, f: &NewFile, now: Timestamp) -> rusqlite::Result<i64> {
+    let mut insert = conn.prepare_cached(
+        "INSERT INTO files (session_id, worktree_id, direction, destination, filename, path, \
+         size, mime, sniffed_mime, sha256, source, status, display_name, description, \
+         revision, mtime_ns, created_at, updated_at, expires_at) \
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, 'present', ?12, ?13, ?14, ?15, ?16, ?16, ?17)",
+    )?;
+    insert.execute(params![
+        f.session_id,
+        f.worktree_id,
+        f.direction,
+        f.destination,
+        f.filename,
+        path_text(&f.path),
+        f.size as i64,
+        f.mime,
+        f.sniffed_mime,
+        f.sha256,
+        f.source,
+        f.display_name,
+        f.description,
+        f.revision,
+        f.mtime_ns,
+        now,
+        f.expires_at,
+    ])?;
+    Ok(conn.last_insert_rowid())
 }
 
 /// Paths are stored as text; Handoff writes only UTF-8 names itself.

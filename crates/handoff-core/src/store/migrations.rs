@@ -80,6 +80,23 @@ CREATE TABLE settings (
 );
 ",
     ),
+    // 2: agents. Messages get a kind (text, tool call, plan, files, published
+    // card, error, permission) and structured data, so the conversation can
+    // be drawn again after a restart; sessions get the secret their MCP
+    // publish server must present, so an agent can publish only into its
+    // own session; and the built-in agent profiles are seeded.
+    M::up(
+        r#"
+ALTER TABLE messages ADD COLUMN kind TEXT NOT NULL DEFAULT 'text';
+ALTER TABLE messages ADD COLUMN data TEXT;
+ALTER TABLE sessions ADD COLUMN publish_token TEXT NOT NULL DEFAULT '';
+INSERT INTO agent_profiles (name, command, args, builtin) VALUES
+    ('Demo agent', 'handoff', '["demo-agent"]', 1),
+    ('Gemini CLI', 'gemini', '["--acp"]', 1),
+    ('Codex', 'codex-acp', '[]', 1),
+    ('Claude', 'claude-agent-acp', '[]', 1);
+"#,
+    ),
 ];
 
 /// Refuses a database from a newer build, then applies pending migrations.

@@ -136,4 +136,80 @@ pub struct Session {
     pub created_at: Timestamp,
     /// When it last changed.
     pub updated_at: Timestamp,
+    /// The secret the session's MCP publish server presents; never shown.
+    #[serde(skip)]
+    pub publish_token: String,
+}
+
+text_enum! {
+    /// Who a conversation line is from.
+    pub enum Role {
+        /// The person.
+        User = "user",
+        /// The agent.
+        Agent = "agent",
+        /// Handoff itself (uploads, published files, errors).
+        System = "system",
+    }
+}
+
+text_enum! {
+    /// What a conversation line is.
+    pub enum MessageKind {
+        /// Plain text (a prompt, the agent's reply).
+        Text = "text",
+        /// The agent's reasoning.
+        Thought = "thought",
+        /// A tool call and its status (`data`: id, title, status).
+        ToolCall = "tool_call",
+        /// The agent's plan (`data`: entries).
+        Plan = "plan",
+        /// Files handed to the agent (`data`: file ids and how each was sent).
+        Files = "files",
+        /// A file the agent published (`data`: file id).
+        Published = "published",
+        /// Something failed (`data`: error kind, stderr tail).
+        Error = "error",
+        /// The agent asked for permission (`data`: options, the choice).
+        Permission = "permission",
+    }
+}
+
+/// One line of a conversation.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Message {
+    /// Record id.
+    pub id: i64,
+    /// The session.
+    pub session_id: i64,
+    /// Position in the conversation, from 1.
+    pub seq: i64,
+    /// Who it is from.
+    pub role: Role,
+    /// What it is.
+    pub kind: MessageKind,
+    /// Its text.
+    pub body: String,
+    /// Structured details, by kind.
+    pub data: Option<serde_json::Value>,
+    /// When it was written.
+    pub created_at: Timestamp,
+}
+
+/// How to start an agent.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct AgentProfile {
+    /// Record id.
+    pub id: i64,
+    /// Display name, unique.
+    pub name: String,
+    /// The program (looked up on `PATH` unless absolute; `handoff` means
+    /// this Handoff's own executable).
+    pub command: String,
+    /// Its arguments.
+    pub args: Vec<String>,
+    /// Extra environment variables.
+    pub env: std::collections::BTreeMap<String, String>,
+    /// Shipped with Handoff (cannot be removed).
+    pub builtin: bool,
 }

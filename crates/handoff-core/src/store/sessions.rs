@@ -28,9 +28,9 @@ impl<'c> Sessions<'c> {
         now: Timestamp,
     ) -> Result<Session, StoreError> {
         self.conn.execute(
-            "INSERT INTO sessions (worktree_id, agent_profile_id, title, created_at, updated_at) \
-             VALUES (?1, ?2, ?3, ?4, ?4)",
-            params![worktree_id, agent_profile_id, title, now],
+            "INSERT INTO sessions (worktree_id, agent_profile_id, title, created_at, updated_at, publish_token) \
+             VALUES (?1, ?2, ?3, ?4, ?4, ?5)",
+            params![worktree_id, agent_profile_id, title, now, new_token()],
         )?;
         let id = self.conn.last_insert_rowid();
         self.get(id)
@@ -62,6 +62,43 @@ impl<'c> Sessions<'c> {
     }
 }
 
+impl Sessions<'_> {
+    /// Records the agent's own id for the session once it started.
+    pub fn set_agent_session_id(&mut self, id: i64, agent_session_id: &str, now: Timestamp) -> Result<(), StoreError> {
+        self.conn.execute(
+            "UPDATE sessions SET agent_session_id = ?2, updated_at = ?3 WHERE id = ?1",
+            params![id, agent_session_id, now],
+        )?;
+        Ok(())
+    }
+
+    /// Marks the session as active now (sorts it first).
+    pub fn touch(&mut self, id: i64, now: Timestamp) -> Result<(), StoreError> {
+        self.conn.execute("UPDATE sessions SET updated_at = ?2 WHERE id = ?1", params![id, now])?;
+        Ok(())
+    }
+}
+
+/// 128 random bits, hex: the secret a session's publish server presents.
+fn new_token() -> String {
+    let mut bytes = [0_u8; 16];
+    let mut filled = 0;
+    while filled < bytes.len() {
+        match rustix::rand::getrandom(&mut bytes[filled..], rustix::rand::GetRandomFlags::empty()) {
+            Ok(n) => filled += n,
+            Err(rustix::io::Errno::INTR) => {}
+            // No kernel randomness: fall back to the clock and pid, which
+            // still differ between sessions.
+            Err(_) => {
+                let seed = (crate::clock::now() as u128) << 32 | u128::from(std::process::id());
+                bytes = seed.to_le_bytes();
+                break;
+            }
+        }
+    }
+    bytes.iter().map(|b| format!("{b:02x}")).collect()
+}
+
 fn read_row(row: &Row<'_>) -> rusqlite::Result<Session> {
     Ok(Session {
         id: row.get(0)?,
@@ -71,5 +108,6 @@ fn read_row(row: &Row<'_>) -> rusqlite::Result<Session> {
         agent_session_id: row.get(4)?,
         created_at: row.get(5)?,
         updated_at: row.get(6)?,
+        publish_token: row.get(7)?,
     })
 }

@@ -1,0 +1,118 @@
+//! The `messages` table: each session's conversation, in order.
+
+use rusqlite::{Connection, OptionalExtension, Row, TransactionBehavior, params};
+
+use super::StoreError;
+use super::model::{Message, MessageKind, Role};
+use crate::clock::Timestamp;
+
+const COLUMNS: &str = "id, session_id, seq, role, kind, body, data, created_at";
+
+/// A conversation line about to be written.
+#[derive(Debug, Clone, PartialEq)]
+pub struct NewMessage {
+    /// Who it is from.
+    pub role: Role,
+    /// What it is.
+    pub kind: MessageKind,
+    /// Its text.
+    pub body: String,
+    /// Structured details, by kind.
+    pub data: Option<serde_json::Value>,
+}
+
+impl NewMessage {
+    /// A line of plain text.
+    #[must_use]
+    pub fn text(role: Role, body: impl Into<String>) -> Self {
+        Self { role, kind: MessageKind::Text, body: body.into(), data: None }
+    }
+
+    /// A line of another kind, with its details.
+    #[must_use]
+    pub fn with(role: Role, kind: MessageKind, body: impl Into<String>, data: serde_json::Value) -> Self {
+        Self { role, kind, body: body.into(), data: Some(data) }
+    }
+}
+
+/// Typed access to the `messages` table.
+pub struct Messages<'c> {
+    conn: &'c mut Connection,
+}
+
+impl<'c> Messages<'c> {
+    pub(super) fn new(conn: &'c mut Connection) -> Self {
+        Self { conn }
+    }
+
+    /// Appends a line at the end of the session's conversation. Safe against
+    /// other processes appending at the same time (the sequence number is
+    /// taken inside a write transaction).
+    pub fn append(&mut self, session_id: i64, message: &NewMessage, now: Timestamp) -> Result<Message, StoreError> {
+        let tx = self.conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+        let data = message.data.as_ref().map(serde_json::Value::to_string);
+        tx.execute(
+            "INSERT INTO messages (session_id, seq, role, kind, body, data, created_at) \
+             VALUES (?1, (SELECT COALESCE(MAX(seq), 0) + 1 FROM messages WHERE session_id = ?1), ?2, ?3, ?4, ?5, ?6)",
+            params![session_id, message.role, message.kind, message.body, data, now],
+        )?;
+        let id = tx.last_insert_rowid();
+        tx.execute("UPDATE sessions SET updated_at = ?2 WHERE id = ?1", params![session_id, now])?;
+        tx.commit()?;
+        self.get(id)
+    }
+
+    /// Replaces a line's text and details (a streamed reply growing, a tool
+    /// call changing status).
+    pub fn update(&mut self, id: i64, body: &str, data: Option<&serde_json::Value>) -> Result<(), StoreError> {
+        let data = data.map(serde_json::Value::to_string);
+        self.conn.execute("UPDATE messages SET body = ?2, data = ?3 WHERE id = ?1", params![id, body, data])?;
+        Ok(())
+    }
+
+    /// The line with this id.
+    pub fn get(&mut self, id: i64) -> Result<Message, StoreError> {
+        self.conn
+            .query_row(&format!("SELECT {COLUMNS} FROM messages WHERE id = ?1"), [id], read_row)
+            .optional()?
+            .ok_or(StoreError::NotFound { what: "message", id })
+    }
+
+    /// The session's conversation, oldest first.
+    pub fn list(&mut self, session_id: i64) -> Result<Vec<Message>, StoreError> {
+        let mut stmt = self
+            .conn
+            .prepare_cached(&format!("SELECT {COLUMNS} FROM messages WHERE session_id = ?1 ORDER BY seq"))?;
+        let rows = stmt.query_map([session_id], read_row)?;
+        Ok(rows.collect::<Result<_, _>>()?)
+    }
+
+    /// The tool-call line of the session with this tool call id.
+    pub fn tool_call(&mut self, session_id: i64, tool_call_id: &str) -> Result<Option<Message>, StoreError> {
+        Ok(self
+            .conn
+            .query_row(
+                &format!(
+                    "SELECT {COLUMNS} FROM messages WHERE session_id = ?1 AND kind = 'tool_call' \
+                     AND json_extract(data, '$.id') = ?2 ORDER BY seq DESC LIMIT 1"
+                ),
+                params![session_id, tool_call_id],
+                read_row,
+            )
+            .optional()?)
+    }
+}
+
+fn read_row(row: &Row<'_>) -> rusqlite::Result<Message> {
+    let data: Option<String> = row.get(6)?;
+    Ok(Message {
+        id: row.get(0)?,
+        session_id: row.get(1)?,
+        seq: row.get(2)?,
+        role: row.get(3)?,
+        kind: row.get(4)?,
+        body: row.get(5)?,
+        data: data.and_then(|d| serde_json::from_str(&d).ok()),
+        created_at: row.get(7)?,
+    })
+}

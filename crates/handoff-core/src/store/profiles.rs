@@ -1,0 +1,82 @@
+//! The `agent_profiles` table: how to start each agent.
+
+use std::collections::BTreeMap;
+
+use rusqlite::{Connection, OptionalExtension, Row, params};
+
+use super::StoreError;
+use super::model::AgentProfile;
+
+const COLUMNS: &str = "id, name, command, args, env, builtin";
+
+/// Typed access to the `agent_profiles` table.
+pub struct Profiles<'c> {
+    conn: &'c mut Connection,
+}
+
+impl<'c> Profiles<'c> {
+    pub(super) fn new(conn: &'c mut Connection) -> Self {
+        Self { conn }
+    }
+
+    /// Every profile, built-in ones first.
+    pub fn list(&mut self) -> Result<Vec<AgentProfile>, StoreError> {
+        let mut stmt = self
+            .conn
+            .prepare_cached(&format!("SELECT {COLUMNS} FROM agent_profiles ORDER BY builtin DESC, id"))?;
+        let rows = stmt.query_map([], read_row)?;
+        Ok(rows.collect::<Result<_, _>>()?)
+    }
+
+    /// The profile with this id.
+    pub fn get(&mut self, id: i64) -> Result<AgentProfile, StoreError> {
+        self.conn
+            .query_row(&format!("SELECT {COLUMNS} FROM agent_profiles WHERE id = ?1"), [id], read_row)
+            .optional()?
+            .ok_or(StoreError::NotFound { what: "agent profile", id })
+    }
+
+    /// The profile with this name (case-insensitive), if any.
+    pub fn find(&mut self, name: &str) -> Result<Option<AgentProfile>, StoreError> {
+        Ok(self
+            .conn
+            .query_row(
+                &format!("SELECT {COLUMNS} FROM agent_profiles WHERE name = ?1 COLLATE NOCASE"),
+                [name],
+                read_row,
+            )
+            .optional()?)
+    }
+
+    /// Adds a custom profile, or updates the custom profile of that name.
+    pub fn save_custom(
+        &mut self,
+        name: &str,
+        command: &str,
+        args: &[String],
+        env: &BTreeMap<String, String>,
+    ) -> Result<AgentProfile, StoreError> {
+        let args = serde_json::to_string(args).unwrap_or_else(|_| "[]".to_owned());
+        let env = serde_json::to_string(env).unwrap_or_else(|_| "{}".to_owned());
+        self.conn.execute(
+            "INSERT INTO agent_profiles (name, command, args, env, builtin) VALUES (?1, ?2, ?3, ?4, 0) \
+             ON CONFLICT (name) DO UPDATE SET command = excluded.command, args = excluded.args, \
+             env = excluded.env WHERE builtin = 0",
+            params![name, command, args, env],
+        )?;
+        self.find(name)?.ok_or(StoreError::NotFound { what: "agent profile", id: 0 })
+    }
+}
+
+fn read_row(row: &Row<'_>) -> rusqlite::Result<AgentProfile> {
+    let args: String = row.get(3)?;
+    let env: String = row.get(4)?;
+    Ok(AgentProfile {
+        id: row.get(0)?,
+        name: row.get(1)?,
+        command: row.get(2)?,
+        args: serde_json::from_str(&args).unwrap_or_default(),
+        env: serde_json::from_str(&env).unwrap_or_default(),
+        builtin: row.get::<_, i64>(5)? != 0,
+    })
+}
