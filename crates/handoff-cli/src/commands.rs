@@ -1,8 +1,13 @@
 //! One module per subcommand: its arguments and what it does.
 
+pub mod agent;
 pub mod gc;
 pub mod ls;
+pub mod prompt;
+pub mod published;
 pub mod rm;
+pub mod serve;
+pub mod session;
 pub mod settings;
 pub mod upload;
 pub mod watch;

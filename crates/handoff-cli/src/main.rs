@@ -40,6 +40,21 @@ enum Command {
     Settings(commands::settings::Args),
     /// Watch uploads folders and print what changes, until interrupted.
     Watch(commands::watch::Args),
+    /// Start and list sessions with agents.
+    Session(commands::session::Args),
+    /// Hand files to a session's agent and stream its reply.
+    Prompt(commands::prompt::Args),
+    /// List and save files agents published.
+    Published(commands::published::Args),
+    /// List and add agent profiles.
+    Agent(commands::agent::Args),
+    /// Serve the publish tools for one session over MCP on stdio (started by agents).
+    Mcp(commands::serve::McpArgs),
+    /// Run the built-in demo agent (ACP on stdio).
+    DemoAgent,
+    /// Start an agent in a folder, tied to this process's parent.
+    #[command(hide = true)]
+    AgentExec(commands::serve::ExecArgs),
 }
 
 /// Exit code when every file was handled.
@@ -57,6 +72,13 @@ fn main() -> ExitCode {
         Command::Gc(args) => commands::gc::run(&ctx, &args),
         Command::Settings(args) => commands::settings::run(&ctx, args),
         Command::Watch(args) => commands::watch::run(&ctx, &args),
+        Command::Session(args) => commands::session::run(&ctx, args),
+        Command::Prompt(args) => commands::prompt::run(&ctx, args),
+        Command::Published(args) => commands::published::run(&ctx, args),
+        Command::Agent(args) => commands::agent::run(&ctx, args),
+        Command::Mcp(args) => commands::serve::mcp(&ctx, &args),
+        Command::DemoAgent => commands::serve::demo_agent(),
+        Command::AgentExec(args) => commands::serve::agent_exec(&args),
     };
     match result {
         Ok(true) => ExitCode::from(OK),

@@ -14,9 +14,12 @@
 //! Nothing here depends on a UI toolkit or an async runtime: the desktop shell
 //! and the CLI call these functions and map their typed errors.
 
+pub mod agent;
 pub mod clock;
+pub mod demo_agent;
 pub mod destination;
 pub mod expiry;
+pub mod file_uri;
 pub mod home;
 pub mod ingest;
 pub mod mcp;

@@ -123,9 +123,17 @@ pub fn publish(store: &mut Store, home: &Home, request: &PublishRequest, now: Ti
         .map(str::trim)
         .filter(|n| !n.is_empty())
         .map_or(file_name, str::to_owned);
+    // The snapshot keeps the source's extension so its type survives a
+    // display name without one ("Weekly report" from report.md).
+    let extension = path.extension().map(|e| format!(".{}", e.to_string_lossy())).unwrap_or_default();
+    let snapshot_name = if Path::new(&display_name).extension().is_some() || extension.is_empty() {
+        naming::sanitize(&display_name)
+    } else {
+        naming::sanitize(&format!("{display_name}{extension}"))
+    };
     let dir = home.published().join(session.id.to_string());
     std::fs::create_dir_all(&dir).map_err(|e| failed(&path, &e))?;
-    let copied = ingest::copy_one(&path, &dir, &naming::sanitize(&display_name), request.max_size).map_err(|e| match e {
+    let copied = ingest::copy_one(&path, &dir, &snapshot_name, request.max_size).map_err(|e| match e {
         IngestError::TooLarge { size, limit } => PublishError::TooLarge { path: path.clone(), size: size.unwrap_or(limit), limit },
         IngestError::NotFound => PublishError::NotFound(path.clone()),
         IngestError::NotRegularFile { kind } => PublishError::NotRegularFile { path: path.clone(), kind },
@@ -137,7 +145,7 @@ pub fn publish(store: &mut Store, home: &Home, request: &PublishRequest, now: Ti
         worktree_id: Some(worktree.id),
         direction: Direction::FromAgent,
         destination: Destination::Published,
-        mime: mime::guess(&display_name),
+        mime: mime::guess(&snapshot_name),
         filename,
         path: copied.path,
         size: copied.size,

@@ -7,7 +7,7 @@ use super::model::Session;
 use crate::clock::Timestamp;
 
 const COLUMNS: &str =
-    "id, worktree_id, agent_profile_id, title, agent_session_id, created_at, updated_at";
+    "id, worktree_id, agent_profile_id, title, agent_session_id, created_at, updated_at, publish_token";
 
 /// Typed access to the `sessions` table.
 pub struct Sessions<'c> {
@@ -72,11 +72,6 @@ impl Sessions<'_> {
         Ok(())
     }
 
-    /// Marks the session as active now (sorts it first).
-    pub fn touch(&mut self, id: i64, now: Timestamp) -> Result<(), StoreError> {
-        self.conn.execute("UPDATE sessions SET updated_at = ?2 WHERE id = ?1", params![id, now])?;
-        Ok(())
-    }
 }
 
 /// 128 random bits, hex: the secret a session's publish server presents.

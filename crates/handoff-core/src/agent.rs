@@ -1,0 +1,253 @@
+//! Talking to coding agents over the Agent Client Protocol (ACP).
+//!
+//! An [`AgentSession`] starts the session's agent (its profile's command, in
+//! the session's worktree), opens an ACP session that offers Handoff's MCP
+//! publish server, and sends prompts composed from a message and the files
+//! handed over (see [`prompt`]). Everything the agent streams is recorded in
+//! the session's conversation and forwarded as [`AgentEvent`]s. Failures
+//! (not installed, sign-in needed, crash, hang) are typed, carry the agent's
+//! stderr tail, and are recorded in the conversation too; the uploads they
+//! concern are never lost. The agent's process group dies with the session,
+//! and with Handoff itself.
+
+mod connection;
+mod error;
+pub mod launch;
+pub mod prompt;
+mod recorder;
+
+use std::path::{Path, PathBuf};
+use std::sync::{Arc, Mutex, PoisonError};
+use std::time::Duration;
+
+use agent_client_protocol::v1::schema::{EnvVariable, McpServer, McpServerStdio};
+use serde::Serialize;
+use serde_json::json;
+use tokio::sync::{mpsc, oneshot};
+
+pub use agent_client_protocol::v1::schema::StopReason;
+pub use connection::AgentInfo;
+pub use error::{AgentError, AuthMethod};
+
+use crate::clock;
+use crate::destination::{Destination, Folder, Roots};
+use crate::home::{HOME_ENV, Home};
+use crate::mcp;
+use crate::store::{FileRecord, MessageKind, NewMessage, Role, Session, Store, Worktree};
+use connection::{Connection, Launch};
+use recorder::Recorder;
+
+/// The profile used when a session names none.
+pub const DEFAULT_PROFILE: &str = "Demo agent";
+
+/// How long an agent may take to initialize and open a session.
+pub const HANDSHAKE_TIMEOUT: Duration = Duration::from_secs(60);
+
+/// What the agent is doing, as it happens.
+#[derive(Debug)]
+pub enum AgentEvent {
+    /// A piece of the agent's reply.
+    Text(String),
+    /// A piece of the agent's reasoning.
+    Thought(String),
+    /// A tool call started or changed status.
+    ToolCall {
+        /// The call's id.
+        id: String,
+        /// What it does.
+        title: String,
+        /// pending, in_progress, completed or failed.
+        status: String,
+    },
+    /// The agent's plan.
+    Plan(Vec<String>),
+    /// The agent asks for permission; answer through `reply`.
+    Permission(PermissionAsk),
+}
+
+/// A permission request waiting for the person.
+#[derive(Debug)]
+pub struct PermissionAsk {
+    /// What the agent wants to do.
+    pub title: String,
+    /// The choices it offers.
+    pub options: Vec<PermissionChoice>,
+    /// Send the chosen option's id, or `None` to cancel.
+    pub reply: oneshot::Sender<Option<String>>,
+}
+
+/// One choice of a permission request.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct PermissionChoice {
+    /// The option's id.
+    pub id: String,
+    /// Its label.
+    pub name: String,
+    /// Whether choosing it allows the action.
+    pub allow: bool,
+}
+
+/// How to run a session's agent.
+#[derive(Debug, Clone)]
+pub struct SessionOptions {
+    /// Handoff's data folder (passed on to the MCP server).
+    pub home: Home,
+    /// Handoff's own executable (runs the exec step, the MCP server, the demo agent).
+    pub handoff_exe: PathBuf,
+    /// Where temp and global uploads live (folders the agent may read).
+    pub roots: Roots,
+    /// How long the agent may take to start.
+    pub handshake_timeout: Duration,
+    /// How long one turn may take; `None` waits as long as the agent works.
+    pub prompt_timeout: Option<Duration>,
+}
+
+/// A running agent attached to a Handoff session.
+pub struct AgentSession {
+    connection: Connection,
+    recorder: Arc<Mutex<Recorder>>,
+    session: Session,
+    worktree: Worktree,
+    prompt_timeout: Option<Duration>,
+}
+
+impl AgentSession {
+    /// Starts the agent of session `session_id`. Failures are recorded in
+    /// the conversation as well as returned.
+    pub async fn start(
+        options: &SessionOptions,
+        session_id: i64,
+        events: mpsc::UnboundedSender<AgentEvent>,
+    ) -> Result<Self, AgentError> {
+        let mut store = Store::open_home(&options.home)?;
+        let session = store.sessions().get(session_id)?;
+        let worktree = store.worktrees().get(session.worktree_id)?;
+        let profile = match session.agent_profile_id {
+            Some(id) => store.profiles().get(id)?,
+            None => store.profiles().find(DEFAULT_PROFILE)?.ok_or_else(|| AgentError::Store("no default agent profile".to_owned()))?,
+        };
+        let recorder = Arc::new(Mutex::new(Recorder::new(store, session_id)));
+        let started = match launch::resolve(&profile, &options.handoff_exe) {
+            Ok(program) => {
+                let launch = Launch {
+                    program: options.handoff_exe.clone(),
+                    args: launch::exec_args(&worktree.path, &program),
+                    env: profile.env.clone().into_iter().collect(),
+                    cwd: worktree.path.clone(),
+                    mcp_servers: vec![publish_server(options, &session)],
+                    read_roots: read_roots(options, &worktree.path),
+                    handshake_timeout: options.handshake_timeout,
+                    label: profile.name.clone(),
+                };
+                Connection::start(launch, Arc::clone(&recorder), events).await
+            }
+            Err(e) => Err(e),
+        };
+        let connection = match started {
+            Ok(connection) => connection,
+            Err(e) => {
+                record_error(&recorder, &e);
+                return Err(e);
+            }
+        };
+        let agent_session_id = connection.info.session_id.clone();
+        with(&recorder, |r| r.store().sessions().set_agent_session_id(session_id, &agent_session_id, clock::now()))?;
+        Ok(Self { connection, recorder, session, worktree, prompt_timeout: options.prompt_timeout })
+    }
+
+    /// What the agent said of itself.
+    #[must_use]
+    pub fn info(&self) -> &AgentInfo {
+        &self.connection.info
+    }
+
+    /// The Handoff session.
+    #[must_use]
+    pub fn session(&self) -> &Session {
+        &self.session
+    }
+
+    /// Prompts the agent with `message` (placeholders filled from `files`)
+    /// and the files themselves, and waits for the turn to end. The prompt,
+    /// how each file was sent, and any failure are recorded; the files stay
+    /// where they are whatever happens.
+    pub async fn prompt(&self, message: &str, files: &[FileRecord]) -> Result<StopReason, AgentError> {
+        let composed = prompt::compose(message, files, Some(&self.worktree.path), self.info().images);
+        with(&self.recorder, |r| {
+            r.record(&NewMessage::text(Role::User, composed.text.clone()))?;
+            if !composed.ways.is_empty() {
+                let body = composed
+                    .ways
+                    .iter()
+                    .map(|w| format!("{} ({})", w.path, w.sent_as.join(" + ")))
+                    .collect::<Vec<_>>()
+                    .join(", ");
+                r.record(&NewMessage::with(Role::System, MessageKind::Files, format!("Sent {body}"), json!({ "files": composed.ways })))?;
+            }
+            Ok(())
+        })?;
+        let turn = self.connection.prompt(composed.blocks);
+        let result = match self.prompt_timeout {
+            Some(limit) => tokio::time::timeout(limit, turn).await.unwrap_or_else(|_| {
+                self.connection.cancel();
+                Err(AgentError::Timeout { stage: "the prompt", seconds: limit.as_secs(), stderr_tail: self.connection.stderr_tail() })
+            }),
+            None => turn.await,
+        };
+        if let Err(e) = &result {
+            record_error(&self.recorder, e);
+        }
+        result
+    }
+
+    /// Asks the agent to stop the running turn.
+    pub fn cancel(&self) {
+        self.connection.cancel();
+    }
+
+    /// Ends the agent process cleanly.
+    pub async fn shutdown(self) {
+        self.connection.shutdown().await;
+    }
+}
+
+/// The MCP server offered to the agent: this Handoff's `mcp` command for
+/// this session, with the session's secret.
+fn publish_server(options: &SessionOptions, session: &Session) -> McpServer {
+    McpServer::Stdio(
+        McpServerStdio::new(mcp::SERVER_NAME, &options.handoff_exe)
+            .args(vec!["mcp".to_owned(), "--session".to_owned(), session.id.to_string()])
+            .env(vec![
+                EnvVariable::new(HOME_ENV, options.home.dir().to_string_lossy().into_owned()),
+                EnvVariable::new(mcp::TOKEN_ENV, session.publish_token.clone()),
+            ]),
+    )
+}
+
+/// The worktree and the temp and global uploads folders.
+fn read_roots(options: &SessionOptions, worktree: &Path) -> Vec<PathBuf> {
+    let settings = crate::Settings::default();
+    let mut roots = vec![worktree.to_owned()];
+    for destination in [Destination::Temp, Destination::Global] {
+        if let Ok(folder) = Folder::resolve(destination, &options.roots, None, &settings) {
+            roots.push(folder.path());
+        }
+    }
+    roots
+}
+
+fn with<T>(recorder: &Mutex<Recorder>, f: impl FnOnce(&mut Recorder) -> Result<T, crate::StoreError>) -> Result<T, AgentError> {
+    Ok(f(&mut recorder.lock().unwrap_or_else(PoisonError::into_inner))?)
+}
+
+fn record_error(recorder: &Mutex<Recorder>, error: &AgentError) {
+    let mut data = json!({ "kind": error.kind() });
+    if let Some(tail) = error.stderr_tail() {
+        data["stderrTail"] = json!(tail);
+    }
+    if let AgentError::AuthRequired { methods, .. } = error {
+        data["authMethods"] = json!(methods);
+    }
+    let message = NewMessage::with(Role::System, MessageKind::Error, error.to_string(), data);
+    let _ = with(recorder, |r| r.record(&message));
+}

@@ -1,0 +1,377 @@
+//! One ACP connection to one agent process, for one session.
+//!
+//! The connection runs as a task: it initializes the agent, opens the
+//! session (handing it Handoff's MCP server), then serves prompts and
+//! cancels sent through a channel. Streamed updates are recorded and
+//! forwarded as they arrive; the agent's file reads and permission requests
+//! are answered. Dropping the connection kills the agent's process group.
+
+use std::collections::VecDeque;
+use std::path::PathBuf;
+use std::sync::{Arc, Mutex, PoisonError};
+use std::time::Duration;
+
+use agent_client_protocol::schema::ProtocolVersion;
+use agent_client_protocol::v1::ConnectionTo;
+use agent_client_protocol::v1::schema::{
+    AuthMethod as AcpAuthMethod, CancelNotification, ClientCapabilities, ContentBlock, FileSystemCapabilities,
+    Implementation, InitializeRequest, McpServer, NewSessionRequest, PermissionOptionKind, PromptRequest,
+    ReadTextFileRequest, ReadTextFileResponse, RequestPermissionOutcome, RequestPermissionRequest,
+    RequestPermissionResponse, SelectedPermissionOutcome, SessionNotification, StopReason,
+};
+use agent_client_protocol::{AcpAgent, AcpAgentConfig, Agent, Client, ErrorCode, LineDirection};
+use serde_json::json;
+use tokio::sync::{mpsc, oneshot};
+use tokio::task::JoinHandle;
+
+use super::recorder::Recorder;
+use super::{AgentError, AgentEvent, AuthMethod, PermissionAsk, PermissionChoice};
+use crate::store::{MessageKind, NewMessage, Role};
+
+/// Lines of the agent's stderr kept for error messages.
+const STDERR_LINES: usize = 20;
+
+/// What the connection needs to start.
+pub struct Launch {
+    /// The executable to run (Handoff's own, which execs the agent).
+    pub program: PathBuf,
+    /// Its arguments.
+    pub args: Vec<String>,
+    /// Extra environment variables.
+    pub env: Vec<(String, String)>,
+    /// The worktree, absolute: the agent's working folder.
+    pub cwd: PathBuf,
+    /// MCP servers offered in `session/new`.
+    pub mcp_servers: Vec<McpServer>,
+    /// Folders the agent may read through `fs/read_text_file`.
+    pub read_roots: Vec<PathBuf>,
+    /// How long initialize and session/new may take.
+    pub handshake_timeout: Duration,
+    /// The profile's name, until the agent names itself.
+    pub label: String,
+}
+
+/// What the agent said of itself.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AgentInfo {
+    /// Its name.
+    pub name: String,
+    /// Whether it takes image blocks in prompts.
+    pub images: bool,
+    /// Its id for the session.
+    pub session_id: String,
+}
+
+enum Command {
+    Prompt(Vec<ContentBlock>, oneshot::Sender<Result<StopReason, AgentError>>),
+    Cancel,
+}
+
+/// The last lines the agent wrote to stderr.
+#[derive(Clone, Default)]
+struct StderrTail(Arc<Mutex<VecDeque<String>>>);
+
+impl StderrTail {
+    fn push(&self, line: &str) {
+        let mut lines = self.0.lock().unwrap_or_else(PoisonError::into_inner);
+        if lines.len() == STDERR_LINES {
+            lines.pop_front();
+        }
+        lines.push_back(line.to_owned());
+    }
+
+    fn text(&self) -> String {
+        let lines = self.0.lock().unwrap_or_else(PoisonError::into_inner);
+        lines.iter().map(String::as_str).collect::<Vec<_>>().join("\n")
+    }
+}
+
+/// A running agent.
+pub struct Connection {
+    commands: Option<mpsc::UnboundedSender<Command>>,
+    task: Option<JoinHandle<Result<(), agent_client_protocol::Error>>>,
+    stderr: StderrTail,
+    /// What the agent said of itself.
+    pub info: AgentInfo,
+}
+
+impl Connection {
+    /// Starts the agent and opens the session.
+    pub async fn start(
+        launch: Launch,
+        recorder: Arc<Mutex<Recorder>>,
+        events: mpsc::UnboundedSender<AgentEvent>,
+    ) -> Result<Self, AgentError> {
+        let stderr = StderrTail::default();
+        let config = AcpAgentConfig::new(&launch.program).args(launch.args.clone()).envs(launch.env.clone());
+        let tail = stderr.clone();
+        let agent = AcpAgent::new(config).with_debug(move |line, direction| {
+            if direction == LineDirection::Stderr {
+                tail.push(line);
+            }
+        });
+        let (ready_tx, ready_rx) = oneshot::channel();
+        let (commands, command_rx) = mpsc::unbounded_channel();
+        let timeout = launch.handshake_timeout;
+        let task = tokio::spawn(run(agent, launch, recorder, events, ready_tx, command_rx, stderr.clone()));
+        let mut connection = Self { commands: Some(commands), task: Some(task), stderr, info: AgentInfo::default() };
+        match tokio::time::timeout(timeout, ready_rx).await {
+            Ok(Ok(Ok(info))) => {
+                connection.info = info;
+                Ok(connection)
+            }
+            Ok(Ok(Err(e))) => Err(e),
+            Ok(Err(_)) => {
+                // The connection ended before the session opened.
+                let message = match connection.task.take() {
+                    Some(task) => match tokio::time::timeout(Duration::from_secs(5), task).await {
+                        Ok(Ok(Err(e))) if !agent_client_protocol::is_connection_terminated(&e) => Some(e.message),
+                        _ => None,
+                    },
+                    None => None,
+                };
+                let stderr_tail = connection.stderr.text();
+                Err(match message {
+                    Some(message) if stderr_tail.is_empty() => AgentError::Refused { message },
+                    _ => AgentError::Crashed { stderr_tail },
+                })
+            }
+            Err(_) => Err(AgentError::Timeout {
+                stage: "initialize and session/new",
+                seconds: timeout.as_secs(),
+                stderr_tail: connection.stderr.text(),
+            }),
+        }
+    }
+
+    /// Sends a prompt and waits for the turn to end.
+    pub async fn prompt(&self, blocks: Vec<ContentBlock>) -> Result<StopReason, AgentError> {
+        let (reply, answer) = oneshot::channel();
+        let crashed = || AgentError::Crashed { stderr_tail: self.stderr.text() };
+        self.commands.as_ref().ok_or_else(crashed)?.send(Command::Prompt(blocks, reply)).map_err(|_| crashed())?;
+        answer.await.map_err(|_| crashed())?
+    }
+
+    /// Asks the agent to stop the running turn.
+    pub fn cancel(&self) {
+        if let Some(commands) = &self.commands {
+            let _ = commands.send(Command::Cancel);
+        }
+    }
+
+    /// The last lines the agent wrote to stderr.
+    #[must_use]
+    pub fn stderr_tail(&self) -> String {
+        self.stderr.text()
+    }
+
+    /// Ends the session: closes the agent's stdin, lets it exit (then
+    /// terminates its process group if it does not), and waits for that.
+    pub async fn shutdown(mut self) {
+        drop(self.commands.take());
+        if let Some(task) = self.task.take() {
+            let abort = task.abort_handle();
+            if tokio::time::timeout(Duration::from_secs(5), task).await.is_err() {
+                abort.abort();
+            }
+        }
+    }
+}
+
+impl Drop for Connection {
+    fn drop(&mut self) {
+        // Dropping the connection future kills the agent's process group.
+        if let Some(task) = self.task.take() {
+            task.abort();
+        }
+    }
+}
+
+impl Default for AgentInfo {
+    fn default() -> Self {
+        Self { name: String::new(), images: false, session_id: String::new() }
+    }
+}
+
+/// The connection task: handshake, then prompts until the commands end.
+async fn run(
+    agent: AcpAgent,
+    launch: Launch,
+    recorder: Arc<Mutex<Recorder>>,
+    events: mpsc::UnboundedSender<AgentEvent>,
+    ready: oneshot::Sender<Result<AgentInfo, AgentError>>,
+    mut commands: mpsc::UnboundedReceiver<Command>,
+    stderr: StderrTail,
+) -> Result<(), agent_client_protocol::Error> {
+    let Launch { cwd, mcp_servers, read_roots, label, .. } = launch;
+    let updates = (Arc::clone(&recorder), events.clone());
+    let permissions = (recorder, events);
+    Client
+        .v1()
+        .name("handoff")
+        .on_receive_notification(
+            async move |notification: SessionNotification, _cx| {
+                let (recorder, events) = &updates;
+                let event = recorder.lock().unwrap_or_else(PoisonError::into_inner).update(&notification.update);
+                if let Ok(Some(event)) = event {
+                    let _ = events.send(event);
+                }
+                Ok(())
+            },
+            agent_client_protocol::on_receive_notification!(),
+        )
+        .on_receive_request(
+            async move |request: ReadTextFileRequest, responder, _cx| match read_text(&read_roots, &request) {
+                Ok(text) => responder.respond(ReadTextFileResponse::new(text)),
+                Err(message) => responder.respond_with_error(agent_client_protocol::Error::new(ErrorCode::INVALID_PARAMS, message)),
+            },
+            agent_client_protocol::on_receive_request!(),
+        )
+        .on_receive_request(
+            async move |request: RequestPermissionRequest, responder, cx: ConnectionTo<Agent>| {
+                let (recorder, events) = permissions.clone();
+                let title = request.tool_call.fields.title.clone().unwrap_or_else(|| "The agent asks for permission".to_owned());
+                let options: Vec<PermissionChoice> = request
+                    .options
+                    .iter()
+                    .map(|o| PermissionChoice { id: o.option_id.0.to_string(), name: o.name.clone(), allow: is_allow(o.kind) })
+                    .collect();
+                let (reply, choice) = oneshot::channel();
+                let asked = PermissionAsk { title: title.clone(), options: options.clone(), reply };
+                let delivered = events.send(AgentEvent::Permission(asked)).is_ok();
+                // Wait for the person outside the dispatch loop.
+                cx.spawn(async move {
+                    let chosen = if delivered { choice.await.ok().flatten() } else { None };
+                    let name = chosen.as_ref().and_then(|id| options.iter().find(|o| &o.id == id)).map(|o| o.name.clone());
+                    let body = format!("{title}: {}", name.as_deref().unwrap_or("cancelled"));
+                    let data = json!({ "options": options, "chosen": chosen });
+                    let _ = recorder
+                        .lock()
+                        .unwrap_or_else(PoisonError::into_inner)
+                        .record(&NewMessage::with(Role::System, MessageKind::Permission, body, data));
+                    let outcome = match chosen {
+                        Some(id) => RequestPermissionOutcome::Selected(SelectedPermissionOutcome::new(id)),
+                        None => RequestPermissionOutcome::Cancelled,
+                    };
+                    responder.respond(RequestPermissionResponse::new(outcome))
+                })
+            },
+            agent_client_protocol::on_receive_request!(),
+        )
+        .connect_with(agent, async move |cx: ConnectionTo<Agent>| {
+            let info = match handshake(&cx, cwd, mcp_servers, &label).await {
+                Ok(info) => info,
+                Err(Some(e)) => {
+                    let _ = ready.send(Err(e));
+                    return Ok(());
+                }
+                Err(None) => return Ok(()),
+            };
+            let session_id = info.session_id.clone();
+            let _ = ready.send(Ok(info));
+            serve(&cx, &session_id, &mut commands, &stderr).await;
+            Ok(())
+        })
+        .await
+}
+
+/// Initializes and opens the session. `Err(None)`: the connection ended.
+async fn handshake(
+    cx: &ConnectionTo<Agent>,
+    cwd: PathBuf,
+    mcp_servers: Vec<McpServer>,
+    label: &str,
+) -> Result<AgentInfo, Option<AgentError>> {
+    let refused = |e: agent_client_protocol::Error| {
+        if agent_client_protocol::is_connection_terminated(&e) || agent_client_protocol::is_incoming_transport_closed(&e) {
+            None
+        } else {
+            Some(AgentError::Refused { message: e.message })
+        }
+    };
+    let init = cx
+        .send_request(
+            InitializeRequest::new(ProtocolVersion::V1)
+                .client_capabilities(ClientCapabilities::new().fs(FileSystemCapabilities::new().read_text_file(true)))
+                .client_info(Implementation::new("handoff", env!("CARGO_PKG_VERSION")).title("Handoff")),
+        )
+        .block_task()
+        .await
+        .map_err(refused)?;
+    let name = init
+        .agent_info
+        .as_ref()
+        .map_or_else(|| label.to_owned(), |i| i.title.clone().unwrap_or_else(|| i.name.clone()));
+    let images = init.agent_capabilities.prompt_capabilities.image;
+    match cx.send_request(NewSessionRequest::new(cwd).mcp_servers(mcp_servers)).block_task().await {
+        Ok(session) => Ok(AgentInfo { name, images, session_id: session.session_id.0.to_string() }),
+        Err(e) if e.code == ErrorCode::AUTH_REQUIRED || e.message.to_lowercase().contains("auth") => {
+            Err(Some(AgentError::AuthRequired { agent: name, methods: init.auth_methods.iter().map(auth_method).collect() }))
+        }
+        Err(e) => Err(refused(e)),
+    }
+}
+
+/// Serves prompts one at a time; a cancel during a turn is passed on.
+async fn serve(
+    cx: &ConnectionTo<Agent>,
+    session_id: &str,
+    commands: &mut mpsc::UnboundedReceiver<Command>,
+    stderr: &StderrTail,
+) {
+    while let Some(command) = commands.recv().await {
+        let Command::Prompt(blocks, reply) = command else { continue };
+        let turn = cx.send_request(PromptRequest::new(session_id.to_owned(), blocks)).block_task();
+        tokio::pin!(turn);
+        let result = loop {
+            tokio::select! {
+                result = &mut turn => break result,
+                command = commands.recv() => match command {
+                    Some(Command::Cancel) => {
+                        let _ = cx.send_notification(CancelNotification::new(session_id.to_owned()));
+                    }
+                    Some(Command::Prompt(_, busy)) => {
+                        let _ = busy.send(Err(AgentError::Busy));
+                    }
+                    None => return,
+                },
+            }
+        };
+        let _ = reply.send(result.map(|r| r.stop_reason).map_err(|e| {
+            if agent_client_protocol::is_connection_terminated(&e) || agent_client_protocol::is_incoming_transport_closed(&e) {
+                AgentError::Crashed { stderr_tail: stderr.text() }
+            } else {
+                AgentError::Refused { message: e.message }
+            }
+        }));
+    }
+}
+
+/// Reads a text file for the agent, only inside the allowed folders.
+fn read_text(roots: &[PathBuf], request: &ReadTextFileRequest) -> Result<String, String> {
+    let path = std::fs::canonicalize(&request.path).map_err(|e| format!("{}: {e}", request.path.display()))?;
+    let allowed = roots.iter().filter_map(|r| std::fs::canonicalize(r).ok()).any(|r| path.starts_with(r));
+    if !allowed {
+        return Err(format!("{} is outside the worktree and Handoff's upload folders", request.path.display()));
+    }
+    let text = std::fs::read_to_string(&path).map_err(|e| format!("{}: {e}", path.display()))?;
+    let start = request.line.map_or(0, |l| l.saturating_sub(1) as usize);
+    let lines = text.lines().skip(start);
+    Ok(match request.limit {
+        Some(limit) => lines.take(limit as usize).collect::<Vec<_>>().join("\n"),
+        None if start == 0 => text,
+        None => lines.collect::<Vec<_>>().join("\n"),
+    })
+}
+
+fn is_allow(kind: PermissionOptionKind) -> bool {
+    matches!(kind, PermissionOptionKind::AllowOnce | PermissionOptionKind::AllowAlways)
+}
+
+fn auth_method(method: &AcpAuthMethod) -> AuthMethod {
+    match method {
+        AcpAuthMethod::Agent(m) => AuthMethod { id: m.id.0.to_string(), name: m.name.clone(), description: m.description.clone() },
+        AcpAuthMethod::Terminal(m) => AuthMethod { id: m.id.0.to_string(), name: m.name.clone(), description: m.description.clone() },
+        _ => AuthMethod { id: String::new(), name: "unknown".to_owned(), description: None },
+    }
+}

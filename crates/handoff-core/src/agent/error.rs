@@ -1,0 +1,105 @@
+//! What can go wrong with an agent.
+
+use serde::Serialize;
+
+/// A way the agent offers to sign in.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct AuthMethod {
+    /// The method's id.
+    pub id: String,
+    /// Its name.
+    pub name: String,
+    /// What it does, when the agent says.
+    pub description: Option<String>,
+}
+
+/// Why talking to an agent failed. Every message says what happened and,
+/// where it helps, what to do.
+#[derive(Debug, Clone, thiserror::Error, PartialEq, Eq)]
+pub enum AgentError {
+    /// The profile's command is not on `PATH`.
+    #[error("{command} is not installed; {hint}")]
+    NotInstalled {
+        /// The command looked for.
+        command: String,
+        /// How to install it.
+        hint: String,
+    },
+    /// The agent wants the person to sign in first.
+    #[error("{agent} needs you to sign in first ({})", methods.iter().map(|m| m.name.as_str()).collect::<Vec<_>>().join(", "))]
+    AuthRequired {
+        /// The agent's name.
+        agent: String,
+        /// What the agent offers.
+        methods: Vec<AuthMethod>,
+    },
+    /// The agent process ended.
+    #[error("the agent stopped unexpectedly{}", tail_suffix(stderr_tail))]
+    Crashed {
+        /// The last lines the agent wrote to stderr.
+        stderr_tail: String,
+    },
+    /// The agent did not answer in time.
+    #[error("the agent did not answer {stage} within {seconds} s{}", tail_suffix(stderr_tail))]
+    Timeout {
+        /// What it was asked ("initialize", "session/new", "the prompt").
+        stage: &'static str,
+        /// How long Handoff waited.
+        seconds: u64,
+        /// The last lines the agent wrote to stderr.
+        stderr_tail: String,
+    },
+    /// The agent answered with an error.
+    #[error("the agent refused: {message}")]
+    Refused {
+        /// The agent's message.
+        message: String,
+    },
+    /// A turn is already running; wait for it or cancel it.
+    #[error("the agent is still working on the previous prompt")]
+    Busy,
+    /// The session or its files could not be read or recorded.
+    #[error("{0}")]
+    Store(String),
+}
+
+impl AgentError {
+    /// A stable camelCase name for the kind of error.
+    #[must_use]
+    pub fn kind(&self) -> &'static str {
+        match self {
+            Self::NotInstalled { .. } => "agentNotInstalled",
+            Self::AuthRequired { .. } => "authRequired",
+            Self::Crashed { .. } => "agentCrashed",
+            Self::Timeout { .. } => "agentTimeout",
+            Self::Refused { .. } => "agentFailed",
+            Self::Busy => "agentBusy",
+            Self::Store(_) => "storeFailed",
+        }
+    }
+
+    /// The agent's stderr tail, for errors that have one.
+    #[must_use]
+    pub fn stderr_tail(&self) -> Option<&str> {
+        match self {
+            Self::Crashed { stderr_tail } | Self::Timeout { stderr_tail, .. } if !stderr_tail.is_empty() => {
+                Some(stderr_tail)
+            }
+            _ => None,
+        }
+    }
+}
+
+impl From<crate::store::StoreError> for AgentError {
+    fn from(e: crate::store::StoreError) -> Self {
+        Self::Store(e.to_string())
+    }
+}
+
+fn tail_suffix(tail: &str) -> String {
+    if tail.trim().is_empty() {
+        String::new()
+    } else {
+        format!("; its last words:\n{}", tail.trim_end())
+    }
+}

@@ -1,0 +1,94 @@
+//! Turning an agent profile into a process: where its program is, how to
+//! install it when it is not, and the small exec step that puts it in the
+//! worktree and ties its life to Handoff's.
+
+use std::ffi::{OsStr, OsString};
+use std::os::unix::process::CommandExt;
+use std::path::{Path, PathBuf};
+
+use super::AgentError;
+use crate::store::AgentProfile;
+
+/// The profile command that means "this Handoff's own executable".
+pub const SELF_COMMAND: &str = "handoff";
+
+/// A program and its arguments, resolved.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Program {
+    /// Absolute path of the executable.
+    pub path: PathBuf,
+    /// Its arguments.
+    pub args: Vec<String>,
+}
+
+/// Resolves a profile's command: `handoff` is `handoff_exe`; a bare name is
+/// looked up on `PATH`; a missing one is an error saying how to install it.
+pub fn resolve(profile: &AgentProfile, handoff_exe: &Path) -> Result<Program, AgentError> {
+    let path = if profile.command == SELF_COMMAND {
+        handoff_exe.to_owned()
+    } else {
+        find_program(&profile.command).ok_or_else(|| AgentError::NotInstalled {
+            command: profile.command.clone(),
+            hint: install_hint(&profile.command),
+        })?
+    };
+    Ok(Program { path, args: profile.args.clone() })
+}
+
+/// How to install the programs of the built-in profiles.
+#[must_use]
+pub fn install_hint(command: &str) -> String {
+    match command {
+        "gemini" => "install Gemini CLI with `npm install -g @google/gemini-cli`".to_owned(),
+        "codex-acp" => "install the Codex adapter with `npm install -g @agentclientprotocol/codex-acp`".to_owned(),
+        "claude-agent-acp" => {
+            "install the Claude adapter with `npm install -g @agentclientprotocol/claude-agent-acp` (Node 22 or newer)"
+                .to_owned()
+        }
+        other => format!("check that `{other}` is on your PATH, or give the profile its full path"),
+    }
+}
+
+/// The executable `command` names: itself when it has a `/`, else the
+/// first match on `PATH`.
+#[must_use]
+pub fn find_program(command: &str) -> Option<PathBuf> {
+    let is_executable = |p: &Path| {
+        use std::os::unix::fs::PermissionsExt;
+        std::fs::metadata(p).is_ok_and(|m| m.is_file() && m.permissions().mode() & 0o111 != 0)
+    };
+    if command.contains('/') {
+        let path = PathBuf::from(command);
+        return is_executable(&path).then_some(path);
+    }
+    let paths = std::env::var_os("PATH")?;
+    std::env::split_paths(&paths).map(|dir| dir.join(command)).find(|p| is_executable(p))
+}
+
+/// The arguments that make `handoff agent-exec` start `program` in `cwd`.
+#[must_use]
+pub fn exec_args(cwd: &Path, program: &Program) -> Vec<String> {
+    let mut args = vec![
+        "agent-exec".to_owned(),
+        "--cwd".to_owned(),
+        cwd.to_string_lossy().into_owned(),
+        "--".to_owned(),
+        program.path.to_string_lossy().into_owned(),
+    ];
+    args.extend(program.args.iter().cloned());
+    args
+}
+
+/// Becomes the agent: asks the kernel to end this process when its parent
+/// (Handoff) dies, moves into `cwd`, and replaces itself with `program`.
+/// Returns only if that fails.
+#[must_use]
+pub fn exec_agent(cwd: &Path, program: &OsStr, args: &[OsString]) -> std::io::Error {
+    // The signal survives exec: the agent goes when Handoff goes, even when
+    // Handoff is killed outright. If Handoff is already gone, stop here.
+    let _ = rustix::process::set_parent_process_death_signal(Some(rustix::process::Signal::TERM));
+    if rustix::process::getppid().is_none_or(|p| p.as_raw_nonzero().get() == 1) {
+        return std::io::Error::other("Handoff exited before the agent started");
+    }
+    std::process::Command::new(program).args(args).current_dir(cwd).exec()
+}

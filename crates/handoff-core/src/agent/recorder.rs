@@ -1,0 +1,120 @@
+//! Writing what the agent streams into the session's conversation, and
+//! turning it into events for whoever is watching live.
+
+use agent_client_protocol::v1::schema::{ContentBlock, SessionUpdate, ToolCallStatus};
+use serde_json::json;
+
+use super::AgentEvent;
+use crate::clock;
+use crate::store::{Message, MessageKind, NewMessage, Role, Store, StoreError};
+
+/// Keeps the conversation of one session up to date.
+pub struct Recorder {
+    store: Store,
+    session_id: i64,
+    /// The agent's reply being streamed: its message id and text so far.
+    reply: Option<(i64, String)>,
+    /// The agent's reasoning being streamed.
+    thought: Option<(i64, String)>,
+}
+
+impl Recorder {
+    /// A recorder for `session_id` writing through `store`.
+    pub fn new(store: Store, session_id: i64) -> Self {
+        Self { store, session_id, reply: None, thought: None }
+    }
+
+    /// The store, for other writes of the session.
+    pub fn store(&mut self) -> &mut Store {
+        &mut self.store
+    }
+
+    /// Appends a line; a new line ends any reply being streamed.
+    pub fn record(&mut self, message: &NewMessage) -> Result<Message, StoreError> {
+        self.reply = None;
+        self.thought = None;
+        self.store.messages().append(self.session_id, message, clock::now())
+    }
+
+    /// Records one streamed update and says what happened, if anything the
+    /// person would see.
+    pub fn update(&mut self, update: &SessionUpdate) -> Result<Option<AgentEvent>, StoreError> {
+        Ok(match update {
+            SessionUpdate::AgentMessageChunk(chunk) => {
+                let text = block_text(&chunk.content);
+                self.stream(MessageKind::Text, &text)?;
+                Some(AgentEvent::Text(text))
+            }
+            SessionUpdate::AgentThoughtChunk(chunk) => {
+                let text = block_text(&chunk.content);
+                self.stream(MessageKind::Thought, &text)?;
+                Some(AgentEvent::Thought(text))
+            }
+            SessionUpdate::ToolCall(call) => {
+                let status = status_name(call.status);
+                let data = json!({ "id": call.tool_call_id.0.as_ref(), "title": call.title, "status": status });
+                self.record(&NewMessage::with(Role::Agent, MessageKind::ToolCall, call.title.clone(), data))?;
+                Some(AgentEvent::ToolCall { id: call.tool_call_id.0.to_string(), title: call.title.clone(), status })
+            }
+            SessionUpdate::ToolCallUpdate(update) => {
+                let id = update.tool_call_id.0.as_ref();
+                let Some(message) = self.store.messages().tool_call(self.session_id, id)? else {
+                    return Ok(None);
+                };
+                let mut data = message.data.unwrap_or_else(|| json!({ "id": id }));
+                let title = update.fields.title.clone().unwrap_or(message.body);
+                data["title"] = json!(title);
+                if let Some(status) = update.fields.status {
+                    data["status"] = json!(status_name(status));
+                }
+                self.store.messages().update(message.id, &title, Some(&data))?;
+                let status = data["status"].as_str().unwrap_or("pending").to_owned();
+                Some(AgentEvent::ToolCall { id: id.to_owned(), title, status })
+            }
+            SessionUpdate::Plan(plan) => {
+                let entries: Vec<String> = plan.entries.iter().map(|e| e.content.clone()).collect();
+                let body = entries.iter().map(|e| format!("- {e}")).collect::<Vec<_>>().join("\n");
+                self.record(&NewMessage::with(Role::Agent, MessageKind::Plan, body, json!({ "entries": entries })))?;
+                Some(AgentEvent::Plan(entries))
+            }
+            _ => None,
+        })
+    }
+
+    /// Appends streamed text to the current reply (or reasoning), starting
+    /// a new line when there is none.
+    fn stream(&mut self, kind: MessageKind, text: &str) -> Result<(), StoreError> {
+        let slot = if kind == MessageKind::Thought { &mut self.thought } else { &mut self.reply };
+        if let Some((id, body)) = slot {
+            body.push_str(text);
+            return self.store.messages().update(*id, body, None);
+        }
+        let message = self
+            .store
+            .messages()
+            .append(self.session_id, &NewMessage { role: Role::Agent, kind, body: text.to_owned(), data: None }, clock::now())?;
+        let slot = if kind == MessageKind::Thought { &mut self.thought } else { &mut self.reply };
+        *slot = Some((message.id, text.to_owned()));
+        Ok(())
+    }
+}
+
+fn block_text(block: &ContentBlock) -> String {
+    match block {
+        ContentBlock::Text(t) => t.text.clone(),
+        ContentBlock::Image(i) => format!("[image {}]", i.mime_type),
+        ContentBlock::ResourceLink(l) => format!("[{}]({})", l.name, l.uri),
+        _ => String::new(),
+    }
+}
+
+fn status_name(status: ToolCallStatus) -> String {
+    match status {
+        ToolCallStatus::Pending => "pending",
+        ToolCallStatus::InProgress => "in_progress",
+        ToolCallStatus::Completed => "completed",
+        ToolCallStatus::Failed => "failed",
+        _ => "unknown",
+    }
+    .to_owned()
+}

@@ -1,0 +1,223 @@
+//! `handoff demo-agent`: a real ACP agent with no model, deterministic.
+//!
+//! It advertises image prompts and, for every prompt, streams back a report
+//! of what it received: the text, each image (type, pixel size, hash) and
+//! each linked file (read from disk: size, hash, first lines). When the
+//! prompt says `publish <path> [as <name>]`, it calls `publish_file` on the
+//! MCP server it was given, as a real MCP client, and reports the result.
+//! When it says `ask permission`, it asks the client for permission first.
+//! It is the default agent, so Handoff does its whole job with no account.
+
+mod report;
+
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
+
+use agent_client_protocol::v1::ConnectionTo;
+use agent_client_protocol::v1::schema::{
+    AgentCapabilities, CancelNotification, ContentBlock, ContentChunk, Implementation, InitializeRequest,
+    InitializeResponse, McpServer, McpServerStdio, NewSessionRequest, NewSessionResponse, PermissionOption,
+    PermissionOptionKind, PromptCapabilities, PromptRequest, PromptResponse, RequestPermissionOutcome,
+    RequestPermissionRequest, SessionNotification, SessionUpdate, StopReason, TextContent, ToolCall,
+    ToolCallStatus, ToolCallUpdate, ToolCallUpdateFields, ToolKind,
+};
+use agent_client_protocol::{Agent, Client, Stdio};
+use rmcp::ServiceExt;
+use rmcp::model::CallToolRequestParams;
+use rmcp::transport::{ConfigureCommandExt, TokioChildProcess};
+
+/// The demo agent's name, as it introduces itself.
+pub const NAME: &str = "handoff-demo-agent";
+
+/// What the agent remembers of a session.
+#[derive(Debug, Clone)]
+struct DemoSession {
+    publish_server: Option<McpServerStdio>,
+}
+
+type Sessions = Arc<Mutex<HashMap<String, DemoSession>>>;
+
+/// Serves ACP over this process's stdin and stdout until the client leaves.
+pub async fn run() -> Result<(), agent_client_protocol::Error> {
+    let sessions: Sessions = Arc::default();
+    let for_new = Arc::clone(&sessions);
+    let for_prompt = Arc::clone(&sessions);
+    Agent
+        .v1()
+        .name(NAME)
+        .on_receive_request(
+            async |init: InitializeRequest, responder, _cx| {
+                responder.respond(
+                    InitializeResponse::new(init.protocol_version)
+                        .agent_capabilities(
+                            AgentCapabilities::new().prompt_capabilities(PromptCapabilities::new().image(true)),
+                        )
+                        .agent_info(Implementation::new(NAME, env!("CARGO_PKG_VERSION")).title("Handoff demo agent")),
+                )
+            },
+            agent_client_protocol::on_receive_request!(),
+        )
+        .on_receive_request(
+            async move |request: NewSessionRequest, responder, _cx| {
+                let publish_server = request.mcp_servers.into_iter().find_map(|server| match server {
+                    McpServer::Stdio(stdio) => Some(stdio),
+                    _ => None,
+                });
+                let mut sessions = for_new.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+                let id = format!("demo-{}", sessions.len() + 1);
+                sessions.insert(id.clone(), DemoSession { publish_server });
+                responder.respond(NewSessionResponse::new(id))
+            },
+            agent_client_protocol::on_receive_request!(),
+        )
+        .on_receive_request(
+            async move |request: PromptRequest, responder, cx: ConnectionTo<Client>| {
+                let session = for_prompt
+                    .lock()
+                    .unwrap_or_else(std::sync::PoisonError::into_inner)
+                    .get(request.session_id.0.as_ref())
+                    .cloned();
+                let Some(session) = session else {
+                    return responder.respond_with_error(agent_client_protocol::Error::invalid_params());
+                };
+                // Answer outside the dispatch loop: the answer may ask the
+                // client for permission, which needs the loop running.
+                let worker = cx.clone();
+                cx.spawn(async move {
+                    let stop = answer(&worker, &request, &session).await;
+                    responder.respond(PromptResponse::new(stop))
+                })
+            },
+            agent_client_protocol::on_receive_request!(),
+        )
+        .on_receive_notification(
+            async |_cancel: CancelNotification, _cx| Ok(()),
+            agent_client_protocol::on_receive_notification!(),
+        )
+        .connect_to(Stdio::new())
+        .await
+}
+
+/// Streams the report for one prompt, then ends the turn.
+async fn answer(cx: &ConnectionTo<Client>, request: &PromptRequest, session: &DemoSession) -> StopReason {
+    let say = |text: String| {
+        let chunk = ContentChunk::new(ContentBlock::Text(TextContent::new(text)));
+        let _ = cx.send_notification(SessionNotification::new(
+            request.session_id.clone(),
+            SessionUpdate::AgentMessageChunk(chunk),
+        ));
+    };
+    say(format!("Received {} block(s).\n", request.prompt.len()));
+    let mut asked_text = String::new();
+    for block in &request.prompt {
+        let line = match block {
+            ContentBlock::Text(t) => {
+                asked_text.push_str(&t.text);
+                format!("text: {:?}", t.text)
+            }
+            ContentBlock::Image(image) => report::image(&image.mime_type, &image.data),
+            ContentBlock::ResourceLink(link) => report::linked_file(&link.name, &link.uri, link.mime_type.as_deref()),
+            ContentBlock::Audio(_) => "audio: not supported by the demo agent".to_owned(),
+            ContentBlock::Resource(_) => "embedded resource: not read by the demo agent".to_owned(),
+            _ => "unknown block".to_owned(),
+        };
+        say(format!("{line}\n"));
+    }
+    if asked_text.to_lowercase().contains("ask permission") && !permission_granted(cx, request).await {
+        say("Permission refused; doing nothing.\n".to_owned());
+        return StopReason::EndTurn;
+    }
+    if let Some((path, name)) = report::publish_request(&asked_text) {
+        say(publish(cx, request, session, &path, name.as_deref()).await);
+    }
+    StopReason::EndTurn
+}
+
+/// Asks the client whether to go on; true when an allow option was chosen.
+async fn permission_granted(cx: &ConnectionTo<Client>, request: &PromptRequest) -> bool {
+    let tool_call = ToolCallUpdate::new(
+        "demo-permission",
+        ToolCallUpdateFields::new().title("Go ahead with the demo request").kind(ToolKind::Other),
+    );
+    let options = vec![
+        PermissionOption::new("allow", "Allow", PermissionOptionKind::AllowOnce),
+        PermissionOption::new("reject", "Reject", PermissionOptionKind::RejectOnce),
+    ];
+    let asked = cx
+        .send_request(RequestPermissionRequest::new(request.session_id.clone(), tool_call, options))
+        .block_task()
+        .await;
+    matches!(asked, Ok(response) if matches!(&response.outcome,
+        RequestPermissionOutcome::Selected(selected) if selected.option_id.0.as_ref() == "allow"))
+}
+
+/// Calls `publish_file` through the session's MCP server and says how it went.
+async fn publish(
+    cx: &ConnectionTo<Client>,
+    request: &PromptRequest,
+    session: &DemoSession,
+    path: &str,
+    name: Option<&str>,
+) -> String {
+    let Some(server) = &session.publish_server else {
+        return "Cannot publish: the client gave me no MCP server.\n".to_owned();
+    };
+    let tool_call_id = "demo-publish";
+    let update = |status: ToolCallStatus| {
+        let update = ToolCallUpdate::new(tool_call_id, ToolCallUpdateFields::new().status(status));
+        let _ = cx.send_notification(SessionNotification::new(
+            request.session_id.clone(),
+            SessionUpdate::ToolCallUpdate(update),
+        ));
+    };
+    let call = ToolCall::new(tool_call_id, format!("publish_file {path}"))
+        .kind(ToolKind::Other)
+        .status(ToolCallStatus::InProgress);
+    let _ = cx.send_notification(SessionNotification::new(request.session_id.clone(), SessionUpdate::ToolCall(call)));
+    match call_publish(server, path, name).await {
+        Ok((false, text)) => {
+            update(ToolCallStatus::Completed);
+            format!("Published: {text}\n")
+        }
+        Ok((true, text)) => {
+            update(ToolCallStatus::Failed);
+            format!("publish_file refused: {text}\n")
+        }
+        Err(e) => {
+            update(ToolCallStatus::Failed);
+            format!("publish_file failed: {e}\n")
+        }
+    }
+}
+
+/// Starts the MCP server as given in `session/new`, calls the tool, and
+/// returns (is_error, text).
+async fn call_publish(server: &McpServerStdio, path: &str, name: Option<&str>) -> Result<(bool, String), String> {
+    let command = tokio::process::Command::new(&server.command).configure(|cmd| {
+        cmd.args(&server.args);
+        for var in &server.env {
+            cmd.env(&var.name, &var.value);
+        }
+    });
+    let transport = TokioChildProcess::new(command).map_err(|e| e.to_string())?;
+    let client = ().serve(transport).await.map_err(|e| e.to_string())?;
+    let mut arguments = serde_json::Map::new();
+    arguments.insert("path".into(), path.into());
+    if let Some(name) = name {
+        arguments.insert("display_name".into(), name.into());
+    }
+    arguments.insert("description".into(), "Published by the demo agent on request.".into());
+    let result = client
+        .call_tool(CallToolRequestParams::new("publish_file").with_arguments(arguments))
+        .await
+        .map_err(|e| e.to_string());
+    let _ = client.cancel().await;
+    let result = result?;
+    let text = result
+        .content
+        .iter()
+        .filter_map(|c| c.as_text().map(|t| t.text.clone()))
+        .collect::<Vec<_>>()
+        .join(" ");
+    Ok((result.is_error.unwrap_or(false), text))
+}
