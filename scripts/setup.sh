@@ -3,7 +3,7 @@
 # Debian/Ubuntu; uses sudo only when not root.
 set -euo pipefail
 
-packages=(build-essential pkg-config time)
+packages=(build-essential pkg-config time python3)
 
 missing=()
 for pkg in "${packages[@]}"; do

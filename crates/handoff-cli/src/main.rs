@@ -73,7 +73,7 @@ fn main() -> ExitCode {
         Command::Settings(args) => commands::settings::run(&ctx, args),
         Command::Watch(args) => commands::watch::run(&ctx, &args),
         Command::Session(args) => commands::session::run(&ctx, args),
-        Command::Prompt(args) => commands::prompt::run(&ctx, args),
+        Command::Prompt(args) => commands::prompt::run(&ctx, &args),
         Command::Published(args) => commands::published::run(&ctx, args),
         Command::Agent(args) => commands::agent::run(&ctx, args),
         Command::Mcp(args) => commands::serve::mcp(&ctx, &args),

@@ -56,7 +56,7 @@ pub enum AgentEvent {
         id: String,
         /// What it does.
         title: String,
-        /// pending, in_progress, completed or failed.
+        /// `pending`, `in_progress`, `completed` or `failed`.
         status: String,
     },
     /// The agent's plan.
@@ -124,7 +124,10 @@ impl AgentSession {
         let worktree = store.worktrees().get(session.worktree_id)?;
         let profile = match session.agent_profile_id {
             Some(id) => store.profiles().get(id)?,
-            None => store.profiles().find(DEFAULT_PROFILE)?.ok_or_else(|| AgentError::Store("no default agent profile".to_owned()))?,
+            None => store
+                .profiles()
+                .find(DEFAULT_PROFILE)?
+                .ok_or_else(|| AgentError::Store("no default agent profile".to_owned()))?,
         };
         let recorder = Arc::new(Mutex::new(Recorder::new(store, session_id)));
         let started = match launch::resolve(&profile, &options.handoff_exe) {
@@ -151,8 +154,18 @@ impl AgentSession {
             }
         };
         let agent_session_id = connection.info.session_id.clone();
-        with(&recorder, |r| r.store().sessions().set_agent_session_id(session_id, &agent_session_id, clock::now()))?;
-        Ok(Self { connection, recorder, session, worktree, prompt_timeout: options.prompt_timeout })
+        with(&recorder, |r| {
+            r.store()
+                .sessions()
+                .set_agent_session_id(session_id, &agent_session_id, clock::now())
+        })?;
+        Ok(Self {
+            connection,
+            recorder,
+            session,
+            worktree,
+            prompt_timeout: options.prompt_timeout,
+        })
     }
 
     /// What the agent said of itself.
@@ -171,8 +184,17 @@ impl AgentSession {
     /// and the files themselves, and waits for the turn to end. The prompt,
     /// how each file was sent, and any failure are recorded; the files stay
     /// where they are whatever happens.
-    pub async fn prompt(&self, message: &str, files: &[FileRecord]) -> Result<StopReason, AgentError> {
-        let composed = prompt::compose(message, files, Some(&self.worktree.path), self.info().images);
+    pub async fn prompt(
+        &self,
+        message: &str,
+        files: &[FileRecord],
+    ) -> Result<StopReason, AgentError> {
+        let composed = prompt::compose(
+            message,
+            files,
+            Some(&self.worktree.path),
+            self.info().images,
+        );
         with(&self.recorder, |r| {
             r.record(&NewMessage::text(Role::User, composed.text.clone()))?;
             if !composed.ways.is_empty() {
@@ -182,7 +204,12 @@ impl AgentSession {
                     .map(|w| format!("{} ({})", w.path, w.sent_as.join(" + ")))
                     .collect::<Vec<_>>()
                     .join(", ");
-                r.record(&NewMessage::with(Role::System, MessageKind::Files, format!("Sent {body}"), json!({ "files": composed.ways })))?;
+                r.record(&NewMessage::with(
+                    Role::System,
+                    MessageKind::Files,
+                    format!("Sent {body}"),
+                    json!({ "files": composed.ways }),
+                ))?;
             }
             Ok(())
         })?;
@@ -190,7 +217,11 @@ impl AgentSession {
         let result = match self.prompt_timeout {
             Some(limit) => tokio::time::timeout(limit, turn).await.unwrap_or_else(|_| {
                 self.connection.cancel();
-                Err(AgentError::Timeout { stage: "the prompt", seconds: limit.as_secs(), stderr_tail: self.connection.stderr_tail() })
+                Err(AgentError::Timeout {
+                    stage: "the prompt",
+                    seconds: limit.as_secs(),
+                    stderr_tail: self.connection.stderr_tail(),
+                })
             }),
             None => turn.await,
         };
@@ -216,7 +247,11 @@ impl AgentSession {
 fn publish_server(options: &SessionOptions, session: &Session) -> McpServer {
     McpServer::Stdio(
         McpServerStdio::new(mcp::SERVER_NAME, &options.handoff_exe)
-            .args(vec!["mcp".to_owned(), "--session".to_owned(), session.id.to_string()])
+            .args(vec![
+                "mcp".to_owned(),
+                "--session".to_owned(),
+                session.id.to_string(),
+            ])
             .env(vec![
                 EnvVariable::new(HOME_ENV, options.home.dir().to_string_lossy().into_owned()),
                 EnvVariable::new(mcp::TOKEN_ENV, session.publish_token.clone()),
@@ -236,8 +271,13 @@ fn read_roots(options: &SessionOptions, worktree: &Path) -> Vec<PathBuf> {
     roots
 }
 
-fn with<T>(recorder: &Mutex<Recorder>, f: impl FnOnce(&mut Recorder) -> Result<T, crate::StoreError>) -> Result<T, AgentError> {
-    Ok(f(&mut recorder.lock().unwrap_or_else(PoisonError::into_inner))?)
+fn with<T>(
+    recorder: &Mutex<Recorder>,
+    f: impl FnOnce(&mut Recorder) -> Result<T, crate::StoreError>,
+) -> Result<T, AgentError> {
+    Ok(f(&mut recorder
+        .lock()
+        .unwrap_or_else(PoisonError::into_inner))?)
 }
 
 fn record_error(recorder: &Mutex<Recorder>, error: &AgentError) {

@@ -15,11 +15,12 @@ use std::sync::{Arc, Mutex};
 
 use agent_client_protocol::v1::ConnectionTo;
 use agent_client_protocol::v1::schema::{
-    AgentCapabilities, CancelNotification, ContentBlock, ContentChunk, Implementation, InitializeRequest,
-    InitializeResponse, McpServer, McpServerStdio, NewSessionRequest, NewSessionResponse, PermissionOption,
-    PermissionOptionKind, PromptCapabilities, PromptRequest, PromptResponse, RequestPermissionOutcome,
-    RequestPermissionRequest, SessionNotification, SessionUpdate, StopReason, TextContent, ToolCall,
-    ToolCallStatus, ToolCallUpdate, ToolCallUpdateFields, ToolKind,
+    AgentCapabilities, CancelNotification, ContentBlock, ContentChunk, Implementation,
+    InitializeRequest, InitializeResponse, McpServer, McpServerStdio, NewSessionRequest,
+    NewSessionResponse, PermissionOption, PermissionOptionKind, PromptCapabilities, PromptRequest,
+    PromptResponse, RequestPermissionOutcome, RequestPermissionRequest, SessionNotification,
+    SessionUpdate, StopReason, TextContent, ToolCall, ToolCallStatus, ToolCallUpdate,
+    ToolCallUpdateFields, ToolKind,
 };
 use agent_client_protocol::{Agent, Client, Stdio};
 use rmcp::ServiceExt;
@@ -50,20 +51,30 @@ pub async fn run() -> Result<(), agent_client_protocol::Error> {
                 responder.respond(
                     InitializeResponse::new(init.protocol_version)
                         .agent_capabilities(
-                            AgentCapabilities::new().prompt_capabilities(PromptCapabilities::new().image(true)),
+                            AgentCapabilities::new()
+                                .prompt_capabilities(PromptCapabilities::new().image(true)),
                         )
-                        .agent_info(Implementation::new(NAME, env!("CARGO_PKG_VERSION")).title("Handoff demo agent")),
+                        .agent_info(
+                            Implementation::new(NAME, env!("CARGO_PKG_VERSION"))
+                                .title("Handoff demo agent"),
+                        ),
                 )
             },
             agent_client_protocol::on_receive_request!(),
         )
         .on_receive_request(
             async move |request: NewSessionRequest, responder, _cx| {
-                let publish_server = request.mcp_servers.into_iter().find_map(|server| match server {
-                    McpServer::Stdio(stdio) => Some(stdio),
-                    _ => None,
-                });
-                let mut sessions = for_new.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+                let publish_server =
+                    request
+                        .mcp_servers
+                        .into_iter()
+                        .find_map(|server| match server {
+                            McpServer::Stdio(stdio) => Some(stdio),
+                            _ => None,
+                        });
+                let mut sessions = for_new
+                    .lock()
+                    .unwrap_or_else(std::sync::PoisonError::into_inner);
                 let id = format!("demo-{}", sessions.len() + 1);
                 sessions.insert(id.clone(), DemoSession { publish_server });
                 responder.respond(NewSessionResponse::new(id))
@@ -78,7 +89,8 @@ pub async fn run() -> Result<(), agent_client_protocol::Error> {
                     .get(request.session_id.0.as_ref())
                     .cloned();
                 let Some(session) = session else {
-                    return responder.respond_with_error(agent_client_protocol::Error::invalid_params());
+                    return responder
+                        .respond_with_error(agent_client_protocol::Error::invalid_params());
                 };
                 // Answer outside the dispatch loop: the answer may ask the
                 // client for permission, which needs the loop running.
@@ -99,7 +111,11 @@ pub async fn run() -> Result<(), agent_client_protocol::Error> {
 }
 
 /// Streams the report for one prompt, then ends the turn.
-async fn answer(cx: &ConnectionTo<Client>, request: &PromptRequest, session: &DemoSession) -> StopReason {
+async fn answer(
+    cx: &ConnectionTo<Client>,
+    request: &PromptRequest,
+    session: &DemoSession,
+) -> StopReason {
     let say = |text: String| {
         let chunk = ContentChunk::new(ContentBlock::Text(TextContent::new(text)));
         let _ = cx.send_notification(SessionNotification::new(
@@ -116,14 +132,18 @@ async fn answer(cx: &ConnectionTo<Client>, request: &PromptRequest, session: &De
                 format!("text: {:?}", t.text)
             }
             ContentBlock::Image(image) => report::image(&image.mime_type, &image.data),
-            ContentBlock::ResourceLink(link) => report::linked_file(&link.name, &link.uri, link.mime_type.as_deref()),
+            ContentBlock::ResourceLink(link) => {
+                report::linked_file(&link.name, &link.uri, link.mime_type.as_deref())
+            }
             ContentBlock::Audio(_) => "audio: not supported by the demo agent".to_owned(),
             ContentBlock::Resource(_) => "embedded resource: not read by the demo agent".to_owned(),
             _ => "unknown block".to_owned(),
         };
         say(format!("{line}\n"));
     }
-    if asked_text.to_lowercase().contains("ask permission") && !permission_granted(cx, request).await {
+    if asked_text.to_lowercase().contains("ask permission")
+        && !permission_granted(cx, request).await
+    {
         say("Permission refused; doing nothing.\n".to_owned());
         return StopReason::EndTurn;
     }
@@ -137,14 +157,20 @@ async fn answer(cx: &ConnectionTo<Client>, request: &PromptRequest, session: &De
 async fn permission_granted(cx: &ConnectionTo<Client>, request: &PromptRequest) -> bool {
     let tool_call = ToolCallUpdate::new(
         "demo-permission",
-        ToolCallUpdateFields::new().title("Go ahead with the demo request").kind(ToolKind::Other),
+        ToolCallUpdateFields::new()
+            .title("Go ahead with the demo request")
+            .kind(ToolKind::Other),
     );
     let options = vec![
         PermissionOption::new("allow", "Allow", PermissionOptionKind::AllowOnce),
         PermissionOption::new("reject", "Reject", PermissionOptionKind::RejectOnce),
     ];
     let asked = cx
-        .send_request(RequestPermissionRequest::new(request.session_id.clone(), tool_call, options))
+        .send_request(RequestPermissionRequest::new(
+            request.session_id.clone(),
+            tool_call,
+            options,
+        ))
         .block_task()
         .await;
     matches!(asked, Ok(response) if matches!(&response.outcome,
@@ -173,7 +199,10 @@ async fn publish(
     let call = ToolCall::new(tool_call_id, format!("publish_file {path}"))
         .kind(ToolKind::Other)
         .status(ToolCallStatus::InProgress);
-    let _ = cx.send_notification(SessionNotification::new(request.session_id.clone(), SessionUpdate::ToolCall(call)));
+    let _ = cx.send_notification(SessionNotification::new(
+        request.session_id.clone(),
+        SessionUpdate::ToolCall(call),
+    ));
     match call_publish(server, path, name).await {
         Ok((false, text)) => {
             update(ToolCallStatus::Completed);
@@ -191,8 +220,12 @@ async fn publish(
 }
 
 /// Starts the MCP server as given in `session/new`, calls the tool, and
-/// returns (is_error, text).
-async fn call_publish(server: &McpServerStdio, path: &str, name: Option<&str>) -> Result<(bool, String), String> {
+/// returns (`is_error`, text).
+async fn call_publish(
+    server: &McpServerStdio,
+    path: &str,
+    name: Option<&str>,
+) -> Result<(bool, String), String> {
     let command = tokio::process::Command::new(&server.command).configure(|cmd| {
         cmd.args(&server.args);
         for var in &server.env {
@@ -206,7 +239,10 @@ async fn call_publish(server: &McpServerStdio, path: &str, name: Option<&str>) -
     if let Some(name) = name {
         arguments.insert("display_name".into(), name.into());
     }
-    arguments.insert("description".into(), "Published by the demo agent on request.".into());
+    arguments.insert(
+        "description".into(),
+        "Published by the demo agent on request.".into(),
+    );
     let result = client
         .call_tool(CallToolRequestParams::new("publish_file").with_arguments(arguments))
         .await

@@ -30,7 +30,10 @@ pub fn to_path(uri: &str) -> Option<PathBuf> {
     let mut i = 0;
     while i < bytes.len() {
         if bytes[i] == b'%'
-            && let Some(byte) = bytes.get(i + 1..i + 3).and_then(|h| std::str::from_utf8(h).ok()).and_then(|h| u8::from_str_radix(h, 16).ok())
+            && let Some(byte) = bytes
+                .get(i + 1..i + 3)
+                .and_then(|h| std::str::from_utf8(h).ok())
+                .and_then(|h| u8::from_str_radix(h, 16).ok())
         {
             out.push(byte);
             i += 3;
@@ -52,7 +55,10 @@ mod tests {
         let uri = from_path(path);
         assert_eq!(uri, "file:///w/.agor/uploads/shot%201%20%C3%A9%23%3F.png");
         assert_eq!(to_path(&uri).as_deref(), Some(path));
-        assert_eq!(to_path("file://localhost/tmp/x").as_deref(), Some(Path::new("/tmp/x")));
+        assert_eq!(
+            to_path("file://localhost/tmp/x").as_deref(),
+            Some(Path::new("/tmp/x"))
+        );
         assert_eq!(to_path("https://example.com/x"), None);
     }
 }

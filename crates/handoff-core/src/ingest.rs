@@ -22,8 +22,8 @@ use std::path::{Path, PathBuf};
 pub use error::IngestError;
 pub use source::Source;
 pub(crate) use source::special_kind as file_type_name;
-pub(crate) use stage::hash_file;
 pub use stage::{TEMP_PREFIX, TEMP_SUFFIX};
+pub(crate) use stage::{hash_file, hex};
 
 use crate::clock::Timestamp;
 use crate::destination::{Destination, Folder, Roots};
@@ -171,13 +171,41 @@ pub(crate) struct Copied {
 /// Copies the regular file `src` into `dir` as `name` (or `name (1)`…),
 /// with the same guarantees as an upload: hashed while copying, held to
 /// `limit`, fsynced, renamed into place, the folder synced.
-pub(crate) fn copy_one(src: &Path, dir: &Path, name: &str, limit: u64) -> Result<Copied, IngestError> {
-    let opts = StageOptions { dir, limit, mode: 0o644, fsync: true };
-    let staged = stage::stage(&source::Input::File(src.to_owned()), &opts, &mut Vec::new(), &mut |_| {})?;
+pub(crate) fn copy_one(
+    src: &Path,
+    dir: &Path,
+    name: &str,
+    limit: u64,
+) -> Result<Copied, IngestError> {
+    let opts = StageOptions {
+        dir,
+        limit,
+        mode: 0o644,
+        fsync: true,
+    };
+    let staged = stage::stage(
+        &source::Input::File(src.to_owned()),
+        &opts,
+        &mut Vec::new(),
+        &mut |_| {},
+    )?;
     match place::place(staged, dir, name, ConflictPolicy::KeepBoth, None)? {
-        Placed::New { path, mtime_ns, facts, .. } => {
-            File::open(dir).and_then(|d| d.sync_all()).map_err(|e| IngestError::write_failed(&e))?;
-            Ok(Copied { path, size: facts.size, sha256: facts.sha256, sniffed_mime: facts.sniffed_mime, mtime_ns })
+        Placed::New {
+            path,
+            mtime_ns,
+            facts,
+            ..
+        } => {
+            File::open(dir)
+                .and_then(|d| d.sync_all())
+                .map_err(|e| IngestError::write_failed(&e))?;
+            Ok(Copied {
+                path,
+                size: facts.size,
+                sha256: facts.sha256,
+                sniffed_mime: facts.sniffed_mime,
+                mtime_ns,
+            })
         }
         // Without a store nothing is ever reused; keep the type honest anyway.
         Placed::Reused(record) => Ok(Copied {

@@ -66,13 +66,23 @@ impl PublishServer {
     /// A server for `session_id`, whose secret the caller has checked.
     #[must_use]
     pub fn new(home: Home, session_id: i64, max_size: u64) -> Self {
-        Self { home, session_id, max_size, tool_router: Self::tool_router() }
+        Self {
+            home,
+            session_id,
+            max_size,
+            tool_router: Self::tool_router(),
+        }
     }
 
-    #[tool(description = "Hand a file you made (a report, a chart, a patch, an archive) to the person. \
+    #[tool(
+        description = "Hand a file you made (a report, a chart, a patch, an archive) to the person. \
         They see a card in the conversation and can preview, open or save it. The file is copied at once; \
-        later changes to it are not shared unless you publish it again.")]
-    async fn publish_file(&self, Parameters(args): Parameters<PublishArgs>) -> Result<CallToolResult, ErrorData> {
+        later changes to it are not shared unless you publish it again."
+    )]
+    async fn publish_file(
+        &self,
+        Parameters(args): Parameters<PublishArgs>,
+    ) -> Result<CallToolResult, ErrorData> {
         let (home, request) = (
             self.home.clone(),
             PublishRequest {
@@ -104,25 +114,39 @@ impl PublishServer {
         })
     }
 
-    #[tool(description = "List the files the person handed to you in this session, newest first, \
-        with their paths, sizes and types.")]
+    #[tool(
+        description = "List the files the person handed to you in this session, newest first, \
+        with their paths, sizes and types."
+    )]
     async fn list_uploads(&self) -> Result<CallToolResult, ErrorData> {
         let (home, session_id) = (self.home.clone(), self.session_id);
         let files = tokio::task::spawn_blocking(move || {
             let mut store = Store::open_home(&home)?;
-            let query = FileQuery { session_id: Some(session_id), direction: Some(Direction::ToAgent), ..FileQuery::default() };
+            let query = FileQuery {
+                session_id: Some(session_id),
+                direction: Some(Direction::ToAgent),
+                ..FileQuery::default()
+            };
             store.files().list(&query)
         })
         .await
         .map_err(|e| ErrorData::internal_error(e.to_string(), None))?;
         Ok(match files {
-            Ok(files) if files.is_empty() => {
-                CallToolResult::success(vec![ContentBlock::text("No files were handed to you in this session.")])
-            }
+            Ok(files) if files.is_empty() => CallToolResult::success(vec![ContentBlock::text(
+                "No files were handed to you in this session.",
+            )]),
             Ok(files) => {
                 let lines: Vec<String> = files
                     .iter()
-                    .map(|f| format!("{} ({}, {}, {})", f.path.display(), ByteSize(f.size), f.mime, f.status))
+                    .map(|f| {
+                        format!(
+                            "{} ({}, {}, {})",
+                            f.path.display(),
+                            ByteSize(f.size),
+                            f.mime,
+                            f.status
+                        )
+                    })
                     .collect();
                 CallToolResult::success(vec![ContentBlock::text(lines.join("\n"))])
             }
@@ -144,7 +168,12 @@ impl ServerHandler for PublishServer {
 
 /// Serves session `session_id` over stdio until the agent closes it.
 /// Refuses at once when `token` is not the session's secret.
-pub async fn serve_stdio(home: Home, session_id: i64, token: &str, max_size: u64) -> Result<(), McpError> {
+pub async fn serve_stdio(
+    home: Home,
+    session_id: i64,
+    token: &str,
+    max_size: u64,
+) -> Result<(), McpError> {
     let mut store = Store::open_home(&home)?;
     publish::authorize(&mut store, session_id, token)?;
     drop(store);
@@ -152,6 +181,9 @@ pub async fn serve_stdio(home: Home, session_id: i64, token: &str, max_size: u64
         .serve(rmcp::transport::stdio())
         .await
         .map_err(|e| McpError::Transport(e.to_string()))?;
-    service.waiting().await.map_err(|e| McpError::Transport(e.to_string()))?;
+    service
+        .waiting()
+        .await
+        .map_err(|e| McpError::Transport(e.to_string()))?;
     Ok(())
 }

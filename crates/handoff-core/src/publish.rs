@@ -19,7 +19,8 @@ use crate::mime;
 use crate::naming;
 use crate::size::ByteSize;
 use crate::store::{
-    Direction, FileRecord, Message, MessageKind, NewFile, NewMessage, Role, Session, Store, StoreError,
+    Direction, FileRecord, Message, MessageKind, NewFile, NewMessage, Role, Session, Store,
+    StoreError,
 };
 
 /// The largest file an agent may publish unless configured otherwise.
@@ -106,26 +107,43 @@ pub fn authorize(store: &mut Store, session_id: i64, token: &str) -> Result<Sess
 }
 
 /// Publishes one file; see the module documentation.
-pub fn publish(store: &mut Store, home: &Home, request: &PublishRequest, now: Timestamp) -> Result<Published, PublishError> {
+pub fn publish(
+    store: &mut Store,
+    home: &Home,
+    request: &PublishRequest,
+    now: Timestamp,
+) -> Result<Published, PublishError> {
     let session = match store.sessions().get(request.session_id) {
         Ok(session) => session,
-        Err(StoreError::NotFound { .. }) => return Err(PublishError::NoSession(request.session_id)),
+        Err(StoreError::NotFound { .. }) => {
+            return Err(PublishError::NoSession(request.session_id));
+        }
         Err(e) => return Err(e.into()),
     };
     let worktree = store.worktrees().get(session.worktree_id)?;
-    let path = if request.path.is_absolute() { request.path.clone() } else { worktree.path.join(&request.path) };
+    let path = if request.path.is_absolute() {
+        request.path.clone()
+    } else {
+        worktree.path.join(&request.path)
+    };
     check_source(&path, request.max_size)?;
 
-    let file_name = path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
+    let source_name = path
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_default();
     let display_name = request
         .display_name
         .as_deref()
         .map(str::trim)
         .filter(|n| !n.is_empty())
-        .map_or(file_name, str::to_owned);
+        .map_or(source_name, str::to_owned);
     // The snapshot keeps the source's extension so its type survives a
     // display name without one ("Weekly report" from report.md).
-    let extension = path.extension().map(|e| format!(".{}", e.to_string_lossy())).unwrap_or_default();
+    let extension = path
+        .extension()
+        .map(|e| format!(".{}", e.to_string_lossy()))
+        .unwrap_or_default();
     let snapshot_name = if Path::new(&display_name).extension().is_some() || extension.is_empty() {
         naming::sanitize(&display_name)
     } else {
@@ -133,20 +151,35 @@ pub fn publish(store: &mut Store, home: &Home, request: &PublishRequest, now: Ti
     };
     let dir = home.published().join(session.id.to_string());
     std::fs::create_dir_all(&dir).map_err(|e| failed(&path, &e))?;
-    let copied = ingest::copy_one(&path, &dir, &snapshot_name, request.max_size).map_err(|e| match e {
-        IngestError::TooLarge { size, limit } => PublishError::TooLarge { path: path.clone(), size: size.unwrap_or(limit), limit },
-        IngestError::NotFound => PublishError::NotFound(path.clone()),
-        IngestError::NotRegularFile { kind } => PublishError::NotRegularFile { path: path.clone(), kind },
-        other => PublishError::Failed { path: path.clone(), reason: other.to_string() },
-    })?;
-    let filename = copied.path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
+    let copied =
+        ingest::copy_one(&path, &dir, &snapshot_name, request.max_size).map_err(|e| match e {
+            IngestError::TooLarge { size, limit } => PublishError::TooLarge {
+                path: path.clone(),
+                size: size.unwrap_or(limit),
+                limit,
+            },
+            IngestError::NotFound => PublishError::NotFound(path.clone()),
+            IngestError::NotRegularFile { kind } => PublishError::NotRegularFile {
+                path: path.clone(),
+                kind,
+            },
+            other => PublishError::Failed {
+                path: path.clone(),
+                reason: other.to_string(),
+            },
+        })?;
+    let snapshot_file = copied
+        .path
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_default();
     let new_file = NewFile {
         session_id: Some(session.id),
         worktree_id: Some(worktree.id),
         direction: Direction::FromAgent,
         destination: Destination::Published,
         mime: mime::guess(&snapshot_name),
-        filename,
+        filename: snapshot_file,
         path: copied.path,
         size: copied.size,
         sniffed_mime: copied.sniffed_mime,
@@ -159,7 +192,11 @@ pub fn publish(store: &mut Store, home: &Home, request: &PublishRequest, now: Ti
         expires_at: None,
     };
     let record = store.files().insert_published(&new_file, now)?;
-    let body = format!("Published {display_name} (v{}, {})", record.revision, ByteSize(record.size));
+    let body = format!(
+        "Published {display_name} (v{}, {})",
+        record.revision,
+        ByteSize(record.size)
+    );
     let card = NewMessage::with(
         Role::Agent,
         MessageKind::Published,
@@ -174,19 +211,31 @@ pub fn publish(store: &mut Store, home: &Home, request: &PublishRequest, now: Ti
 fn check_source(path: &Path, max_size: u64) -> Result<(), PublishError> {
     let meta = match std::fs::metadata(path) {
         Ok(meta) => meta,
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Err(PublishError::NotFound(path.to_owned())),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+            return Err(PublishError::NotFound(path.to_owned()));
+        }
         Err(e) => return Err(failed(path, &e)),
     };
     if !meta.is_file() {
         let kind = ingest::file_type_name(meta.file_type());
-        return Err(PublishError::NotRegularFile { path: path.to_owned(), kind });
+        return Err(PublishError::NotRegularFile {
+            path: path.to_owned(),
+            kind,
+        });
     }
     if meta.len() > max_size {
-        return Err(PublishError::TooLarge { path: path.to_owned(), size: ByteSize(meta.len()), limit: ByteSize(max_size) });
+        return Err(PublishError::TooLarge {
+            path: path.to_owned(),
+            size: ByteSize(meta.len()),
+            limit: ByteSize(max_size),
+        });
     }
     Ok(())
 }
 
 fn failed(path: &Path, e: &std::io::Error) -> PublishError {
-    PublishError::Failed { path: path.to_owned(), reason: e.to_string() }
+    PublishError::Failed {
+        path: path.to_owned(),
+        reason: e.to_string(),
+    }
 }

@@ -23,7 +23,9 @@ use rusqlite::Connection;
 
 pub use files::{FileQuery, Files, NewFile, StatusChange};
 pub use messages::{Messages, NewMessage};
-pub use model::{AgentProfile, Direction, FileRecord, FileStatus, Message, MessageKind, Role, Session, Worktree};
+pub use model::{
+    AgentProfile, Direction, FileRecord, FileStatus, Message, MessageKind, Role, Session, Worktree,
+};
 pub use profiles::Profiles;
 pub use sessions::Sessions;
 pub use settings::SettingsTable;

@@ -60,7 +60,11 @@ pub fn run(ctx: &Context, args: Args) -> Result<bool> {
                 .into_iter()
                 .map(|profile| {
                     let missing = launch::resolve(&profile, &exe).err();
-                    Row { installed: missing.is_none(), install_hint: missing.map(|e| e.to_string()), profile }
+                    Row {
+                        installed: missing.is_none(),
+                        install_hint: missing.map(|e| e.to_string()),
+                        profile,
+                    }
                 })
                 .collect();
             if json {
@@ -76,7 +80,12 @@ pub fn run(ctx: &Context, args: Args) -> Result<bool> {
             }
             Ok(true)
         }
-        Action::Add { name, command, args, env } => {
+        Action::Add {
+            name,
+            command,
+            args,
+            env,
+        } => {
             let mut vars = BTreeMap::new();
             for pair in env {
                 let (key, value) = pair
@@ -84,7 +93,9 @@ pub fn run(ctx: &Context, args: Args) -> Result<bool> {
                     .ok_or_else(|| anyhow::anyhow!("--env {pair:?} is not KEY=VALUE"))?;
                 vars.insert(key.to_owned(), value.to_owned());
             }
-            let profile = store.profiles().save_custom(&name, &command, &args, &vars)?;
+            let profile = store
+                .profiles()
+                .save_custom(&name, &command, &args, &vars)?;
             if let Err(e) = launch::resolve(&profile, &exe) {
                 eprintln!("warning: {e}");
             }

@@ -5,11 +5,13 @@ use std::path::PathBuf;
 use std::time::Duration;
 
 use anyhow::Result;
-use handoff_core::agent::{AgentEvent, AgentSession, HANDSHAKE_TIMEOUT, PermissionAsk, SessionOptions};
+use handoff_core::agent::StopReason;
+use handoff_core::agent::{
+    AgentEvent, AgentSession, HANDSHAKE_TIMEOUT, PermissionAsk, SessionOptions,
+};
 use handoff_core::ingest;
 use handoff_core::template::DEFAULT_MESSAGE;
 use handoff_core::{Origin, Source, Upload, clock};
-use handoff_core::agent::StopReason;
 use tokio::sync::mpsc;
 
 use crate::context::Context;
@@ -33,7 +35,7 @@ pub struct Args {
     text: Option<String>,
 }
 
-pub fn run(ctx: &Context, args: Args) -> Result<bool> {
+pub fn run(ctx: &Context, args: &Args) -> Result<bool> {
     let message = match (&args.text, args.attach.is_empty()) {
         (Some(text), _) => text.clone(),
         (None, false) => DEFAULT_MESSAGE.to_owned(),
@@ -47,10 +49,21 @@ pub fn run(ctx: &Context, args: Args) -> Result<bool> {
     let mut all_saved = true;
     let mut files = Vec::new();
     if !args.attach.is_empty() {
-        let mut upload = Upload::new(args.attach.iter().cloned().map(Source::Path).collect(), Origin::Cli, &settings);
+        let mut upload = Upload::new(
+            args.attach.iter().cloned().map(Source::Path).collect(),
+            Origin::Cli,
+            &settings,
+        );
         upload.session_id = Some(session.id);
         upload.worktree = Some(worktree);
-        let report = ingest::upload(&mut store, &ctx.roots, &settings, &upload, clock::now(), &mut |_| {});
+        let report = ingest::upload(
+            &mut store,
+            &ctx.roots,
+            &settings,
+            &upload,
+            clock::now(),
+            &mut |_| {},
+        );
         for outcome in &report.outcomes {
             match &outcome.result {
                 Ok(saved) => eprintln!("attached {}", saved.record.path.display()),
@@ -77,7 +90,12 @@ pub fn run(ctx: &Context, args: Args) -> Result<bool> {
 }
 
 /// Starts the agent, sends the prompt, prints the reply as it streams.
-async fn converse(options: SessionOptions, session_id: i64, message: &str, files: &[handoff_core::FileRecord]) -> Result<bool> {
+async fn converse(
+    options: SessionOptions,
+    session_id: i64,
+    message: &str,
+    files: &[handoff_core::FileRecord],
+) -> Result<bool> {
     let (events, mut incoming) = mpsc::unbounded_channel();
     let printer = tokio::spawn(async move {
         while let Some(event) = incoming.recv().await {

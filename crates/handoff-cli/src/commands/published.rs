@@ -44,10 +44,15 @@ pub fn run(ctx: &Context, args: Args) -> Result<bool> {
     let mut store = ctx.store()?;
     match args.action {
         Action::Ls { session, json } => {
-            let query = FileQuery { session_id: session, direction: Some(Direction::FromAgent), ..FileQuery::default() };
+            let query = FileQuery {
+                session_id: session,
+                direction: Some(Direction::FromAgent),
+                ..FileQuery::default()
+            };
             let files = store.files().list(&query)?;
             if json {
-                return print_json(&files.iter().map(JsonFile::from).collect::<Vec<_>>()).map(|()| true);
+                return print_json(&files.iter().map(JsonFile::from).collect::<Vec<_>>())
+                    .map(|()| true);
             }
             let now = clock::now();
             for f in &files {
@@ -65,11 +70,21 @@ pub fn run(ctx: &Context, args: Args) -> Result<bool> {
         }
         Action::Save { id, dest, force } => {
             let file = store.files().get(id)?;
-            anyhow::ensure!(file.direction == Direction::FromAgent, "file {id} was not published by an agent");
-            let name = handoff_core::naming::sanitize(file.display_name.as_deref().unwrap_or(&file.filename));
+            anyhow::ensure!(
+                file.direction == Direction::FromAgent,
+                "file {id} was not published by an agent"
+            );
+            let name = handoff_core::naming::sanitize(
+                file.display_name.as_deref().unwrap_or(&file.filename),
+            );
             let dest = if dest.is_dir() { dest.join(name) } else { dest };
-            anyhow::ensure!(force || !dest.exists(), "{} exists (pass --force to overwrite)", dest.display());
-            std::fs::copy(&file.path, &dest).with_context(|| format!("cannot save to {}", dest.display()))?;
+            anyhow::ensure!(
+                force || !dest.exists(),
+                "{} exists (pass --force to overwrite)",
+                dest.display()
+            );
+            std::fs::copy(&file.path, &dest)
+                .with_context(|| format!("cannot save to {}", dest.display()))?;
             println!("{}", dest.display());
             Ok(true)
         }

@@ -35,9 +35,15 @@ pub struct ExecArgs {
 
 /// `handoff mcp`: serves `publish_file` and `list_uploads` on stdio.
 pub fn mcp(ctx: &Context, args: &McpArgs) -> Result<bool> {
-    let token = std::env::var(TOKEN_ENV).with_context(|| format!("{TOKEN_ENV} is not set; Handoff passes it to agents"))?;
+    let token = std::env::var(TOKEN_ENV)
+        .with_context(|| format!("{TOKEN_ENV} is not set; Handoff passes it to agents"))?;
     let runtime = tokio::runtime::Runtime::new()?;
-    runtime.block_on(mcp::serve_stdio(ctx.home.clone(), args.session, &token, args.max_size.0))?;
+    runtime.block_on(mcp::serve_stdio(
+        ctx.home.clone(),
+        args.session,
+        &token,
+        args.max_size.0,
+    ))?;
     Ok(true)
 }
 
@@ -52,7 +58,13 @@ pub fn demo_agent() -> Result<bool> {
 
 /// `handoff agent-exec`: becomes the agent (returns only on failure).
 pub fn agent_exec(args: &ExecArgs) -> Result<bool> {
-    let (program, rest) = args.command.split_first().context("no agent program given")?;
+    let (program, rest) = args
+        .command
+        .split_first()
+        .context("no agent program given")?;
     let error = launch::exec_agent(&args.cwd, program, rest);
-    Err(anyhow::anyhow!("cannot start {}: {error}", program.to_string_lossy()))
+    Err(anyhow::anyhow!(
+        "cannot start {}: {error}",
+        program.to_string_lossy()
+    ))
 }

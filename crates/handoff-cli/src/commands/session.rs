@@ -47,29 +47,51 @@ enum Action {
 pub fn run(ctx: &Context, args: Args) -> Result<bool> {
     let mut store = ctx.store()?;
     match args.action {
-        Action::New { worktree, agent, title, json } => {
+        Action::New {
+            worktree,
+            agent,
+            title,
+            json,
+        } => {
             let worktree = context::worktree(&mut store, worktree.as_deref())?;
             let Some(profile) = store.profiles().find(&agent)? else {
-                let known: Vec<String> = store.profiles().list()?.into_iter().map(|p| p.name).collect();
-                anyhow::bail!("no agent profile named {agent:?} (known: {})", known.join(", "));
+                let known: Vec<String> = store
+                    .profiles()
+                    .list()?
+                    .into_iter()
+                    .map(|p| p.name)
+                    .collect();
+                anyhow::bail!(
+                    "no agent profile named {agent:?} (known: {})",
+                    known.join(", ")
+                );
             };
             if let Err(e) = launch::resolve(&profile, &std::env::current_exe()?) {
                 eprintln!("warning: {e}");
             }
             let title = title.unwrap_or_else(|| format!("{} in {}", profile.name, worktree.name));
-            let session = store.sessions().create(worktree.id, Some(profile.id), &title, clock::now())?;
+            let session =
+                store
+                    .sessions()
+                    .create(worktree.id, Some(profile.id), &title, clock::now())?;
             if json {
                 print_json(&session)?;
             } else {
                 println!("{}", session.id);
-                eprintln!("session {}: {} in {}", session.id, profile.name, worktree.path.display());
+                eprintln!(
+                    "session {}: {} in {}",
+                    session.id,
+                    profile.name,
+                    worktree.path.display()
+                );
             }
             Ok(true)
         }
         Action::Ls { worktree, json } => {
             let worktree_id = match worktree {
                 Some(dir) => {
-                    let canonical = std::fs::canonicalize(&dir).with_context(|| format!("{} does not exist", dir.display()))?;
+                    let canonical = std::fs::canonicalize(&dir)
+                        .with_context(|| format!("{} does not exist", dir.display()))?;
                     store.worktrees().find(&canonical)?.map(|w| w.id)
                 }
                 None => None,
@@ -81,7 +103,13 @@ pub fn run(ctx: &Context, args: Args) -> Result<bool> {
             let now = clock::now();
             for session in sessions {
                 let worktree = store.worktrees().get(session.worktree_id)?;
-                println!("{:>4}  {:<40}  {:>6}  {}", session.id, session.title, age(now, session.updated_at), worktree.path.display());
+                println!(
+                    "{:>4}  {:<40}  {:>6}  {}",
+                    session.id,
+                    session.title,
+                    age(now, session.updated_at),
+                    worktree.path.display()
+                );
             }
             Ok(true)
         }

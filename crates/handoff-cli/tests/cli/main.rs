@@ -1,8 +1,11 @@
 //! Tests of the real `handoff` binary on temp folders.
 
+mod agents;
 mod context;
 mod crash;
 mod gc;
 mod ls_rm;
+mod mcp;
+mod prompt;
 mod upload;
 mod watch;

@@ -14,12 +14,15 @@ use std::time::Duration;
 use agent_client_protocol::schema::ProtocolVersion;
 use agent_client_protocol::v1::ConnectionTo;
 use agent_client_protocol::v1::schema::{
-    AuthMethod as AcpAuthMethod, CancelNotification, ClientCapabilities, ContentBlock, FileSystemCapabilities,
-    Implementation, InitializeRequest, McpServer, NewSessionRequest, PermissionOptionKind, PromptRequest,
-    ReadTextFileRequest, ReadTextFileResponse, RequestPermissionOutcome, RequestPermissionRequest,
-    RequestPermissionResponse, SelectedPermissionOutcome, SessionNotification, StopReason,
+    AuthMethod as AcpAuthMethod, CancelNotification, ClientCapabilities, ContentBlock,
+    FileSystemCapabilities, Implementation, InitializeRequest, McpServer, NewSessionRequest,
+    PermissionOptionKind, PromptRequest, ReadTextFileRequest, ReadTextFileResponse,
+    RequestPermissionOutcome, RequestPermissionRequest, RequestPermissionResponse,
+    SelectedPermissionOutcome, SessionNotification, StopReason,
 };
-use agent_client_protocol::{AcpAgent, AcpAgentConfig, Agent, Client, ErrorCode, LineDirection};
+use agent_client_protocol::{
+    AcpAgent, AcpAgentConfig, Agent, Client, ErrorCode, LineDirection, Responder, V1,
+};
 use serde_json::json;
 use tokio::sync::{mpsc, oneshot};
 use tokio::task::JoinHandle;
@@ -52,7 +55,7 @@ pub struct Launch {
 }
 
 /// What the agent said of itself.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct AgentInfo {
     /// Its name.
     pub name: String,
@@ -63,7 +66,10 @@ pub struct AgentInfo {
 }
 
 enum Command {
-    Prompt(Vec<ContentBlock>, oneshot::Sender<Result<StopReason, AgentError>>),
+    Prompt(
+        Vec<ContentBlock>,
+        oneshot::Sender<Result<StopReason, AgentError>>,
+    ),
     Cancel,
 }
 
@@ -82,7 +88,11 @@ impl StderrTail {
 
     fn text(&self) -> String {
         let lines = self.0.lock().unwrap_or_else(PoisonError::into_inner);
-        lines.iter().map(String::as_str).collect::<Vec<_>>().join("\n")
+        lines
+            .iter()
+            .map(String::as_str)
+            .collect::<Vec<_>>()
+            .join("\n")
     }
 }
 
@@ -103,7 +113,9 @@ impl Connection {
         events: mpsc::UnboundedSender<AgentEvent>,
     ) -> Result<Self, AgentError> {
         let stderr = StderrTail::default();
-        let config = AcpAgentConfig::new(&launch.program).args(launch.args.clone()).envs(launch.env.clone());
+        let config = AcpAgentConfig::new(&launch.program)
+            .args(launch.args.clone())
+            .envs(launch.env.clone());
         let tail = stderr.clone();
         let agent = AcpAgent::new(config).with_debug(move |line, direction| {
             if direction == LineDirection::Stderr {
@@ -113,8 +125,21 @@ impl Connection {
         let (ready_tx, ready_rx) = oneshot::channel();
         let (commands, command_rx) = mpsc::unbounded_channel();
         let timeout = launch.handshake_timeout;
-        let task = tokio::spawn(run(agent, launch, recorder, events, ready_tx, command_rx, stderr.clone()));
-        let mut connection = Self { commands: Some(commands), task: Some(task), stderr, info: AgentInfo::default() };
+        let task = tokio::spawn(run(
+            agent,
+            launch,
+            recorder,
+            events,
+            ready_tx,
+            command_rx,
+            stderr.clone(),
+        ));
+        let mut connection = Self {
+            commands: Some(commands),
+            task: Some(task),
+            stderr,
+            info: AgentInfo::default(),
+        };
         match tokio::time::timeout(timeout, ready_rx).await {
             Ok(Ok(Ok(info))) => {
                 connection.info = info;
@@ -125,7 +150,9 @@ impl Connection {
                 // The connection ended before the session opened.
                 let message = match connection.task.take() {
                     Some(task) => match tokio::time::timeout(Duration::from_secs(5), task).await {
-                        Ok(Ok(Err(e))) if !agent_client_protocol::is_connection_terminated(&e) => Some(e.message),
+                        Ok(Ok(Err(e))) if !agent_client_protocol::is_connection_terminated(&e) => {
+                            Some(e.message)
+                        }
                         _ => None,
                     },
                     None => None,
@@ -147,8 +174,14 @@ impl Connection {
     /// Sends a prompt and waits for the turn to end.
     pub async fn prompt(&self, blocks: Vec<ContentBlock>) -> Result<StopReason, AgentError> {
         let (reply, answer) = oneshot::channel();
-        let crashed = || AgentError::Crashed { stderr_tail: self.stderr.text() };
-        self.commands.as_ref().ok_or_else(crashed)?.send(Command::Prompt(blocks, reply)).map_err(|_| crashed())?;
+        let crashed = || AgentError::Crashed {
+            stderr_tail: self.stderr.text(),
+        };
+        self.commands
+            .as_ref()
+            .ok_or_else(crashed)?
+            .send(Command::Prompt(blocks, reply))
+            .map_err(|_| crashed())?;
         answer.await.map_err(|_| crashed())?
     }
 
@@ -171,7 +204,10 @@ impl Connection {
         drop(self.commands.take());
         if let Some(task) = self.task.take() {
             let abort = task.abort_handle();
-            if tokio::time::timeout(Duration::from_secs(5), task).await.is_err() {
+            if tokio::time::timeout(Duration::from_secs(5), task)
+                .await
+                .is_err()
+            {
                 abort.abort();
             }
         }
@@ -187,12 +223,6 @@ impl Drop for Connection {
     }
 }
 
-impl Default for AgentInfo {
-    fn default() -> Self {
-        Self { name: String::new(), images: false, session_id: String::new() }
-    }
-}
-
 /// The connection task: handshake, then prompts until the commands end.
 async fn run(
     agent: AcpAgent,
@@ -203,7 +233,13 @@ async fn run(
     mut commands: mpsc::UnboundedReceiver<Command>,
     stderr: StderrTail,
 ) -> Result<(), agent_client_protocol::Error> {
-    let Launch { cwd, mcp_servers, read_roots, label, .. } = launch;
+    let Launch {
+        cwd,
+        mcp_servers,
+        read_roots,
+        label,
+        ..
+    } = launch;
     let updates = (Arc::clone(&recorder), events.clone());
     let permissions = (recorder, events);
     Client
@@ -212,7 +248,10 @@ async fn run(
         .on_receive_notification(
             async move |notification: SessionNotification, _cx| {
                 let (recorder, events) = &updates;
-                let event = recorder.lock().unwrap_or_else(PoisonError::into_inner).update(&notification.update);
+                let event = recorder
+                    .lock()
+                    .unwrap_or_else(PoisonError::into_inner)
+                    .update(&notification.update);
                 if let Ok(Some(event)) = event {
                     let _ = events.send(event);
                 }
@@ -221,40 +260,22 @@ async fn run(
             agent_client_protocol::on_receive_notification!(),
         )
         .on_receive_request(
-            async move |request: ReadTextFileRequest, responder, _cx| match read_text(&read_roots, &request) {
+            async move |request: ReadTextFileRequest, responder, _cx| match read_text(
+                &read_roots,
+                &request,
+            ) {
                 Ok(text) => responder.respond(ReadTextFileResponse::new(text)),
-                Err(message) => responder.respond_with_error(agent_client_protocol::Error::new(ErrorCode::INVALID_PARAMS, message)),
+                Err(message) => responder.respond_with_error(agent_client_protocol::Error::new(
+                    ErrorCode::INVALID_PARAMS,
+                    message,
+                )),
             },
             agent_client_protocol::on_receive_request!(),
         )
         .on_receive_request(
             async move |request: RequestPermissionRequest, responder, cx: ConnectionTo<Agent>| {
                 let (recorder, events) = permissions.clone();
-                let title = request.tool_call.fields.title.clone().unwrap_or_else(|| "The agent asks for permission".to_owned());
-                let options: Vec<PermissionChoice> = request
-                    .options
-                    .iter()
-                    .map(|o| PermissionChoice { id: o.option_id.0.to_string(), name: o.name.clone(), allow: is_allow(o.kind) })
-                    .collect();
-                let (reply, choice) = oneshot::channel();
-                let asked = PermissionAsk { title: title.clone(), options: options.clone(), reply };
-                let delivered = events.send(AgentEvent::Permission(asked)).is_ok();
-                // Wait for the person outside the dispatch loop.
-                cx.spawn(async move {
-                    let chosen = if delivered { choice.await.ok().flatten() } else { None };
-                    let name = chosen.as_ref().and_then(|id| options.iter().find(|o| &o.id == id)).map(|o| o.name.clone());
-                    let body = format!("{title}: {}", name.as_deref().unwrap_or("cancelled"));
-                    let data = json!({ "options": options, "chosen": chosen });
-                    let _ = recorder
-                        .lock()
-                        .unwrap_or_else(PoisonError::into_inner)
-                        .record(&NewMessage::with(Role::System, MessageKind::Permission, body, data));
-                    let outcome = match chosen {
-                        Some(id) => RequestPermissionOutcome::Selected(SelectedPermissionOutcome::new(id)),
-                        None => RequestPermissionOutcome::Cancelled,
-                    };
-                    responder.respond(RequestPermissionResponse::new(outcome))
-                })
+                ask_permission(&request, responder, &cx, recorder, &events)
             },
             agent_client_protocol::on_receive_request!(),
         )
@@ -275,6 +296,67 @@ async fn run(
         .await
 }
 
+/// Passes a permission request to the person and answers the agent with
+/// their choice (cancelled when nobody listens), recording both.
+fn ask_permission(
+    request: &RequestPermissionRequest,
+    responder: Responder<RequestPermissionResponse, V1>,
+    cx: &ConnectionTo<Agent>,
+    recorder: Arc<Mutex<Recorder>>,
+    events: &mpsc::UnboundedSender<AgentEvent>,
+) -> Result<(), agent_client_protocol::Error> {
+    let title = request
+        .tool_call
+        .fields
+        .title
+        .clone()
+        .unwrap_or_else(|| "The agent asks for permission".to_owned());
+    let options: Vec<PermissionChoice> = request
+        .options
+        .iter()
+        .map(|o| PermissionChoice {
+            id: o.option_id.0.to_string(),
+            name: o.name.clone(),
+            allow: is_allow(o.kind),
+        })
+        .collect();
+    let (reply, choice) = oneshot::channel();
+    let asked = PermissionAsk {
+        title: title.clone(),
+        options: options.clone(),
+        reply,
+    };
+    let delivered = events.send(AgentEvent::Permission(asked)).is_ok();
+    // Wait for the person outside the dispatch loop.
+    cx.spawn(async move {
+        let chosen = if delivered {
+            choice.await.ok().flatten()
+        } else {
+            None
+        };
+        let name = chosen
+            .as_ref()
+            .and_then(|id| options.iter().find(|o| &o.id == id))
+            .map(|o| o.name.clone());
+        let body = format!("{title}: {}", name.as_deref().unwrap_or("cancelled"));
+        let data = json!({ "options": options, "chosen": chosen });
+        let _ = recorder
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .record(&NewMessage::with(
+                Role::System,
+                MessageKind::Permission,
+                body,
+                data,
+            ));
+        let outcome = match chosen {
+            Some(id) => RequestPermissionOutcome::Selected(SelectedPermissionOutcome::new(id)),
+            None => RequestPermissionOutcome::Cancelled,
+        };
+        responder.respond(RequestPermissionResponse::new(outcome))
+    })
+}
+
 /// Initializes and opens the session. `Err(None)`: the connection ended.
 async fn handshake(
     cx: &ConnectionTo<Agent>,
@@ -283,7 +365,9 @@ async fn handshake(
     label: &str,
 ) -> Result<AgentInfo, Option<AgentError>> {
     let refused = |e: agent_client_protocol::Error| {
-        if agent_client_protocol::is_connection_terminated(&e) || agent_client_protocol::is_incoming_transport_closed(&e) {
+        if agent_client_protocol::is_connection_terminated(&e)
+            || agent_client_protocol::is_incoming_transport_closed(&e)
+        {
             None
         } else {
             Some(AgentError::Refused { message: e.message })
@@ -292,21 +376,39 @@ async fn handshake(
     let init = cx
         .send_request(
             InitializeRequest::new(ProtocolVersion::V1)
-                .client_capabilities(ClientCapabilities::new().fs(FileSystemCapabilities::new().read_text_file(true)))
-                .client_info(Implementation::new("handoff", env!("CARGO_PKG_VERSION")).title("Handoff")),
+                .client_capabilities(
+                    ClientCapabilities::new()
+                        .fs(FileSystemCapabilities::new().read_text_file(true)),
+                )
+                .client_info(
+                    Implementation::new("handoff", env!("CARGO_PKG_VERSION")).title("Handoff"),
+                ),
         )
         .block_task()
         .await
         .map_err(refused)?;
-    let name = init
-        .agent_info
-        .as_ref()
-        .map_or_else(|| label.to_owned(), |i| i.title.clone().unwrap_or_else(|| i.name.clone()));
+    let name = init.agent_info.as_ref().map_or_else(
+        || label.to_owned(),
+        |i| i.title.clone().unwrap_or_else(|| i.name.clone()),
+    );
     let images = init.agent_capabilities.prompt_capabilities.image;
-    match cx.send_request(NewSessionRequest::new(cwd).mcp_servers(mcp_servers)).block_task().await {
-        Ok(session) => Ok(AgentInfo { name, images, session_id: session.session_id.0.to_string() }),
-        Err(e) if e.code == ErrorCode::AUTH_REQUIRED || e.message.to_lowercase().contains("auth") => {
-            Err(Some(AgentError::AuthRequired { agent: name, methods: init.auth_methods.iter().map(auth_method).collect() }))
+    match cx
+        .send_request(NewSessionRequest::new(cwd).mcp_servers(mcp_servers))
+        .block_task()
+        .await
+    {
+        Ok(session) => Ok(AgentInfo {
+            name,
+            images,
+            session_id: session.session_id.0.to_string(),
+        }),
+        Err(e)
+            if e.code == ErrorCode::AUTH_REQUIRED || e.message.to_lowercase().contains("auth") =>
+        {
+            Err(Some(AgentError::AuthRequired {
+                agent: name,
+                methods: init.auth_methods.iter().map(auth_method).collect(),
+            }))
         }
         Err(e) => Err(refused(e)),
     }
@@ -320,8 +422,12 @@ async fn serve(
     stderr: &StderrTail,
 ) {
     while let Some(command) = commands.recv().await {
-        let Command::Prompt(blocks, reply) = command else { continue };
-        let turn = cx.send_request(PromptRequest::new(session_id.to_owned(), blocks)).block_task();
+        let Command::Prompt(blocks, reply) = command else {
+            continue;
+        };
+        let turn = cx
+            .send_request(PromptRequest::new(session_id.to_owned(), blocks))
+            .block_task();
         tokio::pin!(turn);
         let result = loop {
             tokio::select! {
@@ -338,8 +444,12 @@ async fn serve(
             }
         };
         let _ = reply.send(result.map(|r| r.stop_reason).map_err(|e| {
-            if agent_client_protocol::is_connection_terminated(&e) || agent_client_protocol::is_incoming_transport_closed(&e) {
-                AgentError::Crashed { stderr_tail: stderr.text() }
+            if agent_client_protocol::is_connection_terminated(&e)
+                || agent_client_protocol::is_incoming_transport_closed(&e)
+            {
+                AgentError::Crashed {
+                    stderr_tail: stderr.text(),
+                }
             } else {
                 AgentError::Refused { message: e.message }
             }
@@ -349,10 +459,17 @@ async fn serve(
 
 /// Reads a text file for the agent, only inside the allowed folders.
 fn read_text(roots: &[PathBuf], request: &ReadTextFileRequest) -> Result<String, String> {
-    let path = std::fs::canonicalize(&request.path).map_err(|e| format!("{}: {e}", request.path.display()))?;
-    let allowed = roots.iter().filter_map(|r| std::fs::canonicalize(r).ok()).any(|r| path.starts_with(r));
+    let path = std::fs::canonicalize(&request.path)
+        .map_err(|e| format!("{}: {e}", request.path.display()))?;
+    let allowed = roots
+        .iter()
+        .filter_map(|r| std::fs::canonicalize(r).ok())
+        .any(|r| path.starts_with(r));
     if !allowed {
-        return Err(format!("{} is outside the worktree and Handoff's upload folders", request.path.display()));
+        return Err(format!(
+            "{} is outside the worktree and Handoff's upload folders",
+            request.path.display()
+        ));
     }
     let text = std::fs::read_to_string(&path).map_err(|e| format!("{}: {e}", path.display()))?;
     let start = request.line.map_or(0, |l| l.saturating_sub(1) as usize);
@@ -365,13 +482,28 @@ fn read_text(roots: &[PathBuf], request: &ReadTextFileRequest) -> Result<String,
 }
 
 fn is_allow(kind: PermissionOptionKind) -> bool {
-    matches!(kind, PermissionOptionKind::AllowOnce | PermissionOptionKind::AllowAlways)
+    matches!(
+        kind,
+        PermissionOptionKind::AllowOnce | PermissionOptionKind::AllowAlways
+    )
 }
 
 fn auth_method(method: &AcpAuthMethod) -> AuthMethod {
     match method {
-        AcpAuthMethod::Agent(m) => AuthMethod { id: m.id.0.to_string(), name: m.name.clone(), description: m.description.clone() },
-        AcpAuthMethod::Terminal(m) => AuthMethod { id: m.id.0.to_string(), name: m.name.clone(), description: m.description.clone() },
-        _ => AuthMethod { id: String::new(), name: "unknown".to_owned(), description: None },
+        AcpAuthMethod::Agent(m) => AuthMethod {
+            id: m.id.0.to_string(),
+            name: m.name.clone(),
+            description: m.description.clone(),
+        },
+        AcpAuthMethod::Terminal(m) => AuthMethod {
+            id: m.id.0.to_string(),
+            name: m.name.clone(),
+            description: m.description.clone(),
+        },
+        _ => AuthMethod {
+            id: String::new(),
+            name: "unknown".to_owned(),
+            description: None,
+        },
     }
 }

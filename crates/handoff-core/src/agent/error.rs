@@ -40,7 +40,10 @@ pub enum AgentError {
         stderr_tail: String,
     },
     /// The agent did not answer in time.
-    #[error("the agent did not answer {stage} within {seconds} s{}", tail_suffix(stderr_tail))]
+    #[error(
+        "the agent did not answer {stage} within {seconds} s{}",
+        tail_suffix(stderr_tail)
+    )]
     Timeout {
         /// What it was asked ("initialize", "session/new", "the prompt").
         stage: &'static str,
@@ -82,7 +85,9 @@ impl AgentError {
     #[must_use]
     pub fn stderr_tail(&self) -> Option<&str> {
         match self {
-            Self::Crashed { stderr_tail } | Self::Timeout { stderr_tail, .. } if !stderr_tail.is_empty() => {
+            Self::Crashed { stderr_tail } | Self::Timeout { stderr_tail, .. }
+                if !stderr_tail.is_empty() =>
+            {
                 Some(stderr_tail)
             }
             _ => None,

@@ -32,7 +32,10 @@ pub fn resolve(profile: &AgentProfile, handoff_exe: &Path) -> Result<Program, Ag
             hint: install_hint(&profile.command),
         })?
     };
-    Ok(Program { path, args: profile.args.clone() })
+    Ok(Program {
+        path,
+        args: profile.args.clone(),
+    })
 }
 
 /// How to install the programs of the built-in profiles.
@@ -62,7 +65,9 @@ pub fn find_program(command: &str) -> Option<PathBuf> {
         return is_executable(&path).then_some(path);
     }
     let paths = std::env::var_os("PATH")?;
-    std::env::split_paths(&paths).map(|dir| dir.join(command)).find(|p| is_executable(p))
+    std::env::split_paths(&paths)
+        .map(|dir| dir.join(command))
+        .find(|p| is_executable(p))
 }
 
 /// The arguments that make `handoff agent-exec` start `program` in `cwd`.
@@ -90,5 +95,8 @@ pub fn exec_agent(cwd: &Path, program: &OsStr, args: &[OsString]) -> std::io::Er
     if rustix::process::getppid().is_none_or(|p| p.as_raw_nonzero().get() == 1) {
         return std::io::Error::other("Handoff exited before the agent started");
     }
-    std::process::Command::new(program).args(args).current_dir(cwd).exec()
+    std::process::Command::new(program)
+        .args(args)
+        .current_dir(cwd)
+        .exec()
 }

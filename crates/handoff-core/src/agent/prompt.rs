@@ -46,13 +46,26 @@ pub struct Composed {
 
 /// Composes the prompt. `images` says whether the agent accepts image blocks.
 #[must_use]
-pub fn compose(message: &str, files: &[FileRecord], worktree: Option<&Path>, images: bool) -> Composed {
+pub fn compose(
+    message: &str,
+    files: &[FileRecord],
+    worktree: Option<&Path>,
+    images: bool,
+) -> Composed {
     let paths: Vec<&Path> = files.iter().map(|f| f.path.as_path()).collect();
-    let text = if files.is_empty() { message.to_owned() } else { template::fill(message, &paths, worktree) };
+    let text = if files.is_empty() {
+        message.to_owned()
+    } else {
+        template::fill(message, &paths, worktree)
+    };
     let mut blocks = vec![ContentBlock::Text(TextContent::new(text.clone()))];
     let mut ways = Vec::with_capacity(files.len());
     for file in files {
-        let mime = file.sniffed_mime.as_deref().filter(|m| m.starts_with("image/")).unwrap_or(&file.mime);
+        let mime = file
+            .sniffed_mime
+            .as_deref()
+            .filter(|m| m.starts_with("image/"))
+            .unwrap_or(&file.mime);
         blocks.push(ContentBlock::ResourceLink(
             ResourceLink::new(file.filename.clone(), file_uri::from_path(&file.path))
                 .mime_type(mime.to_owned())
@@ -83,12 +96,15 @@ fn inline_image(file: &FileRecord, mime: &str, images: bool) -> Result<ImageCont
         return Err("the agent does not accept images, so it got a link".to_owned());
     }
     if !INLINE_IMAGE_TYPES.contains(&mime) {
-        return Err(format!("{mime} is not a format agents read inline, so it went as a link"));
+        return Err(format!(
+            "{mime} is not a format agents read inline, so it went as a link"
+        ));
     }
     if file.size > MAX_INLINE_IMAGE {
         return Err("too large to send inline, so it went as a link".to_owned());
     }
-    let bytes = std::fs::read(&file.path).map_err(|e| format!("could not be read to send inline ({e})"))?;
+    let bytes =
+        std::fs::read(&file.path).map_err(|e| format!("could not be read to send inline ({e})"))?;
     let data = base64::engine::general_purpose::STANDARD.encode(bytes);
     Ok(ImageContent::new(data, mime.to_owned()).uri(file_uri::from_path(&file.path)))
 }

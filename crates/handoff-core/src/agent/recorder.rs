@@ -21,7 +21,12 @@ pub struct Recorder {
 impl Recorder {
     /// A recorder for `session_id` writing through `store`.
     pub fn new(store: Store, session_id: i64) -> Self {
-        Self { store, session_id, reply: None, thought: None }
+        Self {
+            store,
+            session_id,
+            reply: None,
+            thought: None,
+        }
     }
 
     /// The store, for other writes of the session.
@@ -33,7 +38,9 @@ impl Recorder {
     pub fn record(&mut self, message: &NewMessage) -> Result<Message, StoreError> {
         self.reply = None;
         self.thought = None;
-        self.store.messages().append(self.session_id, message, clock::now())
+        self.store
+            .messages()
+            .append(self.session_id, message, clock::now())
     }
 
     /// Records one streamed update and says what happened, if anything the
@@ -53,8 +60,17 @@ impl Recorder {
             SessionUpdate::ToolCall(call) => {
                 let status = status_name(call.status);
                 let data = json!({ "id": call.tool_call_id.0.as_ref(), "title": call.title, "status": status });
-                self.record(&NewMessage::with(Role::Agent, MessageKind::ToolCall, call.title.clone(), data))?;
-                Some(AgentEvent::ToolCall { id: call.tool_call_id.0.to_string(), title: call.title.clone(), status })
+                self.record(&NewMessage::with(
+                    Role::Agent,
+                    MessageKind::ToolCall,
+                    call.title.clone(),
+                    data,
+                ))?;
+                Some(AgentEvent::ToolCall {
+                    id: call.tool_call_id.0.to_string(),
+                    title: call.title.clone(),
+                    status,
+                })
             }
             SessionUpdate::ToolCallUpdate(update) => {
                 let id = update.tool_call_id.0.as_ref();
@@ -67,14 +83,29 @@ impl Recorder {
                 if let Some(status) = update.fields.status {
                     data["status"] = json!(status_name(status));
                 }
-                self.store.messages().update(message.id, &title, Some(&data))?;
+                self.store
+                    .messages()
+                    .update(message.id, &title, Some(&data))?;
                 let status = data["status"].as_str().unwrap_or("pending").to_owned();
-                Some(AgentEvent::ToolCall { id: id.to_owned(), title, status })
+                Some(AgentEvent::ToolCall {
+                    id: id.to_owned(),
+                    title,
+                    status,
+                })
             }
             SessionUpdate::Plan(plan) => {
                 let entries: Vec<String> = plan.entries.iter().map(|e| e.content.clone()).collect();
-                let body = entries.iter().map(|e| format!("- {e}")).collect::<Vec<_>>().join("\n");
-                self.record(&NewMessage::with(Role::Agent, MessageKind::Plan, body, json!({ "entries": entries })))?;
+                let body = entries
+                    .iter()
+                    .map(|e| format!("- {e}"))
+                    .collect::<Vec<_>>()
+                    .join("\n");
+                self.record(&NewMessage::with(
+                    Role::Agent,
+                    MessageKind::Plan,
+                    body,
+                    json!({ "entries": entries }),
+                ))?;
                 Some(AgentEvent::Plan(entries))
             }
             _ => None,
@@ -84,16 +115,30 @@ impl Recorder {
     /// Appends streamed text to the current reply (or reasoning), starting
     /// a new line when there is none.
     fn stream(&mut self, kind: MessageKind, text: &str) -> Result<(), StoreError> {
-        let slot = if kind == MessageKind::Thought { &mut self.thought } else { &mut self.reply };
+        let slot = if kind == MessageKind::Thought {
+            &mut self.thought
+        } else {
+            &mut self.reply
+        };
         if let Some((id, body)) = slot {
             body.push_str(text);
             return self.store.messages().update(*id, body, None);
         }
-        let message = self
-            .store
-            .messages()
-            .append(self.session_id, &NewMessage { role: Role::Agent, kind, body: text.to_owned(), data: None }, clock::now())?;
-        let slot = if kind == MessageKind::Thought { &mut self.thought } else { &mut self.reply };
+        let message = self.store.messages().append(
+            self.session_id,
+            &NewMessage {
+                role: Role::Agent,
+                kind,
+                body: text.to_owned(),
+                data: None,
+            },
+            clock::now(),
+        )?;
+        let slot = if kind == MessageKind::Thought {
+            &mut self.thought
+        } else {
+            &mut self.reply
+        };
         *slot = Some((message.id, text.to_owned()));
         Ok(())
     }

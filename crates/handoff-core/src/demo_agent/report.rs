@@ -1,5 +1,7 @@
 //! What the demo agent says about each thing it received.
 
+use std::fmt::Write as _;
+
 use base64::Engine as _;
 use sha2::{Digest, Sha256};
 
@@ -13,7 +15,11 @@ const QUOTED_LINES: usize = 3;
 pub fn image(mime: &str, data: &str) -> String {
     match base64::engine::general_purpose::STANDARD.decode(data) {
         Ok(bytes) => match dimensions(&bytes) {
-            Some((w, h)) => format!("image: {mime}, {w}×{h} px, {} bytes, sha256 {}", bytes.len(), sha256(&bytes)),
+            Some((w, h)) => format!(
+                "image: {mime}, {w}×{h} px, {} bytes, sha256 {}",
+                bytes.len(),
+                sha256(&bytes)
+            ),
             None => format!("image: {mime}, size unreadable, {} bytes", bytes.len()),
         },
         Err(e) => format!("image: {mime}, not valid base64 ({e})"),
@@ -36,11 +42,11 @@ pub fn linked_file(name: &str, uri: &str, mime: Option<&str>) -> String {
                 sha256(&bytes)
             );
             if let Some((w, h)) = dimensions(&bytes) {
-                out.push_str(&format!(", {w}×{h} px"));
+                let _ = write!(out, ", {w}×{h} px");
             }
             if let Some(text) = text_head(&bytes) {
                 for line in text {
-                    out.push_str(&format!("\n    | {line}"));
+                    let _ = write!(out, "\n    | {line}");
                 }
             }
             out
@@ -64,7 +70,7 @@ fn text_head(bytes: &[u8]) -> Option<Vec<String>> {
 
 /// Lowercase hex SHA-256.
 pub fn sha256(bytes: &[u8]) -> String {
-    Sha256::digest(bytes).iter().map(|b| format!("{b:02x}")).collect()
+    crate::ingest::hex(&Sha256::digest(bytes))
 }
 
 /// Width and height of a PNG, GIF, JPEG or WebP image from its header.
@@ -83,12 +89,21 @@ pub fn dimensions(bytes: &[u8]) -> Option<(u32, u32)> {
             b"VP8L" => {
                 let b = &bytes[21..25];
                 let w = 1 + (u32::from(b[0]) | (u32::from(b[1] & 0x3f) << 8));
-                let h = 1 + ((u32::from(b[1]) >> 6) | (u32::from(b[2]) << 2) | (u32::from(b[3] & 0x0f) << 10));
+                let h = 1
+                    + ((u32::from(b[1]) >> 6)
+                        | (u32::from(b[2]) << 2)
+                        | (u32::from(b[3] & 0x0f) << 10));
                 Some((w, h))
             }
             b"VP8X" => {
-                let w = 1 + (u32::from(bytes[24]) | u32::from(bytes[25]) << 8 | u32::from(bytes[26]) << 16);
-                let h = 1 + (u32::from(bytes[27]) | u32::from(bytes[28]) << 8 | u32::from(bytes[29]) << 16);
+                let w = 1
+                    + (u32::from(bytes[24])
+                        | u32::from(bytes[25]) << 8
+                        | u32::from(bytes[26]) << 16);
+                let h = 1
+                    + (u32::from(bytes[27])
+                        | u32::from(bytes[28]) << 8
+                        | u32::from(bytes[29]) << 16);
                 Some((w, h))
             }
             _ => None,
@@ -128,7 +143,11 @@ pub fn publish_request(text: &str) -> Option<(String, Option<String>)> {
         Some(i) => (&rest[..i], Some(rest[i + 4..].trim())),
         None => (rest, None),
     };
-    let unquote = |s: &str| s.trim().trim_matches(|c| c == '"' || c == '\'' || c == '`').to_owned();
+    let unquote = |s: &str| {
+        s.trim()
+            .trim_matches(|c| c == '"' || c == '\'' || c == '`')
+            .to_owned()
+    };
     let path = unquote(path);
     (!path.is_empty()).then(|| (path, name.map(unquote).filter(|n| !n.is_empty())))
 }
@@ -142,14 +161,19 @@ mod tests {
         let png = b"\x89PNG\r\n\x1a\n\0\0\0\rIHDR\0\0\x02\x80\0\0\x01\xe0\x08\x06\0\0\0";
         assert_eq!(dimensions(png), Some((640, 480)));
         assert_eq!(dimensions(b"GIF89a\x10\x00\x20\x00"), Some((16, 32)));
-        let jpeg = [0xFF, 0xD8, 0xFF, 0xE0, 0, 4, 0, 0, 0xFF, 0xC0, 0, 11, 8, 0, 50, 0, 100, 3, 0, 0, 0];
+        let jpeg = [
+            0xFF, 0xD8, 0xFF, 0xE0, 0, 4, 0, 0, 0xFF, 0xC0, 0, 11, 8, 0, 50, 0, 100, 3, 0, 0, 0,
+        ];
         assert_eq!(dimensions(&jpeg), Some((100, 50)));
         assert_eq!(dimensions(b"nope"), None);
     }
 
     #[test]
     fn understands_publish_requests() {
-        assert_eq!(publish_request("please publish out/report.md"), Some(("out/report.md".into(), None)));
+        assert_eq!(
+            publish_request("please publish out/report.md"),
+            Some(("out/report.md".into(), None))
+        );
         assert_eq!(
             publish_request("Publish \"my chart.png\" as Chart v1"),
             Some(("my chart.png".into(), Some("Chart v1".into())))

@@ -271,7 +271,7 @@ fn keep_head(head: &mut Vec<u8>, chunk: &[u8]) {
 }
 
 /// Lowercase hex of a digest.
-fn hex(bytes: &[u8]) -> String {
+pub(crate) fn hex(bytes: &[u8]) -> String {
     use std::fmt::Write as _;
     bytes
         .iter()

@@ -148,15 +148,24 @@ impl<'c> Files<'c> {
 
     /// Records a file an agent published, numbering it as the next revision
     /// of its display name in its session (the given `revision` is ignored).
-    pub fn insert_published(&mut self, file: &NewFile, now: Timestamp) -> Result<FileRecord, StoreError> {
-        let tx = self.conn.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
+    pub fn insert_published(
+        &mut self,
+        file: &NewFile,
+        now: Timestamp,
+    ) -> Result<FileRecord, StoreError> {
+        let tx = self
+            .conn
+            .transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
         let revision: i64 = tx.query_row(
             "SELECT COALESCE(MAX(revision), 0) + 1 FROM files \
              WHERE session_id IS ?1 AND direction = 'from_agent' AND display_name IS ?2",
             params![file.session_id, file.display_name],
             |r| r.get(0),
         )?;
-        let file = NewFile { revision, ..file.clone() };
+        let file = NewFile {
+            revision,
+            ..file.clone()
+        };
         let id = insert_row(&tx, &file, now)?;
         tx.commit()?;
         Ok(file.into_record(id, now))

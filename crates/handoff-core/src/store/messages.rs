@@ -25,13 +25,28 @@ impl NewMessage {
     /// A line of plain text.
     #[must_use]
     pub fn text(role: Role, body: impl Into<String>) -> Self {
-        Self { role, kind: MessageKind::Text, body: body.into(), data: None }
+        Self {
+            role,
+            kind: MessageKind::Text,
+            body: body.into(),
+            data: None,
+        }
     }
 
     /// A line of another kind, with its details.
     #[must_use]
-    pub fn with(role: Role, kind: MessageKind, body: impl Into<String>, data: serde_json::Value) -> Self {
-        Self { role, kind, body: body.into(), data: Some(data) }
+    pub fn with(
+        role: Role,
+        kind: MessageKind,
+        body: impl Into<String>,
+        data: serde_json::Value,
+    ) -> Self {
+        Self {
+            role,
+            kind,
+            body: body.into(),
+            data: Some(data),
+        }
     }
 }
 
@@ -48,8 +63,15 @@ impl<'c> Messages<'c> {
     /// Appends a line at the end of the session's conversation. Safe against
     /// other processes appending at the same time (the sequence number is
     /// taken inside a write transaction).
-    pub fn append(&mut self, session_id: i64, message: &NewMessage, now: Timestamp) -> Result<Message, StoreError> {
-        let tx = self.conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+    pub fn append(
+        &mut self,
+        session_id: i64,
+        message: &NewMessage,
+        now: Timestamp,
+    ) -> Result<Message, StoreError> {
+        let tx = self
+            .conn
+            .transaction_with_behavior(TransactionBehavior::Immediate)?;
         let data = message.data.as_ref().map(serde_json::Value::to_string);
         tx.execute(
             "INSERT INTO messages (session_id, seq, role, kind, body, data, created_at) \
@@ -57,38 +79,60 @@ impl<'c> Messages<'c> {
             params![session_id, message.role, message.kind, message.body, data, now],
         )?;
         let id = tx.last_insert_rowid();
-        tx.execute("UPDATE sessions SET updated_at = ?2 WHERE id = ?1", params![session_id, now])?;
+        tx.execute(
+            "UPDATE sessions SET updated_at = ?2 WHERE id = ?1",
+            params![session_id, now],
+        )?;
         tx.commit()?;
         self.get(id)
     }
 
     /// Replaces a line's text and details (a streamed reply growing, a tool
     /// call changing status).
-    pub fn update(&mut self, id: i64, body: &str, data: Option<&serde_json::Value>) -> Result<(), StoreError> {
+    pub fn update(
+        &mut self,
+        id: i64,
+        body: &str,
+        data: Option<&serde_json::Value>,
+    ) -> Result<(), StoreError> {
         let data = data.map(serde_json::Value::to_string);
-        self.conn.execute("UPDATE messages SET body = ?2, data = ?3 WHERE id = ?1", params![id, body, data])?;
+        self.conn.execute(
+            "UPDATE messages SET body = ?2, data = ?3 WHERE id = ?1",
+            params![id, body, data],
+        )?;
         Ok(())
     }
 
     /// The line with this id.
     pub fn get(&mut self, id: i64) -> Result<Message, StoreError> {
         self.conn
-            .query_row(&format!("SELECT {COLUMNS} FROM messages WHERE id = ?1"), [id], read_row)
+            .query_row(
+                &format!("SELECT {COLUMNS} FROM messages WHERE id = ?1"),
+                [id],
+                read_row,
+            )
             .optional()?
-            .ok_or(StoreError::NotFound { what: "message", id })
+            .ok_or(StoreError::NotFound {
+                what: "message",
+                id,
+            })
     }
 
     /// The session's conversation, oldest first.
     pub fn list(&mut self, session_id: i64) -> Result<Vec<Message>, StoreError> {
-        let mut stmt = self
-            .conn
-            .prepare_cached(&format!("SELECT {COLUMNS} FROM messages WHERE session_id = ?1 ORDER BY seq"))?;
+        let mut stmt = self.conn.prepare_cached(&format!(
+            "SELECT {COLUMNS} FROM messages WHERE session_id = ?1 ORDER BY seq"
+        ))?;
         let rows = stmt.query_map([session_id], read_row)?;
         Ok(rows.collect::<Result<_, _>>()?)
     }
 
     /// The tool-call line of the session with this tool call id.
-    pub fn tool_call(&mut self, session_id: i64, tool_call_id: &str) -> Result<Option<Message>, StoreError> {
+    pub fn tool_call(
+        &mut self,
+        session_id: i64,
+        tool_call_id: &str,
+    ) -> Result<Option<Message>, StoreError> {
         Ok(self
             .conn
             .query_row(

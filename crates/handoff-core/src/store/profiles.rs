@@ -21,9 +21,9 @@ impl<'c> Profiles<'c> {
 
     /// Every profile, built-in ones first.
     pub fn list(&mut self) -> Result<Vec<AgentProfile>, StoreError> {
-        let mut stmt = self
-            .conn
-            .prepare_cached(&format!("SELECT {COLUMNS} FROM agent_profiles ORDER BY builtin DESC, id"))?;
+        let mut stmt = self.conn.prepare_cached(&format!(
+            "SELECT {COLUMNS} FROM agent_profiles ORDER BY builtin DESC, id"
+        ))?;
         let rows = stmt.query_map([], read_row)?;
         Ok(rows.collect::<Result<_, _>>()?)
     }
@@ -31,9 +31,16 @@ impl<'c> Profiles<'c> {
     /// The profile with this id.
     pub fn get(&mut self, id: i64) -> Result<AgentProfile, StoreError> {
         self.conn
-            .query_row(&format!("SELECT {COLUMNS} FROM agent_profiles WHERE id = ?1"), [id], read_row)
+            .query_row(
+                &format!("SELECT {COLUMNS} FROM agent_profiles WHERE id = ?1"),
+                [id],
+                read_row,
+            )
             .optional()?
-            .ok_or(StoreError::NotFound { what: "agent profile", id })
+            .ok_or(StoreError::NotFound {
+                what: "agent profile",
+                id,
+            })
     }
 
     /// The profile with this name (case-insensitive), if any.
@@ -64,7 +71,10 @@ impl<'c> Profiles<'c> {
              env = excluded.env WHERE builtin = 0",
             params![name, command, args, env],
         )?;
-        self.find(name)?.ok_or(StoreError::NotFound { what: "agent profile", id: 0 })
+        self.find(name)?.ok_or(StoreError::NotFound {
+            what: "agent profile",
+            id: 0,
+        })
     }
 }
 

@@ -6,8 +6,7 @@ use super::StoreError;
 use super::model::Session;
 use crate::clock::Timestamp;
 
-const COLUMNS: &str =
-    "id, worktree_id, agent_profile_id, title, agent_session_id, created_at, updated_at, publish_token";
+const COLUMNS: &str = "id, worktree_id, agent_profile_id, title, agent_session_id, created_at, updated_at, publish_token";
 
 /// Typed access to the `sessions` table.
 pub struct Sessions<'c> {
@@ -64,14 +63,18 @@ impl<'c> Sessions<'c> {
 
 impl Sessions<'_> {
     /// Records the agent's own id for the session once it started.
-    pub fn set_agent_session_id(&mut self, id: i64, agent_session_id: &str, now: Timestamp) -> Result<(), StoreError> {
+    pub fn set_agent_session_id(
+        &mut self,
+        id: i64,
+        agent_session_id: &str,
+        now: Timestamp,
+    ) -> Result<(), StoreError> {
         self.conn.execute(
             "UPDATE sessions SET agent_session_id = ?2, updated_at = ?3 WHERE id = ?1",
             params![id, agent_session_id, now],
         )?;
         Ok(())
     }
-
 }
 
 /// 128 random bits, hex: the secret a session's publish server presents.
@@ -91,7 +94,7 @@ fn new_token() -> String {
             }
         }
     }
-    bytes.iter().map(|b| format!("{b:02x}")).collect()
+    crate::ingest::hex(&bytes)
 }
 
 fn read_row(row: &Row<'_>) -> rusqlite::Result<Session> {

@@ -1,0 +1,209 @@
+//! The publish server, called directly by an MCP client (rmcp's).
+
+use std::time::{Duration, Instant};
+
+use rmcp::ServiceExt;
+use rmcp::model::CallToolRequestParams;
+use rmcp::service::RunningService;
+use rmcp::transport::{ConfigureCommandExt, TokioChildProcess};
+
+use crate::context::TestContext;
+
+type Client = RunningService<rmcp::RoleClient, ()>;
+
+impl TestContext {
+    fn token(&self, session_id: i64) -> String {
+        self.store()
+            .sessions()
+            .get(session_id)
+            .unwrap()
+            .publish_token
+    }
+
+    async fn mcp_client(
+        &self,
+        session_id: i64,
+        token: &str,
+        extra: &[&str],
+    ) -> Result<Client, String> {
+        let command =
+            tokio::process::Command::new(env!("CARGO_BIN_EXE_handoff")).configure(|cmd| {
+                cmd.args(["mcp", "--session", &session_id.to_string()])
+                    .args(extra)
+                    .env("HANDOFF_HOME", self.root.join("data"))
+                    .env("HANDOFF_PUBLISH_TOKEN", token)
+                    .stderr(std::process::Stdio::null());
+            });
+        let transport = TokioChildProcess::new(command).map_err(|e| e.to_string())?;
+        ().serve(transport).await.map_err(|e| e.to_string())
+    }
+}
+
+async fn call(client: &Client, name: &'static str, args: serde_json::Value) -> (bool, String) {
+    let arguments = args.as_object().cloned().unwrap_or_default();
+    let result = client
+        .call_tool(CallToolRequestParams::new(name).with_arguments(arguments))
+        .await
+        .unwrap();
+    let text = result
+        .content
+        .iter()
+        .filter_map(|c| c.as_text().map(|t| t.text.clone()))
+        .collect::<String>();
+    (result.is_error.unwrap_or(false), text)
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn tools_list_uploads_and_publish() {
+    let ctx = TestContext::new();
+    let session_id = ctx.session("Demo agent");
+    let upload = ctx.source("input.csv", b"a,b\n1,2\n");
+    ctx.attach(session_id, &[&upload]);
+    let client = ctx
+        .mcp_client(session_id, &ctx.token(session_id), &["--max-size", "1kB"])
+        .await
+        .unwrap();
+
+    let tools: Vec<String> = client
+        .list_all_tools()
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|t| t.name.to_string())
+        .collect();
+    assert_eq!(tools, ["list_uploads", "publish_file"]);
+    let (error, listing) = call(&client, "list_uploads", serde_json::json!({})).await;
+    assert!(!error);
+    assert!(
+        listing.contains(".agor/uploads/input.csv (8 B, text/csv, present)"),
+        "{listing}"
+    );
+
+    std::fs::write(ctx.worktree.join("chart.svg"), "<svg/>").unwrap();
+    let (error, text) = call(
+        &client,
+        "publish_file",
+        serde_json::json!({"path": "chart.svg", "description": "A chart"}),
+    )
+    .await;
+    assert!(!error, "{text}");
+    assert_eq!(
+        text,
+        "Published chart.svg (revision 1, 6 B, image/svg+xml). The person now sees it in the conversation."
+    );
+
+    client.cancel().await.unwrap();
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn publish_refuses_missing_folders_oversize_and_fifos() {
+    let ctx = TestContext::new();
+    let session_id = ctx.session("Demo agent");
+    let client = ctx
+        .mcp_client(session_id, &ctx.token(session_id), &["--max-size", "1kB"])
+        .await
+        .unwrap();
+    let missing = ctx.root.join("nowhere/x.zip");
+    let (error, text) = call(
+        &client,
+        "publish_file",
+        serde_json::json!({"path": missing}),
+    )
+    .await;
+    assert!(error);
+    assert_eq!(text, format!("{} does not exist", missing.display()));
+
+    let (error, text) = call(
+        &client,
+        "publish_file",
+        serde_json::json!({"path": ctx.root.join("src")}),
+    )
+    .await;
+    assert!(error);
+    assert!(
+        text.ends_with("is a folder, only regular files can be published"),
+        "{text}"
+    );
+
+    std::fs::write(ctx.worktree.join("big.bin"), vec![0_u8; 5000]).unwrap();
+    let (error, text) = call(
+        &client,
+        "publish_file",
+        serde_json::json!({"path": "big.bin"}),
+    )
+    .await;
+    assert!(error);
+    assert!(
+        text.ends_with("big.bin is 5 kB, over the 1 kB publish limit"),
+        "{text}"
+    );
+
+    let fifo = ctx.worktree.join("pipe");
+    assert!(
+        std::process::Command::new("mkfifo")
+            .arg(&fifo)
+            .status()
+            .unwrap()
+            .success()
+    );
+    let started = Instant::now();
+    let (error, text) = call(&client, "publish_file", serde_json::json!({"path": "pipe"})).await;
+    assert!(
+        started.elapsed() < Duration::from_secs(1),
+        "a FIFO is refused at once ({:?})",
+        started.elapsed()
+    );
+    assert!(error);
+    assert_eq!(
+        text,
+        format!(
+            "{} is a FIFO, only regular files can be published",
+            fifo.display()
+        )
+    );
+    client.cancel().await.unwrap();
+
+    let published = ctx
+        .run(&[
+            "published",
+            "ls",
+            "--json",
+            "--session",
+            &session_id.to_string(),
+        ])
+        .expect(0)
+        .json();
+    assert_eq!(
+        published.as_array().unwrap().len(),
+        0,
+        "nothing refused was published"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_server_cannot_publish_into_another_session() {
+    let ctx = TestContext::new();
+    let mine = ctx.session("Demo agent");
+    let other = ctx.session("Demo agent");
+    let refused = ctx.mcp_client(other, &ctx.token(mine), &[]).await;
+    assert!(
+        refused.is_err(),
+        "a server with session {mine}'s secret refuses session {other}"
+    );
+    let run = ctx
+        .command(&["mcp", "--session", &other.to_string()])
+        .env("HANDOFF_PUBLISH_TOKEN", ctx.token(mine))
+        .output()
+        .unwrap();
+    assert_eq!(run.status.code(), Some(1));
+    assert!(
+        String::from_utf8_lossy(&run.stderr)
+            .contains(&format!("not allowed to publish into session {other}"))
+    );
+    let run = ctx
+        .command(&["mcp", "--session", "999"])
+        .env("HANDOFF_PUBLISH_TOKEN", "x")
+        .output()
+        .unwrap();
+    assert!(String::from_utf8_lossy(&run.stderr).contains("session 999 does not exist"));
+}

@@ -1,0 +1,142 @@
+//! `handoff prompt` end to end: attachments, streaming, permissions, and
+//! the agent dying with Handoff.
+
+use std::io::Write;
+use std::process::Stdio;
+use std::time::Duration;
+
+use crate::agents::{PNG, read_pid, wait_gone};
+use crate::context::{TestContext, p};
+
+#[test]
+fn prompt_attaches_streams_and_publishes_back() {
+    let ctx = TestContext::new();
+    let id = ctx
+        .run(&["session", "new"])
+        .expect(0)
+        .stdout()
+        .trim()
+        .to_owned();
+    let shot = ctx.source("shot.png", PNG);
+    std::fs::write(ctx.worktree.join("summary.md"), "# Summary\n").unwrap();
+    let run = ctx
+        .run(&[
+            "prompt",
+            "--session",
+            &id,
+            "--attach",
+            p(&shot),
+            "See {filepath}, then publish summary.md",
+        ])
+        .expect(0);
+    let out = ctx.redact(&run.stdout());
+    assert!(
+        out.starts_with(
+            "Received 3 block(s).\ntext: \"See .agor/uploads/shot.png, then publish summary.md\"\n"
+        ),
+        "{out}"
+    );
+    assert!(out.contains("image: image/png, 640×480 px"), "{out}");
+    assert!(
+        out.contains("Published: Published summary.md (revision 1, 10 B, text/markdown)"),
+        "{out}"
+    );
+    assert!(
+        run.stderr().contains("→ Handoff demo agent"),
+        "{}",
+        run.stderr()
+    );
+    let saved = ctx.run(&["published", "ls", "--json"]).json();
+    let file_id = saved[0]["id"].to_string();
+    let dest = ctx.root.join("saved.md");
+    ctx.run(&["published", "save", &file_id, p(&dest)])
+        .expect(0);
+    assert_eq!(std::fs::read_to_string(&dest).unwrap(), "# Summary\n");
+    ctx.run(&["published", "save", &file_id, p(&dest)])
+        .expect(1);
+}
+
+#[test]
+fn permission_requests_are_asked_on_the_terminal() {
+    let ctx = TestContext::new();
+    let id = ctx
+        .run(&["session", "new"])
+        .expect(0)
+        .stdout()
+        .trim()
+        .to_owned();
+    std::fs::write(ctx.worktree.join("x.txt"), "x").unwrap();
+    for (answer, published) in [("2\n", false), ("1\n", true)] {
+        let mut child = ctx
+            .command(&[
+                "prompt",
+                "--session",
+                &id,
+                "ask permission, then publish x.txt",
+            ])
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap();
+        child
+            .stdin
+            .take()
+            .unwrap()
+            .write_all(answer.as_bytes())
+            .unwrap();
+        let out = child.wait_with_output().unwrap();
+        let stdout = String::from_utf8_lossy(&out.stdout);
+        assert!(
+            String::from_utf8_lossy(&out.stderr).contains(
+                "The agent asks: Go ahead with the demo request\n  1) Allow\n  2) Reject"
+            )
+        );
+        assert_eq!(stdout.contains("Published: "), published, "{stdout}");
+        assert_eq!(
+            stdout.contains("Permission refused"),
+            !published,
+            "{stdout}"
+        );
+    }
+    let messages = ctx.store().messages().list(id.parse().unwrap()).unwrap();
+    let answers: Vec<_> = messages
+        .iter()
+        .filter(|m| m.kind == handoff_core::store::MessageKind::Permission)
+        .map(|m| m.body.as_str())
+        .collect();
+    assert_eq!(
+        answers,
+        [
+            "Go ahead with the demo request: Reject",
+            "Go ahead with the demo request: Allow"
+        ]
+    );
+}
+
+#[test]
+fn the_agent_dies_with_handoff_even_when_handoff_is_killed() {
+    let ctx = TestContext::new();
+    let (session_id, pidfile) = ctx.fake_agent("hang");
+    let mut handoff = ctx
+        .command(&[
+            "prompt",
+            "--session",
+            &session_id.to_string(),
+            "--start-timeout",
+            "60",
+            "hello",
+        ])
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let agent = read_pid(&pidfile);
+    std::thread::sleep(Duration::from_millis(100));
+    handoff.kill().unwrap();
+    handoff.wait().unwrap();
+    assert!(
+        wait_gone(agent),
+        "the agent (pid {agent}) ended with Handoff"
+    );
+}
