@@ -189,14 +189,14 @@ async fn the_demo_agent_reports_exactly_what_it_received() {
     let expected = [
         "Received 5 block(s).".to_owned(),
         r#"text: "Please review .agor/uploads/screen shot.png, .agor/uploads/notes.txt, .agor/uploads/spec.pdf""#.to_owned(),
-        format!("file: {} (image/png, 33 bytes, 33 B), sha256 {}, 640×480 px", uploads.join("screen shot.png").display(), sha(PNG)),
+        format!("file: {} (image/png, 33 bytes), sha256 {}, 640×480 px", uploads.join("screen shot.png").display(), sha(PNG)),
         format!("image: image/png, 640×480 px, 33 bytes, sha256 {}", sha(PNG)),
         format!(
-            "file: {} (text/plain, 36 bytes, 36 B), sha256 {}\n    | first line\n    | second line\n    | third",
+            "file: {} (text/plain, 36 bytes), sha256 {}\n    | first line\n    | second line\n    | third",
             uploads.join("notes.txt").display(),
             sha(b"first line\nsecond line\nthird\nfourth\n")
         ),
-        format!("file: {} (application/pdf, {} bytes, {} B), sha256 {}", uploads.join("spec.pdf").display(), pdf_bytes.len(), pdf_bytes.len(), sha(pdf_bytes)),
+        format!("file: {} (application/pdf, {} bytes), sha256 {}", uploads.join("spec.pdf").display(), pdf_bytes.len(), sha(pdf_bytes)),
     ];
     assert_eq!(text, expected.join("\n") + "\n");
 

@@ -6,7 +6,6 @@ use base64::Engine as _;
 use sha2::{Digest, Sha256};
 
 use crate::file_uri;
-use crate::size::ByteSize;
 
 /// How many lines of a text file the report quotes.
 const QUOTED_LINES: usize = 3;
@@ -34,11 +33,10 @@ pub fn linked_file(name: &str, uri: &str, mime: Option<&str>) -> String {
     match std::fs::read(&path) {
         Ok(bytes) => {
             let mut out = format!(
-                "file: {} ({}, {} bytes, {}), sha256 {}",
+                "file: {} ({}, {} bytes), sha256 {}",
                 path.display(),
                 mime.unwrap_or("unknown type"),
                 bytes.len(),
-                ByteSize(bytes.len() as u64),
                 sha256(&bytes)
             );
             if let Some((w, h)) = dimensions(&bytes) {
