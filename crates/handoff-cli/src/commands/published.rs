@@ -74,9 +74,7 @@ pub fn run(ctx: &Context, args: Args) -> Result<bool> {
                 file.direction == Direction::FromAgent,
                 "file {id} was not published by an agent"
             );
-            let name = handoff_core::naming::sanitize(
-                file.display_name.as_deref().unwrap_or(&file.filename),
-            );
+            let name = handoff_core::naming::sanitize(&file.filename);
             let dest = if dest.is_dir() { dest.join(name) } else { dest };
             anyhow::ensure!(
                 force || !dest.exists(),
