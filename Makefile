@@ -1,23 +1,35 @@
 # Handoff: `make run` and `make test` are all anyone needs to type.
 SHELL := bash
 CARGO ?= cargo
+XVFB := xvfb-run -a -s "-screen 0 1400x900x24"
 
-.PHONY: run test bench setup
+.PHONY: run test bench setup ui
 
-## Installs what is missing, builds, and shows the CLI at work.
-run: setup
-	$(CARGO) build --release -p handoff-cli
-	@scripts/walkthrough.sh target/release/handoff
+## Installs what is missing, builds the UI and the app, and starts it.
+run: setup ui
+	$(CARGO) build -p handoff-cli -p handoff-app
+	@if [ -n "$${DISPLAY:-}$${WAYLAND_DISPLAY:-}" ]; then \
+	  target/debug/handoff-app; \
+	else \
+	  echo "No display: showing the command-line tour instead (the app needs a desktop)."; \
+	  scripts/walkthrough.sh target/debug/handoff; \
+	fi
 
-## Every test: formatting, lints, unit and integration tests.
-test: setup
+## Every test: formatting, lints, Rust tests, UI tests, end-to-end tests under Xvfb.
+test: setup ui
 	$(CARGO) fmt --all --check
 	$(CARGO) clippy --workspace --all-targets -- -D warnings
-	$(CARGO) test --workspace
+	$(CARGO) test --workspace --exclude handoff-e2e
+	cd ui && npm run check && npm test
+	$(CARGO) build -p handoff-app
+	$(XVFB) $(CARGO) test -p handoff-e2e -- --test-threads=1
 
 ## Benchmarks against cp, measured in the same run.
 bench: setup
 	$(CARGO) bench -p handoff-cli --bench ingest
+
+ui:
+	cd ui && npm run build
 
 setup:
 	@scripts/setup.sh

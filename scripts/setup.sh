@@ -1,9 +1,17 @@
 #!/usr/bin/env bash
-# Installs what building and testing Handoff needs, and only what is missing.
-# Debian/Ubuntu; uses sudo only when not root.
+# Installs what building and testing Handoff needs, and only what is missing:
+# Debian packages (the webview, Xvfb and the X tools the desktop tests use),
+# the UI's node modules, and tauri-driver. Uses sudo only when not root.
 set -euo pipefail
+cd "$(dirname "$0")/.."
 
-packages=(build-essential pkg-config time python3)
+packages=(
+  build-essential pkg-config time python3 curl
+  libwebkit2gtk-4.1-dev libgtk-3-dev libsoup-3.0-dev libayatana-appindicator3-dev librsvg2-dev libssl-dev
+  xvfb xauth webkit2gtk-driver xclip xdotool python3-gi gir1.2-gtk-3.0
+)
+# A Node.js installed outside Debian's packages is fine.
+command -v node >/dev/null && command -v npm >/dev/null || packages+=(nodejs npm)
 
 missing=()
 for pkg in "${packages[@]}"; do
@@ -23,11 +31,17 @@ if ! command -v cargo >/dev/null; then
 fi
 for component in fmt clippy; do
   if ! cargo "$component" --version >/dev/null 2>&1; then
-    if command -v rustup >/dev/null; then
-      rustup component add "$( [ "$component" = fmt ] && echo rustfmt || echo clippy )"
-    else
-      echo "setup: cargo $component is missing; install it with your Rust toolchain" >&2
-      exit 1
-    fi
+    echo "setup: cargo $component is missing; install it with your Rust toolchain" >&2
+    exit 1
   fi
 done
+
+if [ ! -d ui/node_modules ] || [ ui/package-lock.json -nt ui/node_modules/.package-lock.json ]; then
+  echo "setup: installing the UI's node modules"
+  (cd ui && npm ci --no-audit --no-fund)
+fi
+
+if ! command -v tauri-driver >/dev/null && [ ! -x "${CARGO_HOME:-$HOME/.cargo}/bin/tauri-driver" ]; then
+  echo "setup: installing tauri-driver"
+  cargo install tauri-driver --locked --version '^2.1'
+fi

@@ -16,6 +16,7 @@
 
 pub mod agent;
 pub mod clock;
+pub mod conversation;
 pub mod demo_agent;
 pub mod destination;
 pub mod expiry;

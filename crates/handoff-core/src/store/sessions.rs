@@ -62,6 +62,15 @@ impl<'c> Sessions<'c> {
 }
 
 impl Sessions<'_> {
+    /// Renames a session.
+    pub fn rename(&mut self, id: i64, title: &str, now: Timestamp) -> Result<Session, StoreError> {
+        self.conn.execute(
+            "UPDATE sessions SET title = ?2, updated_at = ?3 WHERE id = ?1",
+            params![id, title, now],
+        )?;
+        self.get(id)
+    }
+
     /// Records the agent's own id for the session once it started.
     pub fn set_agent_session_id(
         &mut self,

@@ -1,0 +1,35 @@
+//! Conversation lines Handoff itself writes: what was uploaded, where to.
+
+use std::path::Path;
+
+use serde_json::json;
+
+use crate::clock::Timestamp;
+use crate::size::ByteSize;
+use crate::store::{FileRecord, Message, MessageKind, NewMessage, Role, Store, StoreError};
+
+/// Records "Uploaded shot.png → .agor/uploads/shot.png (2.3 MB)" for the
+/// saved files, with their ids so the line can show thumbnails later.
+pub fn record_uploads(
+    store: &mut Store,
+    session_id: i64,
+    files: &[FileRecord],
+    worktree: Option<&Path>,
+    now: Timestamp,
+) -> Result<Option<Message>, StoreError> {
+    if files.is_empty() {
+        return Ok(None);
+    }
+    let parts: Vec<String> = files
+        .iter()
+        .map(|f| {
+            let shown = worktree.and_then(|w| f.path.strip_prefix(w).ok()).unwrap_or(&f.path);
+            format!("{} → {} ({})", f.filename, shown.display(), ByteSize(f.size))
+        })
+        .collect();
+    let data = json!({
+        "files": files.iter().map(|f| json!({ "fileId": f.id, "path": f.path, "size": f.size, "mime": f.sniffed_mime.as_deref().unwrap_or(&f.mime) })).collect::<Vec<_>>()
+    });
+    let body = format!("Uploaded {}", parts.join(", "));
+    store.messages().append(session_id, &NewMessage::with(Role::System, MessageKind::Files, body, data), now).map(Some)
+}

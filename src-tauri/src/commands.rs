@@ -1,0 +1,6 @@
+//! The commands the page can call, grouped by domain. Each is thin: it
+//! turns its arguments into a core call and the result into IPC shapes.
+
+pub mod agent;
+pub mod uploads;
+pub mod workspace;

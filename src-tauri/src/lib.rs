@@ -1,0 +1,129 @@
+//! Handoff's desktop shell: window, commands, the `handoff://` picture
+//! scheme, clipboard reading, and the agents' lifetimes. Business logic
+//! lives in `handoff-core`; this crate only connects it to the page.
+
+mod clipboard;
+mod commands;
+pub mod dto;
+pub mod error;
+pub mod helper;
+mod protocol;
+mod state;
+
+use specta_typescript::{BigIntExportBehavior, Typescript};
+use tauri::{Manager, RunEvent};
+use tauri_specta::{collect_commands, Builder};
+
+use state::AppState;
+
+/// Where the generated TypeScript bindings live, relative to this crate.
+pub const BINDINGS: &str = "../ui/src/lib/ipc/bindings.ts";
+
+/// Every command the page can call, with their types.
+#[must_use]
+pub fn specta_builder() -> Builder<tauri::Wry> {
+    Builder::<tauri::Wry>::new().commands(collect_commands![
+        commands::workspace::list_worktrees,
+        commands::workspace::add_worktree,
+        commands::workspace::pick_folder,
+        commands::workspace::list_sessions,
+        commands::workspace::create_session,
+        commands::workspace::rename_session,
+        commands::workspace::first_session,
+        commands::workspace::list_profiles,
+        commands::workspace::list_messages,
+        commands::uploads::destinations,
+        commands::uploads::describe_paths,
+        commands::uploads::pick_files,
+        commands::uploads::read_clipboard,
+        commands::uploads::upload_files,
+        commands::agent::watch_session,
+        commands::agent::send_prompt,
+        commands::agent::cancel_turn,
+        commands::agent::answer_permission,
+        commands::agent::restart_agent,
+    ])
+}
+
+/// The TypeScript exporter settings (numbers for i64 ids and times).
+#[must_use]
+pub fn typescript() -> Typescript {
+    Typescript::default()
+        .bigint(BigIntExportBehavior::Number)
+        .header("// Generated from the Rust commands by `cargo test -p handoff-app`. Do not edit.\n")
+}
+
+/// The TypeScript bindings as committed in `ui/src/lib/ipc/bindings.ts`.
+///
+/// This tauri-specta release also emits a placeholder alias for the channel
+/// type that clashes with its own `Channel` import; it is dropped here.
+pub fn bindings() -> Result<String, String> {
+    let path = std::env::temp_dir().join(format!("handoff-bindings-{}.ts", std::process::id()));
+    specta_builder().export(typescript(), &path).map_err(|e| e.to_string())?;
+    let text = std::fs::read_to_string(&path).map_err(|e| e.to_string())?;
+    let _ = std::fs::remove_file(&path);
+    Ok(text
+        .lines()
+        .filter(|line| !line.starts_with("export type TAURI_CHANNEL<"))
+        .map(|line| format!("{line}\n"))
+        .collect())
+}
+
+/// Runs the app until its window closes.
+pub fn run() {
+    let builder = specta_builder();
+    let app = tauri::Builder::default()
+        .plugin(tauri_plugin_single_instance::init(|app, _args, _cwd| {
+            if let Some(window) = app.get_webview_window("main") {
+                let _ = window.unminimize();
+                let _ = window.set_focus();
+            }
+        }))
+        .plugin(tauri_plugin_window_state::Builder::default().build())
+        .plugin(tauri_plugin_dialog::init())
+        .manage(AppState::from_env())
+        .register_asynchronous_uri_scheme_protocol("handoff", protocol::handle)
+        .invoke_handler(builder.invoke_handler())
+        .setup(move |app| {
+            builder.mount_events(app);
+            Ok(())
+        })
+        .build(tauri::generate_context!())
+        .unwrap_or_else(|e| {
+            eprintln!("handoff: cannot start the app: {e}");
+            std::process::exit(1);
+        });
+    app.run(|handle, event| {
+        if let RunEvent::Exit = event {
+            // Agents end with the app (they also die with it if it is killed).
+            let state = handle.state::<AppState>();
+            tauri::async_runtime::block_on(async {
+                let agents: Vec<_> = state.agents.lock().await.drain().map(|(_, a)| a).collect();
+                for agent in agents {
+                    if let Ok(agent) = std::sync::Arc::try_unwrap(agent) {
+                        agent.session.shutdown().await;
+                    }
+                }
+            });
+        }
+    });
+}
+
+#[cfg(test)]
+mod tests {
+    /// The committed bindings must match the commands: regenerate them with
+    /// `HANDOFF_WRITE_BINDINGS=1 cargo test -p handoff-app`.
+    #[test]
+    fn typescript_bindings_match_the_commands() {
+        let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join(super::BINDINGS);
+        let generated = super::bindings().expect("bindings export");
+        if std::env::var_os("HANDOFF_WRITE_BINDINGS").is_some() {
+            std::fs::write(&path, &generated).unwrap();
+        }
+        let committed = std::fs::read_to_string(&path).unwrap_or_default();
+        assert!(
+            committed == generated,
+            "ui/src/lib/ipc/bindings.ts is out of date: run HANDOFF_WRITE_BINDINGS=1 cargo test -p handoff-app"
+        );
+    }
+}

@@ -1,0 +1,12 @@
+//! Handoff's desktop app. The same executable also serves the helper
+//! processes agents need (`demo-agent`, `mcp`, `agent-exec`), so the app is
+//! complete on its own; those are handled before any window exists.
+
+#![cfg_attr(not(debug_assertions), windows_subsystem = "windows")]
+
+fn main() {
+    if let Some(code) = handoff_app::helper::run_from_args() {
+        std::process::exit(code);
+    }
+    handoff_app::run();
+}

@@ -1,0 +1,84 @@
+//! The `handoff://` scheme that serves pictures to the page by id, never by
+//! a path the page chooses: `/file/<id>` (a recorded file), `/offer/<id>`
+//! (a file the person dropped or picked), `/paste/<id>` (a clipboard image).
+//! Only raster images are served, with their type and `nosniff`.
+
+use std::path::Path;
+
+use tauri::http::{Request, Response, StatusCode};
+use tauri::{Manager, UriSchemeContext, UriSchemeResponder, Wry};
+
+use crate::state::AppState;
+
+/// Largest picture served.
+const MAX_BYTES: u64 = 50_000_000;
+
+/// Raster image types a picture may have.
+const RASTER: [&str; 5] = ["image/png", "image/jpeg", "image/gif", "image/webp", "image/bmp"];
+
+/// Answers one request of the scheme (off the main thread).
+pub fn handle(ctx: UriSchemeContext<'_, Wry>, request: Request<Vec<u8>>, responder: UriSchemeResponder) {
+    let app = ctx.app_handle().clone();
+    let path = request.uri().path().to_owned();
+    std::thread::spawn(move || {
+        let state = app.state::<AppState>();
+        responder.respond(serve(&state, &path).unwrap_or_else(|status| empty(status)));
+    });
+}
+
+fn serve(state: &AppState, path: &str) -> Result<Response<Vec<u8>>, StatusCode> {
+    let mut parts = path.trim_start_matches('/').splitn(2, '/');
+    let (kind, id) = (parts.next().unwrap_or(""), parts.next().unwrap_or(""));
+    match kind {
+        "file" => {
+            let id: i64 = id.parse().map_err(|_| StatusCode::BAD_REQUEST)?;
+            let record = state
+                .store()
+                .map_err(|_| StatusCode::INTERNAL_SERVER_ERROR)?
+                .files()
+                .get(id)
+                .map_err(|_| StatusCode::NOT_FOUND)?;
+            let mime = record.sniffed_mime.clone().unwrap_or(record.mime.clone());
+            picture(&record.path, &mime)
+        }
+        "offer" => {
+            let id: u32 = id.parse().map_err(|_| StatusCode::BAD_REQUEST)?;
+            let path = state.offered(id).ok_or(StatusCode::NOT_FOUND)?;
+            let head = std::fs::read(&path).map_err(|_| StatusCode::NOT_FOUND)?;
+            let mime = handoff_core::mime::sniff(&head[..head.len().min(8192)]).unwrap_or_default();
+            respond(head, &mime)
+        }
+        "paste" => {
+            let id: u32 = id.parse().map_err(|_| StatusCode::BAD_REQUEST)?;
+            let (_, bytes) = state.paste(id).ok_or(StatusCode::NOT_FOUND)?;
+            respond(bytes.to_vec(), "image/png")
+        }
+        _ => Err(StatusCode::NOT_FOUND),
+    }
+}
+
+fn picture(path: &Path, mime: &str) -> Result<Response<Vec<u8>>, StatusCode> {
+    let meta = std::fs::metadata(path).map_err(|_| StatusCode::NOT_FOUND)?;
+    if !meta.is_file() || meta.len() > MAX_BYTES {
+        return Err(StatusCode::NOT_FOUND);
+    }
+    respond(std::fs::read(path).map_err(|_| StatusCode::NOT_FOUND)?, mime)
+}
+
+fn respond(bytes: Vec<u8>, mime: &str) -> Result<Response<Vec<u8>>, StatusCode> {
+    if !RASTER.contains(&mime) || bytes.len() as u64 > MAX_BYTES {
+        return Err(StatusCode::UNSUPPORTED_MEDIA_TYPE);
+    }
+    Response::builder()
+        .header("Content-Type", mime)
+        .header("X-Content-Type-Options", "nosniff")
+        .header("Cache-Control", "no-store")
+        .body(bytes)
+        .map_err(|_| StatusCode::INTERNAL_SERVER_ERROR)
+}
+
+fn empty(status: StatusCode) -> Response<Vec<u8>> {
+    let mut response = Response::new(Vec::new());
+    *response.status_mut() = status;
+    response
+}

@@ -1,0 +1,131 @@
+//! What the app keeps while it runs: where its data is, the running agents,
+//! clipboard images waiting to be uploaded, and open permission requests.
+
+use std::collections::HashMap;
+use std::path::PathBuf;
+use std::sync::atomic::{AtomicU32, Ordering};
+use std::sync::{Arc, Mutex, PoisonError};
+
+use handoff_core::agent::{AgentSession, SessionOptions, HANDSHAKE_TIMEOUT};
+use handoff_core::{Home, Roots, Store};
+use tauri::ipc::Channel;
+use tokio::sync::oneshot;
+
+use crate::dto::AgentUpdate;
+use crate::error::IpcError;
+
+/// A running agent and the lock that queues its turns.
+pub struct LiveAgent {
+    pub session: AgentSession,
+    pub turn: tokio::sync::Mutex<()>,
+}
+
+/// The app's state, shared by every command.
+pub struct AppState {
+    pub home: Home,
+    pub roots: Roots,
+    /// This executable: it also serves the demo agent, MCP and exec helpers.
+    pub exe: PathBuf,
+    pub agents: tokio::sync::Mutex<HashMap<i64, Arc<LiveAgent>>>,
+    pastes: Mutex<HashMap<u32, (String, Arc<[u8]>)>>,
+    offers: Mutex<HashMap<u32, PathBuf>>,
+    permissions: Mutex<HashMap<u32, oneshot::Sender<Option<String>>>>,
+    subscribers: Mutex<HashMap<i64, Channel<AgentUpdate>>>,
+    next_id: AtomicU32,
+}
+
+impl AppState {
+    /// State for the data folder from the environment.
+    pub fn from_env() -> Self {
+        Self {
+            home: Home::from_env(),
+            roots: Roots::from_env(),
+            exe: std::env::current_exe().unwrap_or_else(|_| PathBuf::from("handoff-app")),
+            agents: tokio::sync::Mutex::default(),
+            pastes: Mutex::default(),
+            offers: Mutex::default(),
+            permissions: Mutex::default(),
+            subscribers: Mutex::default(),
+            next_id: AtomicU32::new(1),
+        }
+    }
+
+    /// A connection to the database (each command opens its own: SQLite
+    /// connections are cheap and this keeps commands independent).
+    pub fn store(&self) -> Result<Store, IpcError> {
+        Ok(Store::open_home(&self.home)?)
+    }
+
+    /// How agents are started.
+    pub fn agent_options(&self) -> SessionOptions {
+        SessionOptions {
+            home: self.home.clone(),
+            handoff_exe: self.exe.clone(),
+            roots: self.roots.clone(),
+            handshake_timeout: HANDSHAKE_TIMEOUT,
+            prompt_timeout: None,
+        }
+    }
+
+    fn next(&self) -> u32 {
+        self.next_id.fetch_add(1, Ordering::Relaxed)
+    }
+
+    /// Keeps clipboard bytes (and the name to save them under) until they
+    /// are uploaded; returns their id.
+    pub fn hold_paste(&self, name: String, bytes: Arc<[u8]>) -> u32 {
+        let id = self.next();
+        lock(&self.pastes).insert(id, (name, bytes));
+        id
+    }
+
+    /// Clipboard bytes held under `id`, with their name.
+    pub fn paste(&self, id: u32) -> Option<(String, Arc<[u8]>)> {
+        lock(&self.pastes).get(&id).cloned()
+    }
+
+    /// Remembers a path the person offered (drop, picker, copied files).
+    pub fn offer(&self, path: PathBuf) -> u32 {
+        let id = self.next();
+        lock(&self.offers).insert(id, path);
+        id
+    }
+
+    /// The offered path with this id.
+    pub fn offered(&self, id: u32) -> Option<PathBuf> {
+        lock(&self.offers).get(&id).cloned()
+    }
+
+    /// Forgets clipboard bytes once uploaded.
+    pub fn release_paste(&self, id: u32) {
+        lock(&self.pastes).remove(&id);
+    }
+
+    /// Keeps a permission request's reply; returns its id.
+    pub fn hold_permission(&self, reply: oneshot::Sender<Option<String>>) -> u32 {
+        let id = self.next();
+        lock(&self.permissions).insert(id, reply);
+        id
+    }
+
+    /// Answers a held permission request.
+    pub fn answer_permission(&self, id: u32, option: Option<String>) -> bool {
+        lock(&self.permissions).remove(&id).is_some_and(|reply| reply.send(option).is_ok())
+    }
+
+    /// Sends the page watching `session_id` an update.
+    pub fn notify(&self, session_id: i64, update: AgentUpdate) {
+        if let Some(channel) = lock(&self.subscribers).get(&session_id) {
+            let _ = channel.send(update);
+        }
+    }
+
+    /// The page now watches `session_id` through `channel`.
+    pub fn subscribe(&self, session_id: i64, channel: Channel<AgentUpdate>) {
+        lock(&self.subscribers).insert(session_id, channel);
+    }
+}
+
+fn lock<T>(mutex: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
+    mutex.lock().unwrap_or_else(PoisonError::into_inner)
+}

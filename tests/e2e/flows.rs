@@ -1,0 +1,232 @@
+//! The flows of the desktop app, each asserted on disk, in the database and
+//! on screen.
+
+use std::future::Future;
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::time::Duration;
+
+use anyhow::{Result, ensure};
+use fantoccini::Locator;
+use handoff_core::store::{FileQuery, MessageKind};
+
+use crate::app::{App, World};
+
+/// A real PNG (the app icon, 128×128).
+fn png() -> Vec<u8> {
+    std::fs::read(Path::new(env!("CARGO_MANIFEST_DIR")).join("../icons/128x128.png")).unwrap()
+}
+
+/// Runs `steps` against a fresh app, closing it whatever happens.
+async fn with_app<F, Fut>(world: &World, steps: F)
+where
+    F: FnOnce(App) -> Fut,
+    Fut: Future<Output = (App, Result<()>)>,
+{
+    let app = App::launch(world).await.expect("the app starts");
+    let (app, result) = steps(app).await;
+    app.close().await;
+    result.unwrap();
+}
+
+fn uploads(world: &World) -> PathBuf {
+    world.worktree().join(".agor/uploads")
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn dropped_files_reach_the_worktree_and_the_agent() {
+    let world = World::new();
+    let image = world.source("shot one é.png", &png());
+    let notes = world.source("notes.txt", b"first line\nsecond line\n");
+    with_app(&world, |app| async move {
+        let result = async {
+            app.screenshot("01-first-start").await?;
+            app.drop_files(&[&image, &notes]).await?;
+            app.wait_for("[data-testid=upload-dialog]").await?;
+            let rows = app.client.find_all(Locator::Css("[data-testid=upload-item]")).await?;
+            ensure!(rows.len() == 2, "two rows in the dialog");
+            ensure!(app.text("[data-testid=folder]").await?.ends_with("sample-worktree/.agor/uploads"));
+            app.screenshot("02-upload-dialog").await?;
+            app.click("[data-testid=upload]").await?;
+            let page = app.wait_for_text("Received 4 block(s).").await?;
+            ensure!(page.contains("Please review .agor/uploads/shot one é.png, .agor/uploads/notes.txt"), "{page}");
+            ensure!(page.contains("image: image/png, 128×128 px"), "the image went inline: {page}");
+            app.wait_for("img.thumb").await?;
+            app.screenshot("03-conversation").await?;
+            Ok(())
+        }
+        .await;
+        (app, result)
+    })
+    .await;
+    let dir = uploads(&world);
+    assert_eq!(std::fs::read(dir.join("shot one é.png")).unwrap(), png(), "byte-identical");
+    assert_eq!(std::fs::read(dir.join("notes.txt")).unwrap(), b"first line\nsecond line\n");
+    let files = world.store().files().list(&FileQuery::default()).unwrap();
+    assert_eq!(files.len(), 2);
+    assert!(files.iter().all(|f| f.source == handoff_core::Origin::Drop && f.session_id.is_some()));
+}
+
+/// Owns the X clipboard with a PNG until dropped.
+struct Clipboard(Child);
+
+impl Clipboard {
+    fn png(path: &Path) -> Self {
+        let child = Command::new("xclip")
+            .args(["-quiet", "-selection", "clipboard", "-t", "image/png", "-i"])
+            .arg(path)
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("xclip");
+        std::thread::sleep(Duration::from_millis(300));
+        Self(child)
+    }
+}
+
+impl Drop for Clipboard {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_real_ctrl_v_of_a_png_is_saved_byte_identical() {
+    let world = World::new();
+    let image = world.source("copied.png", &png());
+    let _clipboard = Clipboard::png(&image);
+    with_app(&world, |app| async move {
+        let result = async {
+            app.click("[data-testid=prompt-input]").await?;
+            // A real key press through the X server, not a synthetic event.
+            let pressed = Command::new("xdotool").args(["key", "--clearmodifiers", "ctrl+v"]).status()?;
+            ensure!(pressed.success(), "xdotool key");
+            app.wait_for("[data-testid=upload-dialog]").await?;
+            let name = app.text("[data-testid=upload-item] .name").await?;
+            ensure!(name.starts_with("pasted-screenshot-") && name.ends_with(".png"), "{name}");
+            app.screenshot("04-paste-dialog").await?;
+            app.click("[data-testid=upload]").await?;
+            let page = app.wait_for_text("image: image/png, 128×128 px").await?;
+            ensure!(page.contains("Received 3 block(s)."), "{page}");
+            Ok(())
+        }
+        .await;
+        (app, result)
+    })
+    .await;
+    let saved: Vec<_> = std::fs::read_dir(uploads(&world)).unwrap().flatten().map(|e| e.path()).filter(|p| p.extension().is_some_and(|e| e == "png")).collect();
+    assert_eq!(saved.len(), 1);
+    assert_eq!(std::fs::read(&saved[0]).unwrap(), png(), "the pasted PNG is byte-identical");
+    let files = world.store().files().list(&FileQuery::default()).unwrap();
+    assert_eq!(files[0].source, handoff_core::Origin::Paste);
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_file_over_the_limit_fails_alone() {
+    let world = World::new();
+    world.store().settings().set("max_file_size", "1kB").unwrap();
+    let big = world.source("big.log", &vec![b'x'; 5000]);
+    let small = world.source("small.txt", b"fits");
+    with_app(&world, |app| async move {
+        let result = async {
+            app.drop_files(&[&big, &small]).await?;
+            app.click("[data-testid=upload]").await?;
+            let error = app.wait_for("[data-testid=item-error]").await?.text().await?;
+            ensure!(error == "5 kB is over the 1 kB limit", "{error}");
+            app.screenshot("05-per-file-error").await?;
+            Ok(())
+        }
+        .await;
+        (app, result)
+    })
+    .await;
+    assert!(uploads(&world).join("small.txt").is_file(), "the other file is saved");
+    assert!(!uploads(&world).join("big.log").exists());
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn without_notify_a_mention_is_inserted() {
+    let world = World::new();
+    let file = world.source("my notes.md", b"# notes");
+    with_app(&world, |app| async move {
+        let result = async {
+            app.drop_files(&[&file]).await?;
+            app.click("[data-testid=notify]").await?;
+            app.click("[data-testid=upload]").await?;
+            let deadline = std::time::Instant::now() + Duration::from_secs(10);
+            loop {
+                let value = app.wait_for("[data-testid=prompt-input]").await?.prop("value").await?.unwrap_or_default();
+                if value == "@\".agor/uploads/my notes.md\" " {
+                    break;
+                }
+                ensure!(std::time::Instant::now() < deadline, "prompt box holds {value:?}");
+                tokio::time::sleep(Duration::from_millis(100)).await;
+            }
+            Ok(())
+        }
+        .await;
+        (app, result)
+    })
+    .await;
+    let messages = world.store().messages().list(1).unwrap();
+    assert!(messages.iter().all(|m| m.kind != MessageKind::Text), "the agent was not prompted");
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn temp_and_global_destinations() {
+    let world = World::new();
+    let a = world.source("to-temp.txt", b"t");
+    let b = world.source("to-global.txt", b"g");
+    with_app(&world, |app| async move {
+        let result = async {
+            for (file, destination) in [(&a, "temp"), (&b, "global")] {
+                app.drop_files(&[file]).await?;
+                app.click(&format!("input[value={destination}]")).await?;
+                app.click("[data-testid=notify]").await?;
+                app.click("[data-testid=upload]").await?;
+                app.client.wait().at_most(Duration::from_secs(10)).for_element(Locator::Css(".app:not(:has([data-testid=upload-dialog]))")).await?;
+            }
+            Ok(())
+        }
+        .await;
+        (app, result)
+    })
+    .await;
+    assert!(world.root.join("tmp/agor-uploads/to-temp.txt").is_file());
+    assert!(world.root.join("home/.agor/uploads/to-global.txt").is_file());
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn the_conversation_and_thumbnails_survive_a_restart() {
+    let world = World::new();
+    let image = world.source("before.png", &png());
+    with_app(&world, |app| async move {
+        let result = async {
+            app.drop_files(&[&image]).await?;
+            app.click("[data-testid=upload]").await?;
+            app.wait_for_text("image: image/png, 128×128 px").await?;
+            Ok(())
+        }
+        .await;
+        (app, result)
+    })
+    .await;
+    with_app(&world, |app| async move {
+        let result = async {
+            let page = app.wait_for_text("image: image/png, 128×128 px").await?;
+            ensure!(page.contains("Uploaded before.png → .agor/uploads/before.png"), "{page}");
+            app.wait_for("img.thumb").await?;
+            let width = app
+                .client
+                .execute("const img = document.querySelector('img.thumb'); return img.complete ? img.naturalWidth : -1;", vec![])
+                .await?;
+            ensure!(width == serde_json::json!(128), "the thumbnail loads after a restart (width {width})");
+            app.screenshot("06-after-restart").await?;
+            Ok(())
+        }
+        .await;
+        (app, result)
+    })
+    .await;
+}

@@ -1,0 +1,9 @@
+//! End to end: the real app, under Xvfb, driven through tauri-driver and
+//! WebKitWebDriver. Each step is checked on disk, in the database and on
+//! screen; screenshots go to `target/e2e-screenshots/`.
+//!
+//! Run through `make test` (it builds the UI and the app and provides the
+//! display). Tests run one at a time: each starts its own app.
+
+mod app;
+mod flows;

@@ -1,0 +1,49 @@
+// The only module that talks to Tauri: commands (generated bindings),
+// channels, and the window's drag-and-drop events.
+import { Channel } from "@tauri-apps/api/core";
+import { getCurrentWebview } from "@tauri-apps/api/webview";
+import { commands, type IpcError, type Result } from "./bindings";
+
+export { commands };
+export type * from "./bindings";
+
+/** An IPC error thrown by `unwrap`. */
+export class IpcFailure extends Error {
+  constructor(public readonly error: IpcError) {
+    super(error.message);
+  }
+}
+
+/** The data of a command's result, or throws its `{kind, message}`. */
+export async function unwrap<T>(result: Promise<Result<T, IpcError>>): Promise<T> {
+  const r = await result;
+  if (r.status === "error") throw new IpcFailure(r.error);
+  return r.data;
+}
+
+/** A channel that calls `onMessage` for every message Rust sends. */
+export function channel<T>(onMessage: (message: T) => void): Channel<T> {
+  const c = new Channel<T>();
+  c.onmessage = onMessage;
+  return c;
+}
+
+/** A drag-and-drop event of the window, with real file paths. */
+export type DragDrop =
+  | { type: "enter" | "over"; paths: string[] }
+  | { type: "drop"; paths: string[] }
+  | { type: "leave" };
+
+/** Listens to files dragged over and dropped on the window. */
+export async function onDragDrop(handler: (event: DragDrop) => void): Promise<() => void> {
+  return getCurrentWebview().onDragDropEvent((event) => {
+    const p = event.payload as { type: string; paths?: string[] };
+    if (p.type === "leave") handler({ type: "leave" });
+    else handler({ type: p.type as "enter" | "over" | "drop", paths: p.paths ?? [] });
+  });
+}
+
+/** The URL of a picture served by id (`file`, `offer` or `paste`). */
+export function pictureUrl(kind: "file" | "offer" | "paste", id: number): string {
+  return `handoff://localhost/${kind}/${id}`;
+}

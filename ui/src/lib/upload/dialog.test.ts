@@ -1,0 +1,57 @@
+import { describe, expect, it } from "vitest";
+import type { OfferedFile, UploadOutcome } from "../ipc/bindings";
+import { applyOutcomes, applyProgress, itemFromText, itemsFromOffers, relativePath, removeItem, sizeWarning, uploadable } from "./dialog";
+
+const offer = (name: string, mime: string, size = 10, problem: string | null = null): OfferedFile => ({
+  offerId: 7, path: `/home/me/${name}`, name, size, isDir: false, mime, problem,
+});
+
+describe("upload dialog state", () => {
+  it("shows thumbnails for pictures only", () => {
+    const [png, txt] = itemsFromOffers([offer("a.png", "image/png"), offer("b.txt", "text/plain")]);
+    expect(png.thumb).toBe("handoff://localhost/offer/7");
+    expect(txt.thumb).toBeNull();
+    expect(png.source).toEqual({ kind: "path", path: "/home/me/a.png" });
+  });
+
+  it("removes rows and skips unreadable ones", () => {
+    const items = itemsFromOffers([offer("a.png", "image/png"), offer("gone.txt", "text/plain", 0, "No such file")]);
+    expect(uploadable(items).map((i) => i.name)).toEqual(["a.png"]);
+    expect(removeItem(items, items[0].key).map((i) => i.name)).toEqual(["gone.txt"]);
+  });
+
+  it("warns about files over the limit before uploading", () => {
+    const [big] = itemsFromOffers([offer("big.iso", "application/octet-stream", 60_000_000)]);
+    expect(sizeWarning(big, 50_000_000)).toBe("over the size limit");
+    expect(sizeWarning(big, 100_000_000)).toBeNull();
+  });
+
+  it("counts pasted text in bytes", () => {
+    expect(itemFromText("pasted-text.txt", "héllo").size).toBe(6);
+  });
+
+  it("shows progress for big files only", () => {
+    const items = itemsFromOffers([offer("big.bin", "application/octet-stream", 100_000_000), offer("small.txt", "text/plain")]);
+    const p = applyProgress(items, { item: 0, itemDone: 25_000_000, itemTotal: 100_000_000, batchDone: 25_000_000, batchTotal: 100_000_010 });
+    expect(p[0].progress).toBe(0.25);
+    const small = applyProgress(items, { item: 1, itemDone: 10, itemTotal: 10, batchDone: 10, batchTotal: 10 });
+    expect(small[1].progress).toBeNull();
+  });
+
+  it("marks each row saved or failed, keeping the reason", () => {
+    const items = itemsFromOffers([offer("big.bin", "application/octet-stream"), offer("ok.txt", "text/plain")]);
+    const outcomes: UploadOutcome[] = [
+      { label: "/home/me/big.bin", source: 0, file: null, error: { kind: "tooLarge", message: "73.2 MB is over the 50 MB limit" } },
+      { label: "/home/me/ok.txt", source: 1, error: null, file: { id: 3, filename: "ok.txt", path: "/w/.agor/uploads/ok.txt", size: 10, mime: "text/plain", sniffedMime: "text/plain", destination: "worktree", status: "present" } },
+    ];
+    const done = applyOutcomes(items, outcomes);
+    expect(done[0].error?.message).toBe("73.2 MB is over the 50 MB limit");
+    expect(done[1].saved?.id).toBe(3);
+    expect(done[1].error).toBeNull();
+  });
+
+  it("mentions saved files relative to the worktree", () => {
+    expect(relativePath("/w/.agor/uploads/a b.png", "/w")).toBe(".agor/uploads/a b.png");
+    expect(relativePath("/tmp/agor-uploads/a.png", "/w")).toBe("/tmp/agor-uploads/a.png");
+  });
+});
