@@ -83,7 +83,7 @@ impl App {
             .connect(&format!("http://127.0.0.1:{port}"))
             .await?;
         let app = Self { driver, client };
-        app.wait_for("[data-testid=prompt-input]").await?;
+        app.wait_for(".app[data-ready=true]").await?;
         Ok(app)
     }
 

@@ -103,9 +103,10 @@ async fn a_real_ctrl_v_of_a_png_is_saved_byte_identical() {
             let pressed = Command::new("xdotool").args(["key", "--clearmodifiers", "ctrl+v"]).status()?;
             ensure!(pressed.success(), "xdotool key");
             app.wait_for("[data-testid=upload-dialog]").await?;
-            let name = app.text("[data-testid=upload-item] .name").await?;
-            ensure!(name.starts_with("pasted-screenshot-") && name.ends_with(".png"), "{name}");
             app.screenshot("04-paste-dialog").await?;
+            let name = app.client.execute("return document.querySelector('[data-testid=item-name]').textContent", vec![]).await?;
+            let name = name.as_str().unwrap_or_default().to_owned();
+            ensure!(name.starts_with("pasted-screenshot-") && name.ends_with(".png"), "the dialog names {name:?}");
             app.click("[data-testid=upload]").await?;
             let page = app.wait_for_text("image: image/png, 128×128 px").await?;
             ensure!(page.contains("Received 3 block(s)."), "{page}");
