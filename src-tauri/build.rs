@@ -1,1 +1,5 @@
-fn main() { tauri_build::build() }
+//! Builds the Tauri context (config, icons, capabilities) at compile time.
+
+fn main() {
+    tauri_build::build();
+}

@@ -38,13 +38,20 @@ pub fn read() -> Clip {
         .iter()
         .filter_map(|uri| handoff_core::file_uri::to_path(uri))
         .collect();
-    if paths.is_empty() { Clip::Nothing } else { Clip::Files(paths) }
+    if paths.is_empty() {
+        Clip::Nothing
+    } else {
+        Clip::Files(paths)
+    }
 }
 
 /// `pasted-screenshot-YYYYMMDD-HHMMSS.png`, in local time.
 pub fn screenshot_name() -> String {
     let stamp = gtk::glib::DateTime::now_local()
         .and_then(|now| now.format("%Y%m%d-%H%M%S"))
-        .map_or_else(|_| handoff_core::clock::now().to_string(), |s| s.to_string());
+        .map_or_else(
+            |_| handoff_core::clock::now().to_string(),
+            |s| s.to_string(),
+        );
     format!("pasted-screenshot-{stamp}.png")
 }

@@ -17,7 +17,10 @@ pub struct IpcError {
 impl IpcError {
     /// An error of `kind` with `message`.
     pub fn new(kind: &str, message: impl Into<String>) -> Self {
-        Self { kind: kind.to_owned(), message: message.into() }
+        Self {
+            kind: kind.to_owned(),
+            message: message.into(),
+        }
     }
 }
 

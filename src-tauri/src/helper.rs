@@ -6,10 +6,10 @@
 use std::ffi::OsString;
 use std::path::PathBuf;
 
+use handoff_core::Home;
 use handoff_core::agent::launch;
 use handoff_core::mcp::{self, TOKEN_ENV};
 use handoff_core::publish::DEFAULT_MAX_SIZE;
-use handoff_core::Home;
 
 /// Runs the helper named by the arguments and returns its exit code, or
 /// `None` when the arguments ask for the app itself.
@@ -19,7 +19,8 @@ pub fn run_from_args() -> Option<i32> {
     let command = args.first()?.to_str()?;
     let result = match command {
         "demo-agent" => runtime().and_then(|rt| {
-            rt.block_on(handoff_core::demo_agent::run()).map_err(|e| e.message)
+            rt.block_on(handoff_core::demo_agent::run())
+                .map_err(|e| e.message)
         }),
         "mcp" => mcp_server(&args[1..]),
         "agent-exec" => Err(agent_exec(&args[1..])),
@@ -48,7 +49,12 @@ fn mcp_server(args: &[OsString]) -> Result<(), String> {
     };
     let token = std::env::var(TOKEN_ENV).map_err(|_| format!("{TOKEN_ENV} is not set"))?;
     runtime()?
-        .block_on(mcp::serve_stdio(Home::from_env(), session, &token, DEFAULT_MAX_SIZE))
+        .block_on(mcp::serve_stdio(
+            Home::from_env(),
+            session,
+            &token,
+            DEFAULT_MAX_SIZE,
+        ))
         .map_err(|e| e.to_string())
 }
 

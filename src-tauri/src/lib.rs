@@ -2,6 +2,9 @@
 //! scheme, clipboard reading, and the agents' lifetimes. Business logic
 //! lives in `handoff-core`; this crate only connects it to the page.
 
+// Tauri hands command arguments (`State`, `AppHandle`, `Channel`) by value.
+#![allow(clippy::needless_pass_by_value)]
+
 mod clipboard;
 mod commands;
 pub mod dto;
@@ -12,7 +15,7 @@ mod state;
 
 use specta_typescript::{BigIntExportBehavior, Typescript};
 use tauri::{Manager, RunEvent};
-use tauri_specta::{collect_commands, Builder};
+use tauri_specta::{Builder, collect_commands};
 
 use state::AppState;
 
@@ -50,7 +53,9 @@ pub fn specta_builder() -> Builder<tauri::Wry> {
 pub fn typescript() -> Typescript {
     Typescript::default()
         .bigint(BigIntExportBehavior::Number)
-        .header("// Generated from the Rust commands by `cargo test -p handoff-app`. Do not edit.\n")
+        .header(
+            "// Generated from the Rust commands by `cargo test -p handoff-app`. Do not edit.\n",
+        )
 }
 
 /// The TypeScript bindings as committed in `ui/src/lib/ipc/bindings.ts`.
@@ -59,14 +64,19 @@ pub fn typescript() -> Typescript {
 /// type that clashes with its own `Channel` import; it is dropped here.
 pub fn bindings() -> Result<String, String> {
     let path = std::env::temp_dir().join(format!("handoff-bindings-{}.ts", std::process::id()));
-    specta_builder().export(typescript(), &path).map_err(|e| e.to_string())?;
+    specta_builder()
+        .export(typescript(), &path)
+        .map_err(|e| e.to_string())?;
     let text = std::fs::read_to_string(&path).map_err(|e| e.to_string())?;
     let _ = std::fs::remove_file(&path);
     Ok(text
         .lines()
         .filter(|line| !line.starts_with("export type TAURI_CHANNEL<"))
-        .map(|line| format!("{line}\n"))
-        .collect())
+        .fold(String::new(), |mut out, line| {
+            out.push_str(line);
+            out.push('\n');
+            out
+        }))
 }
 
 /// Runs the app until its window closes.

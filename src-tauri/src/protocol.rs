@@ -14,15 +14,25 @@ use crate::state::AppState;
 const MAX_BYTES: u64 = 50_000_000;
 
 /// Raster image types a picture may have.
-const RASTER: [&str; 5] = ["image/png", "image/jpeg", "image/gif", "image/webp", "image/bmp"];
+const RASTER: [&str; 5] = [
+    "image/png",
+    "image/jpeg",
+    "image/gif",
+    "image/webp",
+    "image/bmp",
+];
 
 /// Answers one request of the scheme (off the main thread).
-pub fn handle(ctx: UriSchemeContext<'_, Wry>, request: Request<Vec<u8>>, responder: UriSchemeResponder) {
+pub fn handle(
+    ctx: UriSchemeContext<'_, Wry>,
+    request: Request<Vec<u8>>,
+    responder: UriSchemeResponder,
+) {
     let app = ctx.app_handle().clone();
     let path = request.uri().path().to_owned();
     std::thread::spawn(move || {
         let state = app.state::<AppState>();
-        responder.respond(serve(&state, &path).unwrap_or_else(|status| empty(status)));
+        responder.respond(serve(&state, &path).unwrap_or_else(empty));
     });
 }
 
@@ -62,7 +72,10 @@ fn picture(path: &Path, mime: &str) -> Result<Response<Vec<u8>>, StatusCode> {
     if !meta.is_file() || meta.len() > MAX_BYTES {
         return Err(StatusCode::NOT_FOUND);
     }
-    respond(std::fs::read(path).map_err(|_| StatusCode::NOT_FOUND)?, mime)
+    respond(
+        std::fs::read(path).map_err(|_| StatusCode::NOT_FOUND)?,
+        mime,
+    )
 }
 
 fn respond(bytes: Vec<u8>, mime: &str) -> Result<Response<Vec<u8>>, StatusCode> {

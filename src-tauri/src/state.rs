@@ -6,13 +6,16 @@ use std::path::PathBuf;
 use std::sync::atomic::{AtomicU32, Ordering};
 use std::sync::{Arc, Mutex, PoisonError};
 
-use handoff_core::agent::{AgentSession, SessionOptions, HANDSHAKE_TIMEOUT};
+use handoff_core::agent::{AgentSession, HANDSHAKE_TIMEOUT, SessionOptions};
 use handoff_core::{Home, Roots, Store};
 use tauri::ipc::Channel;
 use tokio::sync::oneshot;
 
 use crate::dto::AgentUpdate;
 use crate::error::IpcError;
+
+/// Clipboard bytes waiting to be uploaded, with the name to save them under.
+pub type Paste = (String, Arc<[u8]>);
 
 /// A running agent and the lock that queues its turns.
 pub struct LiveAgent {
@@ -27,7 +30,7 @@ pub struct AppState {
     /// This executable: it also serves the demo agent, MCP and exec helpers.
     pub exe: PathBuf,
     pub agents: tokio::sync::Mutex<HashMap<i64, Arc<LiveAgent>>>,
-    pastes: Mutex<HashMap<u32, (String, Arc<[u8]>)>>,
+    pastes: Mutex<HashMap<u32, Paste>>,
     offers: Mutex<HashMap<u32, PathBuf>>,
     permissions: Mutex<HashMap<u32, oneshot::Sender<Option<String>>>>,
     subscribers: Mutex<HashMap<i64, Channel<AgentUpdate>>>,
@@ -110,7 +113,9 @@ impl AppState {
 
     /// Answers a held permission request.
     pub fn answer_permission(&self, id: u32, option: Option<String>) -> bool {
-        lock(&self.permissions).remove(&id).is_some_and(|reply| reply.send(option).is_ok())
+        lock(&self.permissions)
+            .remove(&id)
+            .is_some_and(|reply| reply.send(option).is_ok())
     }
 
     /// Sends the page watching `session_id` an update.

@@ -1,5 +1,5 @@
-//! Starting the app through tauri-driver in a throwaway world, and the
-//! WebDriver steps the flows share.
+//! Starting the app through `tauri-driver` in a throwaway world, and the
+//! browser-automation steps the flows share.
 
 use std::net::TcpStream;
 use std::path::{Path, PathBuf};
@@ -60,7 +60,12 @@ impl App {
     pub async fn launch(world: &World) -> Result<Self> {
         let port = NEXT_PORT.fetch_add(2, std::sync::atomic::Ordering::Relaxed);
         let driver = Command::new(tauri_driver())
-            .args(["--port", &port.to_string(), "--native-port", &(port + 1).to_string()])
+            .args([
+                "--port",
+                &port.to_string(),
+                "--native-port",
+                &(port + 1).to_string(),
+            ])
             .env("HANDOFF_HOME", world.root.join("data"))
             .env("HOME", world.root.join("home"))
             .env("XDG_DATA_HOME", world.root.join("home/.local/share"))
@@ -89,13 +94,12 @@ impl App {
 
     /// Waits until `css` matches an element.
     pub async fn wait_for(&self, css: &str) -> Result<fantoccini::elements::Element> {
-        Ok(self
-            .client
+        self.client
             .wait()
             .at_most(Duration::from_secs(20))
             .for_element(Locator::Css(css))
             .await
-            .with_context(|| format!("waiting for {css}"))?)
+            .with_context(|| format!("waiting for {css}"))
     }
 
     /// Waits until the page's text contains `needle`; returns the text.
@@ -148,11 +152,13 @@ impl App {
         Ok(())
     }
 
-    /// Ends the WebDriver session (closing the app) and the driver.
+    /// Ends the driver session (closing the app) and the driver.
     pub async fn close(mut self) {
         let _ = self.client.clone().close().await;
         // SIGTERM lets tauri-driver stop WebKitWebDriver and the app.
-        let _ = Command::new("kill").arg(self.driver.id().to_string()).status();
+        let _ = Command::new("kill")
+            .arg(self.driver.id().to_string())
+            .status();
         let _ = self.driver.wait();
     }
 }
@@ -162,5 +168,7 @@ fn tauri_driver() -> PathBuf {
         .map(PathBuf::from)
         .or_else(|| std::env::var_os("HOME").map(|h| PathBuf::from(h).join(".cargo")))
         .map(|c| c.join("bin/tauri-driver"));
-    cargo_bin.filter(|p| p.exists()).unwrap_or_else(|| PathBuf::from("tauri-driver"))
+    cargo_bin
+        .filter(|p| p.exists())
+        .unwrap_or_else(|| PathBuf::from("tauri-driver"))
 }

@@ -43,14 +43,29 @@ async fn dropped_files_reach_the_worktree_and_the_agent() {
             app.screenshot("01-first-start").await?;
             app.drop_files(&[&image, &notes]).await?;
             app.wait_for("[data-testid=upload-dialog]").await?;
-            let rows = app.client.find_all(Locator::Css("[data-testid=upload-item]")).await?;
+            let rows = app
+                .client
+                .find_all(Locator::Css("[data-testid=upload-item]"))
+                .await?;
             ensure!(rows.len() == 2, "two rows in the dialog");
-            ensure!(app.text("[data-testid=folder]").await?.ends_with("sample-worktree/.agor/uploads"));
+            ensure!(
+                app.text("[data-testid=folder]")
+                    .await?
+                    .ends_with("sample-worktree/.agor/uploads")
+            );
             app.screenshot("02-upload-dialog").await?;
             app.click("[data-testid=upload]").await?;
             let page = app.wait_for_text("Received 4 block(s).").await?;
-            ensure!(page.contains("Please review .agor/uploads/shot one é.png, .agor/uploads/notes.txt"), "{page}");
-            ensure!(page.contains("image: image/png, 128×128 px"), "the image went inline: {page}");
+            ensure!(
+                page.contains(
+                    "Please review .agor/uploads/shot one é.png, .agor/uploads/notes.txt"
+                ),
+                "{page}"
+            );
+            ensure!(
+                page.contains("image: image/png, 128×128 px"),
+                "the image went inline: {page}"
+            );
             app.wait_for("img.thumb").await?;
             app.screenshot("03-conversation").await?;
             Ok(())
@@ -60,11 +75,22 @@ async fn dropped_files_reach_the_worktree_and_the_agent() {
     })
     .await;
     let dir = uploads(&world);
-    assert_eq!(std::fs::read(dir.join("shot one é.png")).unwrap(), png(), "byte-identical");
-    assert_eq!(std::fs::read(dir.join("notes.txt")).unwrap(), b"first line\nsecond line\n");
+    assert_eq!(
+        std::fs::read(dir.join("shot one é.png")).unwrap(),
+        png(),
+        "byte-identical"
+    );
+    assert_eq!(
+        std::fs::read(dir.join("notes.txt")).unwrap(),
+        b"first line\nsecond line\n"
+    );
     let files = world.store().files().list(&FileQuery::default()).unwrap();
     assert_eq!(files.len(), 2);
-    assert!(files.iter().all(|f| f.source == handoff_core::Origin::Drop && f.session_id.is_some()));
+    assert!(
+        files
+            .iter()
+            .all(|f| f.source == handoff_core::Origin::Drop && f.session_id.is_some())
+    );
 }
 
 /// Owns the X clipboard with a PNG until dropped.
@@ -100,13 +126,24 @@ async fn a_real_ctrl_v_of_a_png_is_saved_byte_identical() {
         let result = async {
             app.click("[data-testid=prompt-input]").await?;
             // A real key press through the X server, not a synthetic event.
-            let pressed = Command::new("xdotool").args(["key", "--clearmodifiers", "ctrl+v"]).status()?;
+            let pressed = Command::new("xdotool")
+                .args(["key", "--clearmodifiers", "ctrl+v"])
+                .status()?;
             ensure!(pressed.success(), "xdotool key");
             app.wait_for("[data-testid=upload-dialog]").await?;
             app.screenshot("04-paste-dialog").await?;
-            let name = app.client.execute("return document.querySelector('[data-testid=item-name]').textContent", vec![]).await?;
+            let name = app
+                .client
+                .execute(
+                    "return document.querySelector('[data-testid=item-name]').textContent",
+                    vec![],
+                )
+                .await?;
             let name = name.as_str().unwrap_or_default().to_owned();
-            ensure!(name.starts_with("pasted-screenshot-") && name.ends_with(".png"), "the dialog names {name:?}");
+            ensure!(
+                name.starts_with("pasted-screenshot-") && name.to_lowercase().ends_with(".png"),
+                "the dialog names {name:?}"
+            );
             app.click("[data-testid=upload]").await?;
             let page = app.wait_for_text("image: image/png, 128×128 px").await?;
             ensure!(page.contains("Received 3 block(s)."), "{page}");
@@ -116,9 +153,18 @@ async fn a_real_ctrl_v_of_a_png_is_saved_byte_identical() {
         (app, result)
     })
     .await;
-    let saved: Vec<_> = std::fs::read_dir(uploads(&world)).unwrap().flatten().map(|e| e.path()).filter(|p| p.extension().is_some_and(|e| e == "png")).collect();
+    let saved: Vec<_> = std::fs::read_dir(uploads(&world))
+        .unwrap()
+        .flatten()
+        .map(|e| e.path())
+        .filter(|p| p.extension().is_some_and(|e| e.eq_ignore_ascii_case("png")))
+        .collect();
     assert_eq!(saved.len(), 1);
-    assert_eq!(std::fs::read(&saved[0]).unwrap(), png(), "the pasted PNG is byte-identical");
+    assert_eq!(
+        std::fs::read(&saved[0]).unwrap(),
+        png(),
+        "the pasted PNG is byte-identical"
+    );
     let files = world.store().files().list(&FileQuery::default()).unwrap();
     assert_eq!(files[0].source, handoff_core::Origin::Paste);
 }
@@ -126,14 +172,22 @@ async fn a_real_ctrl_v_of_a_png_is_saved_byte_identical() {
 #[tokio::test(flavor = "multi_thread")]
 async fn a_file_over_the_limit_fails_alone() {
     let world = World::new();
-    world.store().settings().set("max_file_size", "1kB").unwrap();
+    world
+        .store()
+        .settings()
+        .set("max_file_size", "1kB")
+        .unwrap();
     let big = world.source("big.log", &vec![b'x'; 5000]);
     let small = world.source("small.txt", b"fits");
     with_app(&world, |app| async move {
         let result = async {
             app.drop_files(&[&big, &small]).await?;
             app.click("[data-testid=upload]").await?;
-            let error = app.wait_for("[data-testid=item-error]").await?.text().await?;
+            let error = app
+                .wait_for("[data-testid=item-error]")
+                .await?
+                .text()
+                .await?;
             ensure!(error == "5 kB is over the 1 kB limit", "{error}");
             app.screenshot("05-per-file-error").await?;
             Ok(())
@@ -142,7 +196,10 @@ async fn a_file_over_the_limit_fails_alone() {
         (app, result)
     })
     .await;
-    assert!(uploads(&world).join("small.txt").is_file(), "the other file is saved");
+    assert!(
+        uploads(&world).join("small.txt").is_file(),
+        "the other file is saved"
+    );
     assert!(!uploads(&world).join("big.log").exists());
 }
 
@@ -157,11 +214,19 @@ async fn without_notify_a_mention_is_inserted() {
             app.click("[data-testid=upload]").await?;
             let deadline = std::time::Instant::now() + Duration::from_secs(10);
             loop {
-                let value = app.wait_for("[data-testid=prompt-input]").await?.prop("value").await?.unwrap_or_default();
+                let value = app
+                    .wait_for("[data-testid=prompt-input]")
+                    .await?
+                    .prop("value")
+                    .await?
+                    .unwrap_or_default();
                 if value == "@\".agor/uploads/my notes.md\" " {
                     break;
                 }
-                ensure!(std::time::Instant::now() < deadline, "prompt box holds {value:?}");
+                ensure!(
+                    std::time::Instant::now() < deadline,
+                    "prompt box holds {value:?}"
+                );
                 tokio::time::sleep(Duration::from_millis(100)).await;
             }
             Ok(())
@@ -171,7 +236,10 @@ async fn without_notify_a_mention_is_inserted() {
     })
     .await;
     let messages = world.store().messages().list(1).unwrap();
-    assert!(messages.iter().all(|m| m.kind != MessageKind::Text), "the agent was not prompted");
+    assert!(
+        messages.iter().all(|m| m.kind != MessageKind::Text),
+        "the agent was not prompted"
+    );
 }
 
 #[tokio::test(flavor = "multi_thread")]
@@ -186,7 +254,11 @@ async fn temp_and_global_destinations() {
                 app.click(&format!("input[value={destination}]")).await?;
                 app.click("[data-testid=notify]").await?;
                 app.click("[data-testid=upload]").await?;
-                app.client.wait().at_most(Duration::from_secs(10)).for_element(Locator::Css(".app:not(:has([data-testid=upload-dialog]))")).await?;
+                app.client
+                    .wait()
+                    .at_most(Duration::from_secs(10))
+                    .for_element(Locator::Css(".app:not(:has([data-testid=upload-dialog]))"))
+                    .await?;
             }
             Ok(())
         }
@@ -195,7 +267,12 @@ async fn temp_and_global_destinations() {
     })
     .await;
     assert!(world.root.join("tmp/agor-uploads/to-temp.txt").is_file());
-    assert!(world.root.join("home/.agor/uploads/to-global.txt").is_file());
+    assert!(
+        world
+            .root
+            .join("home/.agor/uploads/to-global.txt")
+            .is_file()
+    );
 }
 
 #[tokio::test(flavor = "multi_thread")]

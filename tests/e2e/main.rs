@@ -1,5 +1,5 @@
-//! End to end: the real app, under Xvfb, driven through tauri-driver and
-//! WebKitWebDriver. Each step is checked on disk, in the database and on
+//! End to end: the real app, under Xvfb, driven through `tauri-driver` and
+//! `WebKitWebDriver`. Each step is checked on disk, in the database and on
 //! screen; screenshots go to `target/e2e-screenshots/`.
 //!
 //! Run through `make test` (it builds the UI and the app and provides the

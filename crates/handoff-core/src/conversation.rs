@@ -23,13 +23,27 @@ pub fn record_uploads(
     let parts: Vec<String> = files
         .iter()
         .map(|f| {
-            let shown = worktree.and_then(|w| f.path.strip_prefix(w).ok()).unwrap_or(&f.path);
-            format!("{} → {} ({})", f.filename, shown.display(), ByteSize(f.size))
+            let shown = worktree
+                .and_then(|w| f.path.strip_prefix(w).ok())
+                .unwrap_or(&f.path);
+            format!(
+                "{} → {} ({})",
+                f.filename,
+                shown.display(),
+                ByteSize(f.size)
+            )
         })
         .collect();
     let data = json!({
         "files": files.iter().map(|f| json!({ "fileId": f.id, "path": f.path, "size": f.size, "mime": f.sniffed_mime.as_deref().unwrap_or(&f.mime) })).collect::<Vec<_>>()
     });
     let body = format!("Uploaded {}", parts.join(", "));
-    store.messages().append(session_id, &NewMessage::with(Role::System, MessageKind::Files, body, data), now).map(Some)
+    store
+        .messages()
+        .append(
+            session_id,
+            &NewMessage::with(Role::System, MessageKind::Files, body, data),
+            now,
+        )
+        .map(Some)
 }

@@ -35,7 +35,10 @@ pub async fn send_prompt(
 ) -> Result<(), IpcError> {
     let files: Vec<FileRecord> = {
         let mut store = state.store()?;
-        file_ids.iter().map(|id| store.files().get(*id)).collect::<Result<_, _>>()?
+        file_ids
+            .iter()
+            .map(|id| store.files().get(*id))
+            .collect::<Result<_, _>>()?
     };
     let agent = match live_agent(&app, &state, session_id).await {
         Ok(agent) => agent,
@@ -70,7 +73,11 @@ pub async fn cancel_turn(state: State<'_, AppState>, session_id: i64) -> Result<
 /// Answers a permission request (`None` cancels it).
 #[tauri::command]
 #[specta::specta]
-pub fn answer_permission(state: State<'_, AppState>, request_id: u32, option_id: Option<String>) -> bool {
+pub fn answer_permission(
+    state: State<'_, AppState>,
+    request_id: u32,
+    option_id: Option<String>,
+) -> bool {
     state.answer_permission(request_id, option_id)
 }
 
@@ -86,7 +93,11 @@ pub async fn restart_agent(state: State<'_, AppState>, session_id: i64) -> Resul
 }
 
 /// The running agent of a session, started on first use.
-async fn live_agent(app: &AppHandle, state: &State<'_, AppState>, session_id: i64) -> Result<Arc<LiveAgent>, IpcError> {
+async fn live_agent(
+    app: &AppHandle,
+    state: &State<'_, AppState>,
+    session_id: i64,
+) -> Result<Arc<LiveAgent>, IpcError> {
     let mut agents = state.agents.lock().await;
     if let Some(agent) = agents.get(&session_id) {
         return Ok(Arc::clone(agent));
@@ -94,7 +105,10 @@ async fn live_agent(app: &AppHandle, state: &State<'_, AppState>, session_id: i6
     let (events, mut incoming) = mpsc::unbounded_channel();
     state.notify(session_id, AgentUpdate::Changed);
     let session = AgentSession::start(&state.agent_options(), session_id, events).await?;
-    let agent = Arc::new(LiveAgent { session, turn: tokio::sync::Mutex::new(()) });
+    let agent = Arc::new(LiveAgent {
+        session,
+        turn: tokio::sync::Mutex::new(()),
+    });
     agents.insert(session_id, Arc::clone(&agent));
     let app = app.clone();
     tauri::async_runtime::spawn(async move {
@@ -110,7 +124,15 @@ fn forward(state: &AppState, session_id: i64, event: AgentEvent) {
     let update = match event {
         AgentEvent::Permission(ask) => AgentUpdate::Permission {
             title: ask.title,
-            options: ask.options.into_iter().map(|o| PermissionOption { id: o.id, name: o.name, allow: o.allow }).collect(),
+            options: ask
+                .options
+                .into_iter()
+                .map(|o| PermissionOption {
+                    id: o.id,
+                    name: o.name,
+                    allow: o.allow,
+                })
+                .collect(),
             request_id: state.hold_permission(ask.reply),
         },
         _ => AgentUpdate::Changed,

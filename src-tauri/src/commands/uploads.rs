@@ -7,15 +7,15 @@ use std::time::{Duration, Instant};
 
 use handoff_core::destination::{Destination, Folder};
 use handoff_core::ingest::{self, Progress};
-use handoff_core::{clock, conversation, mime, ConflictPolicy, Origin, Source, Upload};
+use handoff_core::{ConflictPolicy, Origin, Source, Upload, clock, conversation, mime};
 use tauri::ipc::Channel;
 use tauri::{AppHandle, State};
 use tauri_plugin_dialog::DialogExt;
 
 use crate::clipboard::{self, Clip};
 use crate::dto::{
-    ClipboardContent, Destinations, FileInfo, OfferedFile, OnConflict, UploadDestination, UploadOrigin,
-    UploadOutcome, UploadProgress, UploadRequest, UploadSource,
+    ClipboardContent, Destinations, FileInfo, OfferedFile, OnConflict, UploadDestination,
+    UploadOrigin, UploadOutcome, UploadProgress, UploadRequest, UploadSource,
 };
 use crate::error::IpcError;
 use crate::state::AppState;
@@ -29,7 +29,8 @@ pub fn destinations(state: State<'_, AppState>, session_id: i64) -> Result<Desti
     let session = store.sessions().get(session_id)?;
     let worktree = store.worktrees().get(session.worktree_id)?;
     let folder = |d| {
-        Folder::resolve(d, &state.roots, Some(&worktree.path), &settings).map_or_else(|e| e.to_string(), |f| f.path().display().to_string())
+        Folder::resolve(d, &state.roots, Some(&worktree.path), &settings)
+            .map_or_else(|e| e.to_string(), |f| f.path().display().to_string())
     };
     Ok(Destinations {
         worktree: folder(Destination::Worktree),
@@ -48,18 +49,28 @@ pub fn destinations(state: State<'_, AppState>, session_id: i64) -> Result<Desti
 #[tauri::command]
 #[specta::specta]
 pub fn describe_paths(state: State<'_, AppState>, paths: Vec<String>) -> Vec<OfferedFile> {
-    paths.into_iter().map(|p| describe(&state, PathBuf::from(p))).collect()
+    paths
+        .into_iter()
+        .map(|p| describe(&state, PathBuf::from(p)))
+        .collect()
 }
 
 fn describe(state: &AppState, path: PathBuf) -> OfferedFile {
-    let name = path.file_name().map_or_else(|| path.display().to_string(), |n| n.to_string_lossy().into_owned());
+    let name = path.file_name().map_or_else(
+        || path.display().to_string(),
+        |n| n.to_string_lossy().into_owned(),
+    );
     let (size, is_dir, problem) = match std::fs::metadata(&path) {
         Ok(meta) if meta.is_dir() => (folder_size(&path), true, None),
         Ok(meta) => (meta.len(), false, None),
         Err(e) => (0, false, Some(e.to_string())),
     };
     OfferedFile {
-        mime: if is_dir { "inode/directory".to_owned() } else { mime::guess(&name) },
+        mime: if is_dir {
+            "inode/directory".to_owned()
+        } else {
+            mime::guess(&name)
+        },
         offer_id: state.offer(path.clone()),
         path: path.display().to_string(),
         name,
@@ -87,12 +98,22 @@ fn folder_size(path: &Path) -> u64 {
 /// Asks for files with the native picker and describes them.
 #[tauri::command]
 #[specta::specta]
-pub async fn pick_files(app: AppHandle, state: State<'_, AppState>) -> Result<Vec<OfferedFile>, IpcError> {
+pub async fn pick_files(
+    app: AppHandle,
+    state: State<'_, AppState>,
+) -> Result<Vec<OfferedFile>, IpcError> {
     let (tx, rx) = tokio::sync::oneshot::channel();
-    app.dialog().file().set_title("Attach files").pick_files(move |files| {
-        let paths: Vec<PathBuf> = files.unwrap_or_default().into_iter().filter_map(|f| f.into_path().ok()).collect();
-        let _ = tx.send(paths);
-    });
+    app.dialog()
+        .file()
+        .set_title("Attach files")
+        .pick_files(move |files| {
+            let paths: Vec<PathBuf> = files
+                .unwrap_or_default()
+                .into_iter()
+                .filter_map(|f| f.into_path().ok())
+                .collect();
+            let _ = tx.send(paths);
+        });
     let paths = rx.await.unwrap_or_default();
     Ok(paths.into_iter().map(|p| describe(&state, p)).collect())
 }
@@ -101,21 +122,65 @@ pub async fn pick_files(app: AppHandle, state: State<'_, AppState>) -> Result<Ve
 /// file). An image is held in Rust until uploaded.
 #[tauri::command]
 #[specta::specta]
-pub async fn read_clipboard(app: AppHandle, state: State<'_, AppState>) -> Result<ClipboardContent, IpcError> {
+pub async fn read_clipboard(
+    app: AppHandle,
+    state: State<'_, AppState>,
+) -> Result<ClipboardContent, IpcError> {
     let (tx, rx) = tokio::sync::oneshot::channel();
     app.run_on_main_thread(move || {
         let _ = tx.send((clipboard::read(), clipboard::screenshot_name()));
     })?;
-    let (clip, name) = rx.await.map_err(|_| IpcError::new("clipboardFailed", "the clipboard could not be read"))?;
+    let (clip, name) = rx
+        .await
+        .map_err(|_| IpcError::new("clipboardFailed", "the clipboard could not be read"))?;
     Ok(match clip {
         Clip::Image(bytes) => {
             let size = bytes.len() as f64;
             let paste_id = state.hold_paste(name.clone(), Arc::from(bytes));
-            ClipboardContent::Image { paste_id, name, size }
+            ClipboardContent::Image {
+                paste_id,
+                name,
+                size,
+            }
         }
-        Clip::Files(paths) => ClipboardContent::Files { paths: paths.iter().map(|p| p.display().to_string()).collect() },
+        Clip::Files(paths) => ClipboardContent::Files {
+            paths: paths.iter().map(|p| p.display().to_string()).collect(),
+        },
         Clip::Nothing => ClipboardContent::Nothing,
     })
+}
+
+/// The core sources of a request, with the label of each.
+fn core_sources(
+    state: &AppState,
+    sources: &[UploadSource],
+) -> Result<(Vec<String>, Vec<Source>), IpcError> {
+    let mut labels = Vec::with_capacity(sources.len());
+    let mut converted = Vec::with_capacity(sources.len());
+    for source in sources {
+        let (label, source) = match source {
+            UploadSource::Path { path } => (path.clone(), Source::Path(PathBuf::from(path))),
+            UploadSource::Paste { paste_id } => {
+                let (name, bytes) = state.paste(*paste_id).ok_or_else(|| {
+                    IpcError::new(
+                        "notFound",
+                        "that pasted image is no longer held; paste it again",
+                    )
+                })?;
+                (name.clone(), Source::Bytes { name, bytes })
+            }
+            UploadSource::Text { name, text } => (
+                name.clone(),
+                Source::Bytes {
+                    name: name.clone(),
+                    bytes: Arc::from(text.as_bytes()),
+                },
+            ),
+        };
+        labels.push(label);
+        converted.push(source);
+    }
+    Ok((labels, converted))
 }
 
 /// Uploads a batch into a session and records it in the conversation.
@@ -131,24 +196,7 @@ pub async fn upload_files(
     let settings = store.settings().load()?;
     let session = store.sessions().get(request.session_id)?;
     let worktree = store.worktrees().get(session.worktree_id)?;
-    let mut labels = Vec::with_capacity(request.sources.len());
-    let mut sources = Vec::with_capacity(request.sources.len());
-    for source in &request.sources {
-        let (label, source) = match source {
-            UploadSource::Path { path } => (path.clone(), Source::Path(PathBuf::from(path))),
-            UploadSource::Paste { paste_id } => {
-                let (name, bytes) = state
-                    .paste(*paste_id)
-                    .ok_or_else(|| IpcError::new("notFound", "that pasted image is no longer held; paste it again"))?;
-                (name.clone(), Source::Bytes { name, bytes })
-            }
-            UploadSource::Text { name, text } => {
-                (name.clone(), Source::Bytes { name: name.clone(), bytes: Arc::from(text.as_bytes()) })
-            }
-        };
-        labels.push(label);
-        sources.push(source);
-    }
+    let (labels, sources) = core_sources(&state, &request.sources)?;
     let origin = match request.origin {
         UploadOrigin::Drop => Origin::Drop,
         UploadOrigin::Paste => Origin::Paste,
@@ -182,9 +230,22 @@ pub async fn upload_files(
                 });
             }
         };
-        let report = ingest::upload(&mut store, &roots, &settings, &upload, clock::now(), &mut on_progress);
+        let report = ingest::upload(
+            &mut store,
+            &roots,
+            &settings,
+            &upload,
+            clock::now(),
+            &mut on_progress,
+        );
         let saved: Vec<_> = report.saved().cloned().collect();
-        let _ = conversation::record_uploads(&mut store, session.id, &saved, Some(&worktree.path), clock::now());
+        let _ = conversation::record_uploads(
+            &mut store,
+            session.id,
+            &saved,
+            Some(&worktree.path),
+            clock::now(),
+        );
         report
     })
     .await
@@ -199,7 +260,10 @@ pub async fn upload_files(
         .iter()
         .map(|o| UploadOutcome {
             label: o.label.clone(),
-            source: labels.iter().position(|l| o.label == *l || o.label.starts_with(&format!("{l}/"))).unwrap_or(0) as u32,
+            source: labels
+                .iter()
+                .position(|l| o.label == *l || o.label.starts_with(&format!("{l}/")))
+                .unwrap_or(0) as u32,
             file: o.result.as_ref().ok().map(|s| FileInfo::from(&s.record)),
             error: o.result.as_ref().err().map(|e| IpcError::from(e.clone())),
         })

@@ -2,7 +2,7 @@
 
 use std::path::PathBuf;
 
-use handoff_core::agent::{launch, DEFAULT_PROFILE};
+use handoff_core::agent::{DEFAULT_PROFILE, launch};
 use handoff_core::clock;
 use tauri::State;
 use tauri_plugin_dialog::DialogExt;
@@ -15,7 +15,13 @@ use crate::state::AppState;
 #[tauri::command]
 #[specta::specta]
 pub fn list_worktrees(state: State<'_, AppState>) -> Result<Vec<Worktree>, IpcError> {
-    Ok(state.store()?.worktrees().list()?.into_iter().map(Into::into).collect())
+    Ok(state
+        .store()?
+        .worktrees()
+        .list()?
+        .into_iter()
+        .map(Into::into)
+        .collect())
 }
 
 /// Adds a worktree (a folder that exists).
@@ -26,7 +32,11 @@ pub fn add_worktree(state: State<'_, AppState>, path: String) -> Result<Worktree
         .ok()
         .filter(|p| p.is_dir())
         .ok_or_else(|| IpcError::new("notFound", format!("{path} is not a folder")))?;
-    Ok(state.store()?.worktrees().ensure(&canonical, clock::now())?.into())
+    Ok(state
+        .store()?
+        .worktrees()
+        .ensure(&canonical, clock::now())?
+        .into())
 }
 
 /// Asks for a folder with the native picker.
@@ -34,17 +44,29 @@ pub fn add_worktree(state: State<'_, AppState>, path: String) -> Result<Worktree
 #[specta::specta]
 pub async fn pick_folder(app: tauri::AppHandle) -> Option<String> {
     let (tx, rx) = tokio::sync::oneshot::channel();
-    app.dialog().file().set_title("Add a worktree").pick_folder(move |folder| {
-        let _ = tx.send(folder.and_then(|f| f.into_path().ok()));
-    });
+    app.dialog()
+        .file()
+        .set_title("Add a worktree")
+        .pick_folder(move |folder| {
+            let _ = tx.send(folder.and_then(|f| f.into_path().ok()));
+        });
     rx.await.ok().flatten().map(|p| p.display().to_string())
 }
 
 /// Sessions, most recent first, of one worktree or all.
 #[tauri::command]
 #[specta::specta]
-pub fn list_sessions(state: State<'_, AppState>, worktree_id: Option<i64>) -> Result<Vec<Session>, IpcError> {
-    Ok(state.store()?.sessions().list(worktree_id)?.into_iter().map(Into::into).collect())
+pub fn list_sessions(
+    state: State<'_, AppState>,
+    worktree_id: Option<i64>,
+) -> Result<Vec<Session>, IpcError> {
+    Ok(state
+        .store()?
+        .sessions()
+        .list(worktree_id)?
+        .into_iter()
+        .map(Into::into)
+        .collect())
 }
 
 /// Starts a session in a worktree with a profile (the demo agent by default).
@@ -65,18 +87,29 @@ pub fn create_session(
             .ok_or_else(|| IpcError::new("notFound", "the demo agent profile is missing"))?,
     };
     let title = format!("{} in {}", profile.name, worktree.name);
-    Ok(store.sessions().create(worktree.id, Some(profile.id), &title, clock::now())?.into())
+    Ok(store
+        .sessions()
+        .create(worktree.id, Some(profile.id), &title, clock::now())?
+        .into())
 }
 
 /// Renames a session.
 #[tauri::command]
 #[specta::specta]
-pub fn rename_session(state: State<'_, AppState>, session_id: i64, title: String) -> Result<Session, IpcError> {
+pub fn rename_session(
+    state: State<'_, AppState>,
+    session_id: i64,
+    title: String,
+) -> Result<Session, IpcError> {
     let title = title.trim();
     if title.is_empty() {
         return Err(IpcError::new("invalidTitle", "a session needs a title"));
     }
-    Ok(state.store()?.sessions().rename(session_id, title, clock::now())?.into())
+    Ok(state
+        .store()?
+        .sessions()
+        .rename(session_id, title, clock::now())?
+        .into())
 }
 
 /// The most recent session; on a fresh install, a first session with the
@@ -95,7 +128,8 @@ pub fn first_session(state: State<'_, AppState>) -> Result<Session, IpcError> {
         let text = "# Sample worktree\n\nDrop files on Handoff's prompt box: they land in .agor/uploads/ here.\n";
         std::fs::write(&readme, text).map_err(|e| IpcError::new("writeFailed", e.to_string()))?;
     }
-    let canonical = std::fs::canonicalize(&sample).map_err(|e| IpcError::new("writeFailed", e.to_string()))?;
+    let canonical =
+        std::fs::canonicalize(&sample).map_err(|e| IpcError::new("writeFailed", e.to_string()))?;
     let worktree = store.worktrees().ensure(&canonical, clock::now())?;
     drop(store);
     create_session(state, worktree.id, None)
@@ -123,6 +157,15 @@ pub fn list_profiles(state: State<'_, AppState>) -> Result<Vec<Profile>, IpcErro
 /// A session's conversation, oldest first.
 #[tauri::command]
 #[specta::specta]
-pub fn list_messages(state: State<'_, AppState>, session_id: i64) -> Result<Vec<Message>, IpcError> {
-    Ok(state.store()?.messages().list(session_id)?.into_iter().map(Into::into).collect())
+pub fn list_messages(
+    state: State<'_, AppState>,
+    session_id: i64,
+) -> Result<Vec<Message>, IpcError> {
+    Ok(state
+        .store()?
+        .messages()
+        .list(session_id)?
+        .into_iter()
+        .map(Into::into)
+        .collect())
 }
