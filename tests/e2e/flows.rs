@@ -41,7 +41,7 @@ async fn dropped_files_reach_the_worktree_and_the_agent() {
     with_app(&world, |app| async move {
         let result = async {
             app.screenshot("01-first-start").await?;
-            app.drop_files(&[&image, &notes]).await?;
+            real_drag(&app, &[&image, &notes]).await?;
             app.wait_for("[data-testid=upload-dialog]").await?;
             let rows = app
                 .client
@@ -91,6 +91,52 @@ async fn dropped_files_reach_the_worktree_and_the_agent() {
             .iter()
             .all(|f| f.source == handoff_core::Origin::Drop && f.session_id.is_some())
     );
+}
+
+/// Drags files for real: a GTK drag source window offers them over XDND,
+/// and xdotool moves the X pointer from it onto the app's prompt box.
+async fn real_drag(app: &App, files: &[&Path]) -> Result<()> {
+    let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("e2e/fixtures/drag_source.py");
+    // Debian's own Python, which has the GTK bindings (python3-gi).
+    let mut source = Command::new("/usr/bin/python3")
+        .arg(script)
+        .args(files)
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()?;
+    let mut ready = String::new();
+    std::io::BufRead::read_line(
+        &mut std::io::BufReader::new(source.stdout.take().unwrap()),
+        &mut ready,
+    )?;
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    let xdotool = |args: &[&str]| Command::new("xdotool").args(args).status();
+    let result = async {
+        ensure!(ready.trim() == "ready", "the drag source window is up");
+        xdotool(&["mousemove", "1300", "90"])?;
+        xdotool(&["mousedown", "1"])?;
+        for (x, y) in [
+            (1280, 100),
+            (1200, 200),
+            (1000, 400),
+            (800, 600),
+            (700, 700),
+            (690, 705),
+        ] {
+            tokio::time::sleep(Duration::from_millis(150)).await;
+            xdotool(&["mousemove", &x.to_string(), &y.to_string()])?;
+        }
+        tokio::time::sleep(Duration::from_millis(300)).await;
+        app.wait_for(".prompt.dragging").await?;
+        app.screenshot("01b-drag-over").await?;
+        xdotool(&["mouseup", "1"])?;
+        Ok(())
+    }
+    .await;
+    tokio::time::sleep(Duration::from_millis(200)).await;
+    let _ = source.kill();
+    let _ = source.wait();
+    result
 }
 
 /// Owns the X clipboard with a PNG until dropped.
