@@ -10,6 +10,7 @@ mod commands;
 pub mod dto;
 pub mod error;
 pub mod helper;
+mod housekeeping;
 mod protocol;
 mod state;
 
@@ -96,6 +97,7 @@ pub fn run() {
         .invoke_handler(builder.invoke_handler())
         .setup(move |app| {
             builder.mount_events(app);
+            housekeeping::start(app.handle());
             Ok(())
         })
         .build(tauri::generate_context!())
