@@ -2,5 +2,6 @@
 //! turns its arguments into a core call and the result into IPC shapes.
 
 pub mod agent;
+pub mod files;
 pub mod uploads;
 pub mod workspace;

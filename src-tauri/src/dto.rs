@@ -104,11 +104,22 @@ pub struct FileInfo {
     pub sniffed_mime: Option<String>,
     pub destination: String,
     pub status: String,
+    /// `to_agent` or `from_agent`.
+    pub direction: String,
+    pub display_name: Option<String>,
+    pub description: Option<String>,
+    pub revision: i64,
+    pub created_at: i64,
 }
 
 impl From<&store::FileRecord> for FileInfo {
     fn from(f: &store::FileRecord) -> Self {
         Self {
+            direction: f.direction.to_string(),
+            display_name: f.display_name.clone(),
+            description: f.description.clone(),
+            revision: f.revision,
+            created_at: f.created_at,
             id: f.id,
             filename: f.filename.clone(),
             path: f.path.display().to_string(),

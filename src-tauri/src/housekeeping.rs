@@ -1,22 +1,36 @@
 //! What runs in the background while the app is open: at start, the records
 //! are checked against the disk (and unfinished writes removed); temp
-//! uploads expire at start and hourly.
+//! uploads expire at start and hourly; the uploads folders are known_folders, and
+//! any write to the database (by the app, the CLI, an agent's publish
+//! server, or the watcher) tells the page to refresh, within a quarter of a
+//! second.
+
+use std::collections::HashSet;
+use std::path::PathBuf;
+use std::time::Duration;
 
 use handoff_core::expiry::{SWEEP_EVERY, Sweeper};
+use handoff_core::watch::{DEBOUNCE, Watcher};
 use handoff_core::{Store, clock, reconcile};
 use tauri::{AppHandle, Manager};
 
+use crate::dto::AgentUpdate;
 use crate::state::AppState;
 
-/// Starts the start-up check and the expiry sweep (kept in the app's state,
-/// so it stops with the app).
+/// How often the database is checked for other processes' writes.
+const POLL: Duration = Duration::from_millis(250);
+
+/// How often the list of uploads folders to watch is refreshed (a new
+/// worktree's folder appears with its first upload).
+const FOLDERS_EVERY: u32 = 8;
+
+/// Starts the background work; it stops with the app.
 pub fn start(app: &AppHandle) {
     let handle = app.clone();
     std::thread::spawn(move || {
         let state = handle.state::<AppState>();
-        let Ok(mut store) = Store::open_home(&state.home) else {
-            return;
-        };
+        let open = || Store::open_home(&state.home).ok();
+        let Some(mut store) = open() else { return };
         if let Ok(settings) = store.settings().load()
             && let Ok(folders) = reconcile::upload_folders(&mut store, &state.roots, &settings)
         {
@@ -25,6 +39,32 @@ pub fn start(app: &AppHandle) {
         // The sweep expires due temp uploads now, then every hour.
         if let Ok(sweeper) = Sweeper::spawn(store, SWEEP_EVERY, |_| {}) {
             handle.manage(sweeper);
+        }
+        let (Some(mut poll), Some(watcher_store)) = (open(), open()) else {
+            return;
+        };
+        let Ok((mut watcher, _events)) = Watcher::start(watcher_store, &[], DEBOUNCE) else {
+            return;
+        };
+        let mut known_folders: HashSet<PathBuf> = HashSet::new();
+        let mut version = poll.data_version().unwrap_or_default();
+        for tick in 0_u32.. {
+            if tick % FOLDERS_EVERY == 0 {
+                let settings = poll.settings().load().unwrap_or_default();
+                for folder in reconcile::upload_folders(&mut poll, &state.roots, &settings)
+                    .unwrap_or_default()
+                {
+                    if !known_folders.contains(&folder) && watcher.add(&folder).is_ok() {
+                        known_folders.insert(folder);
+                    }
+                }
+            }
+            std::thread::sleep(POLL);
+            let now = poll.data_version().unwrap_or(version);
+            if now != version {
+                version = now;
+                state.notify_all(&AgentUpdate::Changed);
+            }
         }
     });
 }

@@ -46,6 +46,11 @@ pub fn specta_builder() -> Builder<tauri::Wry> {
         commands::agent::cancel_turn,
         commands::agent::answer_permission,
         commands::agent::restart_agent,
+        commands::files::list_files,
+        commands::files::open_file,
+        commands::files::reveal_file,
+        commands::files::save_file_as,
+        commands::files::delete_file,
     ])
 }
 
@@ -92,6 +97,7 @@ pub fn run() {
         }))
         .plugin(tauri_plugin_window_state::Builder::default().build())
         .plugin(tauri_plugin_dialog::init())
+        .plugin(tauri_plugin_opener::init())
         .manage(AppState::from_env())
         .register_asynchronous_uri_scheme_protocol("handoff", protocol::handle)
         .invoke_handler(builder.invoke_handler())

@@ -125,6 +125,14 @@ impl AppState {
         }
     }
 
+    /// Sends every watching page an update (a change made by another
+    /// process or found on disk may concern any session).
+    pub fn notify_all(&self, update: &AgentUpdate) {
+        for channel in lock(&self.subscribers).values() {
+            let _ = channel.send(update.clone());
+        }
+    }
+
     /// The page now watches `session_id` through `channel`.
     pub fn subscribe(&self, session_id: i64, channel: Channel<AgentUpdate>) {
         lock(&self.subscribers).insert(session_id, channel);

@@ -200,6 +200,62 @@ async restartAgent(sessionId: number) : Promise<Result<null, IpcError>> {
     if(e instanceof Error) throw e;
     else return { status: "error", error: e  as any };
 }
+},
+/**
+ * The files of a session, or of its whole worktree, newest first.
+ */
+async listFiles(sessionId: number, wholeWorktree: boolean) : Promise<Result<FileInfo[], IpcError>> {
+    try {
+    return { status: "ok", data: await TAURI_INVOKE("list_files", { sessionId, wholeWorktree }) };
+} catch (e) {
+    if(e instanceof Error) throw e;
+    else return { status: "error", error: e  as any };
+}
+},
+/**
+ * Opens a recorded file with the system's default app.
+ */
+async openFile(fileId: number) : Promise<Result<null, IpcError>> {
+    try {
+    return { status: "ok", data: await TAURI_INVOKE("open_file", { fileId }) };
+} catch (e) {
+    if(e instanceof Error) throw e;
+    else return { status: "error", error: e  as any };
+}
+},
+/**
+ * Shows a recorded file in the file manager.
+ */
+async revealFile(fileId: number) : Promise<Result<null, IpcError>> {
+    try {
+    return { status: "ok", data: await TAURI_INVOKE("reveal_file", { fileId }) };
+} catch (e) {
+    if(e instanceof Error) throw e;
+    else return { status: "error", error: e  as any };
+}
+},
+/**
+ * Saves a copy of a recorded file where the person chooses; returns the
+ * path, or nothing when they cancelled.
+ */
+async saveFileAs(fileId: number) : Promise<Result<string | null, IpcError>> {
+    try {
+    return { status: "ok", data: await TAURI_INVOKE("save_file_as", { fileId }) };
+} catch (e) {
+    if(e instanceof Error) throw e;
+    else return { status: "error", error: e  as any };
+}
+},
+/**
+ * Moves a recorded file to the OS trash and marks it deleted.
+ */
+async deleteFile(fileId: number) : Promise<Result<FileInfo, IpcError>> {
+    try {
+    return { status: "ok", data: await TAURI_INVOKE("delete_file", { fileId }) };
+} catch (e) {
+    if(e instanceof Error) throw e;
+    else return { status: "error", error: e  as any };
+}
 }
 }
 
@@ -260,7 +316,11 @@ maxFileSize: number }
 /**
  * A file that moved.
  */
-export type FileInfo = { id: number; filename: string; path: string; size: number; mime: string; sniffedMime: string | null; destination: string; status: string }
+export type FileInfo = { id: number; filename: string; path: string; size: number; mime: string; sniffedMime: string | null; destination: string; status: string; 
+/**
+ * `to_agent` or `from_agent`.
+ */
+direction: string; displayName: string | null; description: string | null; revision: number; createdAt: number }
 /**
  * An error as the page sees it. `kind` is stable camelCase; the page acts
  * on a few (`authRequired`, `agentNotInstalled`, `agentCrashed`…) and shows

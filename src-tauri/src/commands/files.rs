@@ -1,0 +1,114 @@
+//! The files panel: every file that moved, and what can be done with one.
+
+use std::path::PathBuf;
+
+use handoff_core::remove::{self, Removal};
+use handoff_core::store::FileQuery;
+use handoff_core::{clock, naming};
+use tauri::{AppHandle, State};
+use tauri_plugin_dialog::DialogExt;
+
+use crate::dto::FileInfo;
+use crate::error::IpcError;
+use crate::state::AppState;
+
+/// The files of a session, or of its whole worktree, newest first.
+#[tauri::command]
+#[specta::specta]
+pub fn list_files(
+    state: State<'_, AppState>,
+    session_id: i64,
+    whole_worktree: bool,
+) -> Result<Vec<FileInfo>, IpcError> {
+    let mut store = state.store()?;
+    let session = store.sessions().get(session_id)?;
+    let query = if whole_worktree {
+        FileQuery {
+            worktree_id: Some(session.worktree_id),
+            ..FileQuery::default()
+        }
+    } else {
+        FileQuery {
+            session_id: Some(session_id),
+            ..FileQuery::default()
+        }
+    };
+    Ok(store
+        .files()
+        .list(&query)?
+        .iter()
+        .map(FileInfo::from)
+        .collect())
+}
+
+/// Opens a recorded file with the system's default app.
+#[tauri::command]
+#[specta::specta]
+pub fn open_file(state: State<'_, AppState>, file_id: i64) -> Result<(), IpcError> {
+    let path = existing(&state, file_id)?;
+    tauri_plugin_opener::open_path(&path, None::<&str>)
+        .map_err(|e| IpcError::new("openFailed", e.to_string()))
+}
+
+/// Shows a recorded file in the file manager.
+#[tauri::command]
+#[specta::specta]
+pub fn reveal_file(state: State<'_, AppState>, file_id: i64) -> Result<(), IpcError> {
+    let path = existing(&state, file_id)?;
+    tauri_plugin_opener::reveal_item_in_dir(&path)
+        .map_err(|e| IpcError::new("openFailed", e.to_string()))
+}
+
+/// Saves a copy of a recorded file where the person chooses; returns the
+/// path, or nothing when they cancelled.
+#[tauri::command]
+#[specta::specta]
+pub async fn save_file_as(
+    app: AppHandle,
+    state: State<'_, AppState>,
+    file_id: i64,
+) -> Result<Option<String>, IpcError> {
+    let record = state.store()?.files().get(file_id)?;
+    let path = existing(&state, file_id)?;
+    let suggested = naming::sanitize(&record.filename);
+    let (tx, rx) = tokio::sync::oneshot::channel();
+    app.dialog()
+        .file()
+        .set_title("Save as")
+        .set_file_name(&suggested)
+        .save_file(move |dest| {
+            let _ = tx.send(dest.and_then(|d| d.into_path().ok()));
+        });
+    let Some(dest) = rx.await.ok().flatten() else {
+        return Ok(None);
+    };
+    std::fs::copy(&path, &dest).map_err(|e| {
+        IpcError::new(
+            "writeFailed",
+            format!("cannot save to {}: {e}", dest.display()),
+        )
+    })?;
+    Ok(Some(dest.display().to_string()))
+}
+
+/// Moves a recorded file to the OS trash and marks it deleted.
+#[tauri::command]
+#[specta::specta]
+pub fn delete_file(state: State<'_, AppState>, file_id: i64) -> Result<FileInfo, IpcError> {
+    let mut store = state.store()?;
+    let record = remove::remove(&mut store, file_id, Removal::Trash, clock::now())
+        .map_err(|e| IpcError::new("deleteFailed", e.to_string()))?;
+    Ok(FileInfo::from(&record))
+}
+
+fn existing(state: &AppState, file_id: i64) -> Result<PathBuf, IpcError> {
+    let record = state.store()?.files().get(file_id)?;
+    if record.path.is_file() {
+        Ok(record.path)
+    } else {
+        Err(IpcError::new(
+            "notFound",
+            format!("{} is no longer there", record.path.display()),
+        ))
+    }
+}
