@@ -1,6 +1,6 @@
 //! What runs in the background while the app is open: at start, the records
 //! are checked against the disk (and unfinished writes removed); temp
-//! uploads expire at start and hourly; the uploads folders are known_folders, and
+//! uploads expire at start and hourly; the uploads folders are watched, and
 //! any write to the database (by the app, the CLI, an agent's publish
 //! server, or the watcher) tells the page to refresh, within a quarter of a
 //! second.
