@@ -42,7 +42,7 @@ describe("upload dialog state", () => {
     const items = itemsFromOffers([offer("big.bin", "application/octet-stream"), offer("ok.txt", "text/plain")]);
     const outcomes: UploadOutcome[] = [
       { label: "/home/me/big.bin", source: 0, file: null, error: { kind: "tooLarge", message: "73.2 MB is over the 50 MB limit" } },
-      { label: "/home/me/ok.txt", source: 1, error: null, file: { id: 3, filename: "ok.txt", path: "/w/.agor/uploads/ok.txt", size: 10, mime: "text/plain", sniffedMime: "text/plain", destination: "worktree", status: "present" } },
+      { label: "/home/me/ok.txt", source: 1, error: null, file: { id: 3, filename: "ok.txt", path: "/w/.agor/uploads/ok.txt", size: 10, mime: "text/plain", sniffedMime: "text/plain", destination: "worktree", status: "present", direction: "to_agent", displayName: null, description: null, revision: 1, createdAt: 0 } },
     ];
     const done = applyOutcomes(items, outcomes);
     expect(done[0].error?.message).toBe("73.2 MB is over the 50 MB limit");

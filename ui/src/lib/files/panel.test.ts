@@ -1,0 +1,37 @@
+import { describe, expect, it } from "vitest";
+import type { FileInfo } from "../ipc/bindings";
+import { age, matches, panelRows, visibleRange, ROW_HEIGHT } from "./panel";
+
+const file = (id: number, over: Partial<FileInfo> = {}): FileInfo => ({
+  id, filename: `f${id}.txt`, path: `/w/.agor/uploads/f${id}.txt`, size: 1, mime: "text/plain", sniffedMime: null,
+  destination: "worktree", status: "present", direction: "to_agent", displayName: null, description: null,
+  revision: 1, createdAt: id, ...over,
+});
+
+describe("files panel", () => {
+  it("splits sent and received files, newest first", () => {
+    const rows = panelRows([file(1), file(3), file(2, { direction: "from_agent", displayName: "Report" })], "");
+    expect(rows.map((r) => (r.kind === "header" ? `${r.title} (${r.count})` : r.file.id))).toEqual([
+      "Sent to agent (2)", 3, 1, "From agent (1)", 2,
+    ]);
+  });
+
+  it("filters on name, display name, status and type", () => {
+    expect(matches(file(1), "F1")).toBe(true);
+    expect(matches(file(2, { displayName: "Weekly Report" }), "weekly")).toBe(true);
+    expect(matches(file(3, { status: "missing" }), "missing")).toBe(true);
+    expect(matches(file(4), "png")).toBe(false);
+    expect(panelRows([file(1), file(2)], "f2").filter((r) => r.kind === "file")).toHaveLength(1);
+  });
+
+  it("renders only the rows in view", () => {
+    expect(visibleRange(10_000, 100 * ROW_HEIGHT, 10 * ROW_HEIGHT)).toEqual({ start: 94, end: 116 });
+    expect(visibleRange(5, 0, 1000)).toEqual({ start: 0, end: 5 });
+  });
+
+  it("says how long ago", () => {
+    expect(age(120_000, 0)).toBe("2 min");
+    expect(age(0, 0)).toBe("now");
+    expect(age(2 * 86_400_000, 0)).toBe("2 d");
+  });
+});
