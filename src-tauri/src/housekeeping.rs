@@ -20,10 +20,6 @@ use crate::state::AppState;
 /// How often the database is checked for other processes' writes.
 const POLL: Duration = Duration::from_millis(250);
 
-/// How often the list of uploads folders to watch is refreshed (a new
-/// worktree's folder appears with its first upload).
-const FOLDERS_EVERY: u32 = 8;
-
 /// Starts the background work; it stops with the app.
 pub fn start(app: &AppHandle) {
     let handle = app.clone();
@@ -48,16 +44,23 @@ pub fn start(app: &AppHandle) {
         };
         let mut known_folders: HashSet<PathBuf> = HashSet::new();
         let mut version = poll.data_version().unwrap_or_default();
-        for tick in 0_u32.. {
-            if tick % FOLDERS_EVERY == 0 {
-                let settings = poll.settings().load().unwrap_or_default();
-                for folder in reconcile::upload_folders(&mut poll, &state.roots, &settings)
-                    .unwrap_or_default()
-                {
-                    if !known_folders.contains(&folder) && watcher.add(&folder).is_ok() {
-                        known_folders.insert(folder);
+        loop {
+            // A new worktree's uploads folder appears with its first upload:
+            // watch it, and catch up on what happened there before.
+            let settings = poll.settings().load().unwrap_or_default();
+            let folders =
+                reconcile::upload_folders(&mut poll, &state.roots, &settings).unwrap_or_default();
+            let new: Vec<PathBuf> = folders
+                .into_iter()
+                .filter(|f| !known_folders.contains(f))
+                .collect();
+            if !new.is_empty() {
+                for folder in &new {
+                    if watcher.add(folder).is_ok() {
+                        known_folders.insert(folder.clone());
                     }
                 }
+                let _ = reconcile::reconcile(&mut poll, &new, clock::now());
             }
             std::thread::sleep(POLL);
             let now = poll.data_version().unwrap_or(version);

@@ -118,7 +118,24 @@ impl App {
     }
 
     pub async fn text(&self, css: &str) -> Result<String> {
-        Ok(self.client.find(Locator::Css(css)).await?.text().await?)
+        // textContent: WebDriver's visible text misses absolutely placed rows.
+        let text = self
+            .client
+            .execute(
+                "const e = document.querySelector(arguments[0]); return e ? e.textContent : null;",
+                vec![json!(css)],
+            )
+            .await?;
+        text.as_str()
+            .map(str::to_owned)
+            .with_context(|| format!("no element matches {css}"))
+    }
+
+    /// Waits until the upload dialog has closed.
+    pub async fn dialog_closed(&self) -> Result<()> {
+        self.wait_for(".app:not(:has([data-testid=upload-dialog]))")
+            .await
+            .map(drop)
     }
 
     pub async fn click(&self, css: &str) -> Result<()> {

@@ -178,14 +178,7 @@ async fn a_real_ctrl_v_of_a_png_is_saved_byte_identical() {
             ensure!(pressed.success(), "xdotool key");
             app.wait_for("[data-testid=upload-dialog]").await?;
             app.screenshot("04-paste-dialog").await?;
-            let name = app
-                .client
-                .execute(
-                    "return document.querySelector('[data-testid=item-name]').textContent",
-                    vec![],
-                )
-                .await?;
-            let name = name.as_str().unwrap_or_default().to_owned();
+            let name = app.text("[data-testid=item-name]").await?;
             ensure!(
                 name.starts_with("pasted-screenshot-") && name.to_lowercase().ends_with(".png"),
                 "the dialog names {name:?}"
@@ -300,11 +293,7 @@ async fn temp_and_global_destinations() {
                 app.click(&format!("input[value={destination}]")).await?;
                 app.click("[data-testid=notify]").await?;
                 app.click("[data-testid=upload]").await?;
-                app.client
-                    .wait()
-                    .at_most(Duration::from_secs(10))
-                    .for_element(Locator::Css(".app:not(:has([data-testid=upload-dialog]))"))
-                    .await?;
+                app.dialog_closed().await?;
             }
             Ok(())
         }

@@ -7,3 +7,4 @@
 
 mod app;
 mod flows;
+mod panel;
