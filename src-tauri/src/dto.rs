@@ -279,3 +279,38 @@ pub struct OfferedFile {
     /// Why it cannot be read, if so.
     pub problem: Option<String>,
 }
+
+/// What the preview panel shows of a file.
+#[derive(Debug, Clone, Serialize, Type)]
+#[serde(tag = "kind", rename_all = "camelCase")]
+pub enum FilePreview {
+    /// A raster image, shown from `handoff://localhost/file/<id>`.
+    Image { mime: String },
+    /// Text (whole, or head and tail when `truncated`).
+    Text {
+        mime: String,
+        text: String,
+        truncated: bool,
+    },
+    /// Nothing shown inline.
+    Nothing { mime: String },
+}
+
+impl From<handoff_core::preview::Preview> for FilePreview {
+    fn from(p: handoff_core::preview::Preview) -> Self {
+        use handoff_core::preview::Preview;
+        match p {
+            Preview::Image { mime } => Self::Image { mime },
+            Preview::Text {
+                mime,
+                text,
+                truncated,
+            } => Self::Text {
+                mime,
+                text,
+                truncated,
+            },
+            Preview::Nothing { mime } => Self::Nothing { mime },
+        }
+    }
+}

@@ -8,3 +8,4 @@
 mod app;
 mod flows;
 mod panel;
+mod previews;

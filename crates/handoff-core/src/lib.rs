@@ -26,6 +26,7 @@ pub mod ingest;
 pub mod mcp;
 pub mod mime;
 pub mod naming;
+pub mod preview;
 pub mod publish;
 pub mod reconcile;
 pub mod remove;

@@ -8,7 +8,7 @@ use handoff_core::{clock, naming};
 use tauri::{AppHandle, State};
 use tauri_plugin_dialog::DialogExt;
 
-use crate::dto::FileInfo;
+use crate::dto::{FileInfo, FilePreview};
 use crate::error::IpcError;
 use crate::state::AppState;
 
@@ -39,6 +39,16 @@ pub fn list_files(
         .iter()
         .map(FileInfo::from)
         .collect())
+}
+
+/// What the preview panel may show of a recorded file (looked up by id).
+#[tauri::command]
+#[specta::specta]
+pub fn preview_file(state: State<'_, AppState>, file_id: i64) -> Result<FilePreview, IpcError> {
+    let record = state.store()?.files().get(file_id)?;
+    handoff_core::preview::preview(&record)
+        .map(Into::into)
+        .map_err(|e| IpcError::new("notFound", format!("{}: {e}", record.path.display())))
 }
 
 /// Opens a recorded file with the system's default app.

@@ -256,6 +256,17 @@ async deleteFile(fileId: number) : Promise<Result<FileInfo, IpcError>> {
     if(e instanceof Error) throw e;
     else return { status: "error", error: e  as any };
 }
+},
+/**
+ * What the preview panel may show of a recorded file (looked up by id).
+ */
+async previewFile(fileId: number) : Promise<Result<FilePreview, IpcError>> {
+    try {
+    return { status: "ok", data: await TAURI_INVOKE("preview_file", { fileId }) };
+} catch (e) {
+    if(e instanceof Error) throw e;
+    else return { status: "error", error: e  as any };
+}
 }
 }
 
@@ -321,6 +332,22 @@ export type FileInfo = { id: number; filename: string; path: string; size: numbe
  * `to_agent` or `from_agent`.
  */
 direction: string; displayName: string | null; description: string | null; revision: number; createdAt: number }
+/**
+ * What the preview panel shows of a file.
+ */
+export type FilePreview = 
+/**
+ * A raster image, shown from `handoff://localhost/file/<id>`.
+ */
+{ kind: "image"; mime: string } | 
+/**
+ * Text (whole, or head and tail when `truncated`).
+ */
+{ kind: "text"; mime: string; text: string; truncated: boolean } | 
+/**
+ * Nothing shown inline.
+ */
+{ kind: "nothing"; mime: string }
 /**
  * An error as the page sees it. `kind` is stable camelCase; the page acts
  * on a few (`authRequired`, `agentNotInstalled`, `agentCrashed`…) and shows
