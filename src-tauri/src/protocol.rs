@@ -54,9 +54,8 @@ fn serve(state: &AppState, path: &str) -> Result<Response<Vec<u8>>, StatusCode> 
         "offer" => {
             let id: u32 = id.parse().map_err(|_| StatusCode::BAD_REQUEST)?;
             let path = state.offered(id).ok_or(StatusCode::NOT_FOUND)?;
-            let head = std::fs::read(&path).map_err(|_| StatusCode::NOT_FOUND)?;
-            let mime = handoff_core::mime::sniff(&head[..head.len().min(8192)]).unwrap_or_default();
-            respond(head, &mime)
+            let mime = handoff_core::mime::guess(&path.to_string_lossy());
+            picture(&path, &mime)
         }
         "paste" => {
             let id: u32 = id.parse().map_err(|_| StatusCode::BAD_REQUEST)?;
