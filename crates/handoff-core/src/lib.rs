@@ -11,8 +11,14 @@
 //! does the same live from file-system events and reports what changed, and
 //! [`expiry`] deletes temp uploads that outlived their time.
 //!
-//! Nothing here depends on a UI toolkit or an async runtime: the desktop shell
-//! and the CLI call these functions and map their typed errors.
+//! The other way, [`agent`] speaks the Agent Client Protocol to a coding
+//! agent (prompts with `{filepath}` filled, files as links and images) and
+//! [`mcp`] serves the `publish_file` tool through which the agent hands files
+//! back ([`publish`]); [`demo_agent`] is a real ACP agent with no model.
+//!
+//! Nothing here depends on a UI toolkit: the desktop shell and the CLI call
+//! these functions and map their typed errors. Only the agent side is async
+//! (tokio); everything else is plain blocking code.
 
 pub mod agent;
 pub mod clock;
