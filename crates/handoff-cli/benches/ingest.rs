@@ -61,22 +61,8 @@ fn b1_large_file(work: &Path, size: u64) {
             ))
         },
         || {
-            let _ = fs::remove_dir_all(&worktree);
-            fs::create_dir_all(&worktree).unwrap();
-            let started = Instant::now();
-            let out = handoff(work)
-                .args(["upload", "--max-file-size", "4GB", "--worktree"])
-                .arg(&worktree)
-                .arg(&src)
-                .output()
-                .unwrap();
-            let took = started.elapsed();
-            assert!(
-                out.status.success(),
-                "{}",
-                String::from_utf8_lossy(&out.stderr)
-            );
-            peak_kb = peak_kb.max(max_rss_kb(&out.stderr));
+            let (took, kb) = upload(work, &worktree, &src, &["--max-file-size", "4GB"]);
+            peak_kb = peak_kb.max(kb);
             took
         },
     );
@@ -117,24 +103,7 @@ fn b2_many_files(work: &Path, count: usize) {
                 dst.display()
             ))
         },
-        || {
-            let _ = fs::remove_dir_all(&worktree);
-            fs::create_dir_all(&worktree).unwrap();
-            let started = Instant::now();
-            let out = handoff(work)
-                .args(["upload", "--max-batch-files", "100000", "--worktree"])
-                .arg(&worktree)
-                .arg(&src)
-                .output()
-                .unwrap();
-            let took = started.elapsed();
-            assert!(
-                out.status.success(),
-                "{}",
-                String::from_utf8_lossy(&out.stderr)
-            );
-            took
-        },
+        || upload(work, &worktree, &src, &["--max-batch-files", "100000"]).0,
     );
     report(
         "B2",
@@ -277,6 +246,28 @@ fn record(n: usize, session_id: i64, worktree_id: i64) -> NewFile {
         mtime_ns: 0,
         expires_at: None,
     }
+}
+
+/// `handoff upload` of `src` into a fresh `worktree`: its time and peak RSS (kB).
+fn upload(work: &Path, worktree: &Path, src: &Path, flags: &[&str]) -> (Duration, u64) {
+    let _ = fs::remove_dir_all(worktree);
+    fs::create_dir_all(worktree).unwrap();
+    let started = Instant::now();
+    let out = handoff(work)
+        .arg("upload")
+        .args(flags)
+        .arg("--worktree")
+        .arg(worktree)
+        .arg(src)
+        .output()
+        .unwrap();
+    let took = started.elapsed();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    (took, max_rss_kb(&out.stderr))
 }
 
 fn handoff(work: &Path) -> Command {
