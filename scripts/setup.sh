@@ -38,7 +38,9 @@ done
 
 if [ ! -d ui/node_modules ] || [ ui/package-lock.json -nt ui/node_modules/.package-lock.json ]; then
   echo "setup: installing the UI's node modules"
-  (cd ui && npm ci --no-audit --no-fund)
+  # `npm install` keeps to the lock file; `npm ci` refuses the lock this npm
+  # writes (it omits other platforms' optional rollup builds).
+  (cd ui && npm install --no-audit --no-fund)
 fi
 
 if ! command -v tauri-driver >/dev/null && [ ! -x "${CARGO_HOME:-$HOME/.cargo}/bin/tauri-driver" ]; then
