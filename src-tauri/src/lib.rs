@@ -36,6 +36,7 @@ pub fn specta_builder() -> Builder<tauri::Wry> {
         commands::workspace::first_session,
         commands::workspace::list_profiles,
         commands::workspace::list_messages,
+        commands::workspace::list_mentionable,
         commands::uploads::destinations,
         commands::uploads::describe_paths,
         commands::uploads::pick_files,

@@ -76,3 +76,29 @@ async fn the_panel_follows_the_disk_and_the_cli() {
     app.close().await;
     result.unwrap();
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn typing_at_completes_worktree_files() {
+    let world = World::new();
+    let app = App::launch(&world).await.expect("the app starts");
+    let result = async {
+        let input = app.wait_for("[data-testid=prompt-input]").await?;
+        input.send_keys("see @readm").await?;
+        let list = app.wait_for("[data-testid=mentions]").await?;
+        ensure!(
+            list.text().await?.contains("README.md")
+                || app
+                    .text("[data-testid=mentions]")
+                    .await?
+                    .contains("README.md")
+        );
+        app.screenshot("10-mentions").await?;
+        input.send_keys("\u{E007}").await?; // Enter picks the first match.
+        let value = input.prop("value").await?.unwrap_or_default();
+        ensure!(value == "see @README.md ", "{value:?}");
+        Ok(())
+    }
+    .await;
+    app.close().await;
+    result.unwrap();
+}

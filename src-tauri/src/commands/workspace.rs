@@ -169,3 +169,22 @@ pub fn list_messages(
         .map(Into::into)
         .collect())
 }
+
+/// The files the person can `@`-mention in a session: uploads first, then
+/// the worktree's files as git sees them; paths relative to the worktree.
+#[tauri::command]
+#[specta::specta]
+pub async fn list_mentionable(
+    state: State<'_, AppState>,
+    session_id: i64,
+) -> Result<Vec<String>, IpcError> {
+    let mut store = state.store()?;
+    let settings = store.settings().load()?;
+    let session = store.sessions().get(session_id)?;
+    let worktree = store.worktrees().get(session.worktree_id)?;
+    tokio::task::spawn_blocking(move || {
+        handoff_core::mentions::mentionable(&worktree.path, &settings.uploads_folder)
+    })
+    .await
+    .map_err(|e| IpcError::new("internal", e.to_string()))
+}

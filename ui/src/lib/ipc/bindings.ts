@@ -102,6 +102,18 @@ async listMessages(sessionId: number) : Promise<Result<Message[], IpcError>> {
 }
 },
 /**
+ * The files the person can `@`-mention in a session: uploads first, then
+ * the worktree's files as git sees them; paths relative to the worktree.
+ */
+async listMentionable(sessionId: number) : Promise<Result<string[], IpcError>> {
+    try {
+    return { status: "ok", data: await TAURI_INVOKE("list_mentionable", { sessionId }) };
+} catch (e) {
+    if(e instanceof Error) throw e;
+    else return { status: "error", error: e  as any };
+}
+},
+/**
  * Where each destination resolves for a session.
  */
 async destinations(sessionId: number) : Promise<Result<Destinations, IpcError>> {
