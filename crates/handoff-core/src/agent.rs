@@ -13,6 +13,7 @@
 mod connection;
 mod error;
 pub mod launch;
+mod probe;
 pub mod prompt;
 mod recorder;
 
@@ -28,6 +29,7 @@ use tokio::sync::{mpsc, oneshot};
 pub use agent_client_protocol::v1::schema::StopReason;
 pub use connection::AgentInfo;
 pub use error::{AgentError, AuthMethod};
+pub use probe::probe;
 
 use crate::clock;
 use crate::destination::{Destination, Folder, Roots};

@@ -13,7 +13,7 @@
 mod error;
 mod place;
 mod source;
-mod stage;
+pub(crate) mod stage;
 
 use std::collections::BTreeSet;
 use std::fs::File;
@@ -58,6 +58,8 @@ text_enum! {
         Cli = "cli",
         /// Published by an agent through the MCP tool.
         Mcp = "mcp",
+        /// Found in an uploads folder and added where it was.
+        Found = "found",
     }
 }
 

@@ -42,6 +42,7 @@ pub mod size;
 pub mod store;
 pub mod template;
 mod text_enum;
+pub mod untracked;
 pub mod watch;
 
 pub use clock::Timestamp;

@@ -1,5 +1,5 @@
-//! What the preview panel may show of a recorded file: a raster image (by
-//! id, through the app's picture scheme), or text (code, logs, Markdown,
+//! What the preview panel may show of a recorded file: a raster image or a
+//! PDF (by id, through the app's file scheme), or text (code, logs, Markdown,
 //! CSV, JSON; SVG and HTML as source) with the head and tail of a big file.
 //! Nothing here is ever run.
 
@@ -25,6 +25,8 @@ pub enum Preview {
         /// Its type.
         mime: String,
     },
+    /// A PDF document (drawn by the page's PDF renderer, scripts off).
+    Pdf,
     /// Text, whole or its head and tail.
     Text {
         /// The type it has (`text/markdown`, `text/csv`, `application/json`…).
@@ -53,6 +55,9 @@ pub fn preview(record: &FileRecord) -> std::io::Result<Preview> {
         "image/png" | "image/jpeg" | "image/gif" | "image/webp" | "image/bmp"
     ) {
         return Ok(Preview::Image { mime });
+    }
+    if mime == "application/pdf" {
+        return Ok(Preview::Pdf);
     }
     let textual = mime.starts_with("text/")
         || mime.ends_with("+xml")
@@ -172,6 +177,10 @@ mod tests {
             Preview::Nothing {
                 mime: "application/zip".into()
             }
+        );
+        assert_eq!(
+            preview(&record(&path, "application/pdf", Some("application/pdf"))).unwrap(),
+            Preview::Pdf
         );
         // SVG is shown as source, never as an image.
         std::fs::write(&path, "<svg onload=\"x()\"/>").unwrap();

@@ -201,7 +201,14 @@ pub fn publish(
         Role::Agent,
         MessageKind::Published,
         body,
-        json!({ "fileId": record.id, "revision": record.revision }),
+        json!({
+            "fileId": record.id,
+            "revision": record.revision,
+            "name": display_name,
+            "mime": record.sniffed_mime.clone().filter(|m| m != "text/plain").unwrap_or_else(|| record.mime.clone()),
+            "size": record.size,
+            "description": record.description,
+        }),
     );
     let message = store.messages().append(session.id, &card, now)?;
     Ok(Published { record, message })

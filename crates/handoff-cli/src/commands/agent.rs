@@ -1,10 +1,11 @@
 //! `handoff agent`: the agent profiles, and whether each is installed.
 
 use std::collections::BTreeMap;
+use std::time::Duration;
 
 use anyhow::Result;
 use clap::Subcommand;
-use handoff_core::agent::launch;
+use handoff_core::agent::{self, SessionOptions, launch};
 use serde::Serialize;
 
 use crate::context::Context;
@@ -37,6 +38,15 @@ enum Action {
         /// An environment variable KEY=VALUE (repeat for several).
         #[arg(long = "env", value_name = "KEY=VALUE")]
         env: Vec<String>,
+    },
+    /// Start a profile's agent, open an ACP session in a scratch folder and
+    /// end it: says whether the agent works before a session needs it.
+    Test {
+        /// The profile's name.
+        name: String,
+        /// Seconds the agent may take to start.
+        #[arg(long, default_value_t = 60)]
+        timeout: u64,
     },
 }
 
@@ -101,6 +111,37 @@ pub fn run(ctx: &Context, args: Args) -> Result<bool> {
             }
             println!("{}", profile.id);
             Ok(true)
+        }
+        Action::Test { name, timeout } => {
+            let profile = store.profiles().find(&name)?.ok_or_else(|| {
+                anyhow::anyhow!("no agent profile named {name:?} (see `handoff agent ls`)")
+            })?;
+            let options = SessionOptions {
+                home: ctx.home.clone(),
+                handoff_exe: exe,
+                roots: ctx.roots.clone(),
+                handshake_timeout: Duration::from_secs(timeout),
+                prompt_timeout: None,
+            };
+            let runtime = tokio::runtime::Runtime::new()?;
+            match runtime.block_on(agent::probe(&options, &profile)) {
+                Ok(info) => {
+                    let images = if info.images {
+                        "takes images"
+                    } else {
+                        "text and links only"
+                    };
+                    println!("{}: ready ({}, {images})", profile.name, info.name);
+                    Ok(true)
+                }
+                Err(e) => {
+                    eprintln!("{}: {e}", profile.name);
+                    if let Some(tail) = e.stderr_tail() {
+                        eprintln!("{tail}");
+                    }
+                    Ok(false)
+                }
+            }
         }
     }
 }

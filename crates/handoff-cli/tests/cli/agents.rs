@@ -438,3 +438,42 @@ fn a_profile_whose_command_is_missing_says_how_to_install_it() {
         unknown.stderr()
     );
 }
+
+#[test]
+fn agent_test_starts_a_profile_and_says_what_is_wrong() {
+    let ctx = TestContext::new();
+    let ready = ctx.run(&["agent", "test", "Demo agent"]).expect(0);
+    assert_eq!(
+        ready.stdout().trim(),
+        "Demo agent: ready (Handoff demo agent, takes images)"
+    );
+    ctx.fake_agent("auth");
+    let auth = ctx.run(&["agent", "test", "fake auth"]).expect(1);
+    assert!(
+        auth.stderr().contains("Log in with Google"),
+        "{}",
+        auth.stderr()
+    );
+    ctx.fake_agent("hang");
+    let hang = ctx
+        .run(&["agent", "test", "fake hang", "--timeout", "1"])
+        .expect(1);
+    assert!(
+        hang.stderr().contains("fake agent starting in hang mode"),
+        "{}",
+        hang.stderr()
+    );
+    let missing = ctx
+        .command(&["agent", "test", "Codex"])
+        .env("PATH", "/usr/bin:/bin")
+        .output()
+        .unwrap();
+    assert_eq!(missing.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&missing.stderr).contains("codex-acp is not installed"));
+    let sessions = ctx.store().sessions().list(None).unwrap();
+    assert_eq!(
+        sessions.len(),
+        2,
+        "only the fake agents' sessions: the tests wrote nothing"
+    );
+}

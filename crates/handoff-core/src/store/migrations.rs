@@ -97,6 +97,43 @@ INSERT INTO agent_profiles (name, command, args, builtin) VALUES
     ('Claude', 'claude-agent-acp', '[]', 1);
 "#,
     ),
+    // 3: a file found in an uploads folder can be added to the record where
+    // it is, so `files.source` gains `found`. SQLite cannot change a CHECK
+    // constraint, so the table is rebuilt (no table refers to it) with its
+    // indexes.
+    M::up(
+        r"
+CREATE TABLE files_new (
+    id            INTEGER PRIMARY KEY,
+    session_id    INTEGER REFERENCES sessions(id) ON DELETE SET NULL,
+    worktree_id   INTEGER REFERENCES worktrees(id) ON DELETE SET NULL,
+    direction     TEXT    NOT NULL CHECK (direction IN ('to_agent', 'from_agent')),
+    destination   TEXT    NOT NULL CHECK (destination IN ('worktree', 'temp', 'global', 'published')),
+    filename      TEXT    NOT NULL,
+    path          TEXT    NOT NULL,
+    size          INTEGER NOT NULL,
+    mime          TEXT    NOT NULL,
+    sniffed_mime  TEXT,
+    sha256        TEXT    NOT NULL,
+    source        TEXT    NOT NULL CHECK (source IN ('drop', 'paste', 'picker', 'cli', 'mcp', 'found')),
+    status        TEXT    NOT NULL CHECK (status IN ('present', 'missing', 'modified', 'deleted', 'expired', 'replaced')),
+    display_name  TEXT,
+    description   TEXT,
+    revision      INTEGER NOT NULL DEFAULT 1,
+    mtime_ns      INTEGER NOT NULL,
+    created_at    INTEGER NOT NULL,
+    updated_at    INTEGER NOT NULL,
+    expires_at    INTEGER
+);
+INSERT INTO files_new SELECT * FROM files;
+DROP TABLE files;
+ALTER TABLE files_new RENAME TO files;
+CREATE INDEX files_session_time ON files(session_id, created_at DESC, id DESC);
+CREATE INDEX files_worktree_time ON files(worktree_id, created_at DESC, id DESC);
+CREATE INDEX files_path ON files(path);
+CREATE INDEX files_expiry ON files(expires_at) WHERE expires_at IS NOT NULL;
+",
+    ),
 ];
 
 /// Refuses a database from a newer build, then applies pending migrations.

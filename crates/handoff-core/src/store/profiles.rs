@@ -76,6 +76,48 @@ impl<'c> Profiles<'c> {
             id: 0,
         })
     }
+
+    /// Changes the custom profile `id` (a built-in profile is refused as
+    /// not found). A name another profile has is refused by the database.
+    pub fn update_custom(
+        &mut self,
+        id: i64,
+        name: &str,
+        command: &str,
+        args: &[String],
+        env: &BTreeMap<String, String>,
+    ) -> Result<AgentProfile, StoreError> {
+        let args = serde_json::to_string(args).unwrap_or_else(|_| "[]".to_owned());
+        let env = serde_json::to_string(env).unwrap_or_else(|_| "{}".to_owned());
+        let changed = self.conn.execute(
+            "UPDATE agent_profiles SET name = ?2, command = ?3, args = ?4, env = ?5 \
+             WHERE id = ?1 AND builtin = 0",
+            params![id, name, command, args, env],
+        )?;
+        if changed == 0 {
+            return Err(StoreError::NotFound {
+                what: "custom agent profile",
+                id,
+            });
+        }
+        self.get(id)
+    }
+
+    /// Deletes the custom profile `id`; its sessions fall back to the default
+    /// agent. Built-in profiles are kept.
+    pub fn delete_custom(&mut self, id: i64) -> Result<(), StoreError> {
+        let changed = self.conn.execute(
+            "DELETE FROM agent_profiles WHERE id = ?1 AND builtin = 0",
+            [id],
+        )?;
+        if changed == 0 {
+            return Err(StoreError::NotFound {
+                what: "custom agent profile",
+                id,
+            });
+        }
+        Ok(())
+    }
 }
 
 fn read_row(row: &Row<'_>) -> rusqlite::Result<AgentProfile> {

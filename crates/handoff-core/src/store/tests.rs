@@ -159,3 +159,47 @@ fn settings_persist_and_refuse_bad_values() {
     let mut store = Store::open(&path).unwrap();
     assert_eq!(store.settings().load().unwrap().max_file_size, 2_000_000);
 }
+
+#[test]
+fn custom_profiles_can_be_edited_and_deleted_but_built_ins_cannot() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut store = Store::open(&dir.path().join("handoff.db")).unwrap();
+    let env = std::collections::BTreeMap::from([("KEY".to_owned(), "v".to_owned())]);
+    let custom = store
+        .profiles()
+        .save_custom("Mine", "my-agent", &["--acp".to_owned()], &env)
+        .unwrap();
+    let edited = store
+        .profiles()
+        .update_custom(custom.id, "Mine 2", "other-agent", &[], &env)
+        .unwrap();
+    assert_eq!(
+        (
+            edited.name.as_str(),
+            edited.command.as_str(),
+            edited.env.len()
+        ),
+        ("Mine 2", "other-agent", 1)
+    );
+    let demo = store.profiles().find("Demo agent").unwrap().unwrap();
+    assert!(matches!(
+        store.profiles().update_custom(demo.id, "x", "y", &[], &env),
+        Err(StoreError::NotFound { .. })
+    ));
+    assert!(store.profiles().delete_custom(demo.id).is_err());
+    store.profiles().delete_custom(custom.id).unwrap();
+    assert!(store.profiles().find("Mine 2").unwrap().is_none());
+}
+
+#[test]
+fn a_found_file_can_be_recorded() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut store = Store::open(&dir.path().join("handoff.db")).unwrap();
+    let mut file = new_file("/w/.agor/uploads/found.txt", None, None);
+    file.source = Origin::Found;
+    let saved = store.files().insert_many(&[file], &[], 5).unwrap();
+    assert_eq!(
+        store.files().get(saved[0].id).unwrap().source,
+        Origin::Found
+    );
+}
