@@ -3,5 +3,6 @@
 
 pub mod agent;
 pub mod files;
+pub mod settings;
 pub mod uploads;
 pub mod workspace;

@@ -58,9 +58,111 @@ pub struct Profile {
     pub id: i64,
     pub name: String,
     pub command: String,
+    pub args: Vec<String>,
+    pub env: Vec<EnvVar>,
     pub builtin: bool,
     /// Why it cannot start (not installed, and how to install it).
     pub problem: Option<String>,
+}
+
+impl Profile {
+    /// The profile as the page sees it; `exe` is this app, which runs the
+    /// built-in demo agent.
+    #[must_use]
+    pub fn new(p: store::AgentProfile, exe: &std::path::Path) -> Self {
+        Self {
+            problem: handoff_core::agent::launch::resolve(&p, exe)
+                .err()
+                .map(|e| e.to_string()),
+            id: p.id,
+            name: p.name,
+            command: p.command,
+            args: p.args,
+            env: p
+                .env
+                .into_iter()
+                .map(|(name, value)| EnvVar { name, value })
+                .collect(),
+            builtin: p.builtin,
+        }
+    }
+}
+
+/// An environment variable an agent is started with.
+#[derive(Debug, Clone, Serialize, Deserialize, Type)]
+pub struct EnvVar {
+    pub name: String,
+    pub value: String,
+}
+
+/// A custom agent profile as the settings page edits it (`id` is `null`
+/// for a new one).
+#[derive(Debug, Clone, Deserialize, Type)]
+#[serde(rename_all = "camelCase")]
+pub struct ProfileInput {
+    pub id: Option<i64>,
+    pub name: String,
+    pub command: String,
+    pub args: Vec<String>,
+    pub env: Vec<EnvVar>,
+}
+
+/// Every setting, typed for the settings page.
+#[derive(Debug, Clone, Serialize, Type)]
+#[serde(rename_all = "camelCase")]
+pub struct SettingsView {
+    /// `worktree`, `temp` or `global`.
+    pub default_destination: String,
+    pub uploads_folder: String,
+    /// `keep-both` or `replace`.
+    pub on_conflict: String,
+    pub max_file_size: f64,
+    pub max_batch_files: f64,
+    pub temp_expiry_secs: f64,
+    pub write_gitignore: bool,
+}
+
+impl From<handoff_core::Settings> for SettingsView {
+    fn from(s: handoff_core::Settings) -> Self {
+        Self {
+            default_destination: s.default_destination.to_string(),
+            uploads_folder: s.uploads_folder,
+            on_conflict: s.on_conflict.to_string(),
+            max_file_size: s.max_file_size as f64,
+            max_batch_files: s.max_batch_files as f64,
+            temp_expiry_secs: s.temp_expiry_secs as f64,
+            write_gitignore: s.write_gitignore,
+        }
+    }
+}
+
+/// A file in an uploads folder that no record follows.
+#[derive(Debug, Clone, Serialize, Type)]
+#[serde(rename_all = "camelCase")]
+pub struct UntrackedFile {
+    pub path: String,
+    pub name: String,
+    /// `worktree`, `temp` or `global`.
+    pub destination: String,
+    pub size: f64,
+    /// Modification time, ms since the epoch.
+    pub modified_at: f64,
+}
+
+impl From<handoff_core::untracked::Untracked> for UntrackedFile {
+    fn from(u: handoff_core::untracked::Untracked) -> Self {
+        Self {
+            name: u
+                .path
+                .file_name()
+                .map(|n| n.to_string_lossy().into_owned())
+                .unwrap_or_default(),
+            path: u.path.display().to_string(),
+            destination: u.destination.to_string(),
+            size: u.size as f64,
+            modified_at: (u.mtime_ns / 1_000_000) as f64,
+        }
+    }
 }
 
 /// One line of a conversation.
@@ -286,6 +388,8 @@ pub struct OfferedFile {
 pub enum FilePreview {
     /// A raster image, shown from `handoff://localhost/file/<id>`.
     Image { mime: String },
+    /// A PDF, fetched from `handoff://localhost/file/<id>` and drawn by pdf.js.
+    Pdf,
     /// Text (whole, or head and tail when `truncated`).
     Text {
         mime: String,
@@ -301,6 +405,7 @@ impl From<handoff_core::preview::Preview> for FilePreview {
         use handoff_core::preview::Preview;
         match p {
             Preview::Image { mime } => Self::Image { mime },
+            Preview::Pdf => Self::Pdf,
             Preview::Text {
                 mime,
                 text,

@@ -10,7 +10,7 @@ use std::path::PathBuf;
 use std::time::Duration;
 
 use handoff_core::expiry::{SWEEP_EVERY, Sweeper};
-use handoff_core::watch::{DEBOUNCE, Watcher};
+use handoff_core::watch::{DEBOUNCE, WatchEvent, Watcher};
 use handoff_core::{Store, clock, reconcile};
 use tauri::{AppHandle, Manager};
 
@@ -39,7 +39,7 @@ pub fn start(app: &AppHandle) {
         let (Some(mut poll), Some(watcher_store)) = (open(), open()) else {
             return;
         };
-        let Ok((mut watcher, _events)) = Watcher::start(watcher_store, &[], DEBOUNCE) else {
+        let Ok((mut watcher, events)) = Watcher::start(watcher_store, &[], DEBOUNCE) else {
             return;
         };
         let mut known_folders: HashSet<PathBuf> = HashSet::new();
@@ -60,11 +60,22 @@ pub fn start(app: &AppHandle) {
                         known_folders.insert(folder.clone());
                     }
                 }
-                let _ = reconcile::reconcile(&mut poll, &new, clock::now());
+                // Files already there with no record show in the panel.
+                if reconcile::reconcile(&mut poll, &new, clock::now())
+                    .is_ok_and(|report| !report.untracked.is_empty())
+                {
+                    state.notify_all(&AgentUpdate::Changed);
+                }
             }
             std::thread::sleep(POLL);
+            // Status changes show up in the data version; a file with no
+            // record only as an event.
+            let untracked = events
+                .try_iter()
+                .filter(|e| matches!(e, WatchEvent::Untracked { .. }))
+                .count();
             let now = poll.data_version().unwrap_or(version);
-            if now != version {
+            if now != version || untracked > 0 {
                 version = now;
                 state.notify_all(&AgentUpdate::Changed);
             }

@@ -53,6 +53,14 @@ pub fn specta_builder() -> Builder<tauri::Wry> {
         commands::files::save_file_as,
         commands::files::delete_file,
         commands::files::preview_file,
+        commands::files::open_link,
+        commands::files::list_untracked,
+        commands::files::add_untracked,
+        commands::settings::get_settings,
+        commands::settings::set_setting,
+        commands::settings::save_profile,
+        commands::settings::delete_profile,
+        commands::settings::test_profile,
     ])
 }
 

@@ -1,7 +1,9 @@
 //! The `handoff://` scheme that serves pictures to the page by id, never by
 //! a path the page chooses: `/file/<id>` (a recorded file), `/offer/<id>`
 //! (a file the person dropped or picked), `/paste/<id>` (a clipboard image).
-//! Only raster images are served, with their type and `nosniff`.
+//! Only raster images are served (and PDFs of recorded files, which the
+//! page draws with pdf.js), with their type and `nosniff`; a recorded file
+//! must belong to the worktree on screen.
 
 use std::path::Path;
 
@@ -13,14 +15,18 @@ use crate::state::AppState;
 /// Largest picture served.
 const MAX_BYTES: u64 = 50_000_000;
 
-/// Raster image types a picture may have.
-const RASTER: [&str; 5] = [
+/// Types a served file may have: raster images, and PDF.
+const SERVED: [&str; 6] = [
     "image/png",
     "image/jpeg",
     "image/gif",
     "image/webp",
     "image/bmp",
+    "application/pdf",
 ];
+
+/// Origins of the app's own page (Linux and macOS, Windows).
+const APP_ORIGINS: [&str; 2] = ["tauri://localhost", "http://tauri.localhost"];
 
 /// Answers one request of the scheme (off the main thread).
 pub fn handle(
@@ -30,9 +36,22 @@ pub fn handle(
 ) {
     let app = ctx.app_handle().clone();
     let path = request.uri().path().to_owned();
+    let origin = request
+        .headers()
+        .get("Origin")
+        .and_then(|o| o.to_str().ok())
+        .filter(|o| APP_ORIGINS.contains(o))
+        .map(str::to_owned);
     std::thread::spawn(move || {
         let state = app.state::<AppState>();
-        responder.respond(serve(&state, &path).unwrap_or_else(empty));
+        let mut response = serve(&state, &path).unwrap_or_else(empty);
+        // The page's own origin may read what it fetches (pdf.js loads PDFs).
+        if let Some(origin) = origin.and_then(|o| o.parse().ok()) {
+            response
+                .headers_mut()
+                .insert("Access-Control-Allow-Origin", origin);
+        }
+        responder.respond(response);
     });
 }
 
@@ -42,12 +61,7 @@ fn serve(state: &AppState, path: &str) -> Result<Response<Vec<u8>>, StatusCode> 
     match kind {
         "file" => {
             let id: i64 = id.parse().map_err(|_| StatusCode::BAD_REQUEST)?;
-            let record = state
-                .store()
-                .map_err(|_| StatusCode::INTERNAL_SERVER_ERROR)?
-                .files()
-                .get(id)
-                .map_err(|_| StatusCode::NOT_FOUND)?;
+            let record = state.shown_file(id).map_err(|_| StatusCode::NOT_FOUND)?;
             let mime = record.sniffed_mime.clone().unwrap_or(record.mime.clone());
             picture(&record.path, &mime)
         }
@@ -55,6 +69,9 @@ fn serve(state: &AppState, path: &str) -> Result<Response<Vec<u8>>, StatusCode> 
             let id: u32 = id.parse().map_err(|_| StatusCode::BAD_REQUEST)?;
             let path = state.offered(id).ok_or(StatusCode::NOT_FOUND)?;
             let mime = handoff_core::mime::guess(&path.to_string_lossy());
+            if mime == "application/pdf" {
+                return Err(StatusCode::UNSUPPORTED_MEDIA_TYPE);
+            }
             picture(&path, &mime)
         }
         "paste" => {
@@ -78,7 +95,7 @@ fn picture(path: &Path, mime: &str) -> Result<Response<Vec<u8>>, StatusCode> {
 }
 
 fn respond(bytes: Vec<u8>, mime: &str) -> Result<Response<Vec<u8>>, StatusCode> {
-    if !RASTER.contains(&mime) || bytes.len() as u64 > MAX_BYTES {
+    if !SERVED.contains(&mime) || bytes.len() as u64 > MAX_BYTES {
         return Err(StatusCode::UNSUPPORTED_MEDIA_TYPE);
     }
     Response::builder()

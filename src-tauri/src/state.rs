@@ -7,7 +7,7 @@ use std::sync::atomic::{AtomicU32, Ordering};
 use std::sync::{Arc, Mutex, PoisonError};
 
 use handoff_core::agent::{AgentSession, HANDSHAKE_TIMEOUT, SessionOptions};
-use handoff_core::{Home, Roots, Store};
+use handoff_core::{FileRecord, Home, Roots, Store};
 use tauri::ipc::Channel;
 use tokio::sync::oneshot;
 
@@ -34,6 +34,9 @@ pub struct AppState {
     offers: Mutex<HashMap<u32, PathBuf>>,
     permissions: Mutex<HashMap<u32, oneshot::Sender<Option<String>>>>,
     subscribers: Mutex<HashMap<i64, Channel<AgentUpdate>>>,
+    /// The worktree of the session on screen: the only one whose files the
+    /// page may preview.
+    shown_worktree: Mutex<Option<i64>>,
     next_id: AtomicU32,
 }
 
@@ -49,6 +52,7 @@ impl AppState {
             offers: Mutex::default(),
             permissions: Mutex::default(),
             subscribers: Mutex::default(),
+            shown_worktree: Mutex::default(),
             next_id: AtomicU32::new(1),
         }
     }
@@ -133,9 +137,31 @@ impl AppState {
         }
     }
 
-    /// The page now watches `session_id` through `channel`.
-    pub fn subscribe(&self, session_id: i64, channel: Channel<AgentUpdate>) {
+    /// The page now shows `session_id` and watches it through `channel`.
+    pub fn subscribe(
+        &self,
+        session_id: i64,
+        channel: Channel<AgentUpdate>,
+    ) -> Result<(), IpcError> {
+        let worktree_id = self.store()?.sessions().get(session_id)?.worktree_id;
+        *lock(&self.shown_worktree) = Some(worktree_id);
         lock(&self.subscribers).insert(session_id, channel);
+        Ok(())
+    }
+
+    /// The record of a file of the worktree on screen; a file of another
+    /// worktree is refused as if it did not exist.
+    pub fn shown_file(&self, file_id: i64) -> Result<FileRecord, IpcError> {
+        let record = self.store()?.files().get(file_id)?;
+        let shown = *lock(&self.shown_worktree);
+        if shown.is_some() && record.worktree_id == shown {
+            Ok(record)
+        } else {
+            Err(IpcError::new(
+                "notFound",
+                format!("file {file_id} is not a file of this worktree"),
+            ))
+        }
     }
 }
 

@@ -9,3 +9,4 @@ mod app;
 mod flows;
 mod panel;
 mod previews;
+mod settings;

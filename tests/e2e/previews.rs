@@ -2,6 +2,8 @@
 //! them and never run anything, and a picture scheme that serves known ids
 //! only.
 
+use std::path::Path;
+use std::process::Command;
 use std::time::Duration;
 
 use anyhow::{Result, ensure};
@@ -38,6 +40,78 @@ async fn wait_cards(app: &App, n: usize) -> Result<()> {
     Ok(())
 }
 
+/// A one-page PDF whose page says `text` in Helvetica.
+fn tiny_pdf(text: &str) -> Vec<u8> {
+    let stream = format!("BT /F1 24 Tf 72 720 Td ({text}) Tj ET");
+    let objects = [
+        "<< /Type /Catalog /Pages 2 0 R >>".to_owned(),
+        "<< /Type /Pages /Kids [3 0 R] /Count 1 >>".to_owned(),
+        "<< /Type /Page /Parent 2 0 R /MediaBox [0 0 612 792] /Contents 4 0 R /Resources << /Font << /F1 5 0 R >> >> >>".to_owned(),
+        format!("<< /Length {} >>\nstream\n{stream}\nendstream", stream.len()),
+        "<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica >>".to_owned(),
+    ];
+    let mut pdf = b"%PDF-1.4\n".to_vec();
+    let mut offsets = Vec::new();
+    for (n, body) in objects.iter().enumerate() {
+        offsets.push(pdf.len());
+        pdf.extend_from_slice(format!("{} 0 obj\n{body}\nendobj\n", n + 1).as_bytes());
+    }
+    let xref = pdf.len();
+    pdf.extend_from_slice(
+        format!("xref\n0 {}\n0000000000 65535 f \n", objects.len() + 1).as_bytes(),
+    );
+    for offset in offsets {
+        pdf.extend_from_slice(format!("{offset:010} 00000 n \n").as_bytes());
+    }
+    pdf.extend_from_slice(
+        format!(
+            "trailer\n<< /Size {} /Root 1 0 R >>\nstartxref\n{xref}\n%%EOF\n",
+            objects.len() + 1
+        )
+        .as_bytes(),
+    );
+    pdf
+}
+
+/// Clicks a card's "Save as…" and answers the real GTK save dialog by
+/// typing `dest` into it, as a person would.
+async fn save_card_as(app: &App, index: usize, dest: &Path) -> Result<()> {
+    let buttons = app
+        .client
+        .find_all(Locator::Css(
+            "[data-testid=card] .card-actions button:first-child",
+        ))
+        .await?;
+    buttons[index].click().await?;
+    let found = Command::new("xdotool")
+        .args(["search", "--sync", "--name", "^Save as$"])
+        .output()?;
+    ensure!(found.status.success(), "the save dialog opened");
+    let window = String::from_utf8_lossy(&found.stdout)
+        .lines()
+        .next()
+        .unwrap_or_default()
+        .to_owned();
+    tokio::time::sleep(Duration::from_millis(400)).await;
+    let xdotool = |args: &[&str]| Command::new("xdotool").args(args).status();
+    // No window manager runs under Xvfb: focus the dialog directly. Keys
+    // go through XTEST, as a keyboard's would (GTK ignores sent events).
+    xdotool(&["windowfocus", "--sync", &window])?;
+    xdotool(&["key", "ctrl+a"])?;
+    xdotool(&["type", "--delay", "5", &dest.display().to_string()])?;
+    xdotool(&["key", "Return"])?;
+    let deadline = std::time::Instant::now() + Duration::from_secs(10);
+    while !dest.exists() {
+        ensure!(
+            std::time::Instant::now() < deadline,
+            "{} was never written",
+            dest.display()
+        );
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    Ok(())
+}
+
 async fn open_card(app: &App, index: usize) -> Result<()> {
     let all = app
         .client
@@ -68,19 +142,32 @@ async fn published_files_show_as_cards_and_preview_safely() {
         "city,people\n\"Oslo, NO\",709000\nBergen,291000\n",
     )
     .unwrap();
+    std::fs::write(worktree.join("numbers.pdf"), tiny_pdf("Quarterly numbers")).unwrap();
     let result = async {
-        for (n, file) in ["report.md", "chart.png", "data.csv"].into_iter().enumerate() {
+        for (n, file) in ["report.md", "chart.png", "data.csv", "numbers.pdf"].into_iter().enumerate() {
             ask(&app, &format!("publish {file}")).await?;
             wait_cards(&app, n + 1).await?;
         }
         ask(&app, "publish report.md").await?;
-        wait_cards(&app, 4).await?;
-        ensure!(app.text("body").await?.contains("Published report.md (v2,"), "a second publish is revision 2");
+        wait_cards(&app, 5).await?;
+        let revisions = app
+            .client
+            .execute("return [...document.querySelectorAll('[data-testid=card-revision]')].map((e) => e.textContent).join(' ');", vec![])
+            .await?;
+        ensure!(revisions == json!("v1 v1 v1 v1 v2"), "a second publish is revision 2: {revisions}");
         app.screenshot("08-cards").await?;
 
+        // Markdown: rendered, with the script and the handler gone.
         open_card(&app, 0).await?;
-        let text = app.text("[data-testid=preview-text]").await?;
-        ensure!(text.contains("<script>window.__ran = 1</script>"), "markdown shown as text: {text}");
+        app.wait_for("[data-testid=preview-markdown] h1").await?;
+        ensure!(app.text("[data-testid=preview-markdown] h1").await? == "Findings");
+        let unsafe_nodes = app
+            .client
+            .execute("const m = document.querySelector('[data-testid=preview-markdown]'); return m.querySelectorAll('script, [onerror], img').length;", vec![])
+            .await?;
+        ensure!(unsafe_nodes == json!(0), "no script, handler or remote picture: {unsafe_nodes}");
+        app.screenshot("11-markdown-preview").await?;
+
         open_card(&app, 1).await?;
         let mut width = json!(0);
         for _ in 0..50 {
@@ -98,28 +185,108 @@ async fn published_files_show_as_cards_and_preview_safely() {
         let table = app.text("[data-testid=preview-table]").await?;
         ensure!(table.contains("Oslo, NO") && table.contains("291000"), "{table}");
         app.screenshot("09-csv-preview").await?;
+
+        // PDF: drawn by pdf.js, its text laid over the page.
+        open_card(&app, 3).await?;
+        app.wait_for("[data-testid=preview-pdf][data-pages='1'] .textLayer span").await?;
+        let text = app.text("[data-testid=preview-pdf] .textLayer").await?;
+        ensure!(text.contains("Quarterly numbers"), "the PDF's text: {text}");
+        let inked = app
+            .client
+            .execute("const c = document.querySelector('[data-testid=preview-pdf] canvas'); const d = c.getContext('2d').getImageData(0, 0, c.width, c.height).data; let n = 0; for (let i = 0; i < d.length; i += 4) if (d[i] < 128) n++; return n;", vec![])
+            .await?;
+        ensure!(inked.as_u64().unwrap_or(0) > 100, "the page was drawn ({inked} dark pixels)");
+        app.screenshot("12-pdf-preview").await?;
+
+        // Save as… through the real dialog writes the same bytes.
+        let dest = world.root.join("home/saved-chart.png");
+        save_card_as(&app, 1, &dest).await?;
+        ensure!(
+            std::fs::read(&dest)? == std::fs::read(worktree.join("chart.png"))?,
+            "the saved copy is byte-identical"
+        );
+
         let ran = app.client.execute("return window.__ran === undefined", vec![]).await?;
         ensure!(ran == json!(true), "nothing in a preview ran");
 
-        // The picture scheme serves recorded ids only.
-        let refused = app
-            .client
-            .execute_async(
-                "const done = arguments[0]; const results = []; \
-                 const urls = ['handoff://localhost/file/99999', 'handoff://localhost/file/..%2F..%2Fetc%2Fpasswd', 'handoff://localhost/etc/passwd']; \
-                 let left = urls.length; \
-                 for (const url of urls) { const img = new Image(); \
-                   img.onload = () => { results.push(url + ' loaded'); if (--left === 0) done(results); }; \
-                   img.onerror = () => { results.push(url + ' refused'); if (--left === 0) done(results); }; \
-                   img.src = url; }",
-                vec![],
-            )
-            .await?;
-        let refused = refused.to_string();
-        ensure!(!refused.contains("loaded"), "{refused}");
-        Ok(())
+        refusals(&app, &world).await
     }
     .await;
     app.close().await;
     result.unwrap();
+}
+
+/// The picture scheme and the preview command serve files of the worktree
+/// on screen only: made-up ids and paths, and another worktree's file, are
+/// refused.
+async fn refusals(app: &App, world: &World) -> Result<()> {
+    let worktree = world.worktree();
+    // The picture scheme serves recorded ids only.
+    let refused = app
+        .client
+        .execute_async(
+            "const done = arguments[0]; const results = []; \
+             const urls = ['handoff://localhost/file/99999', 'handoff://localhost/file/..%2F..%2Fetc%2Fpasswd', 'handoff://localhost/etc/passwd']; \
+             let left = urls.length; \
+             for (const url of urls) { const img = new Image(); \
+               img.onload = () => { results.push(url + ' loaded'); if (--left === 0) done(results); }; \
+               img.onerror = () => { results.push(url + ' refused'); if (--left === 0) done(results); }; \
+               img.src = url; }",
+            vec![],
+        )
+        .await?;
+    let refused = refused.to_string();
+    ensure!(!refused.contains("loaded"), "{refused}");
+
+    // A picture of another worktree, known to the store, is refused too,
+    // by the scheme and by the preview command.
+    let other = world.root.join("other-worktree");
+    std::fs::create_dir_all(&other)?;
+    let status = Command::new(crate::app::target_dir().join("debug/handoff"))
+        .args(["upload", "--worktree"])
+        .arg(&other)
+        .arg(worktree.join("chart.png"))
+        .env("HANDOFF_HOME", world.root.join("data"))
+        .env("HOME", world.root.join("home"))
+        .status()?;
+    ensure!(status.success(), "handoff upload into the other worktree");
+    let foreign = world
+        .store()
+        .files()
+        .list(&handoff_core::store::FileQuery::default())?
+        .into_iter()
+        .find(|f| f.path.starts_with(&other))
+        .expect("the other worktree's upload is recorded");
+    let own = world
+        .store()
+        .files()
+        .list(&handoff_core::store::FileQuery::default())?
+        .into_iter()
+        .find(|f| f.filename == "chart.png" && !f.path.starts_with(&other))
+        .expect("the published chart");
+    let answers = app
+        .client
+        .execute_async(
+            "const [own, foreign, done] = arguments; const load = (id) => new Promise((ok) => { \
+               const img = new Image(); img.onload = () => ok('loaded'); img.onerror = () => ok('refused'); \
+               img.src = 'handoff://localhost/file/' + id; }); \
+             const preview = (id) => window.__TAURI__.core.invoke('preview_file', { fileId: id }).then(() => 'previewed', (e) => 'refused: ' + e.message); \
+             Promise.all([load(own), load(foreign), preview(own), preview(foreign)]).then(done);",
+            vec![json!(own.id), json!(foreign.id)],
+        )
+        .await?;
+    ensure!(
+        answers
+            == json!([
+                "loaded",
+                "refused",
+                "previewed",
+                format!(
+                    "refused: file {} is not a file of this worktree",
+                    foreign.id
+                )
+            ]),
+        "{answers}"
+    );
+    Ok(())
 }

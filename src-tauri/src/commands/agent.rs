@@ -17,8 +17,12 @@ use crate::state::{AppState, LiveAgent};
 /// requests arrive on `updates`.
 #[tauri::command]
 #[specta::specta]
-pub fn watch_session(state: State<'_, AppState>, session_id: i64, updates: Channel<AgentUpdate>) {
-    state.subscribe(session_id, updates);
+pub fn watch_session(
+    state: State<'_, AppState>,
+    session_id: i64,
+    updates: Channel<AgentUpdate>,
+) -> Result<(), IpcError> {
+    state.subscribe(session_id, updates)
 }
 
 /// Prompts the session's agent with `message` and the uploaded files

@@ -4,11 +4,11 @@ use std::path::PathBuf;
 
 use handoff_core::remove::{self, Removal};
 use handoff_core::store::FileQuery;
-use handoff_core::{clock, naming};
+use handoff_core::{clock, naming, untracked};
 use tauri::{AppHandle, State};
 use tauri_plugin_dialog::DialogExt;
 
-use crate::dto::{FileInfo, FilePreview};
+use crate::dto::{FileInfo, FilePreview, UntrackedFile};
 use crate::error::IpcError;
 use crate::state::AppState;
 
@@ -41,11 +41,54 @@ pub fn list_files(
         .collect())
 }
 
+/// Files in the session's uploads folders (its worktree's, temp, global)
+/// that no record follows, newest first.
+#[tauri::command]
+#[specta::specta]
+pub async fn list_untracked(
+    state: State<'_, AppState>,
+    session_id: i64,
+) -> Result<Vec<UntrackedFile>, IpcError> {
+    let mut store = state.store()?;
+    let settings = store.settings().load()?;
+    let session = store.sessions().get(session_id)?;
+    let worktree = store.worktrees().get(session.worktree_id)?;
+    let folders = untracked::session_folders(&state.roots, &worktree.path, &settings);
+    tokio::task::spawn_blocking(move || untracked::list(&mut store, &folders))
+        .await
+        .map_err(|e| IpcError::new("internal", e.to_string()))?
+        .map(|found| found.into_iter().map(Into::into).collect())
+        .map_err(Into::into)
+}
+
+/// Records an untracked file of the session's uploads folders where it is.
+#[tauri::command]
+#[specta::specta]
+pub fn add_untracked(
+    state: State<'_, AppState>,
+    session_id: i64,
+    path: String,
+) -> Result<FileInfo, IpcError> {
+    let mut store = state.store()?;
+    let settings = store.settings().load()?;
+    let session = store.sessions().get(session_id)?;
+    let record = untracked::add(
+        &mut store,
+        &state.roots,
+        &settings,
+        &session,
+        std::path::Path::new(&path),
+        clock::now(),
+    )
+    .map_err(|e| IpcError::new("addFailed", e.to_string()))?;
+    Ok(FileInfo::from(&record))
+}
+
 /// What the preview panel may show of a recorded file (looked up by id).
 #[tauri::command]
 #[specta::specta]
 pub fn preview_file(state: State<'_, AppState>, file_id: i64) -> Result<FilePreview, IpcError> {
-    let record = state.store()?.files().get(file_id)?;
+    let record = state.shown_file(file_id)?;
     handoff_core::preview::preview(&record)
         .map(Into::into)
         .map_err(|e| IpcError::new("notFound", format!("{}: {e}", record.path.display())))
@@ -57,6 +100,22 @@ pub fn preview_file(state: State<'_, AppState>, file_id: i64) -> Result<FilePrev
 pub fn open_file(state: State<'_, AppState>, file_id: i64) -> Result<(), IpcError> {
     let path = existing(&state, file_id)?;
     tauri_plugin_opener::open_path(&path, None::<&str>)
+        .map_err(|e| IpcError::new("openFailed", e.to_string()))
+}
+
+/// Opens a web link from a preview in the default browser; only `http` and
+/// `https` addresses are opened.
+#[tauri::command]
+#[specta::specta]
+pub fn open_link(url: String) -> Result<(), IpcError> {
+    let lower = url.to_ascii_lowercase();
+    if !(lower.starts_with("https://") || lower.starts_with("http://")) {
+        return Err(IpcError::new(
+            "refused",
+            format!("{url} is not a web address"),
+        ));
+    }
+    tauri_plugin_opener::open_url(&url, None::<&str>)
         .map_err(|e| IpcError::new("openFailed", e.to_string()))
 }
 
@@ -78,8 +137,8 @@ pub async fn save_file_as(
     state: State<'_, AppState>,
     file_id: i64,
 ) -> Result<Option<String>, IpcError> {
-    let record = state.store()?.files().get(file_id)?;
     let path = existing(&state, file_id)?;
+    let record = state.shown_file(file_id)?;
     let suggested = naming::sanitize(&record.filename);
     let (tx, rx) = tokio::sync::oneshot::channel();
     app.dialog()
@@ -112,7 +171,7 @@ pub fn delete_file(state: State<'_, AppState>, file_id: i64) -> Result<FileInfo,
 }
 
 fn existing(state: &AppState, file_id: i64) -> Result<PathBuf, IpcError> {
-    let record = state.store()?.files().get(file_id)?;
+    let record = state.shown_file(file_id)?;
     if record.path.is_file() {
         Ok(record.path)
     } else {

@@ -2,7 +2,7 @@
 
 use std::path::PathBuf;
 
-use handoff_core::agent::{DEFAULT_PROFILE, launch};
+use handoff_core::agent::DEFAULT_PROFILE;
 use handoff_core::clock;
 use tauri::State;
 use tauri_plugin_dialog::DialogExt;
@@ -144,13 +144,7 @@ pub fn list_profiles(state: State<'_, AppState>) -> Result<Vec<Profile>, IpcErro
         .profiles()
         .list()?
         .into_iter()
-        .map(|p| Profile {
-            problem: launch::resolve(&p, &state.exe).err().map(|e| e.to_string()),
-            id: p.id,
-            name: p.name,
-            command: p.command,
-            builtin: p.builtin,
-        })
+        .map(|p| Profile::new(p, &state.exe))
         .collect())
 }
 

@@ -11,7 +11,7 @@ const file = (id: number, over: Partial<FileInfo> = {}): FileInfo => ({
 describe("files panel", () => {
   it("splits sent and received files, newest first", () => {
     const rows = panelRows([file(1), file(3), file(2, { direction: "from_agent", displayName: "Report" })], "");
-    expect(rows.map((r) => (r.kind === "header" ? `${r.title} (${r.count})` : r.file.id))).toEqual([
+    expect(rows.map((r) => (r.kind === "header" ? `${r.title} (${r.count})` : r.kind === "file" ? r.file.id : r.file.name))).toEqual([
       "Sent to agent (2)", 3, 1, "From agent (1)", 2,
     ]);
   });
@@ -22,6 +22,17 @@ describe("files panel", () => {
     expect(matches(file(3, { status: "missing" }), "missing")).toBe(true);
     expect(matches(file(4), "png")).toBe(false);
     expect(panelRows([file(1), file(2)], "f2").filter((r) => r.kind === "file")).toHaveLength(1);
+  });
+
+  it("lists files found with no record last, filtered too", () => {
+    const found = [
+      { path: "/w/.agor/uploads/notes.md", name: "notes.md", destination: "worktree", size: 5, modifiedAt: 0 },
+      { path: "/tmp/agor-uploads/log.txt", name: "log.txt", destination: "temp", size: 9, modifiedAt: 0 },
+    ];
+    const label = (r: ReturnType<typeof panelRows>[number]) => (r.kind === "header" ? `${r.title} (${r.count})` : r.kind === "file" ? r.file.id : r.file.name);
+    expect(panelRows([file(1)], "", found).map(label)).toEqual(["Sent to agent (1)", 1, "From agent (0)", "Not recorded (2)", "notes.md", "log.txt"]);
+    expect(panelRows([file(1)], "temp", found).map(label)).toEqual(["Sent to agent (0)", "From agent (0)", "Not recorded (1)", "log.txt"]);
+    expect(panelRows([file(1)], "", []).map(label)).toEqual(["Sent to agent (1)", 1, "From agent (0)"]);
   });
 
   it("renders only the rows in view", () => {

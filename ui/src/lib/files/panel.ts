@@ -1,7 +1,10 @@
-import type { FileInfo } from "../ipc/bindings";
+import type { FileInfo, UntrackedFile } from "../ipc/bindings";
 
-/** A row of the files panel: a section heading or a file. */
-export type PanelRow = { kind: "header"; title: string; count: number } | { kind: "file"; file: FileInfo };
+/** A row of the files panel: a section heading, a recorded file, or a file found with no record. */
+export type PanelRow =
+  | { kind: "header"; title: string; count: number }
+  | { kind: "file"; file: FileInfo }
+  | { kind: "untracked"; file: UntrackedFile };
 
 /** Height of every row, for the virtual list. */
 export const ROW_HEIGHT = 56;
@@ -14,14 +17,21 @@ export function matches(file: FileInfo, filter: string): boolean {
     .some((field) => field.toLowerCase().includes(needle));
 }
 
-/** The panel's rows: "Sent to agent" then "From agent", each newest first. */
-export function panelRows(files: FileInfo[], filter: string): PanelRow[] {
+/** The panel's rows: "Sent to agent" then "From agent", each newest first,
+ * then "Not recorded" when files with no record were found. */
+export function panelRows(files: FileInfo[], filter: string, untracked: UntrackedFile[] = []): PanelRow[] {
   const shown = files.filter((f) => matches(f, filter)).sort((a, b) => b.createdAt - a.createdAt || b.id - a.id);
   const rows: PanelRow[] = [];
   for (const [title, direction] of [["Sent to agent", "to_agent"], ["From agent", "from_agent"]] as const) {
     const section = shown.filter((f) => f.direction === direction);
     rows.push({ kind: "header", title, count: section.length });
     rows.push(...section.map((file) => ({ kind: "file" as const, file })));
+  }
+  const needle = filter.trim().toLowerCase();
+  const found = untracked.filter((f) => !needle || f.path.toLowerCase().includes(needle) || f.destination.includes(needle));
+  if (found.length > 0) {
+    rows.push({ kind: "header", title: "Not recorded", count: found.length });
+    rows.push(...found.map((file) => ({ kind: "untracked" as const, file })));
   }
   return rows;
 }

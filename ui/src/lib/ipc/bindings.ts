@@ -169,8 +169,13 @@ async uploadFiles(request: UploadRequest, progress: TAURI_CHANNEL<UploadProgress
  * The page watches a session: conversation changes and permission
  * requests arrive on `updates`.
  */
-async watchSession(sessionId: number, updates: TAURI_CHANNEL<AgentUpdate>) : Promise<void> {
-    await TAURI_INVOKE("watch_session", { sessionId, updates });
+async watchSession(sessionId: number, updates: TAURI_CHANNEL<AgentUpdate>) : Promise<Result<null, IpcError>> {
+    try {
+    return { status: "ok", data: await TAURI_INVOKE("watch_session", { sessionId, updates }) };
+} catch (e) {
+    if(e instanceof Error) throw e;
+    else return { status: "error", error: e  as any };
+}
 },
 /**
  * Prompts the session's agent with `message` and the uploaded files
@@ -279,6 +284,98 @@ async previewFile(fileId: number) : Promise<Result<FilePreview, IpcError>> {
     if(e instanceof Error) throw e;
     else return { status: "error", error: e  as any };
 }
+},
+/**
+ * Opens a web link from a preview in the default browser; only `http` and
+ * `https` addresses are opened.
+ */
+async openLink(url: string) : Promise<Result<null, IpcError>> {
+    try {
+    return { status: "ok", data: await TAURI_INVOKE("open_link", { url }) };
+} catch (e) {
+    if(e instanceof Error) throw e;
+    else return { status: "error", error: e  as any };
+}
+},
+/**
+ * Files in the session's uploads folders (its worktree's, temp, global)
+ * that no record follows, newest first.
+ */
+async listUntracked(sessionId: number) : Promise<Result<UntrackedFile[], IpcError>> {
+    try {
+    return { status: "ok", data: await TAURI_INVOKE("list_untracked", { sessionId }) };
+} catch (e) {
+    if(e instanceof Error) throw e;
+    else return { status: "error", error: e  as any };
+}
+},
+/**
+ * Records an untracked file of the session's uploads folders where it is.
+ */
+async addUntracked(sessionId: number, path: string) : Promise<Result<FileInfo, IpcError>> {
+    try {
+    return { status: "ok", data: await TAURI_INVOKE("add_untracked", { sessionId, path }) };
+} catch (e) {
+    if(e instanceof Error) throw e;
+    else return { status: "error", error: e  as any };
+}
+},
+/**
+ * Every setting.
+ */
+async getSettings() : Promise<Result<SettingsView, IpcError>> {
+    try {
+    return { status: "ok", data: await TAURI_INVOKE("get_settings") };
+} catch (e) {
+    if(e instanceof Error) throw e;
+    else return { status: "error", error: e  as any };
+}
+},
+/**
+ * Sets one setting from text (`50 MB`, `keep-both`, `true`…), validated
+ * by the core; a refused value changes nothing and says why.
+ */
+async setSetting(key: string, value: string) : Promise<Result<SettingsView, IpcError>> {
+    try {
+    return { status: "ok", data: await TAURI_INVOKE("set_setting", { key, value }) };
+} catch (e) {
+    if(e instanceof Error) throw e;
+    else return { status: "error", error: e  as any };
+}
+},
+/**
+ * Adds a custom agent profile, or changes the one with `input.id`.
+ */
+async saveProfile(input: ProfileInput) : Promise<Result<Profile, IpcError>> {
+    try {
+    return { status: "ok", data: await TAURI_INVOKE("save_profile", { input }) };
+} catch (e) {
+    if(e instanceof Error) throw e;
+    else return { status: "error", error: e  as any };
+}
+},
+/**
+ * Deletes a custom agent profile; its sessions use the default agent.
+ */
+async deleteProfile(profileId: number) : Promise<Result<null, IpcError>> {
+    try {
+    return { status: "ok", data: await TAURI_INVOKE("delete_profile", { profileId }) };
+} catch (e) {
+    if(e instanceof Error) throw e;
+    else return { status: "error", error: e  as any };
+}
+},
+/**
+ * Starts a profile's agent in a scratch folder, opens an ACP session and
+ * ends it; says what the agent called itself, or why it did not start.
+ */
+async testProfile(profileId: number) : Promise<Result<string, IpcError>> {
+    try {
+    return { status: "ok", data: await TAURI_INVOKE("test_profile", { profileId }) };
+} catch (e) {
+    if(e instanceof Error) throw e;
+    else return { status: "error", error: e  as any };
+}
 }
 }
 
@@ -337,6 +434,10 @@ default: UploadDestination;
  */
 maxFileSize: number }
 /**
+ * An environment variable an agent is started with.
+ */
+export type EnvVar = { name: string; value: string }
+/**
  * A file that moved.
  */
 export type FileInfo = { id: number; filename: string; path: string; size: number; mime: string; sniffedMime: string | null; destination: string; status: string; 
@@ -352,6 +453,10 @@ export type FilePreview =
  * A raster image, shown from `handoff://localhost/file/<id>`.
  */
 { kind: "image"; mime: string } | 
+/**
+ * A PDF, fetched from `handoff://localhost/file/<id>` and drawn by pdf.js.
+ */
+{ kind: "pdf" } | 
 /**
  * Text (whole, or head and tail when `truncated`).
  */
@@ -418,15 +523,44 @@ export type PermissionOption = { id: string; name: string; allow: boolean }
 /**
  * An agent profile and whether its command is installed.
  */
-export type Profile = { id: number; name: string; command: string; builtin: boolean; 
+export type Profile = { id: number; name: string; command: string; args: string[]; env: EnvVar[]; builtin: boolean; 
 /**
  * Why it cannot start (not installed, and how to install it).
  */
 problem: string | null }
 /**
+ * A custom agent profile as the settings page edits it (`id` is `null`
+ * for a new one).
+ */
+export type ProfileInput = { id: number | null; name: string; command: string; args: string[]; env: EnvVar[] }
+/**
  * A conversation with an agent.
  */
 export type Session = { id: number; worktreeId: number; agentProfileId: number | null; title: string; updatedAt: number }
+/**
+ * Every setting, typed for the settings page.
+ */
+export type SettingsView = { 
+/**
+ * `worktree`, `temp` or `global`.
+ */
+defaultDestination: string; uploadsFolder: string; 
+/**
+ * `keep-both` or `replace`.
+ */
+onConflict: string; maxFileSize: number; maxBatchFiles: number; tempExpirySecs: number; writeGitignore: boolean }
+/**
+ * A file in an uploads folder that no record follows.
+ */
+export type UntrackedFile = { path: string; name: string; 
+/**
+ * `worktree`, `temp` or `global`.
+ */
+destination: string; size: number; 
+/**
+ * Modification time, ms since the epoch.
+ */
+modifiedAt: number }
 /**
  * Where uploads go.
  */

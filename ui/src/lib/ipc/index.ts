@@ -43,6 +43,11 @@ export async function onDragDrop(handler: (event: DragDrop) => void): Promise<()
   });
 }
 
+/** The URL of a recorded file's bytes (a picture or a PDF), served by id. */
+export function fileUrl(id: number): string {
+  return pictureUrl("file", id);
+}
+
 /** The URL of a picture served by id (`file`, `offer` or `paste`). */
 export function pictureUrl(kind: "file" | "offer" | "paste", id: number): string {
   return `handoff://localhost/${kind}/${id}`;

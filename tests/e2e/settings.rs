@@ -1,0 +1,84 @@
+//! The settings page: upload settings saved to the database (and refused
+//! with a reason), agent profiles added and tested for real.
+
+use anyhow::{Result, ensure};
+use fantoccini::Locator;
+use fantoccini::key::Key;
+
+use crate::app::{App, World};
+
+/// Selects a field's text and types over it, then leaves the field (as a
+/// person does; `WebDriver` clear would save an empty value first).
+async fn replace_text(field: &fantoccini::elements::Element, text: &str) -> Result<()> {
+    field
+        .send_keys(&format!("{}a{}", Key::Control, Key::Null))
+        .await?;
+    field.send_keys(&format!("{text}\t")).await?;
+    Ok(())
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn settings_are_saved_and_agents_added_and_tested() {
+    let world = World::new();
+    let app = App::launch(&world).await.expect("the app starts");
+    let result = async {
+        let input = app.wait_for("[data-testid=prompt-input]").await?;
+        input.send_keys(&format!("{},", Key::Control)).await?;
+        app.wait_for("[data-testid=settings]").await?;
+
+        let size = app.wait_for("[data-testid=setting-max-file-size]").await?;
+        ensure!(size.prop("value").await?.as_deref() == Some("50 MB"));
+        replace_text(&size, "2 GB").await?;
+        app.wait_for_text("Saved").await?;
+        ensure!(world.store().settings().load()?.max_file_size == 2_000_000_000);
+
+        let folder = app.wait_for("[data-testid=setting-uploads-folder]").await?;
+        replace_text(&folder, "../outside").await?;
+        let text = app.wait_for_text("is not a valid uploads_folder").await?;
+        ensure!(text.contains("without `..`"), "the refusal says why");
+        ensure!(world.store().settings().load()?.uploads_folder == ".agor/uploads");
+        // The field is drawn again with the stored value.
+        let folder = app.wait_for("[data-testid=setting-uploads-folder]").await?;
+        ensure!(
+            folder.prop("value").await?.as_deref() == Some(".agor/uploads"),
+            "the stored value shows again"
+        );
+
+        // The built-in demo agent starts for real.
+        let rows = app
+            .client
+            .find_all(Locator::Css("[data-testid=profile-row]"))
+            .await?;
+        rows[0].find(Locator::Css("button")).await?.click().await?;
+        app.wait_for_text("Handoff demo agent started and answered (takes images).")
+            .await?;
+
+        // A custom agent: added, listed, and its failure to start explained.
+        app.click("[data-testid=settings] > button").await?;
+        let form = app.wait_for("[data-testid=profile-form]").await?;
+        let fields = form.find_all(Locator::Css("input")).await?;
+        fields[0].send_keys("Broken agent").await?;
+        fields[1].send_keys("no-such-agent-acp").await?;
+        fields[2].send_keys("--acp 'two words'").await?;
+        form.find(Locator::Css("textarea"))
+            .await?
+            .send_keys("API_KEY=secret")
+            .await?;
+        app.click("[data-testid=profile-form] button[type=submit]")
+            .await?;
+        app.wait_for_text("no-such-agent-acp is not installed")
+            .await?;
+        let saved = world
+            .store()
+            .profiles()
+            .find("Broken agent")?
+            .expect("the profile is saved");
+        ensure!(saved.args == ["--acp", "two words"], "{:?}", saved.args);
+        ensure!(saved.env.get("API_KEY").map(String::as_str) == Some("secret"));
+        app.screenshot("15-settings").await?;
+        Ok(())
+    }
+    .await;
+    app.close().await;
+    result.unwrap();
+}

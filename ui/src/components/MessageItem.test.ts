@@ -1,0 +1,54 @@
+import { afterEach, describe, expect, it, vi } from "vitest";
+import { flushSync, mount, unmount } from "svelte";
+import MessageItem from "./MessageItem.svelte";
+import type { Message } from "../lib/ipc/bindings";
+
+vi.mock("../lib/ipc", () => ({ pictureUrl: (kind: string, id: number) => `handoff://localhost/${kind}/${id}` }));
+
+let component: ReturnType<typeof mount> | null = null;
+afterEach(() => {
+  if (component) unmount(component);
+  component = null;
+  document.body.innerHTML = "";
+});
+
+function render(message: Message) {
+  const onfile = vi.fn();
+  component = mount(MessageItem, { target: document.body, props: { message, onrestart: () => {}, onfile } });
+  flushSync();
+  return onfile;
+}
+
+const card: Message = {
+  id: 4, seq: 9, role: "agent", kind: "published", createdAt: 0,
+  body: "Published chart.png (v2, 4.1 kB)",
+  data: { fileId: 12, revision: 2, name: "chart.png", mime: "image/png", size: 4096, description: "Latency by week" },
+};
+
+describe("a published-file card", () => {
+  it("shows the name, type, size, description and revision", () => {
+    render(card);
+    const el = document.querySelector("[data-testid=card]")!;
+    expect(el.querySelector(".card-title")!.textContent).toBe("chart.png");
+    expect(el.querySelector("[data-testid=card-revision]")!.textContent).toBe("v2");
+    expect(el.querySelector(".card-meta")!.textContent).toBe("PNG image · 4.1 kB");
+    expect(el.querySelector(".card-description")!.textContent).toBe("Latency by week");
+    expect(el.querySelector(".card-icon")!.getAttribute("data-icon")).toBe("image");
+    expect([...el.querySelectorAll("button")].map((b) => b.textContent)).toEqual(["Save as…", "Open", "Reveal"]);
+  });
+
+  it("opens the preview on click and runs the action of a button", () => {
+    const onfile = render(card);
+    (document.querySelector(".card-title") as HTMLElement).click();
+    expect(onfile).toHaveBeenLastCalledWith(12, "preview", "chart.png");
+    (document.querySelectorAll("[data-testid=card] button")[0] as HTMLElement).click();
+    expect(onfile).toHaveBeenLastCalledWith(12, "save", "chart.png");
+    expect(onfile).toHaveBeenCalledTimes(2);
+  });
+
+  it("renders an agent's text as text, never as markup", () => {
+    render({ ...card, kind: "text", body: "<img src=x onerror=alert(1)>", data: null });
+    expect(document.querySelector("img")).toBeNull();
+    expect(document.body.textContent).toContain("<img src=x onerror=alert(1)>");
+  });
+});

@@ -1,0 +1,39 @@
+import { describe, expect, it } from "vitest";
+import type { Message } from "../ipc/bindings";
+import { cardOf, describeType } from "./card";
+
+function published(body: string, data: Record<string, unknown>): Message {
+  return { id: 1, seq: 1, role: "agent", kind: "published", body, data: data as Message["data"], createdAt: 0 };
+}
+
+describe("cardOf", () => {
+  it("shows name, type, size, description and revision", () => {
+    const card = cardOf(published("Published report.md (v2, 1.2 kB)", {
+      fileId: 7, revision: 2, name: "report.md", mime: "text/markdown", size: 1234, description: "What I found",
+    }));
+    expect(card).toEqual({ fileId: 7, name: "report.md", type: "Markdown", size: "1.2 kB", description: "What I found", revision: 2, icon: "text" });
+  });
+
+  it("falls back to the message text for cards recorded before cards carried details", () => {
+    const card = cardOf(published("Published Weekly report (v3, 10 kB)", { fileId: 3, revision: 3 }));
+    expect(card.name).toBe("Weekly report");
+    expect(card.revision).toBe(3);
+    expect(card.type).toBe("File");
+    expect(card.size).toBe("");
+    expect(card.description).toBeNull();
+  });
+
+  it("treats a blank description as none", () => {
+    expect(cardOf(published("Published a", { fileId: 1, name: "a", description: "  " })).description).toBeNull();
+  });
+});
+
+describe("describeType", () => {
+  it("labels common types and picks an icon", () => {
+    expect(describeType("image/png")).toEqual(["PNG image", "image"]);
+    expect(describeType("text/csv")).toEqual(["CSV table", "table"]);
+    expect(describeType("application/pdf")).toEqual(["PDF document", "pdf"]);
+    expect(describeType("image/tiff")).toEqual(["TIFF image", "image"]);
+    expect(describeType("application/x-tar")).toEqual(["application/x-tar", "file"]);
+  });
+});
