@@ -143,18 +143,29 @@ async fn published_files_show_as_cards_and_preview_safely() {
     )
     .unwrap();
     std::fs::write(worktree.join("numbers.pdf"), tiny_pdf("Quarterly numbers")).unwrap();
+    std::fs::write(
+        worktree.join("config.json"),
+        r#"{"name":"handoff","limits":{"files":10}}"#,
+    )
+    .unwrap();
     let result = async {
-        for (n, file) in ["report.md", "chart.png", "data.csv", "numbers.pdf"].into_iter().enumerate() {
+        for (n, file) in [
+            "report.md",
+            "chart.png",
+            "data.csv",
+            "numbers.pdf",
+            "config.json",
+        ].into_iter().enumerate() {
             ask(&app, &format!("publish {file}")).await?;
             wait_cards(&app, n + 1).await?;
         }
         ask(&app, "publish report.md").await?;
-        wait_cards(&app, 5).await?;
+        wait_cards(&app, 6).await?;
         let revisions = app
             .client
             .execute("return [...document.querySelectorAll('[data-testid=card-revision]')].map((e) => e.textContent).join(' ');", vec![])
             .await?;
-        ensure!(revisions == json!("v1 v1 v1 v1 v2"), "a second publish is revision 2: {revisions}");
+        ensure!(revisions == json!("v1 v1 v1 v1 v1 v2"), "a second publish is revision 2: {revisions}");
         app.screenshot("08-cards").await?;
 
         // Markdown: rendered, with the script and the handler gone.
@@ -181,6 +192,7 @@ async fn published_files_show_as_cards_and_preview_safely() {
             tokio::time::sleep(Duration::from_millis(100)).await;
         }
         ensure!(width == json!(128), "the picture previews ({width})");
+        app.screenshot("16-image-preview").await?;
         open_card(&app, 2).await?;
         let table = app.text("[data-testid=preview-table]").await?;
         ensure!(table.contains("Oslo, NO") && table.contains("291000"), "{table}");
@@ -197,6 +209,14 @@ async fn published_files_show_as_cards_and_preview_safely() {
             .await?;
         ensure!(inked.as_u64().unwrap_or(0) > 100, "the page was drawn ({inked} dark pixels)");
         app.screenshot("12-pdf-preview").await?;
+
+        open_card(&app, 4).await?;
+        let pretty = app.text("[data-testid=preview-text]").await?;
+        ensure!(
+            pretty.contains("{\n  \"name\": \"handoff\",\n  \"limits\": {\n    \"files\": 10"),
+            "JSON pretty-printed: {pretty}"
+        );
+        app.screenshot("17-json-preview").await?;
 
         // Save as… through the real dialog writes the same bytes.
         let dest = world.root.join("home/saved-chart.png");

@@ -63,8 +63,7 @@ impl<'c> Profiles<'c> {
         args: &[String],
         env: &BTreeMap<String, String>,
     ) -> Result<AgentProfile, StoreError> {
-        let args = serde_json::to_string(args).unwrap_or_else(|_| "[]".to_owned());
-        let env = serde_json::to_string(env).unwrap_or_else(|_| "{}".to_owned());
+        let (args, env) = encode(args, env);
         self.conn.execute(
             "INSERT INTO agent_profiles (name, command, args, env, builtin) VALUES (?1, ?2, ?3, ?4, 0) \
              ON CONFLICT (name) DO UPDATE SET command = excluded.command, args = excluded.args, \
@@ -87,8 +86,7 @@ impl<'c> Profiles<'c> {
         args: &[String],
         env: &BTreeMap<String, String>,
     ) -> Result<AgentProfile, StoreError> {
-        let args = serde_json::to_string(args).unwrap_or_else(|_| "[]".to_owned());
-        let env = serde_json::to_string(env).unwrap_or_else(|_| "{}".to_owned());
+        let (args, env) = encode(args, env);
         let changed = self.conn.execute(
             "UPDATE agent_profiles SET name = ?2, command = ?3, args = ?4, env = ?5 \
              WHERE id = ?1 AND builtin = 0",
@@ -118,6 +116,14 @@ impl<'c> Profiles<'c> {
         }
         Ok(())
     }
+}
+
+/// Arguments and environment as the JSON text the table keeps.
+fn encode(args: &[String], env: &BTreeMap<String, String>) -> (String, String) {
+    (
+        serde_json::to_string(args).unwrap_or_else(|_| "[]".to_owned()),
+        serde_json::to_string(env).unwrap_or_else(|_| "{}".to_owned()),
+    )
 }
 
 fn read_row(row: &Row<'_>) -> rusqlite::Result<AgentProfile> {

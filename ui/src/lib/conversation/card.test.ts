@@ -1,6 +1,7 @@
 import { describe, expect, it } from "vitest";
 import type { Message } from "../ipc/bindings";
-import { cardOf, describeType } from "./card";
+import { cardOf } from "./card";
+import { describeType } from "../filetype";
 
 function published(body: string, data: Record<string, unknown>): Message {
   return { id: 1, seq: 1, role: "agent", kind: "published", body, data: data as Message["data"], createdAt: 0 };

@@ -1,5 +1,6 @@
 import type { Message } from "../ipc/bindings";
 import { formatSize } from "../format";
+import { describeType, type FileIcon } from "../filetype";
 
 /** What a published-file card shows. */
 export interface Card {
@@ -11,30 +12,7 @@ export interface Card {
   size: string;
   description: string | null;
   revision: number;
-  icon: "image" | "text" | "table" | "pdf" | "file";
-}
-
-const LABELS: Record<string, [string, Card["icon"]]> = {
-  "image/png": ["PNG image", "image"],
-  "image/jpeg": ["JPEG image", "image"],
-  "image/gif": ["GIF image", "image"],
-  "image/webp": ["WebP image", "image"],
-  "image/svg+xml": ["SVG image", "image"],
-  "application/pdf": ["PDF document", "pdf"],
-  "text/markdown": ["Markdown", "text"],
-  "text/csv": ["CSV table", "table"],
-  "application/json": ["JSON", "text"],
-  "text/html": ["HTML", "text"],
-  "text/plain": ["Text", "text"],
-  "application/zip": ["ZIP archive", "file"],
-};
-
-/** A readable label and an icon for a MIME type. */
-export function describeType(mime: string): [string, Card["icon"]] {
-  if (LABELS[mime]) return LABELS[mime];
-  if (mime.startsWith("image/")) return [`${mime.slice(6).toUpperCase()} image`, "image"];
-  if (mime.startsWith("text/")) return ["Text", "text"];
-  return [mime === "application/octet-stream" ? "File" : mime, "file"];
+  icon: FileIcon;
 }
 
 /** The card of a `published` message (older cards carry only the id and revision). */
@@ -42,7 +20,7 @@ export function cardOf(message: Message): Card {
   const data = (message.data ?? {}) as Record<string, unknown>;
   const name = typeof data.name === "string" ? data.name : message.body.replace(/^Published /, "").replace(/ \(v\d+, .*\)$/, "");
   const mime = typeof data.mime === "string" ? data.mime : "";
-  const [type, icon] = mime ? describeType(mime) : ["File", "file" as const];
+  const [type, icon] = mime ? describeType(mime) : (["File", "file"] as [string, FileIcon]);
   return {
     fileId: Number(data.fileId),
     name,
