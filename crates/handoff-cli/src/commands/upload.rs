@@ -8,7 +8,9 @@ use clap::ValueEnum;
 use handoff_core::ingest::{self, Progress, Report};
 use handoff_core::size::ByteSize;
 use handoff_core::template::{self, DEFAULT_MESSAGE};
-use handoff_core::{ConflictPolicy, Destination, IngestError, Origin, Source, Upload, clock};
+use handoff_core::{
+    ConflictPolicy, Destination, IngestError, Origin, Source, Upload, clock, conversation,
+};
 use serde::Serialize;
 
 use crate::context::{self, Context};
@@ -143,8 +145,19 @@ pub fn run(ctx: &Context, args: Args) -> Result<bool> {
     );
     bar.finish();
 
-    let saved: Vec<&std::path::Path> = report.saved().map(|r| r.path.as_path()).collect();
     let worktree_path = upload.worktree.as_ref().map(|w| w.path.as_path());
+    // Into a session: its conversation says what arrived, as the app's does.
+    if let Some(session_id) = upload.session_id {
+        let records: Vec<_> = report.saved().cloned().collect();
+        conversation::record_uploads(
+            &mut store,
+            session_id,
+            &records,
+            worktree_path,
+            clock::now(),
+        )?;
+    }
+    let saved: Vec<&std::path::Path> = report.saved().map(|r| r.path.as_path()).collect();
     let message = (!saved.is_empty()).then(|| template::fill(&args.message, &saved, worktree_path));
     if args.json {
         print_json(&json_report(&report, message))?;

@@ -18,6 +18,19 @@ fn ls_filters_by_worktree_session_status_and_direction() {
     };
     let id = session.id.to_string();
     ctx.run(&["upload", "--session", &id, p(&b)]).expect(0);
+    let conversation = Store::open(&ctx.database())
+        .unwrap()
+        .messages()
+        .list(session.id)
+        .unwrap();
+    assert_eq!(
+        conversation
+            .iter()
+            .map(|m| m.body.as_str())
+            .collect::<Vec<_>>(),
+        ["Uploaded b.txt → .agor/uploads/b.txt (1 B)"],
+        "an upload into a session shows in its conversation"
+    );
 
     let all = ctx.run(&["ls", "--json"]).expect(0).json();
     let names: Vec<_> = all
