@@ -30,6 +30,9 @@ pub struct AppState {
     /// This executable: it also serves the demo agent, MCP and exec helpers.
     pub exe: PathBuf,
     pub agents: tokio::sync::Mutex<HashMap<i64, Arc<LiveAgent>>>,
+    /// One gate per session, held while its agent starts, so a slow start
+    /// delays only that session's prompts.
+    starting: Mutex<HashMap<i64, Arc<tokio::sync::Mutex<()>>>>,
     pastes: Mutex<HashMap<u32, Paste>>,
     offers: Mutex<HashMap<u32, PathBuf>>,
     permissions: Mutex<HashMap<u32, oneshot::Sender<Option<String>>>>,
@@ -48,6 +51,7 @@ impl AppState {
             roots: Roots::from_env(),
             exe: std::env::current_exe().unwrap_or_else(|_| PathBuf::from("handoff-app")),
             agents: tokio::sync::Mutex::default(),
+            starting: Mutex::default(),
             pastes: Mutex::default(),
             offers: Mutex::default(),
             permissions: Mutex::default(),
@@ -72,6 +76,11 @@ impl AppState {
             handshake_timeout: HANDSHAKE_TIMEOUT,
             prompt_timeout: None,
         }
+    }
+
+    /// The gate held while session `session_id`'s agent starts.
+    pub fn start_gate(&self, session_id: i64) -> Arc<tokio::sync::Mutex<()>> {
+        Arc::clone(lock(&self.starting).entry(session_id).or_default())
     }
 
     fn next(&self) -> u32 {

@@ -102,8 +102,11 @@ async fn live_agent(
     state: &State<'_, AppState>,
     session_id: i64,
 ) -> Result<Arc<LiveAgent>, IpcError> {
-    let mut agents = state.agents.lock().await;
-    if let Some(agent) = agents.get(&session_id) {
+    // Only this session waits while its agent starts; other sessions (and
+    // a cancel) go on.
+    let gate = state.start_gate(session_id);
+    let _starting = gate.lock().await;
+    if let Some(agent) = state.agents.lock().await.get(&session_id) {
         return Ok(Arc::clone(agent));
     }
     let (events, mut incoming) = mpsc::unbounded_channel();
@@ -113,7 +116,11 @@ async fn live_agent(
         session,
         turn: tokio::sync::Mutex::new(()),
     });
-    agents.insert(session_id, Arc::clone(&agent));
+    state
+        .agents
+        .lock()
+        .await
+        .insert(session_id, Arc::clone(&agent));
     let app = app.clone();
     tauri::async_runtime::spawn(async move {
         while let Some(event) = incoming.recv().await {
