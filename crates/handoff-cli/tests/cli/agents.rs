@@ -90,14 +90,21 @@ impl TestContext {
 
     /// A custom profile running the fake agent in `mode`.
     pub fn fake_agent(&self, mode: &str) -> (i64, PathBuf) {
+        self.fake_agent_with(mode, &[])
+    }
+
+    /// A custom profile running the fake agent in `mode`, with more
+    /// environment variables.
+    pub fn fake_agent_with(&self, mode: &str, vars: &[(&str, String)]) -> (i64, PathBuf) {
         let pidfile = self.root.join(format!("{mode}.pid"));
         let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/cli/fixtures/fake_agent.py");
         let mut store = self.store();
-        let env = [(
+        let mut env: std::collections::BTreeMap<String, String> = [(
             "FAKE_AGENT_PIDFILE".to_owned(),
             pidfile.to_string_lossy().into_owned(),
         )]
         .into();
+        env.extend(vars.iter().map(|(k, v)| ((*k).to_owned(), v.clone())));
         let profile = store
             .profiles()
             .save_custom(
@@ -117,7 +124,7 @@ impl TestContext {
 }
 
 /// Collects the agent's reply text from the events.
-fn reply(events: &mut mpsc::UnboundedReceiver<AgentEvent>) -> String {
+pub fn reply(events: &mut mpsc::UnboundedReceiver<AgentEvent>) -> String {
     let mut text = String::new();
     while let Ok(event) = events.try_recv() {
         if let AgentEvent::Text(t) = event {

@@ -1,5 +1,6 @@
 //! Tests of the real `handoff` binary on temp folders.
 
+mod agent_requests;
 mod agents;
 mod context;
 mod crash;
