@@ -192,6 +192,15 @@ async fn published_files_show_as_cards_and_preview_safely() {
             tokio::time::sleep(Duration::from_millis(100)).await;
         }
         ensure!(width == json!(128), "the picture previews ({width})");
+        // Zoom: the 128 px picture fits as is; + steps to 150 %.
+        ensure!(app.text("[data-testid=zoom-level]").await? == "Fit (100%)");
+        app.click("[aria-label='Zoom in']").await?;
+        ensure!(app.text("[data-testid=zoom-level]").await? == "150%");
+        let shown = app
+            .client
+            .execute("return document.querySelector('[data-testid=preview-image]').getBoundingClientRect().width;", vec![])
+            .await?;
+        ensure!(shown == json!(192), "drawn 192 px wide: {shown}");
         app.screenshot("16-image-preview").await?;
         open_card(&app, 2).await?;
         let table = app.text("[data-testid=preview-table]").await?;
