@@ -3,6 +3,7 @@
 //! listed for one worktree and added to the record where they are, without
 //! a copy.
 
+use std::collections::HashSet;
 use std::fs;
 use std::io::Read;
 use std::path::{Path, PathBuf};
@@ -72,6 +73,13 @@ pub fn list(store: &mut Store, folders: &[Folder]) -> Result<Vec<Untracked>, Sto
     let mut found = Vec::new();
     for folder in folders {
         let root = folder.path();
+        // One query per folder, not one per file.
+        let known: HashSet<PathBuf> = store
+            .files()
+            .live_under(&root)?
+            .into_iter()
+            .map(|r| r.path)
+            .collect();
         for entry in WalkDir::new(&root)
             .follow_links(false)
             .min_depth(1)
@@ -86,7 +94,7 @@ pub fn list(store: &mut Store, folders: &[Folder]) -> Result<Vec<Untracked>, Sto
                 continue;
             }
             let Ok(meta) = entry.metadata() else { continue };
-            if store.files().live_at(path)?.is_none() {
+            if !known.contains(path) {
                 found.push(Untracked {
                     path: path.to_owned(),
                     destination: folder.destination,

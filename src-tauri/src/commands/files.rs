@@ -12,10 +12,11 @@ use crate::dto::{FileInfo, FilePreview, UntrackedFile};
 use crate::error::IpcError;
 use crate::state::AppState;
 
-/// The files of a session, or of its whole worktree, newest first.
+/// The files of a session, or of its whole worktree, newest first (async:
+/// a long list is read off the window's thread).
 #[tauri::command]
 #[specta::specta]
-pub fn list_files(
+pub async fn list_files(
     state: State<'_, AppState>,
     session_id: i64,
     whole_worktree: bool,

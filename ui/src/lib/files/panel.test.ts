@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import type { FileInfo } from "../ipc/bindings";
-import { age, matches, panelRows, visibleRange, ROW_HEIGHT } from "./panel";
+import { age, indexFiles, matches, panelRows, visibleRange, ROW_HEIGHT } from "./panel";
 
 const file = (id: number, over: Partial<FileInfo> = {}): FileInfo => ({
   id, filename: `f${id}.txt`, path: `/w/.agor/uploads/f${id}.txt`, size: 1, mime: "text/plain", sniffedMime: null,
@@ -10,18 +10,19 @@ const file = (id: number, over: Partial<FileInfo> = {}): FileInfo => ({
 
 describe("files panel", () => {
   it("splits sent and received files, newest first", () => {
-    const rows = panelRows([file(1), file(3), file(2, { direction: "from_agent", displayName: "Report" })], "");
+    const rows = panelRows(indexFiles([file(1), file(3), file(2, { direction: "from_agent", displayName: "Report" })]), "");
     expect(rows.map((r) => (r.kind === "header" ? `${r.title} (${r.count})` : r.kind === "file" ? r.file.id : r.file.name))).toEqual([
       "Sent to agent (2)", 3, 1, "From agent (1)", 2,
     ]);
   });
 
   it("filters on name, display name, status and type", () => {
-    expect(matches(file(1), "F1")).toBe(true);
-    expect(matches(file(2, { displayName: "Weekly Report" }), "weekly")).toBe(true);
-    expect(matches(file(3, { status: "missing" }), "missing")).toBe(true);
-    expect(matches(file(4), "png")).toBe(false);
-    expect(panelRows([file(1), file(2)], "f2").filter((r) => r.kind === "file")).toHaveLength(1);
+    const one = (f: FileInfo) => indexFiles([f])[0];
+    expect(matches(one(file(1)), "F1")).toBe(true);
+    expect(matches(one(file(2, { displayName: "Weekly Report" })), "weekly")).toBe(true);
+    expect(matches(one(file(3, { status: "missing" })), "missing")).toBe(true);
+    expect(matches(one(file(4)), "png")).toBe(false);
+    expect(panelRows(indexFiles([file(1), file(2)]), "f2").filter((r) => r.kind === "file")).toHaveLength(1);
   });
 
   it("lists files found with no record last, filtered too", () => {
@@ -30,9 +31,9 @@ describe("files panel", () => {
       { path: "/tmp/agor-uploads/log.txt", name: "log.txt", destination: "temp", size: 9, modifiedAt: 0 },
     ];
     const label = (r: ReturnType<typeof panelRows>[number]) => (r.kind === "header" ? `${r.title} (${r.count})` : r.kind === "file" ? r.file.id : r.file.name);
-    expect(panelRows([file(1)], "", found).map(label)).toEqual(["Sent to agent (1)", 1, "From agent (0)", "Not recorded (2)", "notes.md", "log.txt"]);
-    expect(panelRows([file(1)], "temp", found).map(label)).toEqual(["Sent to agent (0)", "From agent (0)", "Not recorded (1)", "log.txt"]);
-    expect(panelRows([file(1)], "", []).map(label)).toEqual(["Sent to agent (1)", 1, "From agent (0)"]);
+    expect(panelRows(indexFiles([file(1)]), "", found).map(label)).toEqual(["Sent to agent (1)", 1, "From agent (0)", "Not recorded (2)", "notes.md", "log.txt"]);
+    expect(panelRows(indexFiles([file(1)]), "temp", found).map(label)).toEqual(["Sent to agent (0)", "From agent (0)", "Not recorded (1)", "log.txt"]);
+    expect(panelRows(indexFiles([file(1)]), "", []).map(label)).toEqual(["Sent to agent (1)", 1, "From agent (0)"]);
   });
 
   it("renders only the rows in view", () => {

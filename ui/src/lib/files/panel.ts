@@ -9,25 +9,41 @@ export type PanelRow =
 /** Height of every row, for the virtual list. */
 export const ROW_HEIGHT = 56;
 
-/** Whether a file matches the filter (name, path, type, status; any case). */
-export function matches(file: FileInfo, filter: string): boolean {
+/** A file ready for filtering: its searchable text lowercased once. */
+export interface IndexedFile {
+  file: FileInfo;
+  haystack: string;
+}
+
+/** Files newest first, each with the text the filter searches (name,
+ * display name, path, type, status, destination). Done once per load, so
+ * typing in the filter only compares strings. */
+export function indexFiles(files: FileInfo[]): IndexedFile[] {
+  return [...files]
+    .sort((a, b) => b.createdAt - a.createdAt || b.id - a.id)
+    .map((file) => ({
+      file,
+      haystack: [file.filename, file.displayName ?? "", file.path, file.mime, file.status, file.destination].join("\n").toLowerCase(),
+    }));
+}
+
+/** Whether a file matches the filter (any of its fields, any case). */
+export function matches(file: IndexedFile, filter: string): boolean {
   const needle = filter.trim().toLowerCase();
-  if (!needle) return true;
-  return [file.filename, file.displayName ?? "", file.path, file.mime, file.status, file.destination]
-    .some((field) => field.toLowerCase().includes(needle));
+  return !needle || file.haystack.includes(needle);
 }
 
 /** The panel's rows: "Sent to agent" then "From agent", each newest first,
  * then "Not recorded" when files with no record were found. */
-export function panelRows(files: FileInfo[], filter: string, untracked: UntrackedFile[] = []): PanelRow[] {
-  const shown = files.filter((f) => matches(f, filter)).sort((a, b) => b.createdAt - a.createdAt || b.id - a.id);
+export function panelRows(files: IndexedFile[], filter: string, untracked: UntrackedFile[] = []): PanelRow[] {
+  const needle = filter.trim().toLowerCase();
+  const shown = needle ? files.filter((f) => f.haystack.includes(needle)) : files;
   const rows: PanelRow[] = [];
   for (const [title, direction] of [["Sent to agent", "to_agent"], ["From agent", "from_agent"]] as const) {
-    const section = shown.filter((f) => f.direction === direction);
+    const section = shown.filter((f) => f.file.direction === direction);
     rows.push({ kind: "header", title, count: section.length });
-    rows.push(...section.map((file) => ({ kind: "file" as const, file })));
+    for (const { file } of section) rows.push({ kind: "file", file });
   }
-  const needle = filter.trim().toLowerCase();
   const found = untracked.filter((f) => !needle || f.path.toLowerCase().includes(needle) || f.destination.includes(needle));
   if (found.length > 0) {
     rows.push({ kind: "header", title: "Not recorded", count: found.length });

@@ -219,7 +219,8 @@ async restartAgent(sessionId: number) : Promise<Result<null, IpcError>> {
 }
 },
 /**
- * The files of a session, or of its whole worktree, newest first.
+ * The files of a session, or of its whole worktree, newest first (async:
+ * a long list is read off the window's thread).
  */
 async listFiles(sessionId: number, wholeWorktree: boolean) : Promise<Result<FileInfo[], IpcError>> {
     try {
