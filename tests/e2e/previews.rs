@@ -112,6 +112,33 @@ async fn save_card_as(app: &App, index: usize, dest: &Path) -> Result<()> {
     Ok(())
 }
 
+/// The picture previews at its size, and zooms in a step.
+async fn image_preview(app: &App) -> Result<()> {
+    let mut width = json!(0);
+    for _ in 0..50 {
+        width = app
+            .client
+            .execute("const img = document.querySelector('[data-testid=preview-image]'); return img && img.complete ? img.naturalWidth : 0;", vec![])
+            .await?;
+        if width != json!(0) {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    ensure!(width == json!(128), "the picture previews ({width})");
+    // Zoom: the 128 px picture fits as is; + steps to 150 %.
+    ensure!(app.text("[data-testid=zoom-level]").await? == "Fit (100%)");
+    app.click("[aria-label='Zoom in']").await?;
+    ensure!(app.text("[data-testid=zoom-level]").await? == "150%");
+    let shown = app
+        .client
+        .execute("return document.querySelector('[data-testid=preview-image]').getBoundingClientRect().width;", vec![])
+        .await?;
+    ensure!(shown == json!(192), "drawn 192 px wide: {shown}");
+    app.screenshot("16-image-preview").await?;
+    Ok(())
+}
+
 async fn open_card(app: &App, index: usize) -> Result<()> {
     let all = app
         .client
@@ -180,28 +207,7 @@ async fn published_files_show_as_cards_and_preview_safely() {
         app.screenshot("11-markdown-preview").await?;
 
         open_card(&app, 1).await?;
-        let mut width = json!(0);
-        for _ in 0..50 {
-            width = app
-                .client
-                .execute("const img = document.querySelector('[data-testid=preview-image]'); return img && img.complete ? img.naturalWidth : 0;", vec![])
-                .await?;
-            if width != json!(0) {
-                break;
-            }
-            tokio::time::sleep(Duration::from_millis(100)).await;
-        }
-        ensure!(width == json!(128), "the picture previews ({width})");
-        // Zoom: the 128 px picture fits as is; + steps to 150 %.
-        ensure!(app.text("[data-testid=zoom-level]").await? == "Fit (100%)");
-        app.click("[aria-label='Zoom in']").await?;
-        ensure!(app.text("[data-testid=zoom-level]").await? == "150%");
-        let shown = app
-            .client
-            .execute("return document.querySelector('[data-testid=preview-image]').getBoundingClientRect().width;", vec![])
-            .await?;
-        ensure!(shown == json!(192), "drawn 192 px wide: {shown}");
-        app.screenshot("16-image-preview").await?;
+        image_preview(&app).await?;
         open_card(&app, 2).await?;
         let table = app.text("[data-testid=preview-table]").await?;
         ensure!(table.contains("Oslo, NO") && table.contains("291000"), "{table}");
