@@ -15,8 +15,17 @@ use crate::state::AppState;
 /// Largest picture served.
 const MAX_BYTES: u64 = 50_000_000;
 
-/// Types a served file may have: raster images, and PDF.
-const SERVED: [&str; 6] = [
+/// Raster image types: what an offered file or a pasted image may be.
+const RASTER: &[&str] = &[
+    "image/png",
+    "image/jpeg",
+    "image/gif",
+    "image/webp",
+    "image/bmp",
+];
+
+/// What a recorded file may be: a raster image, or a PDF.
+const RECORDED: &[&str] = &[
     "image/png",
     "image/jpeg",
     "image/gif",
@@ -63,39 +72,41 @@ fn serve(state: &AppState, path: &str) -> Result<Response<Vec<u8>>, StatusCode> 
             let id: i64 = id.parse().map_err(|_| StatusCode::BAD_REQUEST)?;
             let record = state.shown_file(id).map_err(|_| StatusCode::NOT_FOUND)?;
             let mime = record.sniffed_mime.clone().unwrap_or(record.mime.clone());
-            picture(&record.path, &mime)
+            picture(&record.path, &mime, RECORDED)
         }
         "offer" => {
             let id: u32 = id.parse().map_err(|_| StatusCode::BAD_REQUEST)?;
             let path = state.offered(id).ok_or(StatusCode::NOT_FOUND)?;
             let mime = handoff_core::mime::guess(&path.to_string_lossy());
-            if mime == "application/pdf" {
-                return Err(StatusCode::UNSUPPORTED_MEDIA_TYPE);
-            }
-            picture(&path, &mime)
+            picture(&path, &mime, RASTER)
         }
         "paste" => {
             let id: u32 = id.parse().map_err(|_| StatusCode::BAD_REQUEST)?;
             let (_, bytes) = state.paste(id).ok_or(StatusCode::NOT_FOUND)?;
-            respond(bytes.to_vec(), "image/png")
+            respond(bytes.to_vec(), "image/png", RASTER)
         }
         _ => Err(StatusCode::NOT_FOUND),
     }
 }
 
-fn picture(path: &Path, mime: &str) -> Result<Response<Vec<u8>>, StatusCode> {
+/// The file at `path`, when it is a regular file of an `allowed` type.
+fn picture(path: &Path, mime: &str, allowed: &[&str]) -> Result<Response<Vec<u8>>, StatusCode> {
     let meta = std::fs::metadata(path).map_err(|_| StatusCode::NOT_FOUND)?;
     if !meta.is_file() || meta.len() > MAX_BYTES {
         return Err(StatusCode::NOT_FOUND);
     }
+    if !allowed.contains(&mime) {
+        return Err(StatusCode::UNSUPPORTED_MEDIA_TYPE);
+    }
     respond(
         std::fs::read(path).map_err(|_| StatusCode::NOT_FOUND)?,
         mime,
+        allowed,
     )
 }
 
-fn respond(bytes: Vec<u8>, mime: &str) -> Result<Response<Vec<u8>>, StatusCode> {
-    if !SERVED.contains(&mime) || bytes.len() as u64 > MAX_BYTES {
+fn respond(bytes: Vec<u8>, mime: &str, allowed: &[&str]) -> Result<Response<Vec<u8>>, StatusCode> {
+    if !allowed.contains(&mime) || bytes.len() as u64 > MAX_BYTES {
         return Err(StatusCode::UNSUPPORTED_MEDIA_TYPE);
     }
     Response::builder()

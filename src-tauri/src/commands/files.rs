@@ -1,10 +1,8 @@
 //! The files panel: every file that moved, and what can be done with one.
 
-use std::path::PathBuf;
-
 use handoff_core::remove::{self, Removal};
 use handoff_core::store::FileQuery;
-use handoff_core::{clock, naming, untracked};
+use handoff_core::{FileRecord, clock, naming, untracked};
 use tauri::{AppHandle, State};
 use tauri_plugin_dialog::DialogExt;
 
@@ -99,7 +97,7 @@ pub fn preview_file(state: State<'_, AppState>, file_id: i64) -> Result<FilePrev
 #[tauri::command]
 #[specta::specta]
 pub fn open_file(state: State<'_, AppState>, file_id: i64) -> Result<(), IpcError> {
-    let path = existing(&state, file_id)?;
+    let path = existing(&state, file_id)?.path;
     tauri_plugin_opener::open_path(&path, None::<&str>)
         .map_err(|e| IpcError::new("openFailed", e.to_string()))
 }
@@ -124,7 +122,7 @@ pub fn open_link(url: String) -> Result<(), IpcError> {
 #[tauri::command]
 #[specta::specta]
 pub fn reveal_file(state: State<'_, AppState>, file_id: i64) -> Result<(), IpcError> {
-    let path = existing(&state, file_id)?;
+    let path = existing(&state, file_id)?.path;
     tauri_plugin_opener::reveal_item_in_dir(&path)
         .map_err(|e| IpcError::new("openFailed", e.to_string()))
 }
@@ -138,8 +136,7 @@ pub async fn save_file_as(
     state: State<'_, AppState>,
     file_id: i64,
 ) -> Result<Option<String>, IpcError> {
-    let path = existing(&state, file_id)?;
-    let record = state.shown_file(file_id)?;
+    let record = existing(&state, file_id)?;
     let suggested = naming::sanitize(&record.filename);
     let (tx, rx) = tokio::sync::oneshot::channel();
     app.dialog()
@@ -152,7 +149,7 @@ pub async fn save_file_as(
     let Some(dest) = rx.await.ok().flatten() else {
         return Ok(None);
     };
-    std::fs::copy(&path, &dest).map_err(|e| {
+    std::fs::copy(&record.path, &dest).map_err(|e| {
         IpcError::new(
             "writeFailed",
             format!("cannot save to {}: {e}", dest.display()),
@@ -171,10 +168,11 @@ pub fn delete_file(state: State<'_, AppState>, file_id: i64) -> Result<FileInfo,
     Ok(FileInfo::from(&record))
 }
 
-fn existing(state: &AppState, file_id: i64) -> Result<PathBuf, IpcError> {
+/// The record of a file of the worktree on screen that is still on disk.
+fn existing(state: &AppState, file_id: i64) -> Result<FileRecord, IpcError> {
     let record = state.shown_file(file_id)?;
     if record.path.is_file() {
-        Ok(record.path)
+        Ok(record)
     } else {
         Err(IpcError::new(
             "notFound",
