@@ -206,7 +206,7 @@ async fn publish(
     match call_publish(server, path, name).await {
         Ok((false, text)) => {
             update(ToolCallStatus::Completed);
-            format!("Published: {text}\n")
+            format!("publish_file: {text}\n")
         }
         Ok((true, text)) => {
             update(ToolCallStatus::Failed);

@@ -254,7 +254,7 @@ async fn the_demo_agent_publishes_revisions_that_outlive_their_source() {
         .unwrap();
     let first = reply(&mut events);
     assert!(
-        first.contains("Published: Published Weekly report (revision 1, 22 B, text/markdown)"),
+        first.contains("publish_file: Published Weekly report (revision 1, 22 B, text/markdown)"),
         "{first}"
     );
     std::fs::write(&report, "# Findings\n\nOne regression.\n").unwrap();

@@ -38,7 +38,7 @@ fn prompt_attaches_streams_and_publishes_back() {
     );
     assert!(out.contains("image: image/png, 640×480 px"), "{out}");
     assert!(
-        out.contains("Published: Published summary.md (revision 1, 10 B, text/markdown)"),
+        out.contains("publish_file: Published summary.md (revision 1, 10 B, text/markdown)"),
         "{out}"
     );
     assert!(
@@ -92,7 +92,11 @@ fn permission_requests_are_asked_on_the_terminal() {
                 "The agent asks: Go ahead with the demo request\n  1) Allow\n  2) Reject"
             )
         );
-        assert_eq!(stdout.contains("Published: "), published, "{stdout}");
+        assert_eq!(
+            stdout.contains("publish_file: Published "),
+            published,
+            "{stdout}"
+        );
         assert_eq!(
             stdout.contains("Permission refused"),
             !published,
