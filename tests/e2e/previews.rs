@@ -40,16 +40,32 @@ async fn wait_cards(app: &App, n: usize) -> Result<()> {
     Ok(())
 }
 
-/// A one-page PDF whose page says `text` in Helvetica.
-fn tiny_pdf(text: &str) -> Vec<u8> {
-    let stream = format!("BT /F1 24 Tf 72 720 Td ({text}) Tj ET");
-    let objects = [
+/// A PDF with one page per text, each saying it in Helvetica.
+fn pdf(pages: &[String]) -> Vec<u8> {
+    // 1 catalog, 2 page tree, 3 font, then a page and its contents per text.
+    let kids: Vec<String> = (0..pages.len())
+        .map(|i| format!("{} 0 R", 4 + 2 * i))
+        .collect();
+    let mut objects = vec![
         "<< /Type /Catalog /Pages 2 0 R >>".to_owned(),
-        "<< /Type /Pages /Kids [3 0 R] /Count 1 >>".to_owned(),
-        "<< /Type /Page /Parent 2 0 R /MediaBox [0 0 612 792] /Contents 4 0 R /Resources << /Font << /F1 5 0 R >> >> >>".to_owned(),
-        format!("<< /Length {} >>\nstream\n{stream}\nendstream", stream.len()),
+        format!(
+            "<< /Type /Pages /Kids [{}] /Count {} >>",
+            kids.join(" "),
+            pages.len()
+        ),
         "<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica >>".to_owned(),
     ];
+    for (i, text) in pages.iter().enumerate() {
+        let stream = format!("BT /F1 24 Tf 72 720 Td ({text}) Tj ET");
+        objects.push(format!(
+            "<< /Type /Page /Parent 2 0 R /MediaBox [0 0 612 792] /Contents {} 0 R /Resources << /Font << /F1 3 0 R >> >> >>",
+            5 + 2 * i
+        ));
+        objects.push(format!(
+            "<< /Length {} >>\nstream\n{stream}\nendstream",
+            stream.len()
+        ));
+    }
     let mut pdf = b"%PDF-1.4\n".to_vec();
     let mut offsets = Vec::new();
     for (n, body) in objects.iter().enumerate() {
@@ -71,6 +87,47 @@ fn tiny_pdf(text: &str) -> Vec<u8> {
         .as_bytes(),
     );
     pdf
+}
+
+/// The 40-page PDF previews: its first page drawn with its text laid over
+/// it, later pages drawn only when scrolled to.
+async fn pdf_preview(app: &App) -> Result<()> {
+    app.wait_for("[data-testid=preview-pdf][data-pages='40'] .page[data-page='1'] .textLayer span")
+        .await?;
+    let text = app
+        .text("[data-testid=preview-pdf] .page[data-page='1'] .textLayer")
+        .await?;
+    ensure!(text.contains("Quarterly numbers"), "the PDF's text: {text}");
+    let inked = app
+        .client
+        .execute("const c = document.querySelector('[data-testid=preview-pdf] canvas'); const d = c.getContext('2d').getImageData(0, 0, c.width, c.height).data; let n = 0; for (let i = 0; i < d.length; i += 4) if (d[i] < 128) n++; return n;", vec![])
+        .await?;
+    ensure!(
+        inked.as_u64().unwrap_or(0) > 100,
+        "the page was drawn ({inked} dark pixels)"
+    );
+    app.screenshot("12-pdf-preview").await?;
+    let drawn = app
+        .client
+        .execute(
+            "return document.querySelectorAll('[data-testid=preview-pdf] canvas').length;",
+            vec![],
+        )
+        .await?;
+    ensure!(
+        drawn.as_u64().unwrap_or(40) < 10,
+        "only pages near the view are drawn ({drawn})"
+    );
+    app.client
+        .execute("document.querySelector(\"[data-testid=preview-pdf] .page[data-page='40']\").scrollIntoView();", vec![])
+        .await?;
+    app.wait_for("[data-testid=preview-pdf] .page[data-page='40'] .textLayer span")
+        .await?;
+    let last = app
+        .text("[data-testid=preview-pdf] .page[data-page='40'] .textLayer")
+        .await?;
+    ensure!(last.contains("The end"), "the last page: {last}");
+    Ok(())
 }
 
 /// Clicks a card's "Save as…" and answers the real GTK save dialog by
@@ -169,7 +226,10 @@ async fn published_files_show_as_cards_and_preview_safely() {
         "city,people\n\"Oslo, NO\",709000\nBergen,291000\n",
     )
     .unwrap();
-    std::fs::write(worktree.join("numbers.pdf"), tiny_pdf("Quarterly numbers")).unwrap();
+    let mut pages: Vec<String> = (1..=40).map(|n| format!("Page {n}")).collect();
+    pages[0] = "Quarterly numbers".to_owned();
+    pages[39] = "The end".to_owned();
+    std::fs::write(worktree.join("numbers.pdf"), pdf(&pages)).unwrap();
     std::fs::write(
         worktree.join("config.json"),
         r#"{"name":"handoff","limits":{"files":10}}"#,
@@ -215,15 +275,7 @@ async fn published_files_show_as_cards_and_preview_safely() {
 
         // PDF: drawn by pdf.js, its text laid over the page.
         open_card(&app, 3).await?;
-        app.wait_for("[data-testid=preview-pdf][data-pages='1'] .textLayer span").await?;
-        let text = app.text("[data-testid=preview-pdf] .textLayer").await?;
-        ensure!(text.contains("Quarterly numbers"), "the PDF's text: {text}");
-        let inked = app
-            .client
-            .execute("const c = document.querySelector('[data-testid=preview-pdf] canvas'); const d = c.getContext('2d').getImageData(0, 0, c.width, c.height).data; let n = 0; for (let i = 0; i < d.length; i += 4) if (d[i] < 128) n++; return n;", vec![])
-            .await?;
-        ensure!(inked.as_u64().unwrap_or(0) > 100, "the page was drawn ({inked} dark pixels)");
-        app.screenshot("12-pdf-preview").await?;
+        pdf_preview(&app).await?;
 
         open_card(&app, 4).await?;
         let pretty = app.text("[data-testid=preview-text]").await?;
