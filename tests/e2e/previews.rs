@@ -37,6 +37,16 @@ async fn wait_cards(app: &App, n: usize) -> Result<()> {
         );
         tokio::time::sleep(Duration::from_millis(100)).await;
     }
+    // The turn goes on after the card (the agent's reply streams in and the
+    // conversation scrolls): wait for it to end, and for the page to draw,
+    // so a click lands where the card is.
+    app.wait_for(".app:not(:has([data-testid=cancel]))").await?;
+    app.client
+        .execute_async(
+            "const done = arguments[0]; setTimeout(() => requestAnimationFrame(() => requestAnimationFrame(() => done(true))), 150);",
+            vec![],
+        )
+        .await?;
     Ok(())
 }
 
