@@ -2,14 +2,15 @@
 //!
 //! A destination folder is a trusted *base* (the worktree, the temp folder,
 //! the home folder) plus a relative path (`.agor/uploads`). Every component
-//! below the base is created by us or checked to be a real folder, never a
-//! symlink, so a planted `.agor -> /etc` link cannot redirect uploads.
+//! below the base is opened by handle without following symlinks (see
+//! [`crate::safe_dir`]), so a planted `.agor -> /etc` link cannot redirect
+//! uploads, not even one swapped in while an upload runs.
 
-use std::fs::{self, DirBuilder};
+use std::fs;
 use std::io;
-use std::os::unix::fs::{DirBuilderExt, MetadataExt};
 use std::path::{Component, Path, PathBuf};
 
+use crate::safe_dir::{Privacy, SafeDir};
 use crate::settings::Settings;
 use crate::text_enum::text_enum;
 
@@ -120,73 +121,39 @@ impl Folder {
         self.base.join(&self.relative)
     }
 
-    /// Creates the folder (and for a worktree, its `.gitignore` when asked),
-    /// refusing any component that is a symlink or not a folder, and under
-    /// the shared temp folder, one that belongs to another user.
-    pub fn prepare(&self, write_gitignore: bool) -> Result<PathBuf, DestinationError> {
-        let mut path = self.base.clone();
-        let private = self.destination == Destination::Temp;
+    /// Opens the folder by handle, creating what is missing (and for a
+    /// worktree, its `.gitignore` when asked), refusing any component that is
+    /// a symlink or not a folder, and under the shared temp folder, one that
+    /// belongs to another user (a private one that is too open is narrowed).
+    pub fn prepare(&self, write_gitignore: bool) -> Result<SafeDir, DestinationError> {
+        let privacy = if self.destination == Destination::Temp {
+            Privacy::Private
+        } else {
+            Privacy::Shared
+        };
+        let mut names = Vec::new();
         for component in self.relative.components() {
             let Component::Normal(name) = component else {
-                return Err(unsafe_at(&path, "is not a plain folder name"));
+                return Err(unsafe_at(&self.path(), "is not a plain folder name"));
             };
-            path.push(name);
-            ensure_real_dir(&path, private)?;
+            names.push(name);
         }
+        let dir = SafeDir::open_base(&self.base)?.descend(names, privacy)?;
         if self.destination == Destination::Worktree && write_gitignore {
-            write_gitignore_once(&path)?;
+            write_gitignore_once(&dir)?;
         }
-        Ok(path)
+        Ok(dir)
     }
 }
 
-/// Makes sure `path` is a real folder (creating it if absent), not a symlink.
-pub(crate) fn ensure_real_dir(path: &Path, private: bool) -> Result<(), DestinationError> {
-    match fs::symlink_metadata(path) {
-        Ok(meta) => check_existing(path, &meta, private),
-        Err(e) if e.kind() == io::ErrorKind::NotFound => {
-            let mut builder = DirBuilder::new();
-            builder.mode(if private { 0o700 } else { 0o755 });
-            match builder.create(path) {
-                Ok(()) => Ok(()),
-                // Someone else created it meanwhile: check what they made.
-                Err(e) if e.kind() == io::ErrorKind::AlreadyExists => {
-                    let meta = fs::symlink_metadata(path).map_err(|e| io_error(path, &e))?;
-                    check_existing(path, &meta, private)
-                }
-                Err(e) => Err(io_error(path, &e)),
-            }
-        }
-        Err(e) => Err(io_error(path, &e)),
-    }
-}
-
-fn check_existing(path: &Path, meta: &fs::Metadata, private: bool) -> Result<(), DestinationError> {
-    if meta.file_type().is_symlink() {
-        let target = fs::read_link(path)
-            .map_or_else(|_| "elsewhere".to_owned(), |t| t.display().to_string());
-        return Err(unsafe_at(path, &format!("is a symlink to {target}")));
-    }
-    if !meta.is_dir() {
-        return Err(unsafe_at(path, "is not a folder"));
-    }
-    if private && meta.uid() != rustix::process::getuid().as_raw() {
-        return Err(unsafe_at(path, "belongs to another user"));
-    }
-    Ok(())
-}
-
-/// Writes `*` into `<folder>/.gitignore` unless a `.gitignore` is there.
-fn write_gitignore_once(folder: &Path) -> Result<(), DestinationError> {
-    let path = folder.join(".gitignore");
-    match fs::OpenOptions::new()
-        .write(true)
-        .create_new(true)
-        .open(&path)
-    {
-        Ok(mut file) => io::Write::write_all(&mut file, b"*\n").map_err(|e| io_error(&path, &e)),
+/// Writes `*` into the folder's `.gitignore` unless a `.gitignore` is there.
+fn write_gitignore_once(folder: &SafeDir) -> Result<(), DestinationError> {
+    let name = std::ffi::OsStr::new(".gitignore");
+    match folder.create_file(name, 0o644) {
+        Ok(mut file) => io::Write::write_all(&mut file, b"*\n")
+            .map_err(|e| io_error(&folder.path().join(name), &e)),
         Err(e) if e.kind() == io::ErrorKind::AlreadyExists => Ok(()),
-        Err(e) => Err(io_error(&path, &e)),
+        Err(e) => Err(io_error(&folder.path().join(name), &e)),
     }
 }
 
@@ -225,7 +192,7 @@ mod tests {
     #[test]
     fn creates_the_folder_and_a_gitignore() {
         let dir = tempfile::tempdir().unwrap();
-        let path = worktree_folder(dir.path()).prepare(true).unwrap();
+        let path = worktree_folder(dir.path()).prepare(true).unwrap().path();
         assert!(path.ends_with(".agor/uploads"));
         assert_eq!(fs::read_to_string(path.join(".gitignore")).unwrap(), "*\n");
     }

@@ -1,33 +1,37 @@
 //! Saving what the person hands over where the agent can read it.
 //!
 //! One call, [`upload`], takes a batch of [`Source`]s and returns a result per
-//! file. Each file is copied into a hidden temp file beside its final place
-//! while it is hashed (SHA-256) and held to the size limit; the bytes are made
-//! durable (fsync for one file, one `syncfs` for a batch, as `cp` + `sync`
-//! would); then each temp file is renamed to its final name without
-//! following or replacing anything it should not; the folders are synced;
-//! and only then are the records written, in one transaction. A crash at any
-//! point leaves no partial file under a real name: only `.handoff-*.part`
-//! temp files, which [`crate::reconcile`] removes.
+//! file. The uploads folder is opened by handle ([`crate::safe_dir`]) and
+//! everything after goes through that handle. Each file is copied into a
+//! hidden temp file (`.handoff-<pid>-<random>.part`) while it is hashed
+//! (SHA-256), held to the size limit and watched for changes; the bytes are
+//! made durable (fsync for one file, one `syncfs` for a batch, as `cp` +
+//! `sync` would); then, under the folder's lock, each file's record is
+//! committed as an intent, the file is renamed to its final name without
+//! following or replacing anything it should not, the folders are synced,
+//! and the intents become records in one transaction. A crash at any point
+//! leaves no partial file under a real name, and records and disk agree once
+//! [`crate::recovery`] has run (every start and `gc`).
 
 mod error;
 mod place;
 mod source;
 pub(crate) mod stage;
 
-use std::collections::BTreeSet;
+use std::collections::HashMap;
+use std::ffi::OsStr;
 use std::fs::File;
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
+use std::rc::Rc;
 
 pub use error::IngestError;
 pub use source::Source;
-pub(crate) use source::special_kind as file_type_name;
-pub use stage::{TEMP_PREFIX, TEMP_SUFFIX};
-pub(crate) use stage::{hash_file, hex};
+pub use stage::{TEMP_PREFIX, TEMP_SUFFIX, temp_owner};
+pub(crate) use stage::{check_regular, hash_file, hex};
 
 use crate::clock::Timestamp;
 use crate::destination::{Destination, Folder, Roots};
-use crate::mime;
+use crate::safe_dir::{Privacy, SafeDir};
 use crate::settings::Settings;
 use crate::store::{Direction, FileRecord, NewFile, Store, Worktree};
 use crate::text_enum::text_enum;
@@ -136,13 +140,16 @@ pub struct Outcome {
 }
 
 /// The result of a batch: one outcome per file, in the order given (a
-/// folder's files in name order), and the folder they went into.
+/// folder's files in name order), and the folder they went into; or why
+/// the batch was refused as a whole.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Report {
     /// The destination folder, when it could be resolved.
     pub folder: Option<PathBuf>,
     /// One outcome per file.
     pub outcomes: Vec<Outcome>,
+    /// Why nothing of the batch was tried (over the file limit).
+    pub refused: Option<IngestError>,
 }
 
 impl Report {
@@ -156,66 +163,56 @@ impl Report {
     /// Whether every file was saved.
     #[must_use]
     pub fn all_saved(&self) -> bool {
-        self.outcomes.iter().all(|o| o.result.is_ok())
+        self.refused.is_none() && self.outcomes.iter().all(|o| o.result.is_ok())
     }
 }
 
-/// A file copied on its own, outside any batch (an agent's published file).
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub(crate) struct Copied {
-    pub path: PathBuf,
-    pub size: u64,
-    pub sha256: String,
-    pub sniffed_mime: Option<String>,
-    pub mtime_ns: i64,
-}
-
-/// Copies the regular file `src` into `dir` as `name` (or `name (1)`…),
-/// with the same guarantees as an upload: hashed while copying, held to
-/// `limit`, fsynced, renamed into place, the folder synced.
+/// Copies the open regular file `src` into `dir` as `name` (or `name (1)`…)
+/// and records it as `record` says (an agent's published file), with the
+/// same guarantees as an upload: hashed while copying, held to `limit`,
+/// fsynced, an intent before the rename, the folder synced, then recorded.
+/// The copy is readable by this user only.
 pub(crate) fn copy_one(
-    src: &Path,
-    dir: &Path,
+    store: &mut Store,
+    src: File,
+    dir: SafeDir,
     name: &str,
     limit: u64,
-) -> Result<Copied, IngestError> {
+    record: NewFile,
+    now: Timestamp,
+) -> Result<FileRecord, IngestError> {
+    let dir = Rc::new(dir);
     let opts = StageOptions {
-        dir,
+        dir: &dir,
         limit,
-        mode: 0o644,
+        max_mode: 0o600,
         fsync: true,
     };
-    let staged = stage::stage(
-        &source::Input::File(src.to_owned()),
+    let staged = stage::stage_file(
+        stage::check_regular(src)?,
         &opts,
         &mut Vec::new(),
         &mut |_| {},
     )?;
-    match place::place(staged, dir, name, ConflictPolicy::KeepBoth, None)? {
-        Placed::New {
-            path,
-            mtime_ns,
-            facts,
-            ..
-        } => {
-            File::open(dir)
-                .and_then(|d| d.sync_all())
-                .map_err(|e| IngestError::write_failed(&e))?;
-            Ok(Copied {
-                path,
-                size: facts.size,
-                sha256: facts.sha256,
-                sniffed_mime: facts.sniffed_mime,
-                mtime_ns,
-            })
-        }
-        // Without a store nothing is ever reused; keep the type honest anyway.
-        Placed::Reused(record) => Ok(Copied {
-            path: record.path,
-            size: record.size,
-            sha256: record.sha256,
-            sniffed_mime: record.sniffed_mime,
-            mtime_ns: record.mtime_ns,
+    let _lock = dir.lock().map_err(|e| IngestError::write_failed(&e))?;
+    let job = place::Job {
+        record: NewFile {
+            size: staged.facts.size,
+            sha256: staged.facts.sha256.clone(),
+            sniffed_mime: staged.facts.sniffed_mime.clone(),
+            mtime_ns: staged.facts.mtime_ns,
+            ..record
+        },
+        staged,
+        target: Rc::clone(&dir),
+        name: name.to_owned(),
+    };
+    let placed = place::place_all(store, vec![job], ConflictPolicy::KeepBoth, false, now);
+    match placed.into_iter().next() {
+        Some(Ok(Placed::New(record) | Placed::Reused(record))) => Ok(record),
+        Some(Err(e)) => Err(e),
+        None => Err(IngestError::WriteFailed {
+            reason: "interrupted".to_owned(),
         }),
     }
 }
@@ -223,8 +220,9 @@ pub(crate) fn copy_one(
 /// A batch this small fsyncs each file instead of syncing the file system.
 const FSYNC_EACH_UP_TO: usize = 2;
 
-/// Saves a batch; see the module documentation for the steps. Never fails
-/// as a whole: every file gets its own outcome.
+/// Saves a batch; see the module documentation for the steps. A batch over
+/// the file limit is refused as a whole before anything is copied;
+/// otherwise every file gets its own outcome.
 pub fn upload(
     store: &mut Store,
     roots: &Roots,
@@ -234,32 +232,35 @@ pub fn upload(
     progress: &mut dyn FnMut(&Progress),
 ) -> Report {
     let expanded = source::expand(&upload.sources);
-    let mut slots: Vec<Slot> = Vec::with_capacity(expanded.items.len());
-    let mut accepted = 0;
-    for entry in expanded.items {
-        slots.push(match entry {
-            Err((label, error)) => Slot::failed(label, error),
-            Ok(item) if accepted >= upload.max_batch_files => Slot::failed(
-                item.label,
-                IngestError::BatchLimit {
-                    limit: upload.max_batch_files,
-                },
-            ),
-            Ok(item) => {
-                accepted += 1;
-                Slot {
-                    label: item.label.clone(),
-                    item: Some(item),
-                    state: State::Pending,
-                }
-            }
-        });
+    let count = expanded.items.iter().filter(|i| i.is_ok()).count();
+    if count > upload.max_batch_files {
+        return Report {
+            folder: None,
+            outcomes: Vec::new(),
+            refused: Some(IngestError::BatchLimit {
+                count,
+                limit: upload.max_batch_files,
+            }),
+        };
     }
-
     let worktree_path = upload.worktree.as_ref().map(|w| w.path.as_path());
     let folder = Folder::resolve(upload.destination, roots, worktree_path, settings)
-        .and_then(|f| f.prepare(settings.write_gitignore));
-    let dir = match folder {
+        .and_then(|f| f.prepare(settings.write_gitignore))
+        .map(Rc::new);
+    let mut slots: Vec<Slot<'_>> = expanded
+        .items
+        .into_iter()
+        .map(|entry| match entry {
+            Err((label, error)) => Slot::failed(label, error),
+            Ok(item) => Slot {
+                label: item.label.clone(),
+                item: Some(item),
+                state: State::Pending,
+            },
+        })
+        .collect();
+
+    let dir = match &folder {
         Ok(dir) => dir,
         Err(e) => {
             for slot in &mut slots {
@@ -268,42 +269,51 @@ pub fn upload(
             return finish(slots, None);
         }
     };
+    // What killed processes left: settled before this batch takes names.
+    let _ = crate::recovery::settle_dead(store, now);
+    crate::recovery::remove_dead_temp_files(dir);
 
-    stage_all(&mut slots, &dir, upload, accepted, progress);
-    if accepted > FSYNC_EACH_UP_TO
-        && let Err(e) = File::open(&dir).and_then(|d| rustix::fs::syncfs(&d).map_err(Into::into))
+    stage_all(&mut slots, dir, upload, count, progress);
+    if count > FSYNC_EACH_UP_TO
+        && let Err(e) = dir.sync_filesystem()
     {
         for slot in &mut slots {
             slot.fail_if_pending(IngestError::write_failed(&e));
         }
     }
-    let touched = place_all(&mut slots, &dir, &expanded.groups, upload, store);
-    for folder in &touched {
-        if let Err(e) = File::open(folder).and_then(|d| d.sync_all()) {
+    match dir.lock() {
+        Ok(_lock) => place_batch(
+            &mut slots,
+            dir,
+            &expanded.groups,
+            upload,
+            settings,
+            store,
+            now,
+        ),
+        Err(e) => {
             for slot in &mut slots {
                 slot.fail_if_pending(IngestError::write_failed(&e));
             }
         }
     }
-    record_all(&mut slots, store, settings, upload, now);
-    finish(slots, Some(dir))
+    finish(slots, Some(dir.path()))
 }
 
 /// One file's way through the batch.
-struct Slot {
+struct Slot<'d> {
     label: String,
     item: Option<Item>,
-    state: State,
+    state: State<'d>,
 }
 
-enum State {
+enum State<'d> {
     Pending,
-    Staged(Staged),
-    Placed(Placed),
+    Staged(Staged<'d>),
     Done(Result<Saved, IngestError>),
 }
 
-impl Slot {
+impl Slot<'_> {
     fn failed(label: String, error: IngestError) -> Self {
         Self {
             label,
@@ -312,23 +322,19 @@ impl Slot {
         }
     }
 
-    /// Fails a file still on its way (a temp file is deleted when dropped;
-    /// a placed file is removed so nothing unrecorded stays behind).
+    /// Fails a file still on its way (its temp file goes when dropped).
     fn fail_if_pending(&mut self, error: IngestError) {
-        if let State::Placed(Placed::New { path, .. }) = &self.state {
-            let _ = std::fs::remove_file(path);
-        }
         if !matches!(self.state, State::Done(_)) {
             self.state = State::Done(Err(error));
         }
     }
 }
 
-fn stage_all(
-    slots: &mut [Slot],
-    dir: &Path,
+fn stage_all<'d>(
+    slots: &mut [Slot<'d>],
+    dir: &'d SafeDir,
     upload: &Upload,
-    accepted: usize,
+    count: usize,
     progress: &mut dyn FnMut(&Progress),
 ) {
     let sizes: Vec<Option<u64>> = slots
@@ -340,7 +346,8 @@ fn stage_all(
         })
         .collect();
     let batch_total = sizes.iter().flatten().sum();
-    let mode = if upload.destination == Destination::Temp {
+    // Never wider than the source's own bits; private in the shared temp folder.
+    let max_mode = if upload.destination == Destination::Temp {
         0o600
     } else {
         0o644
@@ -348,8 +355,8 @@ fn stage_all(
     let opts = StageOptions {
         dir,
         limit: upload.max_file_size,
-        mode,
-        fsync: accepted <= FSYNC_EACH_UP_TO,
+        max_mode,
+        fsync: count <= FSYNC_EACH_UP_TO,
     };
     let mut batch_done = 0;
     let mut scratch = Vec::new();
@@ -377,136 +384,100 @@ fn stage_all(
     }
 }
 
-/// Renames every staged file into place; returns the folders to sync.
-fn place_all(
-    slots: &mut [Slot],
-    dir: &Path,
+/// Places and records every staged file (the caller holds the folder's
+/// lock). A dropped folder's files go into a new folder named after it.
+fn place_batch(
+    slots: &mut [Slot<'_>],
+    dir: &Rc<SafeDir>,
     groups: &[String],
     upload: &Upload,
-    store: &mut Store,
-) -> BTreeSet<PathBuf> {
-    let mut group_dirs: Vec<Option<Result<PathBuf, IngestError>>> = vec![None; groups.len()];
-    let mut touched = BTreeSet::from([dir.to_owned()]);
-    let mut files = store.files();
-    for slot in slots.iter_mut() {
-        let State::Staged(_) = slot.state else {
-            continue;
-        };
-        let Some(item) = &slot.item else { continue };
-        let State::Staged(staged) = std::mem::replace(&mut slot.state, State::Pending) else {
-            continue;
-        };
-        let target_dir = match item.group {
-            None => Ok(dir.to_owned()),
-            Some(g) => group_dirs[g]
-                .get_or_insert_with(|| place::create_folder(dir, &groups[g]))
-                .clone()
-                .and_then(|group_dir| subfolder(&group_dir, &item.subdirs)),
-        };
-        slot.state = match target_dir {
-            Ok(target_dir) => {
-                let placed = place::place(
-                    staged,
-                    &target_dir,
-                    &item.name,
-                    upload.on_conflict,
-                    Some(&mut files),
-                );
-                if placed.is_ok() {
-                    touched.insert(target_dir);
-                }
-                placed.map_or_else(|e| State::Done(Err(e)), State::Placed)
-            }
-            Err(e) => State::Done(Err(e)),
-        };
-    }
-    touched
-}
-
-/// Creates (without following symlinks) the folders inside a dropped folder.
-fn subfolder(group_dir: &Path, subdirs: &[String]) -> Result<PathBuf, IngestError> {
-    let mut path = group_dir.to_owned();
-    for name in subdirs {
-        path.push(name);
-        crate::destination::ensure_real_dir(&path, false)?;
-    }
-    Ok(path)
-}
-
-/// Records every placed file in one transaction. If that fails, the placed
-/// files are removed again: nothing stays on disk without a record.
-fn record_all(
-    slots: &mut [Slot],
-    store: &mut Store,
     settings: &Settings,
-    upload: &Upload,
+    store: &mut Store,
     now: Timestamp,
 ) {
     let expires_at = (upload.destination == Destination::Temp)
         .then(|| now.saturating_add((settings.temp_expiry_secs as i64).saturating_mul(1000)));
-    let mut new_files = Vec::new();
-    let mut replaces = Vec::new();
+    let mut group_dirs: Vec<Option<Result<Rc<SafeDir>, IngestError>>> = vec![None; groups.len()];
+    let mut folders: HashMap<(usize, Vec<String>), Rc<SafeDir>> = HashMap::new();
+    let mut jobs = Vec::new();
     let mut owners = Vec::new();
     for (index, slot) in slots.iter_mut().enumerate() {
-        match &slot.state {
-            State::Placed(Placed::Reused(record)) => {
-                slot.state = State::Done(Ok(Saved {
-                    record: record.clone(),
-                    reused: true,
-                }));
+        let (Some(item), State::Staged(_)) = (&slot.item, &slot.state) else {
+            continue;
+        };
+        let State::Staged(staged) = std::mem::replace(&mut slot.state, State::Pending) else {
+            continue;
+        };
+        let target = match item.group {
+            None => Ok(Rc::clone(dir)),
+            Some(g) => group_dirs[g]
+                .get_or_insert_with(|| place::create_folder(dir, &groups[g]).map(Rc::new))
+                .clone()
+                .and_then(|group_dir| {
+                    if item.subdirs.is_empty() {
+                        return Ok(group_dir);
+                    }
+                    let key = (g, item.subdirs.clone());
+                    if let Some(found) = folders.get(&key) {
+                        return Ok(Rc::clone(found));
+                    }
+                    let sub = group_dir
+                        .descend(item.subdirs.iter().map(OsStr::new), Privacy::Shared)
+                        .map(Rc::new)?;
+                    folders.insert(key, Rc::clone(&sub));
+                    Ok(sub)
+                }),
+        };
+        let target = match target {
+            Ok(target) => target,
+            Err(e) => {
+                slot.state = State::Done(Err(e));
+                continue;
             }
-            State::Placed(Placed::New {
-                path,
-                name,
-                mtime_ns,
-                replaced,
-                facts,
-            }) => {
-                new_files.push(NewFile {
-                    session_id: upload.session_id,
-                    worktree_id: upload.worktree.as_ref().map(|w| w.id),
-                    direction: Direction::ToAgent,
-                    destination: upload.destination,
-                    filename: name.clone(),
-                    path: path.clone(),
-                    size: facts.size,
-                    mime: mime::guess(name),
-                    sniffed_mime: facts.sniffed_mime.clone(),
-                    sha256: facts.sha256.clone(),
-                    source: upload.origin,
-                    display_name: None,
-                    description: None,
-                    revision: 1,
-                    mtime_ns: *mtime_ns,
-                    expires_at,
-                });
-                replaces.extend(*replaced);
-                owners.push(index);
-            }
-            _ => {}
-        }
+        };
+        let facts = &staged.facts;
+        let record = NewFile {
+            session_id: upload.session_id,
+            worktree_id: upload.worktree.as_ref().map(|w| w.id),
+            direction: Direction::ToAgent,
+            destination: upload.destination,
+            filename: item.name.clone(),
+            path: PathBuf::new(),
+            size: facts.size,
+            mime: String::new(),
+            sniffed_mime: facts.sniffed_mime.clone(),
+            sha256: facts.sha256.clone(),
+            source: upload.origin,
+            display_name: None,
+            description: None,
+            revision: 1,
+            mtime_ns: facts.mtime_ns,
+            expires_at,
+        };
+        jobs.push(place::Job {
+            staged,
+            target,
+            name: item.name.clone(),
+            record,
+        });
+        owners.push(index);
     }
-    if new_files.is_empty() {
-        return;
-    }
-    match store.files().insert_many(&new_files, &replaces, now) {
-        Ok(records) => {
-            for (index, record) in owners.into_iter().zip(records) {
-                slots[index].state = State::Done(Ok(Saved {
-                    record,
-                    reused: false,
-                }));
-            }
-        }
-        Err(e) => {
-            for index in owners {
-                slots[index].fail_if_pending(place::store_failed(&e));
-            }
-        }
+    let results = place::place_all(store, jobs, upload.on_conflict, true, now);
+    for (index, result) in owners.into_iter().zip(results) {
+        slots[index].state = State::Done(result.map(|placed| match placed {
+            Placed::New(record) => Saved {
+                record,
+                reused: false,
+            },
+            Placed::Reused(record) => Saved {
+                record,
+                reused: true,
+            },
+        }));
     }
 }
 
-fn finish(slots: Vec<Slot>, folder: Option<PathBuf>) -> Report {
+fn finish(slots: Vec<Slot<'_>>, folder: Option<PathBuf>) -> Report {
     let outcomes = slots
         .into_iter()
         .map(|slot| Outcome {
@@ -519,5 +490,9 @@ fn finish(slots: Vec<Slot>, folder: Option<PathBuf>) -> Report {
             },
         })
         .collect();
-    Report { folder, outcomes }
+    Report {
+        folder,
+        outcomes,
+        refused: None,
+    }
 }

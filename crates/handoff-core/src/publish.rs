@@ -4,19 +4,23 @@
 //! (`<data dir>/published/<session>/`), so later edits by the agent do not
 //! change what was shared; records it as a `from_agent` file, numbered as the
 //! next revision of its display name in the session; and adds a card to the
-//! conversation. Only regular files are accepted, checked without opening
-//! them first, so a FIFO is refused at once instead of blocking.
+//! conversation. Only regular files inside the session's worktree or its
+//! uploads folders are accepted (see [`source`]); the snapshot is readable
+//! by this user only.
 
+mod source;
+
+use std::ffi::OsStr;
 use std::path::{Path, PathBuf};
 
 use serde_json::json;
 
 use crate::clock::Timestamp;
-use crate::destination::Destination;
+use crate::destination::{Destination, DestinationError, Folder, Roots};
 use crate::home::Home;
 use crate::ingest::{self, IngestError, Origin};
-use crate::mime;
 use crate::naming;
+use crate::safe_dir::{Privacy, SafeDir};
 use crate::size::ByteSize;
 use crate::store::{
     Direction, FileRecord, Message, MessageKind, NewFile, NewMessage, Role, Session, Store,
@@ -53,6 +57,22 @@ pub enum PublishError {
     /// Nothing at that path.
     #[error("{0} does not exist")]
     NotFound(PathBuf),
+    /// The file resolves to a place outside the worktree and uploads folders.
+    #[error(
+        "{path} is outside this session's worktree ({worktree}) and its uploads folders; only files there can be published"
+    )]
+    Outside {
+        /// The path asked for.
+        path: PathBuf,
+        /// The session's worktree.
+        worktree: PathBuf,
+    },
+    /// The file is inside a `.git` folder.
+    #[error("{0} is inside .git, Git's own data, which is never published")]
+    GitInternal(PathBuf),
+    /// The display name holds control characters.
+    #[error("the display name {0:?} holds control characters; give a plain name")]
+    BadName(String),
     /// A folder, FIFO, socket or device.
     #[error("{path} is a {kind}, only regular files can be published")]
     NotRegularFile {
@@ -121,12 +141,23 @@ pub fn publish(
         Err(e) => return Err(e.into()),
     };
     let worktree = store.worktrees().get(session.worktree_id)?;
-    let path = if request.path.is_absolute() {
-        request.path.clone()
-    } else {
-        worktree.path.join(&request.path)
-    };
-    check_source(&path, request.max_size)?;
+    if let Some(name) = request
+        .display_name
+        .as_deref()
+        .filter(|n| n.chars().any(char::is_control))
+    {
+        return Err(PublishError::BadName(name.to_owned()));
+    }
+    let allowed = allowed_roots(store, &worktree.path)?;
+    let source::Publishable { file, path } = source::open(&request.path, &worktree.path, &allowed)?;
+    let size = file.metadata().map_err(|e| failed(&path, &e))?.len();
+    if size > request.max_size {
+        return Err(PublishError::TooLarge {
+            path,
+            size: ByteSize(size),
+            limit: ByteSize(request.max_size),
+        });
+    }
 
     let source_name = path
         .file_name()
@@ -138,60 +169,39 @@ pub fn publish(
         .map(str::trim)
         .filter(|n| !n.is_empty())
         .map_or(source_name, str::to_owned);
-    // The snapshot keeps the source's extension so its type survives a
-    // display name without one ("Weekly report" from report.md).
-    let extension = path
-        .extension()
-        .map(|e| format!(".{}", e.to_string_lossy()))
-        .unwrap_or_default();
-    let snapshot_name = if Path::new(&display_name).extension().is_some() || extension.is_empty() {
-        naming::sanitize(&display_name)
-    } else {
-        naming::sanitize(&format!("{display_name}{extension}"))
-    };
-    let dir = home.published().join(session.id.to_string());
-    std::fs::create_dir_all(&dir).map_err(|e| failed(&path, &e))?;
-    let copied =
-        ingest::copy_one(&path, &dir, &snapshot_name, request.max_size).map_err(|e| match e {
-            IngestError::TooLarge { size, limit } => PublishError::TooLarge {
-                path: path.clone(),
-                size: size.unwrap_or(limit),
-                limit,
-            },
-            IngestError::NotFound => PublishError::NotFound(path.clone()),
-            IngestError::NotRegularFile { kind } => PublishError::NotRegularFile {
-                path: path.clone(),
-                kind,
-            },
-            other => PublishError::Failed {
-                path: path.clone(),
-                reason: other.to_string(),
-            },
-        })?;
-    let snapshot_file = copied
-        .path
-        .file_name()
-        .map(|n| n.to_string_lossy().into_owned())
-        .unwrap_or_default();
-    let new_file = NewFile {
+    let snapshot_name = snapshot_name(&path, &display_name);
+    let dir = snapshot_folder(home, session.id).map_err(|e| PublishError::Failed {
+        path: path.clone(),
+        reason: e.to_string(),
+    })?;
+    let template = NewFile {
         session_id: Some(session.id),
         worktree_id: Some(worktree.id),
         direction: Direction::FromAgent,
         destination: Destination::Published,
-        mime: mime::guess(&snapshot_name),
-        filename: snapshot_file,
-        path: copied.path,
-        size: copied.size,
-        sniffed_mime: copied.sniffed_mime,
-        sha256: copied.sha256,
+        mime: String::new(),
+        filename: String::new(),
+        path: PathBuf::new(),
+        size: 0,
+        sniffed_mime: None,
+        sha256: String::new(),
         source: Origin::Mcp,
         display_name: Some(display_name.clone()),
         description: request.description.clone().filter(|d| !d.trim().is_empty()),
         revision: 1,
-        mtime_ns: copied.mtime_ns,
+        mtime_ns: 0,
         expires_at: None,
     };
-    let record = store.files().insert_published(&new_file, now)?;
+    let record = ingest::copy_one(
+        store,
+        file,
+        dir,
+        &snapshot_name,
+        request.max_size,
+        template,
+        now,
+    )
+    .map_err(|e| copy_failed(&path, e))?;
     let body = format!(
         "Published {display_name} (v{}, {})",
         record.revision,
@@ -214,30 +224,58 @@ pub fn publish(
     Ok(Published { record, message })
 }
 
-/// Refuses what cannot be published without opening it (a FIFO would block).
-fn check_source(path: &Path, max_size: u64) -> Result<(), PublishError> {
-    let meta = match std::fs::metadata(path) {
-        Ok(meta) => meta,
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
-            return Err(PublishError::NotFound(path.to_owned()));
+/// Says in publish terms why copying `path` failed.
+fn copy_failed(path: &Path, e: IngestError) -> PublishError {
+    let path = path.to_owned();
+    match e {
+        IngestError::TooLarge { size, limit } => PublishError::TooLarge {
+            path,
+            size: size.unwrap_or(limit),
+            limit,
+        },
+        IngestError::NotFound => PublishError::NotFound(path),
+        IngestError::NotRegularFile { kind } => PublishError::NotRegularFile { path, kind },
+        other => PublishError::Failed {
+            path,
+            reason: other.to_string(),
+        },
+    }
+}
+
+/// Where an agent may publish from: its worktree, and the temp and global
+/// uploads folders.
+fn allowed_roots(store: &mut Store, worktree: &Path) -> Result<Vec<PathBuf>, PublishError> {
+    let settings = store.settings().load()?;
+    let roots = Roots::from_env();
+    let mut allowed = vec![worktree.to_owned()];
+    for destination in [Destination::Temp, Destination::Global] {
+        if let Ok(folder) = Folder::resolve(destination, &roots, None, &settings) {
+            allowed.push(folder.path());
         }
-        Err(e) => return Err(failed(path, &e)),
-    };
-    if !meta.is_file() {
-        let kind = ingest::file_type_name(meta.file_type());
-        return Err(PublishError::NotRegularFile {
-            path: path.to_owned(),
-            kind,
-        });
     }
-    if meta.len() > max_size {
-        return Err(PublishError::TooLarge {
-            path: path.to_owned(),
-            size: ByteSize(meta.len()),
-            limit: ByteSize(max_size),
-        });
+    Ok(allowed)
+}
+
+/// The snapshot's file name: the display name, keeping the source's
+/// extension so its type survives a display name without one ("Weekly
+/// report" from report.md).
+fn snapshot_name(source: &Path, display_name: &str) -> String {
+    let extension = source
+        .extension()
+        .map(|e| format!(".{}", e.to_string_lossy()))
+        .unwrap_or_default();
+    if Path::new(display_name).extension().is_some() || extension.is_empty() {
+        naming::sanitize(display_name)
+    } else {
+        naming::sanitize(&format!("{display_name}{extension}"))
     }
-    Ok(())
+}
+
+/// `<data dir>/published/<session>/`, private to this user, by handle.
+fn snapshot_folder(home: &Home, session_id: i64) -> Result<SafeDir, DestinationError> {
+    let data = SafeDir::open_base(home.dir())?;
+    data.child(OsStr::new("published"), Privacy::Private)?
+        .child(OsStr::new(&session_id.to_string()), Privacy::Private)
 }
 
 fn failed(path: &Path, e: &std::io::Error) -> PublishError {

@@ -12,12 +12,13 @@ use walkdir::WalkDir;
 
 use crate::clock::{self, Timestamp};
 use crate::destination::{Destination, Folder, Roots};
-use crate::ingest::{self, TEMP_PREFIX, TEMP_SUFFIX};
+use crate::ingest::{self, TEMP_PREFIX, TEMP_SUFFIX, temp_owner};
 use crate::settings::Settings;
 use crate::store::{FileRecord, FileStatus, StatusChange, Store, StoreError};
 
-/// A temp file untouched for this long belongs to a write that was
-/// interrupted (a live copy touches its temp file continuously).
+/// A temp file that does not name its writer and was untouched for this
+/// long belongs to a write that was interrupted (a live copy touches its
+/// temp file continuously).
 pub const STALE_TEMP_AFTER: Duration = Duration::from_secs(15 * 60);
 
 /// A record whose status changed.
@@ -42,6 +43,8 @@ pub struct ReconcileReport {
     pub untracked: Vec<PathBuf>,
     /// Leftover temp files of interrupted writes, removed.
     pub removed_temp: Vec<PathBuf>,
+    /// Files a killed upload had put in place, now recorded.
+    pub recovered: Vec<PathBuf>,
 }
 
 /// The uploads folders that exist now: every known worktree's, the temp
@@ -76,6 +79,9 @@ pub fn reconcile(
     now: Timestamp,
 ) -> Result<ReconcileReport, StoreError> {
     let mut report = ReconcileReport::default();
+    let recovered = crate::recovery::settle_dead(store, now)?;
+    report.recovered = recovered.recorded.into_iter().map(|r| r.path).collect();
+    report.removed_temp = recovered.dropped;
     let live = store.files().live()?;
     let known: HashSet<PathBuf> = live.iter().map(|r| r.path.clone()).collect();
     let mut updates = Vec::new();
@@ -112,11 +118,19 @@ pub fn reconcile(
             }
             let path = entry.path();
             if is_temp_file(path) {
-                let stale = entry
-                    .metadata()
-                    .ok()
-                    .and_then(|m| m.modified().ok())
-                    .is_some_and(|t| t < stale_before);
+                // A temp file names its writer; one without is stale by age.
+                let owner = path
+                    .file_name()
+                    .and_then(|n| n.to_str())
+                    .and_then(temp_owner);
+                let stale = match owner {
+                    Some(pid) => !crate::recovery::is_alive(pid),
+                    None => entry
+                        .metadata()
+                        .ok()
+                        .and_then(|m| m.modified().ok())
+                        .is_some_and(|t| t < stale_before),
+                };
                 if stale && fs::remove_file(path).is_ok() {
                     report.removed_temp.push(path.to_owned());
                 }

@@ -6,6 +6,7 @@
 //! [`Store::sessions`], [`Store::settings`]); no SQL lives outside this module.
 
 mod files;
+mod intents;
 mod messages;
 mod migrations;
 mod model;
@@ -22,6 +23,7 @@ use std::time::Duration;
 use rusqlite::Connection;
 
 pub use files::{FileQuery, Files, NewFile, StatusChange};
+pub use intents::{Intent, Intents};
 pub use messages::{Messages, NewMessage};
 pub use model::{
     AgentProfile, Direction, FileRecord, FileStatus, Message, MessageKind, Role, Session, Worktree,
@@ -125,6 +127,11 @@ impl Store {
     /// Uploaded and published files.
     pub fn files(&mut self) -> Files<'_> {
         Files::new(&mut self.conn)
+    }
+
+    /// Records promised to files being renamed into place.
+    pub fn intents(&mut self) -> Intents<'_> {
+        Intents::new(&mut self.conn)
     }
 
     /// Worktrees the person works in.

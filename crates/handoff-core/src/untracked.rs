@@ -300,7 +300,7 @@ mod tests {
         let mut w = world();
         let settings = Settings::default();
         let temp = Folder::resolve(Destination::Temp, &w.roots, None, &settings).unwrap();
-        let dir = temp.prepare(false).unwrap();
+        let dir = temp.prepare(false).unwrap().path();
         fs::write(dir.join("log.txt"), "x").unwrap();
         let record = add(
             &mut w.store,

@@ -255,6 +255,9 @@ pub async fn upload_files(
             state.release_paste(*paste_id);
         }
     }
+    if let Some(refused) = report.refused {
+        return Err(IpcError::from(refused));
+    }
     Ok(report
         .outcomes
         .iter()

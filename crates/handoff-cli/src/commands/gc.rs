@@ -47,6 +47,9 @@ pub fn run(ctx: &Context, args: &Args) -> Result<bool> {
     for path in &expired {
         println!("expired  {}", path.display());
     }
+    for path in &report.recovered {
+        println!("recorded interrupted upload  {}", path.display());
+    }
     for path in &report.removed_temp {
         println!("removed unfinished write  {}", path.display());
     }
@@ -56,6 +59,7 @@ pub fn run(ctx: &Context, args: &Args) -> Result<bool> {
     if report.changed.is_empty()
         && expired.is_empty()
         && report.removed_temp.is_empty()
+        && report.recovered.is_empty()
         && report.untracked.is_empty()
     {
         eprintln!("everything matches the disk");

@@ -64,6 +64,10 @@ pub fn run(ctx: &Context, args: &Args) -> Result<bool> {
             clock::now(),
             &mut |_| {},
         );
+        if let Some(e) = &report.refused {
+            all_saved = false;
+            eprintln!("attachments refused: {e}");
+        }
         for outcome in &report.outcomes {
             match &outcome.result {
                 Ok(saved) => eprintln!("attached {}", saved.record.path.display()),

@@ -96,6 +96,8 @@ struct JsonReport<'a> {
     folder: Option<&'a std::path::Path>,
     files: Vec<JsonOutcome<'a>>,
     message: Option<String>,
+    /// Why the whole batch was refused before anything was copied.
+    error: Option<JsonError>,
 }
 
 pub fn run(ctx: &Context, args: Args) -> Result<bool> {
@@ -168,6 +170,9 @@ pub fn run(ctx: &Context, args: Args) -> Result<bool> {
 }
 
 fn print_text(report: &Report, message: Option<&str>) {
+    if let Some(e) = &report.refused {
+        eprintln!("upload refused: {e}{}", hint(e));
+    }
     for outcome in &report.outcomes {
         match &outcome.result {
             Ok(saved) => {
@@ -209,6 +214,10 @@ fn hint(e: &IngestError) -> &'static str {
 
 fn json_report(report: &Report, message: Option<String>) -> JsonReport<'_> {
     JsonReport {
+        error: report.refused.as_ref().map(|e| JsonError {
+            kind: e.kind(),
+            message: format!("{e}{}", hint(e)),
+        }),
         folder: report.folder.as_deref(),
         files: report
             .outcomes

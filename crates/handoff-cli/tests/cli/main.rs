@@ -2,11 +2,15 @@
 
 mod agent_requests;
 mod agents;
+mod agreement;
 mod context;
 mod crash;
 mod gc;
+mod hostile;
+mod kills;
 mod ls_rm;
 mod mcp;
 mod prompt;
+mod races;
 mod upload;
 mod watch;

@@ -7,7 +7,7 @@ use rmcp::model::CallToolRequestParams;
 use rmcp::service::RunningService;
 use rmcp::transport::{ConfigureCommandExt, TokioChildProcess};
 
-use crate::context::TestContext;
+use crate::context::{TestContext, p};
 
 type Client = RunningService<rmcp::RoleClient, ()>;
 
@@ -113,10 +113,11 @@ async fn publish_refuses_missing_folders_oversize_and_fifos() {
     assert!(error);
     assert_eq!(text, format!("{} does not exist", missing.display()));
 
+    std::fs::create_dir_all(ctx.worktree.join("out")).unwrap();
     let (error, text) = call(
         &client,
         "publish_file",
-        serde_json::json!({"path": ctx.root.join("src")}),
+        serde_json::json!({"path": ctx.worktree.join("out")}),
     )
     .await;
     assert!(error);
@@ -206,4 +207,100 @@ async fn a_server_cannot_publish_into_another_session() {
         .output()
         .unwrap();
     assert!(String::from_utf8_lossy(&run.stderr).contains("session 999 does not exist"));
+}
+
+/// A prompt-injected agent tries to publish what it should not: files
+/// outside the worktree by `..`, by absolute path, through a symlink,
+/// `/proc`, Git's own data, a name with terminal controls. Before, every
+/// one of these was published, and `/etc/shadow` became a 0644 snapshot.
+#[tokio::test(flavor = "multi_thread")]
+async fn publish_refuses_what_lies_outside_the_worktree_and_keeps_snapshots_private() {
+    use std::os::unix::fs::PermissionsExt;
+    let ctx = TestContext::new();
+    let session_id = ctx.session("Demo agent");
+    let client = ctx
+        .mcp_client(session_id, &ctx.token(session_id), &[])
+        .await
+        .unwrap();
+    std::fs::write(ctx.root.join("secret.txt"), "outside").unwrap();
+    std::os::unix::fs::symlink("/etc/passwd", ctx.worktree.join("passwd")).unwrap();
+    std::os::unix::fs::symlink(ctx.root.join("secret.txt"), ctx.worktree.join("notes.txt"))
+        .unwrap();
+    std::fs::write(ctx.worktree.join(".git/config"), "[core]\n").unwrap();
+    let outside = [
+        (
+            "../secret.txt".to_owned(),
+            "is outside this session's worktree",
+        ),
+        (
+            "../../../../../../etc/passwd".to_owned(),
+            "is outside this session's worktree",
+        ),
+        (
+            "/etc/shadow".to_owned(),
+            "is outside this session's worktree",
+        ),
+        (
+            "/proc/self/environ".to_owned(),
+            "is outside this session's worktree",
+        ),
+        ("passwd".to_owned(), "is outside this session's worktree"),
+        ("notes.txt".to_owned(), "is outside this session's worktree"),
+        (".git/config".to_owned(), "is inside .git, Git's own data"),
+        (
+            p(&ctx.worktree.join(".git/config")).to_owned(),
+            "is inside .git, Git's own data",
+        ),
+    ];
+    for (path, why) in outside {
+        let (error, text) = call(&client, "publish_file", serde_json::json!({"path": path})).await;
+        assert!(error && text.contains(why), "{path}: {text}");
+    }
+    std::fs::create_dir_all(ctx.worktree.join("out")).unwrap();
+    std::fs::write(ctx.worktree.join("out/report.md"), "# ok\n").unwrap();
+    let (error, text) = call(
+        &client,
+        "publish_file",
+        serde_json::json!({"path": "out/report.md", "display_name": "Report\u{1b}]0;pwned\u{7}\u{1b}[2J"}),
+    )
+    .await;
+    assert!(error && text.contains("holds control characters"), "{text}");
+    // A symlink inside the worktree to a file inside it is fine.
+    std::os::unix::fs::symlink("out/report.md", ctx.worktree.join("latest.md")).unwrap();
+    let (error, text) = call(
+        &client,
+        "publish_file",
+        serde_json::json!({"path": "latest.md"}),
+    )
+    .await;
+    assert!(!error, "{text}");
+    client.cancel().await.unwrap();
+
+    let published = ctx
+        .run(&[
+            "published",
+            "ls",
+            "--json",
+            "--session",
+            &session_id.to_string(),
+        ])
+        .expect(0)
+        .json();
+    let published = published.as_array().unwrap();
+    assert_eq!(published.len(), 1, "only the report: {published:#?}");
+    let snapshot = std::path::PathBuf::from(published[0]["path"].as_str().unwrap());
+    let mode =
+        |path: &std::path::Path| std::fs::metadata(path).unwrap().permissions().mode() & 0o777;
+    assert_eq!(std::fs::read(&snapshot).unwrap(), b"# ok\n");
+    assert_eq!(mode(&snapshot), 0o600, "the snapshot is private");
+    assert_eq!(
+        mode(snapshot.parent().unwrap()),
+        0o700,
+        "its session folder too"
+    );
+    assert_eq!(
+        mode(&ctx.root.join("data/published")),
+        0o700,
+        "and the published folder"
+    );
 }

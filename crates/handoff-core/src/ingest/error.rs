@@ -15,12 +15,22 @@ pub enum IngestError {
         /// The limit in force.
         limit: ByteSize,
     },
-    /// The batch already holds as many files as allowed.
-    #[error("the batch is over the {limit}-file limit")]
+    /// The batch holds more files than allowed; nothing of it was saved.
+    #[error("{count} files are over the {limit}-file limit for one upload; nothing was saved")]
     BatchLimit {
+        /// How many files the batch holds.
+        count: usize,
         /// The limit in force.
         limit: usize,
     },
+    /// The source was written to while it was being copied.
+    #[error(
+        "changed while it was being read (it is still being written?); nothing was saved, try again when it is finished"
+    )]
+    ChangedWhileRead,
+    /// The uploads folder was moved or swapped while the file was saved.
+    #[error("the uploads folder was moved or replaced while saving; the file was not kept")]
+    FolderMoved,
     /// A symlink found inside a dropped folder; symlinks are not followed.
     #[error("is a symlink inside a dropped folder; symlinks are skipped")]
     SymlinkSkipped,
@@ -63,6 +73,8 @@ impl IngestError {
         match self {
             Self::TooLarge { .. } => "tooLarge",
             Self::BatchLimit { .. } => "batchLimit",
+            Self::ChangedWhileRead => "changedWhileRead",
+            Self::FolderMoved => "folderMoved",
             Self::SymlinkSkipped => "symlinkSkipped",
             Self::NotRegularFile { .. } => "notRegularFile",
             Self::NotFound => "notFound",
@@ -87,8 +99,11 @@ impl IngestError {
     }
 
     pub(super) fn write_failed(e: &std::io::Error) -> Self {
-        Self::WriteFailed {
-            reason: e.to_string(),
-        }
+        let reason = if e.raw_os_error() == Some(rustix::io::Errno::FBIG.raw_os_error()) {
+            "it is over this process's file-size limit (ulimit -f)".to_owned()
+        } else {
+            e.to_string()
+        };
+        Self::WriteFailed { reason }
     }
 }

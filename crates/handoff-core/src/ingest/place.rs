@@ -1,145 +1,310 @@
-//! Moving a staged file to its final name: atomic, never through a planted
-//! symlink, never over another upload unless the policy says replace.
+//! Moving staged files to their final names, crash-safe and race-free.
+//!
+//! Under the uploads folder's lock (so placing is one at a time across
+//! processes): each file's final name is chosen, its record is committed as
+//! an *intent*, the file is renamed (never through a planted symlink, never
+//! over another file unless the policy says replace), the folders are
+//! synced and checked to be still where their path says, and then the
+//! intents become records in one transaction. A process killed anywhere in
+//! between leaves intents that [`crate::recovery`] settles from the disk.
 
-use std::fs;
+use std::collections::BTreeMap;
+use std::ffi::OsStr;
 use std::io;
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
+use std::rc::Rc;
 
-use super::stage::{Facts, Staged};
+use super::stage::Staged;
 use super::{ConflictPolicy, IngestError};
-use crate::clock;
+use crate::clock::Timestamp;
 use crate::naming;
-use crate::store::{FileRecord, Files};
+use crate::safe_dir::SafeDir;
+use crate::store::{FileRecord, NewFile, Store, StoreError};
 
 /// How many alternative names keep-both tries before giving up.
 const MAX_ALTERNATIVES: u32 = 10_000;
 
-/// Where a staged file ended up.
+/// One staged file and where it should go.
+pub(super) struct Job<'d> {
+    pub staged: Staged<'d>,
+    /// The folder to place it in.
+    pub target: Rc<SafeDir>,
+    /// The safe name asked for.
+    pub name: String,
+    /// Its record, but for the final name and path.
+    pub record: NewFile,
+}
+
+/// Where a file ended up.
 pub(super) enum Placed {
-    /// Renamed into place at `path`.
-    New {
-        path: PathBuf,
-        name: String,
-        mtime_ns: i64,
-        /// A record superseded under the `replace` policy.
-        replaced: Option<i64>,
-        facts: Facts,
-    },
-    /// The same bytes were already there under that name: nothing written.
+    /// Renamed into place and recorded.
+    New(FileRecord),
+    /// The same bytes were already there under that name (or, keeping
+    /// both, one of its numbered variants): nothing written.
     Reused(FileRecord),
 }
 
-/// Renames `staged` to `dir/name` following `policy`.
-pub(super) fn place(
-    staged: Staged,
-    dir: &Path,
-    name: &str,
+/// A job on its way: its chosen name and committed intent.
+struct Planned<'d> {
+    index: usize,
+    job: Job<'d>,
+    candidate: String,
+    tries: u32,
+    intent: i64,
+}
+
+/// Places every job following `policy`; one result per job, in order.
+/// With `reuse`, a file whose bytes are already recorded under its name is
+/// not written again.
+pub(super) fn place_all(
+    store: &mut Store,
+    jobs: Vec<Job<'_>>,
     policy: ConflictPolicy,
-    mut files: Option<&mut Files<'_>>,
-) -> Result<Placed, IngestError> {
-    let target = dir.join(name);
-    if let Some(files) = files.as_deref_mut()
-        && let Some(record) = same_bytes(files, &target, &staged.facts)?
-    {
-        return Ok(Placed::Reused(record));
-    }
-    match policy {
-        ConflictPolicy::Replace => {
-            let previous = match files {
-                Some(files) => files.live_at(&target).map_err(|e| store_failed(&e))?,
-                None => None,
-            };
-            // rename(2) replaces the directory entry itself: a symlink planted
-            // at the target is replaced, never written through.
-            staged
-                .temp
-                .persist(&target)
-                .map_err(|e| IngestError::write_failed(&e.error))?;
-            let mtime_ns = mtime(&target)?;
-            Ok(Placed::New {
-                path: target,
-                name: name.to_owned(),
-                mtime_ns,
-                replaced: previous.map(|r| r.id),
-                facts: staged.facts,
-            })
+    reuse: bool,
+    now: Timestamp,
+) -> Vec<Result<Placed, IngestError>> {
+    let mut results: Vec<Option<Result<Placed, IngestError>>> = Vec::new();
+    results.resize_with(jobs.len(), || None);
+    let mut planned = Vec::new();
+    for (index, job) in jobs.into_iter().enumerate() {
+        match choose(store, &job, policy, reuse) {
+            Ok(Choice::Reuse(record)) => results[index] = Some(Ok(Placed::Reused(*record))),
+            Ok(Choice::Name(candidate, tries)) => planned.push((index, job, candidate, tries)),
+            Err(e) => results[index] = Some(Err(e)),
         }
-        ConflictPolicy::KeepBoth => {
-            let Staged { temp, facts } = staged;
-            let mut temp = temp;
-            let mut candidate = name.to_owned();
-            for n in 1..=MAX_ALTERNATIVES {
-                let path = dir.join(&candidate);
-                // RENAME_NOREPLACE: fails if anything (file, folder, symlink)
-                // has the name, so concurrent uploads never clobber each other.
-                match temp.persist_noclobber(&path) {
-                    Ok(()) => {
-                        let mtime_ns = mtime(&path)?;
-                        return Ok(Placed::New {
-                            path,
-                            name: candidate,
-                            mtime_ns,
-                            replaced: None,
-                            facts,
-                        });
-                    }
-                    Err(e) if e.error.kind() == io::ErrorKind::AlreadyExists => {
-                        temp = e.path;
-                        candidate = naming::numbered(name, n);
-                    }
-                    Err(e) => return Err(IngestError::write_failed(&e.error)),
+    }
+
+    // The intents are durable before any file takes its real name.
+    let pending: Vec<(PathBuf, NewFile)> = planned
+        .iter()
+        .map(|(_, job, candidate, _)| (temp_path(&job.staged), final_record(job, candidate)))
+        .collect();
+    let ids = match store.intents().begin(&pending, now) {
+        Ok(ids) => ids,
+        Err(e) => {
+            for (index, ..) in planned {
+                results[index] = Some(Err(store_failed(&e)));
+            }
+            return collect(results);
+        }
+    };
+    let mut planned: Vec<Planned<'_>> = planned
+        .into_iter()
+        .zip(ids)
+        .map(|((index, job, candidate, tries), intent)| Planned {
+            index,
+            job,
+            candidate,
+            tries,
+            intent,
+        })
+        .collect();
+
+    let mut abandoned = Vec::new();
+    let mut placed = Vec::new();
+    for mut p in planned.drain(..) {
+        match rename(store, &mut p, policy) {
+            Ok(()) => {
+                p.job.staged.keep();
+                placed.push(p);
+            }
+            Err(e) => {
+                abandoned.push(p.intent);
+                results[p.index] = Some(Err(e));
+            }
+        }
+    }
+
+    // Sync each folder once, and keep only what is still where its path says.
+    let mut folders: BTreeMap<PathBuf, Option<IngestError>> = BTreeMap::new();
+    for p in &placed {
+        folders.entry(p.job.target.path()).or_insert_with(|| {
+            if let Err(e) = p.job.target.sync() {
+                Some(IngestError::write_failed(&e))
+            } else if !p.job.target.still_at_path() {
+                Some(IngestError::FolderMoved)
+            } else {
+                None
+            }
+        });
+    }
+    let mut settle = Vec::new();
+    let mut settling = Vec::new();
+    for p in placed {
+        if let Some(Some(e)) = folders.get(&p.job.target.path()) {
+            let _ = p.job.target.remove_file(OsStr::new(&p.candidate));
+            abandoned.push(p.intent);
+            results[p.index] = Some(Err(e.clone()));
+        } else {
+            settle.push((p.intent, final_record(&p.job, &p.candidate)));
+            settling.push(p);
+        }
+    }
+    let _ = store.intents().abandon(&abandoned);
+    match store.intents().settle(&settle, now) {
+        Ok(records) => {
+            let mut records: BTreeMap<i64, FileRecord> = records.into_iter().collect();
+            for p in settling {
+                if let Some(record) = records.remove(&p.intent) {
+                    results[p.index] = Some(Ok(Placed::New(record)));
                 }
             }
-            Err(IngestError::WriteFailed {
-                reason: format!("{MAX_ALTERNATIVES} files named like {name} are already there"),
-            })
+        }
+        Err(e) => {
+            // Nothing stays on disk without a record.
+            let ids: Vec<i64> = settling.iter().map(|p| p.intent).collect();
+            for p in settling {
+                let _ = p.job.target.remove_file(OsStr::new(&p.candidate));
+                results[p.index] = Some(Err(store_failed(&e)));
+            }
+            let _ = store.intents().abandon(&ids);
+        }
+    }
+    collect(results)
+}
+
+enum Choice {
+    /// Place under this name (the `n` of `name (n)` it is).
+    Name(String, u32),
+    /// The same bytes are already recorded there.
+    Reuse(Box<FileRecord>),
+}
+
+/// Picks the final name: under keep-both the first of `name`, `name (1)`…
+/// that is free, unless one of those taken holds exactly these bytes,
+/// recorded and unchanged (then that record is reused).
+fn choose(
+    store: &mut Store,
+    job: &Job<'_>,
+    policy: ConflictPolicy,
+    reuse: bool,
+) -> Result<Choice, IngestError> {
+    let mut candidate = job.name.clone();
+    for n in 1..=MAX_ALTERNATIVES {
+        if reuse && let Some(record) = same_bytes(store, job, &candidate)? {
+            return Ok(Choice::Reuse(Box::new(record)));
+        }
+        if policy == ConflictPolicy::Replace || !job.target.has(OsStr::new(&candidate)) {
+            return Ok(Choice::Name(candidate, n));
+        }
+        candidate = naming::numbered(&job.name, n);
+    }
+    Err(too_many(&job.name))
+}
+
+/// Renames the staged file to its planned name; under keep-both a name
+/// taken meanwhile (by something outside Handoff) moves the intent on to
+/// the next free name before trying again.
+fn rename(
+    store: &mut Store,
+    p: &mut Planned<'_>,
+    policy: ConflictPolicy,
+) -> Result<(), IngestError> {
+    let staged = &p.job.staged;
+    loop {
+        let to = OsStr::new(&p.candidate);
+        let result = match policy {
+            // rename(2) replaces the directory entry itself: a symlink
+            // planted at the target is replaced, never written through.
+            ConflictPolicy::Replace => staged.dir.rename_over(&staged.name, &p.job.target, to),
+            // RENAME_NOREPLACE: fails if anything has the name.
+            ConflictPolicy::KeepBoth => staged.dir.rename_new(&staged.name, &p.job.target, to),
+        };
+        match result {
+            Ok(()) => return Ok(()),
+            Err(e) if e.kind() == io::ErrorKind::AlreadyExists => {
+                loop {
+                    if p.tries >= MAX_ALTERNATIVES {
+                        return Err(too_many(&p.job.name));
+                    }
+                    p.candidate = naming::numbered(&p.job.name, p.tries);
+                    p.tries += 1;
+                    if !p.job.target.has(OsStr::new(&p.candidate)) {
+                        break;
+                    }
+                }
+                let record = final_record(&p.job, &p.candidate);
+                store
+                    .intents()
+                    .retarget(p.intent, &record)
+                    .map_err(|e| store_failed(&e))?;
+            }
+            Err(e) => return Err(IngestError::write_failed(&e)),
         }
     }
 }
 
-/// Creates `dir/name` as a new folder, or `name (1)`, `name (2)`… when taken.
-pub(super) fn create_folder(dir: &Path, name: &str) -> Result<PathBuf, IngestError> {
+/// The live record at `name` in the job's folder when it holds exactly the
+/// staged bytes and the file on disk is unchanged since it was recorded.
+fn same_bytes(
+    store: &mut Store,
+    job: &Job<'_>,
+    name: &str,
+) -> Result<Option<FileRecord>, IngestError> {
+    let path = job.target.path().join(name);
+    let Some(record) = store.files().live_at(&path).map_err(|e| store_failed(&e))? else {
+        return Ok(None);
+    };
+    let facts = &job.staged.facts;
+    if record.sha256 != facts.sha256 || record.size != facts.size {
+        return Ok(None);
+    }
+    let unchanged = job
+        .target
+        .stat(OsStr::new(name))
+        .is_ok_and(|e| e.regular && e.size == record.size && e.mtime_ns == record.mtime_ns);
+    Ok(unchanged.then_some(record))
+}
+
+fn final_record(job: &Job<'_>, name: &str) -> NewFile {
+    NewFile {
+        filename: name.to_owned(),
+        path: job.target.path().join(name),
+        mime: crate::mime::guess(name),
+        ..job.record.clone()
+    }
+}
+
+fn temp_path(staged: &Staged<'_>) -> PathBuf {
+    staged.dir.path().join(&staged.name)
+}
+
+fn collect(results: Vec<Option<Result<Placed, IngestError>>>) -> Vec<Result<Placed, IngestError>> {
+    results
+        .into_iter()
+        .map(|r| {
+            r.unwrap_or_else(|| {
+                Err(IngestError::WriteFailed {
+                    reason: "interrupted".to_owned(),
+                })
+            })
+        })
+        .collect()
+}
+
+/// Creates `name` as a new folder in `dir`, or `name (1)`, `name (2)`…
+/// when taken; returns its handle.
+pub(super) fn create_folder(dir: &SafeDir, name: &str) -> Result<SafeDir, IngestError> {
     let mut candidate = name.to_owned();
     for n in 1..=MAX_ALTERNATIVES {
-        let path = dir.join(&candidate);
-        match fs::create_dir(&path) {
-            Ok(()) => return Ok(path),
+        match dir.create_new_folder(OsStr::new(&candidate)) {
+            Ok(folder) => return Ok(folder),
             Err(e) if e.kind() == io::ErrorKind::AlreadyExists => {
                 candidate = naming::numbered(name, n);
             }
             Err(e) => return Err(IngestError::write_failed(&e)),
         }
     }
-    Err(IngestError::WriteFailed {
-        reason: format!("{MAX_ALTERNATIVES} folders named like {name} are already there"),
-    })
+    Err(too_many(name))
 }
 
-/// The live record at `target` when it holds exactly the staged bytes and
-/// the file on disk is unchanged since it was recorded.
-fn same_bytes(
-    files: &mut Files<'_>,
-    target: &Path,
-    staged: &Facts,
-) -> Result<Option<FileRecord>, IngestError> {
-    let Some(record) = files.live_at(target).map_err(|e| store_failed(&e))? else {
-        return Ok(None);
-    };
-    if record.sha256 != staged.sha256 || record.size != staged.size {
-        return Ok(None);
+fn too_many(name: &str) -> IngestError {
+    IngestError::WriteFailed {
+        reason: format!("{MAX_ALTERNATIVES} files named like {name} are already there"),
     }
-    let unchanged = fs::symlink_metadata(target).is_ok_and(|m| {
-        m.is_file() && m.len() == record.size && clock::mtime_ns(&m) == record.mtime_ns
-    });
-    Ok(unchanged.then_some(record))
 }
 
-fn mtime(path: &Path) -> Result<i64, IngestError> {
-    let meta = fs::symlink_metadata(path).map_err(|e| IngestError::write_failed(&e))?;
-    Ok(clock::mtime_ns(&meta))
-}
-
-pub(super) fn store_failed(e: &crate::store::StoreError) -> IngestError {
+pub(super) fn store_failed(e: &StoreError) -> IngestError {
     IngestError::StoreFailed {
         reason: e.to_string(),
     }

@@ -1,18 +1,19 @@
 //! Copying one file into a hidden temp file beside its final place, hashing
 //! and size-checking the bytes as they go.
 
-use std::fs::{File, OpenOptions, Permissions};
+use std::ffi::OsString;
+use std::fs::File;
 use std::io::{self, Read, Write};
-use std::os::unix::fs::{OpenOptionsExt, PermissionsExt};
+use std::os::unix::fs::{MetadataExt, OpenOptionsExt};
 use std::path::Path;
 use std::sync::mpsc;
 
 use sha2::{Digest, Sha256};
-use tempfile::TempPath;
 
 use super::IngestError;
 use super::source::{Input, special_kind};
 use crate::mime::{self, SNIFF_BYTES};
+use crate::safe_dir::SafeDir;
 use crate::size::ByteSize;
 
 /// Prefix of the temp files ingest writes; anything named like this in an
@@ -23,11 +24,37 @@ pub const TEMP_SUFFIX: &str = ".part";
 
 const CHUNK: usize = 1 << 20;
 
-/// A file's bytes, written and hashed, waiting under a temp name.
-pub(super) struct Staged {
-    /// Deletes the temp file when dropped unless it was renamed into place.
-    pub temp: TempPath,
+/// The process that wrote a temp file, read from its name
+/// (`.handoff-<pid>-<random>.part`).
+#[must_use]
+pub fn temp_owner(name: &str) -> Option<u32> {
+    let rest = name.strip_prefix(TEMP_PREFIX)?.strip_suffix(TEMP_SUFFIX)?;
+    rest.split_once('-')?.0.parse().ok()
+}
+
+/// A file's bytes, written and hashed, waiting under a temp name in the
+/// folder it was staged in; removed when dropped unless [`Staged::keep`]
+/// was called (it was renamed into place).
+pub(super) struct Staged<'d> {
+    pub dir: &'d SafeDir,
+    pub name: OsString,
     pub facts: Facts,
+    kept: bool,
+}
+
+impl Staged<'_> {
+    /// The temp file is no longer ours to remove.
+    pub fn keep(&mut self) {
+        self.kept = true;
+    }
+}
+
+impl Drop for Staged<'_> {
+    fn drop(&mut self) {
+        if !self.kept {
+            let _ = self.dir.remove_file(&self.name);
+        }
+    }
 }
 
 /// What was learnt about the bytes while copying them.
@@ -36,91 +63,161 @@ pub(super) struct Facts {
     pub size: u64,
     pub sha256: String,
     pub sniffed_mime: Option<String>,
+    /// The written file's mtime (a rename keeps it).
+    pub mtime_ns: i64,
 }
 
 /// What `stage` needs to know besides the input.
 pub(super) struct StageOptions<'a> {
-    pub dir: &'a Path,
+    pub dir: &'a SafeDir,
     pub limit: u64,
-    pub mode: u32,
+    /// The widest permission bits the saved file may have; a file keeps its
+    /// source's bits within these.
+    pub max_mode: u32,
     /// fsync the file here (single files); batches sync the file system once.
     pub fsync: bool,
 }
 
 /// Copies `input` into a temp file in `opts.dir`, hashing while copying and
-/// refusing it as soon as it passes the size limit. `on_bytes` hears about
-/// every chunk written; `scratch` is a buffer reused across a batch.
-pub(super) fn stage(
+/// refusing it as soon as it passes the size limit, or when the source
+/// changed while it was read. `on_bytes` hears about every chunk written;
+/// `scratch` is a buffer reused across a batch.
+pub(super) fn stage<'d>(
     input: &Input,
-    opts: &StageOptions<'_>,
+    opts: &StageOptions<'d>,
     scratch: &mut Vec<u8>,
     on_bytes: &mut dyn FnMut(u64),
-) -> Result<Staged, IngestError> {
-    let limit = ByteSize(opts.limit);
-    let named = tempfile::Builder::new()
-        .prefix(TEMP_PREFIX)
-        .suffix(TEMP_SUFFIX)
-        .permissions(Permissions::from_mode(opts.mode))
-        .tempfile_in(opts.dir)
-        .map_err(|e| IngestError::write_failed(&e))?;
-    let (mut out, temp) = named.into_parts();
-    let facts = match input {
+) -> Result<Staged<'d>, IngestError> {
+    match input {
         Input::Bytes(bytes) => {
             let size = bytes.len() as u64;
             if size > opts.limit {
                 return Err(IngestError::TooLarge {
                     size: Some(ByteSize(size)),
-                    limit,
+                    limit: ByteSize(opts.limit),
                 });
             }
+            let (mut out, mut staged) = create_temp(opts.dir, opts.max_mode)?;
             out.write_all(bytes)
                 .map_err(|e| IngestError::write_failed(&e))?;
             if opts.fsync {
                 out.sync_all().map_err(|e| IngestError::write_failed(&e))?;
             }
             on_bytes(size);
-            Facts {
+            staged.facts = Facts {
                 size,
                 sha256: hex(&Sha256::digest(bytes)),
                 sniffed_mime: mime::sniff(&bytes[..bytes.len().min(SNIFF_BYTES)]),
-            }
-        }
-        Input::File(path) => {
-            let mut src = open_regular(path)?;
-            let known = src.metadata().map(|m| m.len()).ok();
-            if known.is_some_and(|len| len > opts.limit) {
-                return Err(IngestError::TooLarge {
-                    size: known.map(ByteSize),
-                    limit,
-                });
-            }
-            let copy = Copy {
-                limit: opts.limit,
-                fsync: opts.fsync,
+                mtime_ns: mtime_of(&out)?,
             };
-            let result = if known.is_some_and(|len| len < PIPELINE_FROM) {
-                copy.inline(&mut src, &mut out, scratch, on_bytes)
-            } else {
-                copy.pipelined(&mut src, &mut out, on_bytes)
-            };
-            result.map_err(|e| match e {
-                CopyError::TooLarge => IngestError::TooLarge { size: None, limit },
-                CopyError::Read(e) => IngestError::unreadable(&e),
-                CopyError::Write(e) => IngestError::write_failed(&e),
-            })?
+            Ok(staged)
         }
+        Input::File(path) => stage_file(open_regular(path)?, opts, scratch, on_bytes),
+    }
+}
+
+/// Copies an open regular file into a temp file in `opts.dir`; see [`stage`].
+pub(super) fn stage_file<'d>(
+    mut src: File,
+    opts: &StageOptions<'d>,
+    scratch: &mut Vec<u8>,
+    on_bytes: &mut dyn FnMut(u64),
+) -> Result<Staged<'d>, IngestError> {
+    let limit = ByteSize(opts.limit);
+    let before = src.metadata().map_err(|e| IngestError::unreadable(&e))?;
+    if before.len() > opts.limit {
+        return Err(IngestError::TooLarge {
+            size: Some(ByteSize(before.len())),
+            limit,
+        });
+    }
+    let (mut out, mut staged) = create_temp(opts.dir, before.mode() & opts.max_mode)?;
+    let copy = Copy {
+        limit: opts.limit,
+        fsync: opts.fsync,
     };
-    Ok(Staged { temp, facts })
+    let result = if before.len() < PIPELINE_FROM {
+        copy.inline(&mut src, &mut out, scratch, on_bytes)
+    } else {
+        copy.pipelined(&mut src, &mut out, on_bytes)
+    };
+    let mut facts = result.map_err(|e| match e {
+        CopyError::TooLarge => IngestError::TooLarge { size: None, limit },
+        CopyError::Read(e) => IngestError::unreadable(&e),
+        CopyError::Write(e) => IngestError::write_failed(&e),
+    })?;
+    let after = src.metadata().map_err(|e| IngestError::unreadable(&e))?;
+    if changed(&before, &after) || facts.size != before.len() {
+        return Err(IngestError::ChangedWhileRead);
+    }
+    facts.mtime_ns = mtime_of(&out)?;
+    staged.facts = facts;
+    Ok(staged)
+}
+
+/// Whether a file was written to between two looks at it.
+fn changed(before: &std::fs::Metadata, after: &std::fs::Metadata) -> bool {
+    before.len() != after.len()
+        || before.mtime() != after.mtime()
+        || before.mtime_nsec() != after.mtime_nsec()
+        || before.ctime() != after.ctime()
+        || before.ctime_nsec() != after.ctime_nsec()
+}
+
+/// Creates `.handoff-<pid>-<random>.part` in `dir`: the pid tells a later
+/// clean-up whether the write it belongs to can still finish.
+fn create_temp(dir: &SafeDir, mode: u32) -> Result<(File, Staged<'_>), IngestError> {
+    for _ in 0..16 {
+        let mut random = [0_u8; 6];
+        rustix::rand::getrandom(&mut random, rustix::rand::GetRandomFlags::empty())
+            .map_err(|e| IngestError::write_failed(&e.into()))?;
+        let name = OsString::from(format!(
+            "{TEMP_PREFIX}{}-{}{TEMP_SUFFIX}",
+            std::process::id(),
+            hex(&random)
+        ));
+        match dir.create_file(&name, mode) {
+            Ok(file) => {
+                let staged = Staged {
+                    dir,
+                    name,
+                    facts: Facts {
+                        size: 0,
+                        sha256: String::new(),
+                        sniffed_mime: None,
+                        mtime_ns: 0,
+                    },
+                    kept: false,
+                };
+                return Ok((file, staged));
+            }
+            Err(e) if e.kind() == io::ErrorKind::AlreadyExists => {}
+            Err(e) => return Err(IngestError::write_failed(&e)),
+        }
+    }
+    Err(IngestError::WriteFailed {
+        reason: "cannot find a free temp file name".to_owned(),
+    })
+}
+
+fn mtime_of(file: &File) -> Result<i64, IngestError> {
+    let meta = file.metadata().map_err(|e| IngestError::write_failed(&e))?;
+    Ok(crate::clock::mtime_ns(&meta))
 }
 
 /// Opens a path for reading without blocking on a FIFO, and refuses
 /// anything that is not a regular file once opened.
 fn open_regular(path: &Path) -> Result<File, IngestError> {
-    let file = OpenOptions::new()
+    let file = std::fs::OpenOptions::new()
         .read(true)
         .custom_flags(rustix::fs::OFlags::NONBLOCK.bits() as i32)
         .open(path)
         .map_err(|e| IngestError::unreadable(&e))?;
+    check_regular(file)
+}
+
+/// Refuses an open file that is not a regular file.
+pub(crate) fn check_regular(file: File) -> Result<File, IngestError> {
     let meta = file.metadata().map_err(|e| IngestError::unreadable(&e))?;
     if !meta.is_file() {
         return Err(IngestError::NotRegularFile {
@@ -174,6 +271,7 @@ impl Copy {
             size: total,
             sha256: hex(&hasher.finalize()),
             sniffed_mime: mime::sniff(&head),
+            mtime_ns: 0,
         })
     }
 
@@ -228,6 +326,7 @@ impl Copy {
                 size: total,
                 sha256,
                 sniffed_mime: mime::sniff(&head),
+                mtime_ns: 0,
             })
         })
     }

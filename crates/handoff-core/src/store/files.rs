@@ -15,7 +15,7 @@ const COLUMNS: &str = "id, session_id, worktree_id, direction, destination, file
      created_at, updated_at, expires_at";
 
 /// A file about to be recorded (after its bytes are safely in place).
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct NewFile {
     /// The session it belongs to, if any.
     pub session_id: Option<i64>,
@@ -53,7 +53,7 @@ pub struct NewFile {
 
 impl NewFile {
     /// The record as stored: new records are `present` and stamped `now`.
-    fn into_record(self, id: i64, now: Timestamp) -> FileRecord {
+    pub(super) fn into_record(self, id: i64, now: Timestamp) -> FileRecord {
         FileRecord {
             id,
             session_id: self.session_id,
@@ -144,31 +144,6 @@ impl<'c> Files<'c> {
             .zip(ids)
             .map(|(f, id)| f.clone().into_record(id, now))
             .collect())
-    }
-
-    /// Records a file an agent published, numbering it as the next revision
-    /// of its display name in its session (the given `revision` is ignored).
-    pub fn insert_published(
-        &mut self,
-        file: &NewFile,
-        now: Timestamp,
-    ) -> Result<FileRecord, StoreError> {
-        let tx = self
-            .conn
-            .transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
-        let revision: i64 = tx.query_row(
-            "SELECT COALESCE(MAX(revision), 0) + 1 FROM files \
-             WHERE session_id IS ?1 AND direction = 'from_agent' AND display_name IS ?2",
-            params![file.session_id, file.display_name],
-            |r| r.get(0),
-        )?;
-        let file = NewFile {
-            revision,
-            ..file.clone()
-        };
-        let id = insert_row(&tx, &file, now)?;
-        tx.commit()?;
-        Ok(file.into_record(id, now))
     }
 
     /// The record with this id.
@@ -277,7 +252,28 @@ impl<'c> Files<'c> {
     }
 }
 
-fn insert_row(conn: &Connection, f: &NewFile, now: Timestamp) -> rusqlite::Result<i64> {
+/// The next revision number of a published file's display name in its session.
+pub(super) fn next_revision(conn: &Connection, file: &NewFile) -> rusqlite::Result<i64> {
+    conn.query_row(
+        "SELECT COALESCE(MAX(revision), 0) + 1 FROM files \
+         WHERE session_id IS ?1 AND direction = 'from_agent' AND display_name IS ?2",
+        params![file.session_id, file.display_name],
+        |r| r.get(0),
+    )
+}
+
+/// Marks every record still following a file at `path` as `replaced`: the
+/// path now holds another file, and only one record may follow it.
+pub(super) fn supersede_at(conn: &Connection, path: &Path, now: Timestamp) -> rusqlite::Result<()> {
+    conn.prepare_cached(
+        "UPDATE files SET status = 'replaced', updated_at = ?2 \
+         WHERE path = ?1 AND status IN ('present', 'missing', 'modified')",
+    )?
+    .execute(params![path_text(path), now])?;
+    Ok(())
+}
+
+pub(super) fn insert_row(conn: &Connection, f: &NewFile, now: Timestamp) -> rusqlite::Result<i64> {
     let mut insert = conn.prepare_cached(
         "INSERT INTO files (session_id, worktree_id, direction, destination, filename, path, \
          size, mime, sniffed_mime, sha256, source, status, display_name, description, \
@@ -307,7 +303,7 @@ fn insert_row(conn: &Connection, f: &NewFile, now: Timestamp) -> rusqlite::Resul
 }
 
 /// Paths are stored as text; Handoff writes only UTF-8 names itself.
-fn path_text(path: &Path) -> String {
+pub(super) fn path_text(path: &Path) -> String {
     path.to_string_lossy().into_owned()
 }
 

@@ -134,6 +134,23 @@ CREATE INDEX files_path ON files(path);
 CREATE INDEX files_expiry ON files(expires_at) WHERE expires_at IS NOT NULL;
 ",
     ),
+    // 4: crash safety. Before a file is renamed to its real name, the
+    // record it will get is committed here with the process placing it and
+    // its temp name; once it is in place, the intent becomes a `files` row
+    // in one transaction. An intent left by a process that died is settled
+    // by the next start or `gc`: the file is there → recorded; not → dropped.
+    M::up(
+        r"
+CREATE TABLE intents (
+    id          INTEGER PRIMARY KEY,
+    path        TEXT    NOT NULL,
+    temp_path   TEXT    NOT NULL,
+    pid         INTEGER NOT NULL,
+    file        TEXT    NOT NULL,
+    created_at  INTEGER NOT NULL
+);
+",
+    ),
 ];
 
 /// Refuses a database from a newer build, then applies pending migrations.

@@ -184,7 +184,7 @@ fn the_size_limit_holds_while_copying_even_for_pasted_bytes() {
 }
 
 #[test]
-fn the_batch_limit_refuses_the_files_past_it() {
+fn a_batch_over_the_limit_is_refused_whole_before_anything_is_copied() {
     let mut env = Env::new();
     env.settings.max_batch_files = 2;
     let paths: Vec<_> = (0..4)
@@ -192,16 +192,16 @@ fn the_batch_limit_refuses_the_files_past_it() {
         .collect();
     let refs: Vec<_> = paths.iter().map(std::path::PathBuf::as_path).collect();
     let report = env.upload_paths(&refs);
-    let kinds: Vec<_> = report
-        .outcomes
-        .iter()
-        .map(|o| {
-            o.result
-                .as_ref()
-                .map_or_else(IngestError::kind, |_| "saved")
-        })
-        .collect();
-    assert_eq!(kinds, ["saved", "saved", "batchLimit", "batchLimit"]);
+    assert_eq!(
+        report.refused,
+        Some(IngestError::BatchLimit { count: 4, limit: 2 })
+    );
+    assert!(report.outcomes.is_empty(), "said once, not once per file");
+    assert!(!report.all_saved());
+    assert!(
+        !env.uploads().exists() || tree(&env.uploads()).is_empty(),
+        "nothing was copied"
+    );
 }
 
 #[test]
