@@ -6,7 +6,6 @@ use std::fs::File;
 use std::io::{self, Read, Write};
 use std::os::unix::fs::{MetadataExt, OpenOptionsExt};
 use std::path::Path;
-use std::sync::mpsc;
 
 use sha2::{Digest, Sha256};
 
@@ -136,10 +135,10 @@ pub(super) fn stage_file<'d>(
         limit: opts.limit,
         fsync: opts.fsync,
     };
-    let result = if before.len() < PIPELINE_FROM {
+    let result = if before.len() < KERNEL_COPY_FROM {
         copy.inline(&mut src, &mut out, scratch, on_bytes)
     } else {
-        copy.pipelined(&mut src, &mut out, on_bytes)
+        copy.in_kernel(&src, &out, on_bytes)
     };
     let mut facts = result.map_err(|e| match e {
         CopyError::TooLarge => IngestError::TooLarge { size: None, limit },
@@ -233,12 +232,14 @@ enum CopyError {
     Write(io::Error),
 }
 
-/// Files from this size on are hashed on a second thread while the first
-/// reads, writes and syncs: hashing is the slowest step, and the two overlap.
-const PIPELINE_FROM: u64 = 8 << 20;
+/// Files from this size on are copied by the kernel (`copy_file_range`)
+/// while a second thread reads and hashes the source: hashing is the
+/// slowest step, and the two overlap.
+const KERNEL_COPY_FROM: u64 = 8 << 20;
 
-/// Chunks in flight between the copying and the hashing thread.
-const PIPELINE_DEPTH: usize = 4;
+/// How much the kernel copies per call, so the limit and progress are
+/// checked as the copy goes.
+const KERNEL_CHUNK: usize = 8 << 20;
 
 /// How one file is copied: its size limit, and whether to fsync it.
 struct Copy {
@@ -275,55 +276,63 @@ impl Copy {
         })
     }
 
-    /// Reads and writes (then fsyncs) on this thread while a second thread
-    /// hashes the same chunks (large files).
-    fn pipelined(
+    /// The kernel copies the bytes (then they are fsynced) on this thread
+    /// while a second thread reads the source and hashes it (large files).
+    /// The caller's before/after check of the source makes sure both saw
+    /// the same bytes.
+    fn in_kernel(
         &self,
-        src: &mut File,
-        out: &mut File,
+        src: &File,
+        out: &File,
         on_bytes: &mut dyn FnMut(u64),
     ) -> Result<Facts, CopyError> {
-        let (to_hasher, chunks) = mpsc::sync_channel::<(Vec<u8>, usize)>(PIPELINE_DEPTH);
-        let (give_back, free) = mpsc::channel::<Vec<u8>>();
+        let reader = src.try_clone().map_err(CopyError::Read)?;
+        let limit = self.limit;
         std::thread::scope(|scope| {
-            let hasher = scope.spawn(move || {
-                let mut hasher = Sha256::new();
-                for (buf, n) in chunks {
-                    hasher.update(&buf[..n]);
-                    let _ = give_back.send(buf);
-                }
-                hex(&hasher.finalize())
-            });
-            let mut head = Vec::new();
+            let hasher = scope.spawn(move || hash_from_start(&reader, limit));
             let mut total = 0_u64;
-            let mut allocated = 0;
-            loop {
-                let mut buf = match free.try_recv() {
-                    Ok(buf) => buf,
-                    Err(_) if allocated <= PIPELINE_DEPTH => {
-                        allocated += 1;
-                        vec![0_u8; CHUNK]
+            let mut in_kernel = true;
+            let mut buf = Vec::new();
+            let copied = loop {
+                let step = if in_kernel {
+                    rustix::fs::copy_file_range(src, None, out, None, KERNEL_CHUNK)
+                } else {
+                    copy_through(src, out, &mut buf)
+                };
+                match step {
+                    Ok(0) => break Ok(()),
+                    Ok(n) => {
+                        total += n as u64;
+                        if total > self.limit {
+                            break Err(CopyError::TooLarge);
+                        }
+                        on_bytes(n as u64);
                     }
-                    Err(_) => free.recv().unwrap_or_else(|_| vec![0_u8; CHUNK]),
-                };
-                let Some(n) = self.read_chunk(src, &mut buf, &mut total)? else {
-                    break;
-                };
-                keep_head(&mut head, &buf[..n]);
-                out.write_all(&buf[..n]).map_err(CopyError::Write)?;
-                on_bytes(n as u64);
-                if to_hasher.send((buf, n)).is_err() {
-                    break;
+                    Err(rustix::io::Errno::INTR) => {}
+                    // Another file system, or one that cannot: copy through memory.
+                    Err(
+                        rustix::io::Errno::XDEV
+                        | rustix::io::Errno::INVAL
+                        | rustix::io::Errno::OPNOTSUPP
+                        | rustix::io::Errno::NOSYS,
+                    ) if in_kernel && total == 0 => in_kernel = false,
+                    Err(e) => break Err(CopyError::Write(e.into())),
                 }
-            }
-            drop(to_hasher);
-            // The file syncs to disk while the hasher finishes its last chunks.
-            self.sync(out)?;
-            let sha256 = hasher
+            };
+            // The file syncs to disk while the hasher finishes.
+            let synced = copied.and_then(|()| self.sync(out));
+            let hashed = hasher
                 .join()
                 .map_err(|_| CopyError::Read(io::Error::other("the hashing thread failed")))?;
+            synced?;
+            let (size, sha256, head) = hashed?;
+            if size != total {
+                return Err(CopyError::Read(io::Error::other(
+                    "the file changed while it was copied",
+                )));
+            }
             Ok(Facts {
-                size: total,
+                size,
                 sha256,
                 sniffed_mime: mime::sniff(&head),
                 mtime_ns: 0,
@@ -378,6 +387,50 @@ pub(crate) fn hex(bytes: &[u8]) -> String {
             let _ = write!(s, "{b:02x}");
             s
         })
+}
+
+/// Copies one chunk from `src` to `out` through `buf` (where the kernel
+/// cannot copy between them); the number of bytes copied, 0 at the end.
+fn copy_through(src: &File, out: &File, buf: &mut Vec<u8>) -> Result<usize, rustix::io::Errno> {
+    buf.resize(CHUNK, 0);
+    let n = loop {
+        match (&*src).read(buf) {
+            Ok(n) => break n,
+            Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
+            Err(e) => {
+                return Err(rustix::io::Errno::from_io_error(&e).unwrap_or(rustix::io::Errno::IO));
+            }
+        }
+    };
+    (&*out)
+        .write_all(&buf[..n])
+        .map_err(|e| rustix::io::Errno::from_io_error(&e).unwrap_or(rustix::io::Errno::IO))?;
+    Ok(n)
+}
+
+/// Reads `file` from its start (by position, whatever its offset) and
+/// returns its size, SHA-256 and first bytes; stops past `limit`.
+fn hash_from_start(file: &File, limit: u64) -> Result<(u64, String, Vec<u8>), CopyError> {
+    use std::os::unix::fs::FileExt;
+    let mut hasher = Sha256::new();
+    let mut head = Vec::new();
+    let mut buf = vec![0_u8; CHUNK];
+    let mut total = 0_u64;
+    loop {
+        match file.read_at(&mut buf, total) {
+            Ok(0) => return Ok((total, hex(&hasher.finalize()), head)),
+            Ok(n) => {
+                total += n as u64;
+                if total > limit {
+                    return Err(CopyError::TooLarge);
+                }
+                keep_head(&mut head, &buf[..n]);
+                hasher.update(&buf[..n]);
+            }
+            Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
+            Err(e) => return Err(CopyError::Read(e)),
+        }
+    }
 }
 
 /// The SHA-256 of a file on disk, hex, streaming.

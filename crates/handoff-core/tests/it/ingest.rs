@@ -55,6 +55,40 @@ fn saves_a_file_byte_identical_with_its_record() {
     );
 }
 
+/// Big files are copied by the kernel while another thread hashes them;
+/// from another file system (tmpfs here) the copy goes through memory.
+#[test]
+fn big_files_are_byte_identical_from_this_and_another_file_system() {
+    let mut env = Env::new();
+    env.settings.max_file_size = 1 << 30;
+    let bytes: Vec<u8> = (0..(20_u32 << 20))
+        .map(|i| (i.wrapping_mul(2_654_435_761) >> 13) as u8)
+        .collect();
+    let here = env.source("big.bin", &bytes);
+    let shm = std::path::Path::new("/dev/shm");
+    let elsewhere = tempfile::tempdir_in(shm).ok().map(|dir| {
+        let path = dir.path().join("big-elsewhere.bin");
+        fs::write(&path, &bytes).unwrap();
+        (dir, path)
+    });
+    let mut sources = vec![here.as_path()];
+    match &elsewhere {
+        Some((_, path)) => sources.push(path),
+        None => eprintln!("skipped the other file system: /dev/shm is not writable here"),
+    }
+    let report = env.upload_paths(&sources);
+    assert!(report.all_saved(), "{:?}", report.outcomes);
+    for record in report.saved() {
+        assert_eq!(record.sha256, sha(&bytes));
+        assert_eq!(
+            fs::read(&record.path).unwrap(),
+            bytes,
+            "{}",
+            record.path.display()
+        );
+    }
+}
+
 #[test]
 fn flags_a_file_whose_bytes_contradict_its_name() {
     let mut env = Env::new();
