@@ -95,3 +95,84 @@ fn a_folder_over_the_batch_limit_is_refused_once_before_copying() {
     );
     assert!(files_under(&ctx.uploads()).is_empty(), "nothing copied");
 }
+
+/// Another user on the machine (`nobody`) tries to read what Handoff keeps:
+/// a private upload, the database, a published snapshot. Needs root to act
+/// as that user, as CI runs; says so when skipped.
+#[test]
+fn another_local_user_reads_nothing_private() {
+    if !rustix::process::getuid().is_root() {
+        eprintln!("skipped: acting as a second user needs root");
+        return;
+    }
+    let ctx = TestContext::new();
+    // Only Handoff's own modes stand in the way, not the test's temp folder.
+    for dir in [&ctx.root, &ctx.worktree, &ctx.root.join("src")] {
+        std::fs::set_permissions(dir, std::fs::Permissions::from_mode(0o755)).unwrap();
+    }
+    let private = ctx.source("private.key", b"secret");
+    std::fs::set_permissions(&private, std::fs::Permissions::from_mode(0o600)).unwrap();
+    let public = ctx.source("public.txt", b"hello");
+    std::fs::set_permissions(&public, std::fs::Permissions::from_mode(0o644)).unwrap();
+    ctx.run(&["upload", p(&private), p(&public)]).expect(0);
+    let as_nobody = |path: &std::path::Path| {
+        std::process::Command::new("setpriv")
+            .args(["--reuid=65534", "--regid=65534", "--clear-groups", "cat"])
+            .arg(path)
+            .output()
+            .unwrap()
+    };
+    let control = as_nobody(&ctx.uploads().join("public.txt"));
+    assert!(control.status.success(), "nobody reads a public upload: {control:?}");
+    for secret in [
+        ctx.uploads().join("private.key"),
+        ctx.root.join("data/handoff.db"),
+    ] {
+        let run = as_nobody(&secret);
+        assert!(!run.status.success(), "nobody read {}", secret.display());
+        assert!(run.stdout.is_empty());
+    }
+    let data = ctx.root.join("data");
+    assert_eq!(mode(&data), 0o700, "the data folder is private");
+    assert_eq!(mode(&data.join("handoff.db")), 0o600, "the database is private");
+}
+
+/// Unmounts a test file system however the test ends.
+struct Mount(std::path::PathBuf);
+
+impl Drop for Mount {
+    fn drop(&mut self) {
+        let _ = std::process::Command::new("umount").arg("-l").arg(&self.0).status();
+    }
+}
+
+/// A worktree on a 20 MB file system and three 8 MiB files: what fits is
+/// saved, the one that does not says why, and nothing half-written stays.
+/// Needs root to mount; says so when skipped.
+#[test]
+fn a_full_disk_fails_the_file_that_does_not_fit_and_saves_the_rest() {
+    let ctx = TestContext::new();
+    let mounted = rustix::process::getuid().is_root()
+        && std::process::Command::new("mount")
+            .args(["-t", "tmpfs", "-o", "size=20m", "tmpfs"])
+            .arg(&ctx.worktree)
+            .status()
+            .is_ok_and(|s| s.success());
+    if !mounted {
+        eprintln!("skipped: mounting a small file system needs root");
+        return;
+    }
+    let _mount = Mount(ctx.worktree.clone());
+    std::fs::create_dir(ctx.worktree.join(".git")).unwrap();
+    let sources: Vec<_> = (0..3)
+        .map(|i| ctx.source(&format!("part{i}.bin"), &vec![i as u8; 8 << 20]))
+        .collect();
+    let run = ctx.run(&["upload", p(&sources[0]), p(&sources[1]), p(&sources[2])]);
+    assert_eq!(run.code(), 1, "{}", run.stderr());
+    assert!(run.stderr().contains("part2.bin: cannot save it: No space left on device"), "{}", run.stderr());
+    for i in 0..2 {
+        let saved = std::fs::read(ctx.uploads().join(format!("part{i}.bin"))).unwrap();
+        assert_eq!(saved, vec![i as u8; 8 << 20]);
+    }
+    crate::agreement::assert_records_match_disk(&ctx);
+}
