@@ -85,7 +85,8 @@ fn main() -> ExitCode {
         Ok(false) => ExitCode::from(FAILED),
         Err(e) => {
             eprintln!("handoff: {e:#}");
-            ExitCode::from(FAILED)
+            let stopped = e.downcast_ref::<commands::prompt::Stopped>();
+            ExitCode::from(stopped.map_or(FAILED, commands::prompt::Stopped::exit_code))
         }
     }
 }

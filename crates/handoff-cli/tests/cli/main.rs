@@ -5,6 +5,7 @@ mod agents;
 mod context;
 mod crash;
 mod gc;
+mod lifetime;
 mod ls_rm;
 mod mcp;
 mod prompt;
