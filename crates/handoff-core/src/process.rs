@@ -1,9 +1,22 @@
-//! Process-tree helpers: finding and ending every process below this one.
+//! Process-wide settings and process-tree helpers: surviving a file-size
+//! limit, and finding and ending every process below this one.
 
 use std::collections::HashMap;
+use std::sync::Arc;
+use std::sync::atomic::AtomicBool;
 use std::time::{Duration, Instant};
 
 use rustix::process::{Pid, Signal, WaitOptions};
+
+/// Stops the kernel from killing this process when a write goes over the
+/// file-size limit (`ulimit -f`, SIGXFSZ): the write fails with `EFBIG`
+/// instead, so that one file is refused and the rest of the work goes on.
+/// Programs this process starts get the default behaviour back.
+pub fn ignore_file_size_signal() {
+    // A handler that only sets a flag nobody reads: unlike SIG_IGN, it is
+    // reset for the programs this process executes.
+    let _ = signal_hook::flag::register(Signal::XFSZ.as_raw(), Arc::new(AtomicBool::new(false)));
+}
 
 /// The live processes below `root` (children, their children…), read from
 /// `/proc`. Zombies are left out: they are already gone.

@@ -4,6 +4,7 @@ mod agent_requests;
 mod agents;
 mod context;
 mod crash;
+mod file_size_limit;
 mod gc;
 mod lifetime;
 mod ls_rm;
