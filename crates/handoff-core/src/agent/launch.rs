@@ -84,9 +84,9 @@ pub fn exec_args(cwd: &Path, program: &Program) -> Vec<String> {
 }
 
 /// Runs `program` in `cwd` as the agent, tied to Handoff: the agent and
-/// every process it starts end when Handoff ends, however it ends (see
-/// [`super::supervise`]). Exits with the agent's status; returns only if the
-/// agent cannot start.
+/// every process it starts end with the session and when Handoff ends,
+/// however it ends (a tie process and a keeper process stand between them).
+/// Exits with the agent's status; returns only if the agent cannot start.
 #[must_use]
 pub fn exec_agent(cwd: &Path, program: &OsStr, args: &[OsString]) -> std::io::Error {
     super::supervise::run(cwd, program, args)
