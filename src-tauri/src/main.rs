@@ -5,6 +5,8 @@
 #![cfg_attr(not(debug_assertions), windows_subsystem = "windows")]
 
 fn main() {
+    // A file over `ulimit -f` fails alone instead of killing the app.
+    handoff_core::process::ignore_file_size_signal();
     if let Some(code) = handoff_app::helper::run_from_args() {
         std::process::exit(code);
     }

@@ -63,6 +63,7 @@ const OK: u8 = 0;
 const FAILED: u8 = 1;
 
 fn main() -> ExitCode {
+    handoff_core::process::ignore_file_size_signal();
     let cli = Cli::parse();
     let ctx = context::Context::new(cli.home);
     let result = match cli.command {
@@ -85,7 +86,8 @@ fn main() -> ExitCode {
         Ok(false) => ExitCode::from(FAILED),
         Err(e) => {
             eprintln!("handoff: {e:#}");
-            ExitCode::from(FAILED)
+            let stopped = e.downcast_ref::<commands::prompt::Stopped>();
+            ExitCode::from(stopped.map_or(FAILED, commands::prompt::Stopped::exit_code))
         }
     }
 }

@@ -16,6 +16,7 @@ pub mod launch;
 mod probe;
 pub mod prompt;
 mod recorder;
+mod supervise;
 
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex, PoisonError};

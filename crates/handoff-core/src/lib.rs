@@ -34,6 +34,7 @@ pub mod mentions;
 pub mod mime;
 pub mod naming;
 pub mod preview;
+pub mod process;
 pub mod publish;
 pub mod reconcile;
 pub mod recovery;

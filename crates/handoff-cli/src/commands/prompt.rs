@@ -12,9 +12,13 @@ use handoff_core::agent::{
 use handoff_core::ingest;
 use handoff_core::template::DEFAULT_MESSAGE;
 use handoff_core::{Origin, Source, Upload, clock};
+use tokio::signal::unix::{Signal, SignalKind, signal};
 use tokio::sync::mpsc;
 
 use crate::context::Context;
+
+/// How long a cancelled turn may take to end before Handoff stops anyway.
+const CANCEL_WAIT: Duration = Duration::from_secs(10);
 
 #[derive(Debug, clap::Args)]
 pub struct Args {
@@ -89,8 +93,76 @@ pub fn run(ctx: &Context, args: &Args) -> Result<bool> {
         prompt_timeout: args.timeout.map(Duration::from_secs),
     };
     let runtime = tokio::runtime::Runtime::new()?;
-    let ok = runtime.block_on(converse(options, session.id, &message, &files))?;
-    Ok(ok && all_saved)
+    let ok = runtime.block_on(converse(options, session.id, &message, &files));
+    // Ends the agent if it still runs; a question left on the terminal
+    // does not hold the exit.
+    runtime.shutdown_timeout(Duration::from_millis(200));
+    Ok(ok? && all_saved)
+}
+
+/// `handoff prompt` was stopped by a signal before the agent was done.
+#[derive(Debug)]
+pub struct Stopped {
+    signal: Stop,
+    starting: bool,
+}
+
+impl Stopped {
+    /// The exit code: 128 + the signal's number, as a shell reports it.
+    pub fn exit_code(&self) -> u8 {
+        match self.signal {
+            Stop::Interrupted => 130,
+            Stop::Terminated => 143,
+        }
+    }
+}
+
+impl std::fmt::Display for Stopped {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let signal = match self.signal {
+            Stop::Interrupted => "interrupted",
+            Stop::Terminated => "terminated",
+        };
+        let stage = if self.starting {
+            " while starting the agent"
+        } else {
+            ""
+        };
+        write!(f, "stopped ({signal}){stage}; the agent was ended")
+    }
+}
+
+impl std::error::Error for Stopped {}
+
+/// The signals that stop `handoff prompt`.
+#[derive(Debug, Clone, Copy)]
+enum Stop {
+    /// SIGINT (Ctrl-C).
+    Interrupted,
+    /// SIGTERM.
+    Terminated,
+}
+
+/// SIGINT and SIGTERM, caught so that the agent is ended before Handoff.
+struct StopSignals {
+    interrupt: Signal,
+    terminate: Signal,
+}
+
+impl StopSignals {
+    fn new() -> std::io::Result<Self> {
+        Ok(Self {
+            interrupt: signal(SignalKind::interrupt())?,
+            terminate: signal(SignalKind::terminate())?,
+        })
+    }
+
+    async fn next(&mut self) -> Stop {
+        tokio::select! {
+            _ = self.interrupt.recv() => Stop::Interrupted,
+            _ = self.terminate.recv() => Stop::Terminated,
+        }
+    }
 }
 
 /// Starts the agent, sends the prompt, prints the reply as it streams.
@@ -100,30 +172,57 @@ async fn converse(
     message: &str,
     files: &[handoff_core::FileRecord],
 ) -> Result<bool> {
+    let mut signals = StopSignals::new()?;
     let (events, mut incoming) = mpsc::unbounded_channel();
     let printer = tokio::spawn(async move {
         while let Some(event) = incoming.recv().await {
             show(event).await;
         }
     });
-    let agent = match AgentSession::start(&options, session_id, events).await {
-        Ok(agent) => agent,
-        Err(e) => {
-            eprintln!("handoff: {e}");
-            return Ok(false);
-        }
+    // A signal drops the starting agent, which kills it.
+    let agent = tokio::select! {
+        started = AgentSession::start(&options, session_id, events) => match started {
+            Ok(agent) => agent,
+            Err(e) => {
+                eprintln!("handoff: {e}");
+                return Ok(false);
+            }
+        },
+        signal = signals.next() => return Err(Stopped { signal, starting: true }.into()),
     };
     eprintln!("→ {} (session {session_id})", agent.info().name);
-    let result = {
+    let ended = {
         let turn = agent.prompt(message, files);
         tokio::pin!(turn);
         tokio::select! {
-            result = &mut turn => result,
-            _ = tokio::signal::ctrl_c() => {
-                agent.cancel();
-                eprintln!("\ncancelling…");
-                turn.await
+            result = &mut turn => Ok(result),
+            signal = signals.next() => match signal {
+                Stop::Terminated => Err(signal),
+                Stop::Interrupted => {
+                    agent.cancel();
+                    eprintln!("\ncancelling… (Ctrl-C again to stop at once)");
+                    tokio::select! {
+                        result = &mut turn => Ok(result),
+                        signal = signals.next() => Err(signal),
+                        () = tokio::time::sleep(CANCEL_WAIT) => {
+                            eprintln!("the agent did not end its turn");
+                            Err(signal)
+                        }
+                    }
+                }
+            },
+        }
+    };
+    let result = match ended {
+        Ok(result) => result,
+        Err(signal) => {
+            // Dropping the agent kills it at once.
+            drop(agent);
+            return Err(Stopped {
+                signal,
+                starting: false,
             }
+            .into());
         }
     };
     agent.shutdown().await;

@@ -1,5 +1,5 @@
 //! The processes Handoff starts for agents: the MCP publish server, the demo
-//! agent, and the exec step that puts an agent in its worktree.
+//! agent, and the step that starts an agent in its worktree, tied to Handoff.
 
 use std::ffi::OsString;
 use std::path::PathBuf;
@@ -56,7 +56,8 @@ pub fn demo_agent() -> Result<bool> {
     Ok(true)
 }
 
-/// `handoff agent-exec`: becomes the agent (returns only on failure).
+/// `handoff agent-exec`: runs the agent tied to Handoff, and exits with its
+/// status (returns only on failure).
 pub fn agent_exec(args: &ExecArgs) -> Result<bool> {
     let (program, rest) = args
         .command

@@ -1,9 +1,8 @@
 //! Turning an agent profile into a process: where its program is, how to
-//! install it when it is not, and the small exec step that puts it in the
+//! install it when it is not, and the small step that starts it in the
 //! worktree and ties its life to Handoff's.
 
 use std::ffi::{OsStr, OsString};
-use std::os::unix::process::CommandExt;
 use std::path::{Path, PathBuf};
 
 use super::AgentError;
@@ -84,19 +83,11 @@ pub fn exec_args(cwd: &Path, program: &Program) -> Vec<String> {
     args
 }
 
-/// Becomes the agent: asks the kernel to end this process when its parent
-/// (Handoff) dies, moves into `cwd`, and replaces itself with `program`.
-/// Returns only if that fails.
+/// Runs `program` in `cwd` as the agent, tied to Handoff: the agent and
+/// every process it starts end with the session and when Handoff ends,
+/// however it ends (a tie process and a keeper process stand between them).
+/// Exits with the agent's status; returns only if the agent cannot start.
 #[must_use]
 pub fn exec_agent(cwd: &Path, program: &OsStr, args: &[OsString]) -> std::io::Error {
-    // The signal survives exec: the agent goes when Handoff goes, even when
-    // Handoff is killed outright. If Handoff is already gone, stop here.
-    let _ = rustix::process::set_parent_process_death_signal(Some(rustix::process::Signal::TERM));
-    if rustix::process::getppid().is_none_or(|p| p.as_raw_nonzero().get() == 1) {
-        return std::io::Error::other("Handoff exited before the agent started");
-    }
-    std::process::Command::new(program)
-        .args(args)
-        .current_dir(cwd)
-        .exec()
+    super::supervise::run(cwd, program, args)
 }
