@@ -32,7 +32,10 @@ fn a_file_over_ulimit_f_is_refused_and_the_rest_is_saved() {
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert_eq!(out.status.code(), Some(1), "{stderr}");
     assert!(
-        stderr.contains(&format!("{}: cannot save it: File too large", p(&big))),
+        stderr.contains(&format!(
+            "{}: cannot save it: it is over this process's file-size limit (ulimit -f)",
+            p(&big)
+        )),
         "{stderr}"
     );
 

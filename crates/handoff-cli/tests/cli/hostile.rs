@@ -123,7 +123,10 @@ fn another_local_user_reads_nothing_private() {
             .unwrap()
     };
     let control = as_nobody(&ctx.uploads().join("public.txt"));
-    assert!(control.status.success(), "nobody reads a public upload: {control:?}");
+    assert!(
+        control.status.success(),
+        "nobody reads a public upload: {control:?}"
+    );
     for secret in [
         ctx.uploads().join("private.key"),
         ctx.root.join("data/handoff.db"),
@@ -134,7 +137,11 @@ fn another_local_user_reads_nothing_private() {
     }
     let data = ctx.root.join("data");
     assert_eq!(mode(&data), 0o700, "the data folder is private");
-    assert_eq!(mode(&data.join("handoff.db")), 0o600, "the database is private");
+    assert_eq!(
+        mode(&data.join("handoff.db")),
+        0o600,
+        "the database is private"
+    );
 }
 
 /// Unmounts a test file system however the test ends.
@@ -142,7 +149,10 @@ struct Mount(std::path::PathBuf);
 
 impl Drop for Mount {
     fn drop(&mut self) {
-        let _ = std::process::Command::new("umount").arg("-l").arg(&self.0).status();
+        let _ = std::process::Command::new("umount")
+            .arg("-l")
+            .arg(&self.0)
+            .status();
     }
 }
 
@@ -169,7 +179,12 @@ fn a_full_disk_fails_the_file_that_does_not_fit_and_saves_the_rest() {
         .collect();
     let run = ctx.run(&["upload", p(&sources[0]), p(&sources[1]), p(&sources[2])]);
     assert_eq!(run.code(), 1, "{}", run.stderr());
-    assert!(run.stderr().contains("part2.bin: cannot save it: No space left on device"), "{}", run.stderr());
+    assert!(
+        run.stderr()
+            .contains("part2.bin: cannot save it: No space left on device"),
+        "{}",
+        run.stderr()
+    );
     for i in 0..2 {
         let saved = std::fs::read(ctx.uploads().join(format!("part{i}.bin"))).unwrap();
         assert_eq!(saved, vec![i as u8; 8 << 20]);

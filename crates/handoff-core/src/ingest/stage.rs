@@ -142,6 +142,7 @@ pub(super) fn stage_file<'d>(
     };
     let mut facts = result.map_err(|e| match e {
         CopyError::TooLarge => IngestError::TooLarge { size: None, limit },
+        CopyError::Changed => IngestError::ChangedWhileRead,
         CopyError::Read(e) => IngestError::unreadable(&e),
         CopyError::Write(e) => IngestError::write_failed(&e),
     })?;
@@ -228,6 +229,8 @@ pub(crate) fn check_regular(file: File) -> Result<File, IngestError> {
 
 enum CopyError {
     TooLarge,
+    /// The copy and the hash saw different lengths.
+    Changed,
     Read(io::Error),
     Write(io::Error),
 }
@@ -327,9 +330,7 @@ impl Copy {
             synced?;
             let (size, sha256, head) = hashed?;
             if size != total {
-                return Err(CopyError::Read(io::Error::other(
-                    "the file changed while it was copied",
-                )));
+                return Err(CopyError::Changed);
             }
             Ok(Facts {
                 size,
