@@ -13,6 +13,7 @@
 mod connection;
 mod error;
 pub mod launch;
+mod modes;
 mod probe;
 pub mod prompt;
 mod recorder;
@@ -30,6 +31,7 @@ use tokio::sync::{mpsc, oneshot};
 pub use agent_client_protocol::v1::schema::StopReason;
 pub use connection::AgentInfo;
 pub use error::{AgentError, AuthMethod};
+pub use modes::{Mode, Modes};
 pub use probe::probe;
 
 use crate::clock;
@@ -64,6 +66,8 @@ pub enum AgentEvent {
     },
     /// The agent's plan.
     Plan(Vec<String>),
+    /// The agent switched its session to another mode (its id).
+    Mode(String),
     /// The agent asks for permission; answer through `reply`.
     Permission(PermissionAsk),
 }
@@ -144,6 +148,10 @@ impl AgentSession {
                     read_roots: read_roots(options, &worktree.path),
                     handshake_timeout: options.handshake_timeout,
                     label: profile.name.clone(),
+                    mode: session
+                        .mode
+                        .clone()
+                        .or_else(|| profile.default_mode.clone()),
                 };
                 Connection::start(launch, Arc::clone(&recorder), events).await
             }
@@ -196,7 +204,7 @@ impl AgentSession {
             message,
             files,
             Some(&self.worktree.path),
-            self.info().images,
+            prompt::Delivery::for_agent(&self.info().id, self.info().images),
         );
         with(&self.recorder, |r| {
             r.record(&NewMessage::text(Role::User, composed.text.clone()))?;

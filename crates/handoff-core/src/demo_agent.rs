@@ -6,6 +6,8 @@
 //! prompt says `publish <path> [as <name>]`, it calls `publish_file` on the
 //! MCP server it was given, as a real MCP client, and reports the result.
 //! When it says `ask permission`, it asks the client for permission first.
+//! It offers two session modes: `default` (asks only when told to) and `ask`
+//! (asks before every publish).
 //! It is the default agent, so Handoff does its whole job with no account.
 
 mod report;
@@ -15,12 +17,13 @@ use std::sync::{Arc, Mutex};
 
 use agent_client_protocol::v1::ConnectionTo;
 use agent_client_protocol::v1::schema::{
-    AgentCapabilities, CancelNotification, ContentBlock, ContentChunk, Implementation,
-    InitializeRequest, InitializeResponse, McpServer, McpServerStdio, NewSessionRequest,
-    NewSessionResponse, PermissionOption, PermissionOptionKind, PromptCapabilities, PromptRequest,
-    PromptResponse, RequestPermissionOutcome, RequestPermissionRequest, SessionNotification,
-    SessionUpdate, StopReason, TextContent, ToolCall, ToolCallStatus, ToolCallUpdate,
-    ToolCallUpdateFields, ToolKind,
+    AgentCapabilities, CancelNotification, ContentBlock, ContentChunk, CurrentModeUpdate,
+    Implementation, InitializeRequest, InitializeResponse, McpServer, McpServerStdio,
+    NewSessionRequest, NewSessionResponse, PermissionOption, PermissionOptionKind,
+    PromptCapabilities, PromptRequest, PromptResponse, RequestPermissionOutcome,
+    RequestPermissionRequest, SessionMode, SessionModeState, SessionNotification, SessionUpdate,
+    SetSessionModeRequest, SetSessionModeResponse, StopReason, TextContent, ToolCall,
+    ToolCallStatus, ToolCallUpdate, ToolCallUpdateFields, ToolKind,
 };
 use agent_client_protocol::{Agent, Client, Stdio};
 use rmcp::ServiceExt;
@@ -34,6 +37,32 @@ pub const NAME: &str = "handoff-demo-agent";
 #[derive(Debug, Clone)]
 struct DemoSession {
     publish_server: Option<McpServerStdio>,
+    /// `default` or `ask`.
+    mode: &'static str,
+}
+
+/// The modes the demo agent offers: (id, name, what it does).
+const MODES: [(&str, &str, &str); 2] = [
+    (
+        "default",
+        "Default",
+        "Asks for permission when the prompt says so",
+    ),
+    (
+        "ask",
+        "Ask first",
+        "Asks for permission before every publish",
+    ),
+];
+
+fn mode_state(current: &str) -> SessionModeState {
+    SessionModeState::new(
+        current.to_owned(),
+        MODES
+            .iter()
+            .map(|(id, name, about)| SessionMode::new(*id, *name).description((*about).to_owned()))
+            .collect(),
+    )
 }
 
 type Sessions = Arc<Mutex<HashMap<String, DemoSession>>>;
@@ -43,6 +72,7 @@ pub async fn run() -> Result<(), agent_client_protocol::Error> {
     let sessions: Sessions = Arc::default();
     let for_new = Arc::clone(&sessions);
     let for_prompt = Arc::clone(&sessions);
+    let for_mode = Arc::clone(&sessions);
     Agent
         .v1()
         .name(NAME)
@@ -76,8 +106,25 @@ pub async fn run() -> Result<(), agent_client_protocol::Error> {
                     .lock()
                     .unwrap_or_else(std::sync::PoisonError::into_inner);
                 let id = format!("demo-{}", sessions.len() + 1);
-                sessions.insert(id.clone(), DemoSession { publish_server });
-                responder.respond(NewSessionResponse::new(id))
+                sessions.insert(
+                    id.clone(),
+                    DemoSession {
+                        publish_server,
+                        mode: MODES[0].0,
+                    },
+                );
+                responder.respond(NewSessionResponse::new(id).modes(mode_state(MODES[0].0)))
+            },
+            agent_client_protocol::on_receive_request!(),
+        )
+        .on_receive_request(
+            async move |request: SetSessionModeRequest, responder, cx: ConnectionTo<Client>| {
+                match set_mode(&for_mode, &request, &cx) {
+                    Ok(response) => responder.respond(response),
+                    Err(()) => {
+                        responder.respond_with_error(agent_client_protocol::Error::invalid_params())
+                    }
+                }
             },
             agent_client_protocol::on_receive_request!(),
         )
@@ -141,16 +188,41 @@ async fn answer(
         };
         say(format!("{line}\n"));
     }
-    if asked_text.to_lowercase().contains("ask permission")
-        && !permission_granted(cx, request).await
-    {
+    let publishing = report::publish_request(&asked_text);
+    let ask = asked_text.to_lowercase().contains("ask permission")
+        || (session.mode == "ask" && publishing.is_some());
+    if ask && !permission_granted(cx, request).await {
         say("Permission refused; doing nothing.\n".to_owned());
         return StopReason::EndTurn;
     }
-    if let Some((path, name)) = report::publish_request(&asked_text) {
+    if let Some((path, name)) = publishing {
         say(publish(cx, request, session, &path, name.as_deref()).await);
     }
     StopReason::EndTurn
+}
+
+/// Switches a session to one of [`MODES`] and tells the client; `Err` for
+/// an unknown session or mode.
+fn set_mode(
+    sessions: &Sessions,
+    request: &SetSessionModeRequest,
+    cx: &ConnectionTo<Client>,
+) -> Result<SetSessionModeResponse, ()> {
+    let (mode, ..) = MODES
+        .iter()
+        .find(|(id, ..)| *id == request.mode_id.0.as_ref())
+        .ok_or(())?;
+    sessions
+        .lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner)
+        .get_mut(request.session_id.0.as_ref())
+        .ok_or(())?
+        .mode = mode;
+    let _ = cx.send_notification(SessionNotification::new(
+        request.session_id.clone(),
+        SessionUpdate::CurrentModeUpdate(CurrentModeUpdate::new(*mode)),
+    ));
+    Ok(SetSessionModeResponse::new())
 }
 
 /// Asks the client whether to go on; true when an allow option was chosen.

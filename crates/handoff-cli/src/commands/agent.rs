@@ -38,6 +38,9 @@ enum Action {
         /// An environment variable KEY=VALUE (repeat for several).
         #[arg(long = "env", value_name = "KEY=VALUE")]
         env: Vec<String>,
+        /// The mode its sessions start in (one the agent offers).
+        #[arg(long)]
+        mode: Option<String>,
     },
     /// Start a profile's agent, open an ACP session in a scratch folder and
     /// end it: says whether the agent works before a session needs it.
@@ -95,6 +98,7 @@ pub fn run(ctx: &Context, args: Args) -> Result<bool> {
             command,
             args,
             env,
+            mode,
         } => {
             let mut vars = BTreeMap::new();
             for pair in env {
@@ -106,6 +110,8 @@ pub fn run(ctx: &Context, args: Args) -> Result<bool> {
             let profile = store
                 .profiles()
                 .save_custom(&name, &command, &args, &vars)?;
+            let mode = mode.as_deref().map(str::trim).filter(|m| !m.is_empty());
+            store.profiles().set_default_mode(profile.id, mode)?;
             if let Err(e) = launch::resolve(&profile, &exe) {
                 eprintln!("warning: {e}");
             }
@@ -132,6 +138,14 @@ pub fn run(ctx: &Context, args: Args) -> Result<bool> {
                         "text and links only"
                     };
                     println!("{}: ready ({}, {images})", profile.name, info.name);
+                    if !info.modes.available.is_empty() {
+                        let current = info.modes.current.as_deref().unwrap_or_default();
+                        for mode in &info.modes.available {
+                            let mark = if mode.id == current { "*" } else { " " };
+                            let about = mode.description.as_deref().unwrap_or_default();
+                            println!("  {mark} mode {:<20} {about}", mode.id);
+                        }
+                    }
                     Ok(true)
                 }
                 Err(e) => {

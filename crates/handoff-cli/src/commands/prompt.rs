@@ -31,6 +31,9 @@ pub struct Args {
     /// Give up on a turn after this many seconds (default: wait).
     #[arg(long, value_name = "SECS")]
     timeout: Option<u64>,
+    /// Put the agent in this mode (kept for the session's next prompts).
+    #[arg(long)]
+    mode: Option<String>,
     /// Give up on starting the agent after this many seconds.
     #[arg(long, value_name = "SECS", default_value_t = HANDSHAKE_TIMEOUT.as_secs())]
     start_timeout: u64,
@@ -49,6 +52,16 @@ pub fn run(ctx: &Context, args: &Args) -> Result<bool> {
     let settings = store.settings().load()?;
     let session = store.sessions().get(args.session)?;
     let worktree = store.worktrees().get(session.worktree_id)?;
+    if let Some(mode) = args
+        .mode
+        .as_deref()
+        .map(str::trim)
+        .filter(|m| !m.is_empty())
+    {
+        store
+            .sessions()
+            .set_mode(session.id, Some(mode), clock::now())?;
+    }
 
     let mut all_saved = true;
     let mut files = Vec::new();
@@ -190,7 +203,13 @@ async fn converse(
         },
         signal = signals.next() => return Err(Stopped { signal, starting: true }.into()),
     };
-    eprintln!("→ {} (session {session_id})", agent.info().name);
+    match agent.info().modes.current_name() {
+        Some(mode) => eprintln!(
+            "→ {} (session {session_id}, mode {mode})",
+            agent.info().name
+        ),
+        None => eprintln!("→ {} (session {session_id})", agent.info().name),
+    }
     let ended = {
         let turn = agent.prompt(message, files);
         tokio::pin!(turn);
@@ -264,6 +283,7 @@ async fn show(event: AgentEvent) {
                 eprintln!("plan: {entry}");
             }
         }
+        AgentEvent::Mode(mode) => eprintln!("mode: {mode}"),
         AgentEvent::Permission(ask) => {
             let answer = tokio::task::spawn_blocking(move || ask_on_terminal(ask)).await;
             drop(answer);

@@ -29,6 +29,10 @@ enum Action {
         /// A title for the session.
         #[arg(long)]
         title: Option<String>,
+        /// The mode the agent works in (one it offers: `handoff agent test`
+        /// lists them), instead of the profile's or the agent's own.
+        #[arg(long)]
+        mode: Option<String>,
         /// Print the session as JSON.
         #[arg(long)]
         json: bool,
@@ -51,6 +55,7 @@ pub fn run(ctx: &Context, args: Args) -> Result<bool> {
             worktree,
             agent,
             title,
+            mode,
             json,
         } => {
             let worktree = context::worktree(&mut store, worktree.as_deref())?;
@@ -70,10 +75,16 @@ pub fn run(ctx: &Context, args: Args) -> Result<bool> {
                 eprintln!("warning: {e}");
             }
             let title = title.unwrap_or_else(|| format!("{} in {}", profile.name, worktree.name));
-            let session =
+            let mut session =
                 store
                     .sessions()
                     .create(worktree.id, Some(profile.id), &title, clock::now())?;
+            if let Some(mode) = mode.as_deref().map(str::trim).filter(|m| !m.is_empty()) {
+                store
+                    .sessions()
+                    .set_mode(session.id, Some(mode), clock::now())?;
+                session = store.sessions().get(session.id)?;
+            }
             if json {
                 print_json(&session)?;
             } else {

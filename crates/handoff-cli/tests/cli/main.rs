@@ -12,6 +12,7 @@ mod kills;
 mod lifetime;
 mod ls_rm;
 mod mcp;
+mod modes;
 mod prompt;
 mod races;
 mod upload;

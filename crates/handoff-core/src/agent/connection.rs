@@ -18,7 +18,7 @@ use agent_client_protocol::v1::schema::{
     FileSystemCapabilities, Implementation, InitializeRequest, McpServer, NewSessionRequest,
     PermissionOptionKind, PromptRequest, ReadTextFileRequest, ReadTextFileResponse,
     RequestPermissionOutcome, RequestPermissionRequest, RequestPermissionResponse,
-    SelectedPermissionOutcome, SessionNotification, StopReason,
+    SelectedPermissionOutcome, SessionNotification, SetSessionModeRequest, StopReason,
 };
 use agent_client_protocol::{
     AcpAgent, AcpAgentConfig, Agent, Client, ErrorCode, LineDirection, Responder, V1,
@@ -27,6 +27,7 @@ use serde_json::json;
 use tokio::sync::{mpsc, oneshot};
 use tokio::task::JoinHandle;
 
+use super::modes::Modes;
 use super::recorder::Recorder;
 use super::{AgentError, AgentEvent, AuthMethod, PermissionAsk, PermissionChoice};
 use crate::store::{MessageKind, NewMessage, Role};
@@ -52,17 +53,24 @@ pub struct Launch {
     pub handshake_timeout: Duration,
     /// The profile's name, until the agent names itself.
     pub label: String,
+    /// The session mode to put the agent in (id or name), if any.
+    pub mode: Option<String>,
 }
 
 /// What the agent said of itself.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct AgentInfo {
-    /// Its name.
+    /// Its name, for people.
     pub name: String,
+    /// Its own id (`agentInfo.name`, e.g. `gemini-cli`), or the profile's
+    /// name when it gave none.
+    pub id: String,
     /// Whether it takes image blocks in prompts.
     pub images: bool,
     /// Its id for the session.
     pub session_id: String,
+    /// The modes it offers and the one the session is in.
+    pub modes: Modes,
 }
 
 enum Command {
@@ -238,6 +246,7 @@ async fn run(
         mcp_servers,
         read_roots,
         label,
+        mode,
         ..
     } = launch;
     let updates = (Arc::clone(&recorder), events.clone());
@@ -280,7 +289,7 @@ async fn run(
             agent_client_protocol::on_receive_request!(),
         )
         .connect_with(agent, async move |cx: ConnectionTo<Agent>| {
-            let info = match handshake(&cx, cwd, mcp_servers, &label).await {
+            let info = match handshake(&cx, cwd, mcp_servers, &label, mode.as_deref()).await {
                 Ok(info) => info,
                 Err(Some(e)) => {
                     let _ = ready.send(Err(e));
@@ -363,6 +372,7 @@ async fn handshake(
     cwd: PathBuf,
     mcp_servers: Vec<McpServer>,
     label: &str,
+    mode: Option<&str>,
 ) -> Result<AgentInfo, Option<AgentError>> {
     let refused = |e: agent_client_protocol::Error| {
         if agent_client_protocol::is_connection_terminated(&e)
@@ -397,11 +407,32 @@ async fn handshake(
         .block_task()
         .await
     {
-        Ok(session) => Ok(AgentInfo {
-            name,
-            images,
-            session_id: session.session_id.0.to_string(),
-        }),
+        Ok(session) => {
+            let mut modes = Modes::from_state(session.modes.as_ref());
+            if let Some(asked) = mode {
+                let id = modes.find(asked, &name).map_err(Some)?.id.clone();
+                if modes.current.as_deref() != Some(id.as_str()) {
+                    cx.send_request(SetSessionModeRequest::new(
+                        session.session_id.clone(),
+                        id.clone(),
+                    ))
+                    .block_task()
+                    .await
+                    .map_err(refused)?;
+                    modes.current = Some(id);
+                }
+            }
+            Ok(AgentInfo {
+                id: init
+                    .agent_info
+                    .as_ref()
+                    .map_or_else(|| label.to_owned(), |i| i.name.clone()),
+                name,
+                images,
+                session_id: session.session_id.0.to_string(),
+                modes,
+            })
+        }
         Err(e)
             if e.code == ErrorCode::AUTH_REQUIRED || e.message.to_lowercase().contains("auth") =>
         {

@@ -58,6 +58,16 @@ pub enum AgentError {
         /// The agent's message.
         message: String,
     },
+    /// The mode asked for is not one the agent offers.
+    #[error("{agent} has no mode {asked:?}; it offers: {}", if offered.is_empty() { "no modes".to_owned() } else { offered.join(", ") })]
+    UnknownMode {
+        /// The agent's name.
+        agent: String,
+        /// The mode asked for.
+        asked: String,
+        /// The ids of the modes it offers.
+        offered: Vec<String>,
+    },
     /// A turn is already running; wait for it or cancel it.
     #[error("the agent is still working on the previous prompt")]
     Busy,
@@ -76,6 +86,7 @@ impl AgentError {
             Self::Crashed { .. } => "agentCrashed",
             Self::Timeout { .. } => "agentTimeout",
             Self::Refused { .. } => "agentFailed",
+            Self::UnknownMode { .. } => "unknownMode",
             Self::Busy => "agentBusy",
             Self::Store(_) => "storeFailed",
         }

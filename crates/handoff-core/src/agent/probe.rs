@@ -43,6 +43,7 @@ pub async fn probe(
         read_roots: vec![cwd],
         handshake_timeout: options.handshake_timeout,
         label: profile.name.clone(),
+        mode: profile.default_mode.clone(),
     };
     let connection = Connection::start(launch, recorder, events).await?;
     let info = connection.info.clone();

@@ -1,6 +1,6 @@
 //! Composing a prompt from a message and the files handed over: the text
 //! block with `{filepath}` filled, a `resource_link` per file, and an
-//! `image` block for pictures the agent can see.
+//! `image` block for pictures the agent can see, as each agent takes them.
 
 use std::path::Path;
 
@@ -44,29 +44,57 @@ pub struct Composed {
     pub ways: Vec<FileWay>,
 }
 
-/// Composes the prompt. `images` says whether the agent accepts image blocks.
+/// How files travel to one agent: from what it advertises in `initialize`
+/// and what it is known to do with them.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Delivery {
+    /// The agent takes `image` blocks.
+    pub images: bool,
+    /// The agent still sees a picture when the same prompt carries a
+    /// `resource_link`. Gemini CLI does not: it rebuilds such a prompt from
+    /// text and file contents and drops the picture.
+    pub links_beside_pictures: bool,
+}
+
+impl Delivery {
+    /// The delivery for the agent named `name` (its `agentInfo.name`).
+    #[must_use]
+    pub fn for_agent(name: &str, images: bool) -> Self {
+        Self {
+            images,
+            links_beside_pictures: !name.to_ascii_lowercase().contains("gemini"),
+        }
+    }
+}
+
+/// Composes the prompt for an agent that takes files as `delivery` says.
+/// Every file's path is in the text; a file also goes as a
+/// `resource_link`, and a picture inline, unless that would cost the agent
+/// the picture.
 #[must_use]
 pub fn compose(
     message: &str,
     files: &[FileRecord],
     worktree: Option<&Path>,
-    images: bool,
+    delivery: Delivery,
 ) -> Composed {
     let paths: Vec<&Path> = files.iter().map(|f| f.path.as_path()).collect();
-    let text = if files.is_empty() {
+    let mut text = if files.is_empty() {
         message.to_owned()
     } else {
         template::fill(message, &paths, worktree)
     };
-    let mut blocks = vec![ContentBlock::Text(TextContent::new(text.clone()))];
     let mut ways = Vec::with_capacity(files.len());
+    let mut file_blocks = Vec::new();
+    let mut pictures = 0;
     for file in files {
         let mime = file
             .sniffed_mime
             .as_deref()
             .filter(|m| m.starts_with("image/"))
             .unwrap_or(&file.mime);
-        blocks.push(ContentBlock::ResourceLink(
+        file_blocks.push(ContentBlock::ResourceLink(
             ResourceLink::new(file.filename.clone(), file_uri::from_path(&file.path))
                 .mime_type(mime.to_owned())
                 .size(file.size as i64),
@@ -78,16 +106,39 @@ pub fn compose(
             note: None,
         };
         if mime.starts_with("image/") {
-            match inline_image(file, mime, images) {
+            match inline_image(file, mime, delivery.images) {
                 Ok(image) => {
-                    blocks.push(ContentBlock::Image(image));
+                    file_blocks.push(ContentBlock::Image(image));
                     way.sent_as.push("image");
+                    pictures += 1;
                 }
                 Err(note) => way.note = Some(note),
             }
         }
         ways.push(way);
     }
+    if pictures > 0 && !delivery.links_beside_pictures {
+        // Links would cost this agent the pictures: paths go in the text.
+        file_blocks.retain(|b| !matches!(b, ContentBlock::ResourceLink(_)));
+        let missing: Vec<&str> = ways
+            .iter()
+            .map(|w| w.path.as_str())
+            .filter(|p| !text.contains(p))
+            .collect();
+        if !missing.is_empty() {
+            text.push_str("\n\nFiles: ");
+            text.push_str(&missing.join(", "));
+        }
+        for way in &mut ways {
+            way.sent_as.retain(|s| *s != "resource_link");
+            way.sent_as.insert(0, "path");
+            way.note.get_or_insert_with(|| {
+                "no link beside the picture: this agent drops pictures sent with links".to_owned()
+            });
+        }
+    }
+    let mut blocks = vec![ContentBlock::Text(TextContent::new(text.clone()))];
+    blocks.extend(file_blocks);
     Composed { text, blocks, ways }
 }
 
@@ -115,4 +166,101 @@ fn shown(path: &Path, worktree: Option<&Path>) -> String {
         .unwrap_or(path)
         .display()
         .to_string()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::destination::Destination;
+    use crate::ingest::Origin;
+    use crate::store::{Direction, FileStatus};
+
+    fn record(id: i64, path: &Path, mime: &str) -> FileRecord {
+        FileRecord {
+            id,
+            session_id: None,
+            worktree_id: None,
+            direction: Direction::ToAgent,
+            destination: Destination::Worktree,
+            filename: path.file_name().unwrap().to_string_lossy().into_owned(),
+            path: path.to_owned(),
+            size: std::fs::metadata(path).unwrap().len(),
+            mime: mime.to_owned(),
+            sniffed_mime: None,
+            sha256: String::new(),
+            source: Origin::Cli,
+            status: FileStatus::Present,
+            display_name: None,
+            description: None,
+            revision: 1,
+            mtime_ns: 0,
+            created_at: 0,
+            updated_at: 0,
+            expires_at: None,
+        }
+    }
+
+    fn kinds(composed: &Composed) -> Vec<&'static str> {
+        composed
+            .blocks
+            .iter()
+            .map(|b| match b {
+                ContentBlock::Text(_) => "text",
+                ContentBlock::ResourceLink(_) => "link",
+                ContentBlock::Image(_) => "image",
+                _ => "other",
+            })
+            .collect()
+    }
+
+    fn files(dir: &Path) -> Vec<FileRecord> {
+        let up = dir.join("up");
+        std::fs::create_dir_all(&up).unwrap();
+        std::fs::write(up.join("shot.png"), b"\x89PNG\r\n\x1a\n").unwrap();
+        std::fs::write(up.join("notes.txt"), b"notes").unwrap();
+        vec![
+            record(1, &up.join("shot.png"), "image/png"),
+            record(2, &up.join("notes.txt"), "text/plain"),
+        ]
+    }
+
+    #[test]
+    fn most_agents_get_a_link_per_file_and_pictures_inline() {
+        let dir = tempfile::tempdir().unwrap();
+        let composed = compose(
+            "Look",
+            &files(dir.path()),
+            Some(dir.path()),
+            Delivery::for_agent("claude-code", true),
+        );
+        assert_eq!(kinds(&composed), ["text", "link", "image", "link"]);
+        assert_eq!(composed.text, "Look");
+        assert_eq!(composed.ways[0].sent_as, ["resource_link", "image"]);
+    }
+
+    #[test]
+    fn gemini_gets_pictures_without_links_and_every_path_in_the_text() {
+        let dir = tempfile::tempdir().unwrap();
+        let composed = compose(
+            "Look at {filename}",
+            &files(dir.path()),
+            Some(dir.path()),
+            Delivery::for_agent("gemini-cli", true),
+        );
+        assert_eq!(kinds(&composed), ["text", "image"]);
+        assert_eq!(
+            composed.text,
+            "Look at shot.png, notes.txt\n\nFiles: up/shot.png, up/notes.txt"
+        );
+        assert_eq!(composed.ways[0].sent_as, ["path", "image"]);
+        assert_eq!(composed.ways[1].sent_as, ["path"]);
+        // Without a picture, links do no harm.
+        let text_only = compose(
+            "Look",
+            &files(dir.path())[1..],
+            Some(dir.path()),
+            Delivery::for_agent("gemini-cli", true),
+        );
+        assert_eq!(kinds(&text_only), ["text", "link"]);
+    }
 }

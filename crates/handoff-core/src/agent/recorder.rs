@@ -108,6 +108,16 @@ impl Recorder {
                 ))?;
                 Some(AgentEvent::Plan(entries))
             }
+            SessionUpdate::CurrentModeUpdate(update) => {
+                let mode = update.current_mode_id.0.to_string();
+                self.record(&NewMessage::with(
+                    Role::System,
+                    MessageKind::Text,
+                    format!("The agent is now in mode {mode}."),
+                    json!({ "mode": mode }),
+                ))?;
+                Some(AgentEvent::Mode(mode))
+            }
             _ => None,
         })
     }

@@ -323,12 +323,12 @@ impl Copy {
                 }
             };
             // The file syncs to disk while the hasher finishes.
-            let synced = copied.and_then(|()| self.sync(out));
-            let hashed = hasher
+            let written = copied.and_then(|()| self.sync(out));
+            let digest = hasher
                 .join()
                 .map_err(|_| CopyError::Read(io::Error::other("the hashing thread failed")))?;
-            synced?;
-            let (size, sha256, head) = hashed?;
+            written?;
+            let (size, sha256, head) = digest?;
             if size != total {
                 return Err(CopyError::Changed);
             }

@@ -151,6 +151,15 @@ CREATE TABLE intents (
 );
 ",
     ),
+    // 5: session modes (ACP `session/set_mode`). An agent profile may name
+    // the mode its sessions start in; a session remembers the mode asked
+    // for it, which wins over the profile's.
+    M::up(
+        r"
+ALTER TABLE agent_profiles ADD COLUMN default_mode TEXT;
+ALTER TABLE sessions ADD COLUMN mode TEXT;
+",
+    ),
 ];
 
 /// Refuses a database from a newer build, then applies pending migrations.

@@ -139,6 +139,8 @@ pub struct Session {
     /// The secret the session's MCP publish server presents; never shown.
     #[serde(skip)]
     pub publish_token: String,
+    /// The ACP session mode asked for this session (wins over the profile's).
+    pub mode: Option<String>,
 }
 
 text_enum! {
@@ -212,4 +214,6 @@ pub struct AgentProfile {
     pub env: std::collections::BTreeMap<String, String>,
     /// Shipped with Handoff (cannot be removed).
     pub builtin: bool,
+    /// The ACP session mode its sessions start in, when not the agent's own.
+    pub default_mode: Option<String>,
 }

@@ -7,7 +7,7 @@ use rusqlite::{Connection, OptionalExtension, Row, params};
 use super::StoreError;
 use super::model::AgentProfile;
 
-const COLUMNS: &str = "id, name, command, args, env, builtin";
+const COLUMNS: &str = "id, name, command, args, env, builtin, default_mode";
 
 /// Typed access to the `agent_profiles` table.
 pub struct Profiles<'c> {
@@ -101,8 +101,17 @@ impl<'c> Profiles<'c> {
         self.get(id)
     }
 
-    /// Deletes the custom profile `id`; its sessions fall back to the default
-    /// agent. Built-in profiles are kept.
+    /// Sets the mode (an ACP session mode id or name) the profile's sessions
+    /// start in; `None` leaves it to the agent.
+    pub fn set_default_mode(&mut self, id: i64, mode: Option<&str>) -> Result<(), StoreError> {
+        self.conn.execute(
+            "UPDATE agent_profiles SET default_mode = ?2 WHERE id = ?1",
+            params![id, mode],
+        )?;
+        Ok(())
+    }
+
+    /// Deletes a profile the person added.
     pub fn delete_custom(&mut self, id: i64) -> Result<(), StoreError> {
         let changed = self.conn.execute(
             "DELETE FROM agent_profiles WHERE id = ?1 AND builtin = 0",
@@ -136,5 +145,6 @@ fn read_row(row: &Row<'_>) -> rusqlite::Result<AgentProfile> {
         args: serde_json::from_str(&args).unwrap_or_default(),
         env: serde_json::from_str(&env).unwrap_or_default(),
         builtin: row.get::<_, i64>(5)? != 0,
+        default_mode: row.get(6)?,
     })
 }

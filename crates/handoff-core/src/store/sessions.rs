@@ -6,7 +6,7 @@ use super::StoreError;
 use super::model::Session;
 use crate::clock::Timestamp;
 
-const COLUMNS: &str = "id, worktree_id, agent_profile_id, title, agent_session_id, created_at, updated_at, publish_token";
+const COLUMNS: &str = "id, worktree_id, agent_profile_id, title, agent_session_id, created_at, updated_at, publish_token, mode";
 
 /// Typed access to the `sessions` table.
 pub struct Sessions<'c> {
@@ -71,6 +71,21 @@ impl Sessions<'_> {
         self.get(id)
     }
 
+    /// Sets the mode (an ACP session mode id or name) the session's agent is
+    /// put in when it starts; `None` leaves it to the profile or the agent.
+    pub fn set_mode(
+        &mut self,
+        id: i64,
+        mode: Option<&str>,
+        now: Timestamp,
+    ) -> Result<(), StoreError> {
+        self.conn.execute(
+            "UPDATE sessions SET mode = ?2, updated_at = ?3 WHERE id = ?1",
+            params![id, mode, now],
+        )?;
+        Ok(())
+    }
+
     /// Records the agent's own id for the session once it started.
     pub fn set_agent_session_id(
         &mut self,
@@ -116,5 +131,6 @@ fn read_row(row: &Row<'_>) -> rusqlite::Result<Session> {
         created_at: row.get(5)?,
         updated_at: row.get(6)?,
         publish_token: row.get(7)?,
+        mode: row.get(8)?,
     })
 }
