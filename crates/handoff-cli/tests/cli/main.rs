@@ -4,6 +4,7 @@ mod agent_requests;
 mod agents;
 mod context;
 mod crash;
+mod first_use;
 mod gc;
 mod ls_rm;
 mod mcp;
