@@ -84,7 +84,10 @@ fn main() -> ExitCode {
         Ok(true) => ExitCode::from(OK),
         Ok(false) => ExitCode::from(FAILED),
         Err(e) => {
-            eprintln!("handoff: {e:#}");
+            eprintln!(
+                "handoff: {}",
+                output::terminal_safe_lines(&format!("{e:#}"))
+            );
             ExitCode::from(FAILED)
         }
     }

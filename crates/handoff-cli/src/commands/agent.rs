@@ -9,7 +9,7 @@ use handoff_core::agent::{self, SessionOptions, launch};
 use serde::Serialize;
 
 use crate::context::Context;
-use crate::output::print_json;
+use crate::output::{print_json, terminal_safe, terminal_safe_lines};
 
 #[derive(Debug, clap::Args)]
 pub struct Args {
@@ -86,7 +86,12 @@ pub fn run(ctx: &Context, args: Args) -> Result<bool> {
                     .collect::<Vec<_>>()
                     .join(" ");
                 let state = row.install_hint.unwrap_or_else(|| "ready".to_owned());
-                println!("{:<14} {:<28} {state}", row.profile.name, command);
+                println!(
+                    "{:<14} {:<28} {}",
+                    terminal_safe(&row.profile.name),
+                    terminal_safe(&command),
+                    terminal_safe(&state)
+                );
             }
             Ok(true)
         }
@@ -107,7 +112,7 @@ pub fn run(ctx: &Context, args: Args) -> Result<bool> {
                 .profiles()
                 .save_custom(&name, &command, &args, &vars)?;
             if let Err(e) = launch::resolve(&profile, &exe) {
-                eprintln!("warning: {e}");
+                eprintln!("warning: {}", terminal_safe_lines(&e.to_string()));
             }
             println!("{}", profile.id);
             Ok(true)
@@ -131,13 +136,21 @@ pub fn run(ctx: &Context, args: Args) -> Result<bool> {
                     } else {
                         "text and links only"
                     };
-                    println!("{}: ready ({}, {images})", profile.name, info.name);
+                    println!(
+                        "{}: ready ({}, {images})",
+                        terminal_safe(&profile.name),
+                        terminal_safe(&info.name)
+                    );
                     Ok(true)
                 }
                 Err(e) => {
-                    eprintln!("{}: {e}", profile.name);
+                    eprintln!(
+                        "{}: {}",
+                        terminal_safe(&profile.name),
+                        terminal_safe_lines(&e.to_string())
+                    );
                     if let Some(tail) = e.stderr_tail() {
-                        eprintln!("{tail}");
+                        eprintln!("{}", terminal_safe_lines(tail));
                     }
                     Ok(false)
                 }

@@ -9,5 +9,6 @@ mod gc;
 mod ls_rm;
 mod mcp;
 mod prompt;
+mod terminal;
 mod upload;
 mod watch;
