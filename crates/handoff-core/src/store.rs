@@ -119,10 +119,11 @@ impl Store {
             .parent()
             .filter(|d| !d.as_os_str().is_empty())
             .unwrap_or(Path::new("."));
-        let folder = crate::home::open_private_dir(dir).map_err(|source| StoreError::CreateDir {
-            path: dir.to_owned(),
-            source,
-        })?;
+        let folder =
+            crate::home::open_private_dir(dir).map_err(|source| StoreError::CreateDir {
+                path: dir.to_owned(),
+                source,
+            })?;
         let create = |source| StoreError::CreateFile {
             path: path.to_owned(),
             source,

@@ -79,7 +79,10 @@ fn eight_processes_create_one_data_folder_at_once() {
 fn a_wide_data_folder_is_tightened_and_the_database_is_private() {
     let ctx = TestContext::new();
     let home = ctx.root.join("wide");
-    std::fs::DirBuilder::new().mode(0o777).create(&home).unwrap();
+    std::fs::DirBuilder::new()
+        .mode(0o777)
+        .create(&home)
+        .unwrap();
     std::fs::set_permissions(&home, std::fs::Permissions::from_mode(0o777)).unwrap();
     ctx.command(&["settings"])
         .env("HANDOFF_HOME", &home)

@@ -6,9 +6,9 @@ use std::path::Path;
 use std::time::{Duration, Instant};
 
 use rusqlite::Connection;
+use rusqlite_migration::{M, Migrations};
 use rustix::fs::FlockOperation;
 use rustix::io::Errno;
-use rusqlite_migration::{M, Migrations};
 
 use super::StoreError;
 
