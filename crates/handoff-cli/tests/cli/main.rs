@@ -9,6 +9,7 @@ mod gc;
 mod ls_rm;
 mod mcp;
 mod prompt;
+mod settings;
 mod terminal;
 mod upload;
 mod watch;

@@ -7,10 +7,9 @@ use std::process::Stdio;
 use std::time::Duration;
 
 use handoff_core::Destination;
-use handoff_core::ingest::Origin;
-use handoff_core::store::{Direction, NewFile};
+use handoff_core::store::Direction;
 
-use crate::context::{Run, TestContext, p};
+use crate::context::{Run, TestContext, new_file, p};
 
 /// Clears the screen, retitles the window, rings, hides text with NUL, CR,
 /// a C1 CSI, DEL and backspace.
@@ -35,31 +34,6 @@ fn check(what: &str, run: &Run) {
     assert_shown_not_obeyed(what, &both, &['\n']);
 }
 
-fn record(ctx: &TestContext, file: NewFile) -> i64 {
-    ctx.store().files().insert_many(&[file], &[], 0).unwrap()[0].id
-}
-
-fn new_file(path: PathBuf, direction: Direction, destination: Destination) -> NewFile {
-    NewFile {
-        session_id: None,
-        worktree_id: None,
-        direction,
-        destination,
-        filename: path.file_name().unwrap().to_string_lossy().into_owned(),
-        path,
-        size: 1,
-        mime: "text/plain".to_owned(),
-        sniffed_mime: None,
-        sha256: "0".repeat(64),
-        source: Origin::Mcp,
-        display_name: None,
-        description: None,
-        revision: 1,
-        mtime_ns: 0,
-        expires_at: None,
-    }
-}
-
 /// A worktree whose own folder name is hostile: every path under it is.
 fn hostile_worktree(ctx: &TestContext) -> PathBuf {
     let worktree = ctx.root.join(format!("wt{EVIL_ARG}"));
@@ -79,9 +53,9 @@ fn listings_escape_names_descriptions_and_paths() {
     published.session_id = Some(session);
     published.display_name = Some(format!("Report {EVIL}"));
     published.description = Some(format!("Looks fine {EVIL}"));
-    record(&ctx, published.clone());
+    ctx.record(published.clone());
     published.display_name = None;
-    record(&ctx, published);
+    ctx.record(published);
     check("published ls", &ctx.run(&["published", "ls"]).expect(0));
 
     // Upload (a real path): the saved path and the message hold the
