@@ -168,7 +168,7 @@ async fn show(event: AgentEvent) {
         }
         AgentEvent::Plan(entries) => {
             for entry in entries {
-                eprintln!("plan: {}", terminal_safe(&entry.to_string()));
+                eprintln!("plan: {}", terminal_safe(&entry));
             }
         }
         AgentEvent::Permission(ask) => {
