@@ -50,7 +50,7 @@ pub fn worktree(store: &mut Store, dir: Option<&Path>) -> Result<Worktree> {
 }
 
 /// The nearest folder at or above `dir` holding a `.git` entry.
-fn git_root(dir: &Path) -> Option<PathBuf> {
+pub fn git_root(dir: &Path) -> Option<PathBuf> {
     dir.ancestors()
         .find(|d| d.join(".git").exists())
         .map(Path::to_owned)

@@ -85,7 +85,10 @@ fn main() -> ExitCode {
         Ok(true) => ExitCode::from(OK),
         Ok(false) => ExitCode::from(FAILED),
         Err(e) => {
-            eprintln!("handoff: {e:#}");
+            eprintln!(
+                "handoff: {}",
+                output::terminal_safe_lines(&format!("{e:#}"))
+            );
             let stopped = e.downcast_ref::<commands::prompt::Stopped>();
             ExitCode::from(stopped.map_or(FAILED, commands::prompt::Stopped::exit_code))
         }

@@ -1,4 +1,13 @@
 //! How records look on the terminal and in `--json`.
+//!
+//! Anything a file name, an agent or a record supplied goes through
+//! [`terminal_safe`] (or [`terminal_safe_lines`]) before it reaches the
+//! terminal, so a name holding `ESC[2J` or an OSC title sequence is shown,
+//! not obeyed. `--json` needs none of this: JSON escapes control characters.
+
+use std::borrow::Cow;
+use std::fmt::Write as _;
+use std::path::Path;
 
 use handoff_core::clock::Timestamp;
 use handoff_core::size::ByteSize;
@@ -60,9 +69,75 @@ pub fn row(record: &FileRecord, now: Timestamp) -> String {
         record.destination,
         ByteSize(record.size).to_string(),
         age(now, record.created_at),
-        record.path.display()
+        safe_path(&record.path)
     )
 }
 
 /// The header matching [`row`].
 pub const HEADER: &str = "    ID  STATUS    WAY     DEST            SIZE     AGE  PATH";
+
+/// `text` with every control character written out instead of sent raw:
+/// C0 controls and DEL as `\x1b` (`\n`, `\r`, `\t` for those three), C1 controls and the bidirectional
+/// overrides that reorder what is shown as `\u{9b}`, `\u{202e}`. Nothing else
+/// changes, so ordinary names (spaces, unicode) read as they are.
+pub fn terminal_safe(text: &str) -> Cow<'_, str> {
+    escape_controls(text, |_| false)
+}
+
+/// Like [`terminal_safe`] but keeps line breaks and tabs: for multi-line text
+/// such as an agent's streamed reply or an error with its stderr tail.
+pub fn terminal_safe_lines(text: &str) -> Cow<'_, str> {
+    escape_controls(text, |c| matches!(c, '\n' | '\t'))
+}
+
+/// [`terminal_safe`] of a path.
+pub fn safe_path(path: &Path) -> String {
+    terminal_safe(&path.to_string_lossy()).into_owned()
+}
+
+/// Whether `c` would steer the terminal or reorder the text around it.
+fn is_steering(c: char) -> bool {
+    c.is_control() || matches!(c, '\u{202a}'..='\u{202e}' | '\u{2066}'..='\u{2069}')
+}
+
+fn escape_controls(text: &str, keep: fn(char) -> bool) -> Cow<'_, str> {
+    if !text.chars().any(|c| is_steering(c) && !keep(c)) {
+        return Cow::Borrowed(text);
+    }
+    let mut out = String::with_capacity(text.len() + 8);
+    for c in text.chars() {
+        if !is_steering(c) || keep(c) {
+            out.push(c);
+        } else if let Some(short) = match c {
+            '\n' => Some("\\n"),
+            '\r' => Some("\\r"),
+            '\t' => Some("\\t"),
+            _ => None,
+        } {
+            out.push_str(short);
+        } else if (c as u32) < 0x80 {
+            let _ = write!(out, "\\x{:02x}", c as u32);
+        } else {
+            let _ = write!(out, "\\u{{{:x}}}", c as u32);
+        }
+    }
+    Cow::Owned(out)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn control_characters_are_written_out() {
+        assert_eq!(
+            terminal_safe("a\u{1b}[2J\u{1b}]0;t\u{7}\0\r\u{7f}\u{9b}\u{202e}b\n\t"),
+            "a\\x1b[2J\\x1b]0;t\\x07\\x00\\r\\x7f\\u{9b}\\u{202e}b\\n\\t"
+        );
+        assert_eq!(
+            terminal_safe_lines("one\r\ntwo\tthree\u{1b}"),
+            "one\\r\ntwo\tthree\\x1b"
+        );
+        assert!(matches!(terminal_safe("Écran 1.png"), Cow::Borrowed(_)));
+    }
+}

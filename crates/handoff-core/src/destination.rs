@@ -138,8 +138,16 @@ impl Folder {
             };
             names.push(name);
         }
+        let gitignore = self.destination == Destination::Worktree && write_gitignore;
+        if gitignore {
+            // Handoff's `.gitignore` of `*` must never land in a folder of the
+            // person's own files (it would hide them from git).
+            let relative = self.relative.to_string_lossy();
+            crate::settings::check_uploads_folder_in(&self.base, &relative)
+                .map_err(|e| unsafe_at(&self.path(), &format!("cannot hold uploads: {e}")))?;
+        }
         let dir = SafeDir::open_base(&self.base)?.descend(names, privacy)?;
-        if self.destination == Destination::Worktree && write_gitignore {
+        if gitignore {
             write_gitignore_once(&dir)?;
         }
         Ok(dir)

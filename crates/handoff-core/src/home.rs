@@ -1,6 +1,18 @@
 //! Where Handoff keeps its own data: the database and published snapshots.
+//!
+//! The data folder is its owner's only (0700) and the database file too
+//! (0600, created so before SQLite opens it; SQLite gives its `-wal` and
+//! `-shm` files the database's mode). A folder or file of ours that others
+//! could read is tightened; one that belongs to another user is refused.
 
+use std::ffi::OsStr;
+use std::fs::DirBuilder;
+use std::io;
+use std::os::fd::OwnedFd;
+use std::os::unix::fs::DirBuilderExt;
 use std::path::{Path, PathBuf};
+
+use rustix::fs::{Mode, OFlags};
 
 /// The environment variable that overrides the data directory (tests,
 /// portable installs).
@@ -48,5 +60,107 @@ impl Home {
     #[must_use]
     pub fn published(&self) -> PathBuf {
         self.dir.join("published")
+    }
+}
+
+/// The data folder's mode: its owner may do everything, others nothing.
+const DIR_MODE: u32 = 0o700;
+/// The database's mode: its owner may read and write it, others nothing.
+const FILE_MODE: u32 = 0o600;
+
+/// Creates `dir` (and any missing parent) as a private folder, or checks that
+/// the existing one is this user's and takes away what others may do there;
+/// returns a handle on it.
+pub(crate) fn open_private_dir(dir: &Path) -> io::Result<OwnedFd> {
+    DirBuilder::new()
+        .recursive(true)
+        .mode(DIR_MODE)
+        .create(dir)?;
+    let fd = rustix::fs::open(
+        dir,
+        OFlags::RDONLY | OFlags::DIRECTORY | OFlags::CLOEXEC,
+        Mode::empty(),
+    )?;
+    make_private(&fd, DIR_MODE)?;
+    Ok(fd)
+}
+
+/// Creates the file `name` in `dir` private (0600) unless it exists, without
+/// following a symlink planted there, and makes it and its SQLite companions
+/// (`-wal`, `-shm`) private if they are wider.
+pub(crate) fn create_private_database(dir: &OwnedFd, name: &OsStr) -> io::Result<()> {
+    let flags = OFlags::RDWR | OFlags::NOFOLLOW | OFlags::CLOEXEC;
+    let fd = rustix::fs::openat(
+        dir,
+        name,
+        flags | OFlags::CREATE,
+        Mode::from_raw_mode(FILE_MODE),
+    )?;
+    make_private(&fd, FILE_MODE)?;
+    for suffix in ["-wal", "-shm"] {
+        let mut companion = name.to_owned();
+        companion.push(suffix);
+        match rustix::fs::openat(dir, &companion, flags, Mode::empty()) {
+            Ok(fd) => make_private(&fd, FILE_MODE)?,
+            Err(rustix::io::Errno::NOENT) => {}
+            Err(e) => return Err(e.into()),
+        }
+    }
+    Ok(())
+}
+
+/// Refuses what another user owns; clears the bits outside `allowed`.
+fn make_private(fd: &OwnedFd, allowed: u32) -> io::Result<()> {
+    let stat = rustix::fs::fstat(fd)?;
+    if stat.st_uid != rustix::process::geteuid().as_raw() {
+        return Err(io::Error::new(
+            io::ErrorKind::PermissionDenied,
+            "it belongs to another user",
+        ));
+    }
+    let mode = stat.st_mode & 0o7777;
+    if mode & !allowed != 0 {
+        rustix::fs::fchmod(fd, Mode::from_raw_mode(mode & allowed))?;
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use std::os::unix::fs::PermissionsExt;
+
+    use super::*;
+
+    fn mode(path: &Path) -> u32 {
+        std::fs::metadata(path).unwrap().permissions().mode() & 0o7777
+    }
+
+    #[test]
+    fn the_data_folder_and_database_are_private() {
+        let tmp = tempfile::tempdir().unwrap();
+        let dir = tmp.path().join("a/b");
+        let fd = open_private_dir(&dir).unwrap();
+        assert_eq!(mode(&dir), 0o700);
+        create_private_database(&fd, OsStr::new("x.db")).unwrap();
+        assert_eq!(mode(&dir.join("x.db")), 0o600);
+
+        std::fs::set_permissions(&dir, std::fs::Permissions::from_mode(0o2775)).unwrap();
+        std::fs::write(dir.join("x.db-wal"), "").unwrap();
+        std::fs::set_permissions(dir.join("x.db-wal"), std::fs::Permissions::from_mode(0o666))
+            .unwrap();
+        let fd = open_private_dir(&dir).unwrap();
+        create_private_database(&fd, OsStr::new("x.db")).unwrap();
+        assert_eq!(mode(&dir), 0o700);
+        assert_eq!(mode(&dir.join("x.db-wal")), 0o600);
+    }
+
+    #[test]
+    fn a_symlink_planted_as_the_database_is_not_followed() {
+        let tmp = tempfile::tempdir().unwrap();
+        let target = tmp.path().join("target");
+        std::fs::write(&target, "mine").unwrap();
+        std::os::unix::fs::symlink(&target, tmp.path().join("x.db")).unwrap();
+        let fd = open_private_dir(tmp.path()).unwrap();
+        assert!(create_private_database(&fd, OsStr::new("x.db")).is_err());
     }
 }

@@ -30,6 +30,7 @@ pub mod file_uri;
 pub mod home;
 pub mod ingest;
 pub mod mcp;
+mod mcp_stdio;
 pub mod mentions;
 pub mod mime;
 pub mod naming;

@@ -177,13 +177,16 @@ pub async fn serve_stdio(
     let mut store = Store::open_home(&home)?;
     publish::authorize(&mut store, session_id, token)?;
     drop(store);
+    // A line that is not JSON gets a Parse error instead of silence.
+    let stdio = crate::mcp_stdio::stdio();
     let service = PublishServer::new(home, session_id, max_size)
-        .serve(rmcp::transport::stdio())
+        .serve(stdio.transport)
         .await
         .map_err(|e| McpError::Transport(e.to_string()))?;
     service
         .waiting()
         .await
         .map_err(|e| McpError::Transport(e.to_string()))?;
+    let _ = stdio.writer.await;
     Ok(())
 }

@@ -5,7 +5,7 @@
 //! values. [`Settings::set`] validates a value before it is accepted.
 
 use std::fmt;
-use std::path::{Component, Path};
+use std::path::Path;
 
 use serde::{Deserialize, Serialize};
 
@@ -101,7 +101,13 @@ impl Settings {
         };
         match key {
             "default_destination" => {
-                self.default_destination = value.parse().map_err(|e| invalid(&e))?;
+                let destination = value.parse().map_err(|e| invalid(&e))?;
+                if destination == Destination::Published {
+                    return Err(invalid(
+                        &"uploads go to worktree, temp or global; published holds what agents hand back",
+                    ));
+                }
+                self.default_destination = destination;
             }
             "uploads_folder" => {
                 validate_folder(value).map_err(|e| invalid(&e))?;
@@ -122,10 +128,16 @@ impl Settings {
                 };
             }
             "temp_expiry_secs" => {
-                self.temp_expiry_secs = value
-                    .trim()
-                    .parse()
-                    .map_err(|_| invalid(&"a whole number of seconds"))?;
+                self.temp_expiry_secs = match value.trim().parse::<u64>() {
+                    Ok(secs) if (MIN_TEMP_EXPIRY_SECS..=MAX_TEMP_EXPIRY_SECS).contains(&secs) => {
+                        secs
+                    }
+                    _ => {
+                        return Err(invalid(&format_args!(
+                            "a whole number of seconds from {MIN_TEMP_EXPIRY_SECS} (a minute: the agent must have time to read the file) to {MAX_TEMP_EXPIRY_SECS} (a year)"
+                        )));
+                    }
+                };
             }
             "write_gitignore" => {
                 self.write_gitignore = match value.trim() {
@@ -140,19 +152,101 @@ impl Settings {
     }
 }
 
-/// An uploads folder must stay inside the folder it is relative to.
+/// The shortest life a temp upload may have, in seconds.
+pub const MIN_TEMP_EXPIRY_SECS: u64 = 60;
+/// The longest life a temp upload may have, in seconds (a year).
+pub const MAX_TEMP_EXPIRY_SECS: u64 = 365 * 24 * 60 * 60;
+
+/// The rules an uploads folder name follows, whatever folder it is in: a
+/// relative path of plain folder names, `/`-separated, never inside `.git`.
 fn validate_folder(value: &str) -> Result<(), &'static str> {
-    let path = Path::new(value);
-    if value.is_empty() || path.components().next().is_none() {
+    if value.is_empty() {
         return Err("it must not be empty");
     }
-    if path
-        .components()
-        .any(|c| !matches!(c, Component::Normal(_)))
-    {
-        return Err("a relative folder such as .agor/uploads, without `..`");
+    if value.starts_with('/') || Path::new(value).is_absolute() {
+        return Err("it must be relative to the worktree (such as .agor/uploads), not absolute");
+    }
+    if value.contains('\\') {
+        return Err("separate folders with /, not \\");
+    }
+    if value.chars().any(char::is_control) {
+        return Err("it must not hold control characters");
+    }
+    for part in value.split('/') {
+        match part {
+            "" => return Err("it must not hold empty parts (`//` or a trailing /)"),
+            "." | ".." => {
+                return Err(
+                    "it must not hold `.` or `..`: it names a new folder inside the worktree",
+                );
+            }
+            _ if is_git(part) => {
+                return Err(
+                    "it must not be inside .git: git would run or read what is uploaded there",
+                );
+            }
+            _ => {}
+        }
     }
     Ok(())
+}
+
+/// `.git` as a case-insensitive file system or Windows would read `part`
+/// (`.GIT`, `.git.`, `.git ` all name it).
+fn is_git(part: &str) -> bool {
+    part.trim_end_matches(['.', ' '])
+        .eq_ignore_ascii_case(".git")
+}
+
+/// The content of the `.gitignore` Handoff writes into a worktree's uploads
+/// folder.
+const GITIGNORE: &str = "*";
+
+/// Checks that `rel` (an uploads folder setting) may be used as the uploads
+/// folder of `worktree`: its name follows the rules of
+/// `handoff settings set`, and the folder is new or Handoff's own, that is
+/// missing, empty, holding Handoff's `.gitignore` of `*`, or holding only
+/// Handoff's unfinished writes. A folder with the person's own files (such
+/// as `src`) is refused: Handoff's `.gitignore` would hide them from git,
+/// and its clean-up would list them as strays.
+pub fn check_uploads_folder_in(worktree: &Path, rel: &str) -> Result<(), SettingsError> {
+    let refuse = |why: String| SettingsError::InvalidValue {
+        key: "uploads_folder".to_owned(),
+        value: rel.to_owned(),
+        why,
+    };
+    validate_folder(rel).map_err(|why| refuse(why.to_owned()))?;
+    let folder = worktree.join(rel);
+    let entries = match std::fs::read_dir(&folder) {
+        Ok(entries) => entries,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(()),
+        Err(e) => return Err(refuse(format!("cannot read {}: {e}", folder.display()))),
+    };
+    let mut foreign = None;
+    for entry in entries {
+        let entry = entry.map_err(|e| refuse(format!("cannot read {}: {e}", folder.display())))?;
+        let name = entry.file_name();
+        if name == ".gitignore" {
+            let text = std::fs::read_to_string(entry.path()).unwrap_or_default();
+            if text.trim() == GITIGNORE {
+                return Ok(());
+            }
+        }
+        if !name
+            .to_string_lossy()
+            .starts_with(crate::ingest::TEMP_PREFIX)
+        {
+            foreign.get_or_insert(name);
+        }
+    }
+    match foreign {
+        None => Ok(()),
+        Some(name) => Err(refuse(format!(
+            "{} already holds files Handoff did not put there (such as {}); a .gitignore of * there would hide them from git. Choose a new folder",
+            folder.display(),
+            name.to_string_lossy()
+        ))),
+    }
 }
 
 #[cfg(test)]
@@ -183,5 +277,33 @@ mod tests {
         assert_eq!(s, Settings::default());
         s.set("max_file_size", "1.5GB").unwrap();
         assert_eq!(s.max_file_size, 1_500_000_000);
+    }
+
+    #[test]
+    fn an_uploads_folder_must_be_new_or_handoffs_own() {
+        let tmp = tempfile::tempdir().unwrap();
+        let w = tmp.path();
+        assert!(check_uploads_folder_in(w, "in").is_ok(), "missing");
+        std::fs::create_dir_all(w.join("in")).unwrap();
+        assert!(check_uploads_folder_in(w, "in").is_ok(), "empty");
+        std::fs::write(w.join("in/.handoff-1.part"), "half").unwrap();
+        assert!(
+            check_uploads_folder_in(w, "in").is_ok(),
+            "unfinished writes"
+        );
+        std::fs::write(w.join("in/notes.md"), "mine").unwrap();
+        let err = check_uploads_folder_in(w, "in").unwrap_err().to_string();
+        assert!(err.contains("notes.md"), "{err}");
+        std::fs::write(w.join("in/.gitignore"), "*\n").unwrap();
+        assert!(
+            check_uploads_folder_in(w, "in").is_ok(),
+            "Handoff's .gitignore"
+        );
+        std::fs::write(w.join("in/.gitignore"), "target/\n").unwrap();
+        assert!(
+            check_uploads_folder_in(w, "in").is_err(),
+            "the person's .gitignore"
+        );
+        assert!(check_uploads_folder_in(w, ".git/in").is_err());
     }
 }

@@ -51,10 +51,27 @@ pub enum StoreError {
         /// The newest schema version this build knows.
         supported: usize,
     },
-    /// The data directory could not be created.
+    /// The data directory could not be created or made private.
     #[error("cannot create the data folder {path}: {source}")]
     CreateDir {
         /// The folder.
+        path: PathBuf,
+        /// Why.
+        source: std::io::Error,
+    },
+    /// The database file could not be created or made private.
+    #[error("cannot create the database {path}: {source}")]
+    CreateFile {
+        /// The file.
+        path: PathBuf,
+        /// Why.
+        source: std::io::Error,
+    },
+    /// Another process held the lock taken to migrate the database for too
+    /// long, or the lock could not be taken.
+    #[error("cannot lock {path} to migrate the database: {source}")]
+    Lock {
+        /// The data folder.
         path: PathBuf,
         /// Why.
         source: std::io::Error,
@@ -94,19 +111,38 @@ pub struct Store {
 
 impl Store {
     /// Opens (creating if needed) the database at `path` and migrates it.
+    ///
+    /// Its folder is made private (0700) and the file is created private
+    /// (0600) before SQLite opens it. Migrating happens under an exclusive
+    /// lock on the folder, so processes opening a new database at once
+    /// neither migrate it twice nor fail.
     pub fn open(path: &Path) -> Result<Self, StoreError> {
-        if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
-            std::fs::create_dir_all(dir).map_err(|source| StoreError::CreateDir {
+        let dir = path
+            .parent()
+            .filter(|d| !d.as_os_str().is_empty())
+            .unwrap_or(Path::new("."));
+        let folder =
+            crate::home::open_private_dir(dir).map_err(|source| StoreError::CreateDir {
                 path: dir.to_owned(),
                 source,
             })?;
-        }
+        let create = |source| StoreError::CreateFile {
+            path: path.to_owned(),
+            source,
+        };
+        let name = path.file_name().ok_or_else(|| {
+            create(std::io::Error::new(
+                std::io::ErrorKind::InvalidInput,
+                "not a file name",
+            ))
+        })?;
+        crate::home::create_private_database(&folder, name).map_err(create)?;
         let mut conn = Connection::open(path)?;
         conn.busy_timeout(BUSY_TIMEOUT)?;
+        migrations::migrate(&mut conn, path, &folder, BUSY_TIMEOUT)?;
         conn.pragma_update(None, "journal_mode", "WAL")?;
         conn.pragma_update(None, "synchronous", "NORMAL")?;
         conn.pragma_update(None, "foreign_keys", "ON")?;
-        migrations::migrate(&mut conn, path)?;
         Ok(Self {
             conn,
             path: path.to_owned(),

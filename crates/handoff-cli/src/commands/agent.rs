@@ -9,7 +9,7 @@ use handoff_core::agent::{self, SessionOptions, launch};
 use serde::Serialize;
 
 use crate::context::Context;
-use crate::output::print_json;
+use crate::output::{print_json, terminal_safe, terminal_safe_lines};
 
 #[derive(Debug, clap::Args)]
 pub struct Args {
@@ -89,7 +89,12 @@ pub fn run(ctx: &Context, args: Args) -> Result<bool> {
                     .collect::<Vec<_>>()
                     .join(" ");
                 let state = row.install_hint.unwrap_or_else(|| "ready".to_owned());
-                println!("{:<14} {:<28} {state}", row.profile.name, command);
+                println!(
+                    "{:<14} {:<28} {}",
+                    terminal_safe(&row.profile.name),
+                    terminal_safe(&command),
+                    terminal_safe(&state)
+                );
             }
             Ok(true)
         }
@@ -113,7 +118,7 @@ pub fn run(ctx: &Context, args: Args) -> Result<bool> {
             let mode = mode.as_deref().map(str::trim).filter(|m| !m.is_empty());
             store.profiles().set_default_mode(profile.id, mode)?;
             if let Err(e) = launch::resolve(&profile, &exe) {
-                eprintln!("warning: {e}");
+                eprintln!("warning: {}", terminal_safe_lines(&e.to_string()));
             }
             println!("{}", profile.id);
             Ok(true)
@@ -132,30 +137,46 @@ pub fn run(ctx: &Context, args: Args) -> Result<bool> {
             let runtime = tokio::runtime::Runtime::new()?;
             match runtime.block_on(agent::probe(&options, &profile)) {
                 Ok(info) => {
-                    let images = if info.images {
-                        "takes images"
-                    } else {
-                        "text and links only"
-                    };
-                    println!("{}: ready ({}, {images})", profile.name, info.name);
-                    if !info.modes.available.is_empty() {
-                        let current = info.modes.current.as_deref().unwrap_or_default();
-                        for mode in &info.modes.available {
-                            let mark = if mode.id == current { "*" } else { " " };
-                            let about = mode.description.as_deref().unwrap_or_default();
-                            println!("  {mark} mode {:<20} {about}", mode.id);
-                        }
-                    }
+                    print_ready(&profile.name, &info);
                     Ok(true)
                 }
                 Err(e) => {
-                    eprintln!("{}: {e}", profile.name);
+                    eprintln!(
+                        "{}: {}",
+                        terminal_safe(&profile.name),
+                        terminal_safe_lines(&e.to_string())
+                    );
                     if let Some(tail) = e.stderr_tail() {
-                        eprintln!("{tail}");
+                        eprintln!("{}", terminal_safe_lines(tail));
                     }
                     Ok(false)
                 }
             }
         }
+    }
+}
+
+/// Says that an agent is ready, what it takes, and the modes it offers
+/// (the current one starred).
+fn print_ready(profile: &str, info: &agent::AgentInfo) {
+    let images = if info.images {
+        "takes images"
+    } else {
+        "text and links only"
+    };
+    println!(
+        "{}: ready ({}, {images})",
+        terminal_safe(profile),
+        terminal_safe(&info.name)
+    );
+    let current = info.modes.current.as_deref().unwrap_or_default();
+    for mode in &info.modes.available {
+        let mark = if mode.id == current { "*" } else { " " };
+        let about = mode.description.as_deref().unwrap_or_default();
+        println!(
+            "  {mark} mode {:<20} {}",
+            terminal_safe(&mode.id),
+            terminal_safe(about)
+        );
     }
 }

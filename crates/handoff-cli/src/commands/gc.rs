@@ -8,7 +8,7 @@ use handoff_core::reconcile::{self, ReconcileReport};
 use serde::Serialize;
 
 use crate::context::Context;
-use crate::output::print_json;
+use crate::output::{print_json, safe_path};
 
 #[derive(Debug, clap::Args)]
 pub struct Args {
@@ -42,19 +42,24 @@ pub fn run(ctx: &Context, args: &Args) -> Result<bool> {
         return Ok(true);
     }
     for change in &report.changed {
-        println!("{} → {}  {}", change.from, change.to, change.path.display());
+        println!(
+            "{} → {}  {}",
+            change.from,
+            change.to,
+            safe_path(&change.path)
+        );
     }
     for path in &expired {
-        println!("expired  {}", path.display());
+        println!("expired  {}", safe_path(path));
     }
     for path in &report.recovered {
         println!("recorded interrupted upload  {}", path.display());
     }
     for path in &report.removed_temp {
-        println!("removed unfinished write  {}", path.display());
+        println!("removed unfinished write  {}", safe_path(path));
     }
     for path in &report.untracked {
-        println!("untracked  {}", path.display());
+        println!("untracked  {}", safe_path(path));
     }
     if report.changed.is_empty()
         && expired.is_empty()

@@ -16,6 +16,7 @@ use tokio::signal::unix::{Signal, SignalKind, signal};
 use tokio::sync::mpsc;
 
 use crate::context::Context;
+use crate::output::{safe_path, terminal_safe, terminal_safe_lines};
 
 /// How long a cancelled turn may take to end before Handoff stops anyway.
 const CANCEL_WAIT: Duration = Duration::from_secs(10);
@@ -87,10 +88,14 @@ pub fn run(ctx: &Context, args: &Args) -> Result<bool> {
         }
         for outcome in &report.outcomes {
             match &outcome.result {
-                Ok(saved) => eprintln!("attached {}", saved.record.path.display()),
+                Ok(saved) => eprintln!("attached {}", safe_path(&saved.record.path)),
                 Err(e) => {
                     all_saved = false;
-                    eprintln!("{}: {e}", outcome.label);
+                    eprintln!(
+                        "{}: {}",
+                        terminal_safe(&outcome.label),
+                        terminal_safe(&e.to_string())
+                    );
                 }
             }
         }
@@ -197,18 +202,19 @@ async fn converse(
         started = AgentSession::start(&options, session_id, events) => match started {
             Ok(agent) => agent,
             Err(e) => {
-                eprintln!("handoff: {e}");
+                eprintln!("handoff: {}", terminal_safe_lines(&e.to_string()));
                 return Ok(false);
             }
         },
         signal = signals.next() => return Err(Stopped { signal, starting: true }.into()),
     };
+    let name = terminal_safe(&agent.info().name);
     match agent.info().modes.current_name() {
         Some(mode) => eprintln!(
-            "→ {} (session {session_id}, mode {mode})",
-            agent.info().name
+            "→ {name} (session {session_id}, mode {})",
+            terminal_safe(mode)
         ),
-        None => eprintln!("→ {} (session {session_id})", agent.info().name),
+        None => eprintln!("→ {name} (session {session_id})"),
     }
     let ended = {
         let turn = agent.prompt(message, files);
@@ -253,7 +259,7 @@ async fn converse(
             Ok(true)
         }
         Err(e) => {
-            eprintln!("handoff: {e}");
+            eprintln!("handoff: {}", terminal_safe_lines(&e.to_string()));
             Ok(false)
         }
     }
@@ -273,14 +279,16 @@ fn stop_reason(stop: StopReason) -> &'static str {
 async fn show(event: AgentEvent) {
     match event {
         AgentEvent::Text(text) => {
-            print!("{text}");
+            print!("{}", terminal_safe_lines(&text));
             let _ = std::io::stdout().flush();
         }
-        AgentEvent::Thought(text) => eprint!("{text}"),
-        AgentEvent::ToolCall { title, status, .. } => eprintln!("[{status}] {title}"),
+        AgentEvent::Thought(text) => eprint!("{}", terminal_safe_lines(&text)),
+        AgentEvent::ToolCall { title, status, .. } => {
+            eprintln!("[{status}] {}", terminal_safe(&title));
+        }
         AgentEvent::Plan(entries) => {
             for entry in entries {
-                eprintln!("plan: {entry}");
+                eprintln!("plan: {}", terminal_safe(&entry));
             }
         }
         AgentEvent::Mode(mode) => eprintln!("mode: {mode}"),
@@ -294,9 +302,9 @@ async fn show(event: AgentEvent) {
 /// Asks the person to pick an option; an empty or closed input cancels.
 fn ask_on_terminal(ask: PermissionAsk) {
     let mut err = std::io::stderr();
-    let _ = writeln!(err, "\nThe agent asks: {}", ask.title);
+    let _ = writeln!(err, "\nThe agent asks: {}", terminal_safe(&ask.title));
     for (i, option) in ask.options.iter().enumerate() {
-        let _ = writeln!(err, "  {}) {}", i + 1, option.name);
+        let _ = writeln!(err, "  {}) {}", i + 1, terminal_safe(&option.name));
     }
     if std::io::stdin().is_terminal() {
         let _ = write!(err, "choose 1-{}: ", ask.options.len());

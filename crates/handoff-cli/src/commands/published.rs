@@ -9,7 +9,7 @@ use handoff_core::size::ByteSize;
 use handoff_core::store::{Direction, FileQuery};
 
 use crate::context::Context;
-use crate::output::{JsonFile, age, print_json};
+use crate::output::{JsonFile, age, print_json, safe_path, terminal_safe};
 
 #[derive(Debug, clap::Args)]
 pub struct Args {
@@ -59,11 +59,11 @@ pub fn run(ctx: &Context, args: Args) -> Result<bool> {
                 println!(
                     "{:>6}  {:<32} v{:<3} {:>9}  {:>6}  {}",
                     f.id,
-                    f.display_name.as_deref().unwrap_or(&f.filename),
+                    terminal_safe(f.display_name.as_deref().unwrap_or(&f.filename)),
                     f.revision,
                     ByteSize(f.size).to_string(),
                     age(now, f.created_at),
-                    f.description.as_deref().unwrap_or("")
+                    terminal_safe(f.description.as_deref().unwrap_or(""))
                 );
             }
             Ok(true)
@@ -79,11 +79,11 @@ pub fn run(ctx: &Context, args: Args) -> Result<bool> {
             anyhow::ensure!(
                 force || !dest.exists(),
                 "{} exists (pass --force to overwrite)",
-                dest.display()
+                safe_path(&dest)
             );
             std::fs::copy(&file.path, &dest)
-                .with_context(|| format!("cannot save to {}", dest.display()))?;
-            println!("{}", dest.display());
+                .with_context(|| format!("cannot save to {}", safe_path(&dest)))?;
+            println!("{}", safe_path(&dest));
             Ok(true)
         }
     }

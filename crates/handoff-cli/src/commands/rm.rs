@@ -6,7 +6,7 @@ use handoff_core::remove::{self, Removal, RemoveError};
 use serde::Serialize;
 
 use crate::context::Context;
-use crate::output::{JsonError, JsonFile, print_json};
+use crate::output::{JsonError, JsonFile, print_json, safe_path, terminal_safe};
 
 #[derive(Debug, clap::Args)]
 pub struct Args {
@@ -66,9 +66,9 @@ pub fn run(ctx: &Context, args: &Args) -> Result<bool> {
     } else {
         for (id, result) in &results {
             match result {
-                Ok(record) if args.permanent => println!("deleted {}", record.path.display()),
-                Ok(record) => println!("moved to trash {}", record.path.display()),
-                Err(e) => eprintln!("{id}: {e}"),
+                Ok(record) if args.permanent => println!("deleted {}", safe_path(&record.path)),
+                Ok(record) => println!("moved to trash {}", safe_path(&record.path)),
+                Err(e) => eprintln!("{id}: {}", terminal_safe(&e.to_string())),
             }
         }
     }

@@ -8,7 +8,7 @@ use handoff_core::agent::{DEFAULT_PROFILE, launch};
 use handoff_core::clock;
 
 use crate::context::{self, Context};
-use crate::output::{age, print_json};
+use crate::output::{age, print_json, safe_path, terminal_safe, terminal_safe_lines};
 
 #[derive(Debug, clap::Args)]
 pub struct Args {
@@ -72,7 +72,7 @@ pub fn run(ctx: &Context, args: Args) -> Result<bool> {
                 );
             };
             if let Err(e) = launch::resolve(&profile, &std::env::current_exe()?) {
-                eprintln!("warning: {e}");
+                eprintln!("warning: {}", terminal_safe_lines(&e.to_string()));
             }
             let title = title.unwrap_or_else(|| format!("{} in {}", profile.name, worktree.name));
             let mut session =
@@ -92,8 +92,8 @@ pub fn run(ctx: &Context, args: Args) -> Result<bool> {
                 eprintln!(
                     "session {}: {} in {}",
                     session.id,
-                    profile.name,
-                    worktree.path.display()
+                    terminal_safe(&profile.name),
+                    safe_path(&worktree.path)
                 );
             }
             Ok(true)
@@ -102,7 +102,7 @@ pub fn run(ctx: &Context, args: Args) -> Result<bool> {
             let worktree_id = match worktree {
                 Some(dir) => {
                     let canonical = std::fs::canonicalize(&dir)
-                        .with_context(|| format!("{} does not exist", dir.display()))?;
+                        .with_context(|| format!("{} does not exist", safe_path(&dir)))?;
                     store.worktrees().find(&canonical)?.map(|w| w.id)
                 }
                 None => None,
@@ -117,9 +117,9 @@ pub fn run(ctx: &Context, args: Args) -> Result<bool> {
                 println!(
                     "{:>4}  {:<40}  {:>6}  {}",
                     session.id,
-                    session.title,
+                    terminal_safe(&session.title),
                     age(now, session.updated_at),
-                    worktree.path.display()
+                    safe_path(&worktree.path)
                 );
             }
             Ok(true)

@@ -2,10 +2,11 @@
 
 use anyhow::Result;
 use clap::Subcommand;
-use handoff_core::settings::KEYS;
+use handoff_core::Store;
+use handoff_core::settings::{KEYS, check_uploads_folder_in};
 
-use crate::context::Context;
-use crate::output::print_json;
+use crate::context::{Context, git_root};
+use crate::output::{print_json, terminal_safe};
 
 #[derive(Debug, clap::Args)]
 pub struct Args {
@@ -28,6 +29,7 @@ enum Action {
         /// The setting's name.
         key: String,
         /// Its new value.
+        #[arg(allow_hyphen_values = true)]
         value: String,
     },
 }
@@ -37,17 +39,39 @@ pub fn run(ctx: &Context, args: Args) -> Result<bool> {
     let settings = match args.action {
         None => store.settings().load()?,
         Some(Action::Get { key }) => {
-            println!("{}", store.settings().load()?.get(&key)?);
+            println!("{}", terminal_safe(&store.settings().load()?.get(&key)?));
             return Ok(true);
         }
-        Some(Action::Set { key, value }) => store.settings().set(&key, &value)?,
+        Some(Action::Set { key, value }) => {
+            if key == "uploads_folder" {
+                check_worktrees(&mut store, &value)?;
+            }
+            store.settings().set(&key, &value)?
+        }
     };
     if args.json {
         print_json(&settings)?;
     } else {
         for key in KEYS {
-            println!("{key} = {}", settings.get(key)?);
+            println!("{key} = {}", terminal_safe(&settings.get(key)?));
         }
     }
     Ok(true)
+}
+
+/// A new uploads folder must be new or Handoff's own in every worktree
+/// Handoff knows and in the one around the current folder: a `.gitignore`
+/// of `*` written into the person's `src` would hide it from git.
+fn check_worktrees(store: &mut Store, value: &str) -> Result<()> {
+    let mut worktrees: Vec<_> = store
+        .worktrees()
+        .list()?
+        .into_iter()
+        .map(|w| w.path)
+        .collect();
+    worktrees.extend(std::env::current_dir().ok().and_then(|cwd| git_root(&cwd)));
+    for worktree in worktrees {
+        check_uploads_folder_in(&worktree, value)?;
+    }
+    Ok(())
 }

@@ -14,7 +14,9 @@ use handoff_core::{
 use serde::Serialize;
 
 use crate::context::{self, Context};
-use crate::output::{JsonError, JsonFile, print_json};
+use crate::output::{
+    JsonError, JsonFile, print_json, safe_path, terminal_safe, terminal_safe_lines,
+};
 
 #[derive(Debug, clap::Args)]
 pub struct Args {
@@ -176,27 +178,32 @@ fn print_text(report: &Report, message: Option<&str>) {
     for outcome in &report.outcomes {
         match &outcome.result {
             Ok(saved) => {
-                println!("{}", saved.record.path.display());
+                println!("{}", safe_path(&saved.record.path));
                 if saved.reused {
                     eprintln!(
                         "{}: already there with the same bytes; nothing written",
-                        outcome.label
+                        terminal_safe(&outcome.label)
                     );
                 }
                 if saved.record.mime_mismatch() {
                     eprintln!(
                         "{}: note: looks like {}, not {} as its name says",
-                        outcome.label,
-                        saved.record.sniffed_mime.as_deref().unwrap_or("?"),
-                        saved.record.mime
+                        terminal_safe(&outcome.label),
+                        terminal_safe(saved.record.sniffed_mime.as_deref().unwrap_or("?")),
+                        terminal_safe(&saved.record.mime)
                     );
                 }
             }
-            Err(e) => eprintln!("{}: {e}{}", outcome.label, hint(e)),
+            Err(e) => eprintln!(
+                "{}: {}{}",
+                terminal_safe(&outcome.label),
+                terminal_safe(&e.to_string()),
+                hint(e)
+            ),
         }
     }
     if let Some(message) = message {
-        println!("{message}");
+        println!("{}", terminal_safe_lines(message));
     }
 }
 

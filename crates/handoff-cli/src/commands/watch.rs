@@ -5,7 +5,7 @@ use handoff_core::reconcile;
 use handoff_core::watch::{DEBOUNCE, WatchEvent, Watcher};
 
 use crate::context::Context;
-use crate::output::print_json;
+use crate::output::{print_json, safe_path, terminal_safe_lines};
 
 #[derive(Debug, clap::Args)]
 pub struct Args {
@@ -24,7 +24,7 @@ pub fn run(ctx: &Context, args: &Args) -> Result<bool> {
     );
     let (_watcher, events) = Watcher::start(ctx.store()?, &folders, DEBOUNCE)?;
     for folder in &folders {
-        eprintln!("watching {}", folder.display());
+        eprintln!("watching {}", safe_path(folder));
     }
     for event in events {
         if args.json {
@@ -32,9 +32,13 @@ pub fn run(ctx: &Context, args: &Args) -> Result<bool> {
             continue;
         }
         match event {
-            WatchEvent::StatusChanged(c) => println!("{} → {}  {}", c.from, c.to, c.path.display()),
-            WatchEvent::Untracked { path } => println!("untracked  {}", path.display()),
-            WatchEvent::Error { message } => eprintln!("watch error: {message}"),
+            WatchEvent::StatusChanged(c) => {
+                println!("{} → {}  {}", c.from, c.to, safe_path(&c.path));
+            }
+            WatchEvent::Untracked { path } => println!("untracked  {}", safe_path(&path)),
+            WatchEvent::Error { message } => {
+                eprintln!("watch error: {}", terminal_safe_lines(&message));
+            }
         }
     }
     Ok(true)

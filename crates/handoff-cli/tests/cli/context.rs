@@ -4,6 +4,9 @@
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
+use handoff_core::Destination;
+use handoff_core::ingest::Origin;
+use handoff_core::store::{Direction, NewFile};
 use tempfile::TempDir;
 
 pub struct TestContext {
@@ -62,6 +65,34 @@ impl TestContext {
 
     pub fn database(&self) -> PathBuf {
         self.root.join("data/handoff.db")
+    }
+
+    /// Records a file straight in the database, as any version of Handoff
+    /// may have; returns its id.
+    pub fn record(&self, file: NewFile) -> i64 {
+        self.store().files().insert_many(&[file], &[], 0).unwrap()[0].id
+    }
+}
+
+/// A one-byte record of `path`, to adjust before [`TestContext::record`].
+pub fn new_file(path: PathBuf, direction: Direction, destination: Destination) -> NewFile {
+    NewFile {
+        session_id: None,
+        worktree_id: None,
+        direction,
+        destination,
+        filename: path.file_name().unwrap().to_string_lossy().into_owned(),
+        path,
+        size: 1,
+        mime: "text/plain".to_owned(),
+        sniffed_mime: None,
+        sha256: "0".repeat(64),
+        source: Origin::Mcp,
+        display_name: None,
+        description: None,
+        revision: 1,
+        mtime_ns: 0,
+        expires_at: None,
     }
 }
 

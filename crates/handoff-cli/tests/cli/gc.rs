@@ -1,15 +1,24 @@
 use std::fs;
 
-use crate::context::{TestContext, p};
+use handoff_core::Destination;
+use handoff_core::ingest::Origin;
+use handoff_core::store::Direction;
+
+use crate::context::{TestContext, new_file, p};
 
 #[test]
 fn gc_reconciles_and_expires() {
     let ctx = TestContext::new();
     let a = ctx.source("a.txt", b"a");
     ctx.run(&["upload", p(&a)]).expect(0);
-    ctx.run(&["settings", "set", "temp_expiry_secs", "0"])
-        .expect(0);
-    ctx.run(&["upload", "--dest", "temp", p(&a)]).expect(0);
+    // A temp upload whose time is up (the shortest expiry is a minute).
+    let temp = ctx.root.join("tmp/agor-uploads/a.txt");
+    fs::create_dir_all(temp.parent().unwrap()).unwrap();
+    fs::write(&temp, b"a").unwrap();
+    let mut expired = new_file(temp, Direction::ToAgent, Destination::Temp);
+    expired.source = Origin::Cli;
+    expired.expires_at = Some(1);
+    ctx.record(expired);
     fs::remove_file(ctx.uploads().join("a.txt")).unwrap();
     fs::write(ctx.uploads().join("stray.txt"), b"?").unwrap();
 

@@ -304,3 +304,81 @@ async fn publish_refuses_what_lies_outside_the_worktree_and_keeps_snapshots_priv
         "and the published folder"
     );
 }
+
+/// A line that is not JSON (garbage, invalid UTF-8, half a message) gets a
+/// JSON-RPC Parse error and the server keeps serving. Before, rmcp dropped
+/// such lines without a word: none of the three got an answer, and a caller
+/// waiting for one waited forever.
+#[test]
+fn garbage_lines_get_a_parse_error_and_the_server_goes_on() {
+    use std::io::{BufRead, BufReader, Write};
+    use std::process::Stdio;
+
+    let ctx = TestContext::new();
+    let session_id = ctx.session("Demo agent");
+    let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_handoff"))
+        .args(["mcp", "--session", &session_id.to_string()])
+        .env("HANDOFF_HOME", ctx.root.join("data"))
+        .env("HANDOFF_PUBLISH_TOKEN", ctx.token(session_id))
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let stdout = child.stdout.take().unwrap();
+    let (tx, rx) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        for line in BufReader::new(stdout).lines().map_while(Result::ok) {
+            let _ = tx.send(line);
+        }
+    });
+    let next = || -> serde_json::Value {
+        let line = rx
+            .recv_timeout(Duration::from_secs(10))
+            .expect("an answer within 10 s");
+        serde_json::from_str(&line).unwrap_or_else(|e| panic!("{e}: {line}"))
+    };
+    let parse_error = |reply: serde_json::Value| {
+        assert_eq!(reply["error"]["code"], -32700, "{reply}");
+        assert!(reply["id"].is_null(), "{reply}");
+    };
+    let mut stdin = child.stdin.take().unwrap();
+    let initialize = serde_json::json!({
+        "jsonrpc": "2.0", "id": 1, "method": "initialize",
+        "params": {"protocolVersion": "2025-06-18", "capabilities": {},
+                   "clientInfo": {"name": "test", "version": "0"}}
+    });
+    stdin.write_all(b"hello there\n").unwrap();
+    stdin.write_all(b"\xff\xfe\x00{\n").unwrap();
+    writeln!(stdin, "{initialize}").unwrap();
+    parse_error(next());
+    parse_error(next());
+    let reply = next();
+    assert_eq!(reply["id"], 1, "{reply}");
+    assert_eq!(reply["result"]["serverInfo"]["name"], "handoff", "{reply}");
+
+    writeln!(
+        stdin,
+        r#"{{"jsonrpc":"2.0","method":"notifications/initialized"}}"#
+    )
+    .unwrap();
+    stdin
+        .write_all(b"{\"jsonrpc\":\"2.0\",\"id\":2,\n")
+        .unwrap();
+    writeln!(stdin, r#"{{"jsonrpc":"2.0","id":3,"method":"tools/list"}}"#).unwrap();
+    parse_error(next());
+    let reply = next();
+    assert_eq!(reply["id"], 3, "{reply}");
+    assert_eq!(reply["result"]["tools"].as_array().unwrap().len(), 2);
+
+    drop(stdin);
+    let deadline = Instant::now() + Duration::from_secs(10);
+    let status = loop {
+        if let Some(status) = child.try_wait().unwrap() {
+            break status;
+        }
+        assert!(Instant::now() < deadline, "the server ends with its input");
+        std::thread::sleep(Duration::from_millis(10));
+    };
+    assert!(status.success());
+}

@@ -1,10 +1,14 @@
 //! The schema, as an append-only list of migrations. Never edit a migration
 //! that has shipped: add a new one, with a comment saying why.
 
+use std::os::fd::OwnedFd;
 use std::path::Path;
+use std::time::{Duration, Instant};
 
 use rusqlite::Connection;
 use rusqlite_migration::{M, Migrations};
+use rustix::fs::FlockOperation;
+use rustix::io::Errno;
 
 use super::StoreError;
 
@@ -163,7 +167,40 @@ ALTER TABLE sessions ADD COLUMN mode TEXT;
 ];
 
 /// Refuses a database from a newer build, then applies pending migrations.
-pub(super) fn migrate(conn: &mut Connection, path: &Path) -> Result<(), StoreError> {
+///
+/// A database that is up to date is left alone without locking. Otherwise
+/// the data `folder` is locked (`flock`, exclusive, waiting at most
+/// `wait`): without the lock, processes that open a new database at once
+/// each read version 0 and run the first migration, and all but one fail
+/// with `table worktrees already exists`. Under the lock the version is read
+/// again, so a process that waited finds the work done. The journal becomes
+/// WAL under the same lock.
+pub(super) fn migrate(
+    conn: &mut Connection,
+    path: &Path,
+    folder: &OwnedFd,
+    wait: Duration,
+) -> Result<(), StoreError> {
+    if check_version(conn, path)? == MIGRATIONS.len() {
+        return Ok(());
+    }
+    let lock_error = |source: std::io::Error| StoreError::Lock {
+        path: path.parent().unwrap_or(path).to_owned(),
+        source,
+    };
+    lock(folder, wait).map_err(lock_error)?;
+    let result = check_version(conn, path).and_then(|_| {
+        conn.pragma_update(None, "journal_mode", "WAL")?;
+        Migrations::from_slice(MIGRATIONS).to_latest(conn)?;
+        Ok(())
+    });
+    let unlocked = rustix::fs::flock(folder, FlockOperation::Unlock);
+    result?;
+    unlocked.map_err(|e| lock_error(e.into()))
+}
+
+/// The schema version of the database; an error when a newer build wrote it.
+fn check_version(conn: &Connection, path: &Path) -> Result<usize, StoreError> {
     let found: usize =
         conn.pragma_query_value(None, "user_version", |r| r.get::<_, i64>(0))? as usize;
     if found > MIGRATIONS.len() {
@@ -173,8 +210,31 @@ pub(super) fn migrate(conn: &mut Connection, path: &Path) -> Result<(), StoreErr
             supported: MIGRATIONS.len(),
         });
     }
-    Migrations::from_slice(MIGRATIONS).to_latest(conn)?;
-    Ok(())
+    Ok(found)
+}
+
+/// Takes the exclusive lock on `folder`, waiting at most `wait` for another
+/// process to release it.
+fn lock(folder: &OwnedFd, wait: Duration) -> std::io::Result<()> {
+    let deadline = Instant::now() + wait;
+    loop {
+        match rustix::fs::flock(folder, FlockOperation::NonBlockingLockExclusive) {
+            Ok(()) => return Ok(()),
+            Err(Errno::WOULDBLOCK | Errno::INTR) if Instant::now() < deadline => {
+                std::thread::sleep(Duration::from_millis(2));
+            }
+            Err(Errno::WOULDBLOCK) => {
+                return Err(std::io::Error::new(
+                    std::io::ErrorKind::TimedOut,
+                    format!(
+                        "another Handoff process has been migrating it for over {} s",
+                        wait.as_secs()
+                    ),
+                ));
+            }
+            Err(e) => return Err(e.into()),
+        }
+    }
 }
 
 /// The schema version this build writes.

@@ -324,7 +324,9 @@ fn a_symlink_planted_at_the_final_name_is_not_followed() {
     let mut env = Env::new();
     let victim = env.root().join("victim.txt");
     fs::write(&victim, b"precious").unwrap();
+    // An uploads folder Handoff made earlier, where the agent planted a link.
     fs::create_dir_all(env.uploads()).unwrap();
+    fs::write(env.uploads().join(".gitignore"), "*\n").unwrap();
     symlink(&victim, env.uploads().join("a.txt")).unwrap();
     let saved = env
         .upload_bytes("a.txt", b"upload", Destination::Worktree)
