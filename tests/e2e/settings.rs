@@ -35,7 +35,10 @@ async fn settings_are_saved_and_agents_added_and_tested() {
         let folder = app.wait_for("[data-testid=setting-uploads-folder]").await?;
         replace_text(&folder, "../outside").await?;
         let text = app.wait_for_text("is not a valid uploads_folder").await?;
-        ensure!(text.contains("without `..`"), "the refusal says why");
+        ensure!(
+            text.contains("must not hold `.` or `..`"),
+            "the refusal says why"
+        );
         ensure!(world.store().settings().load()?.uploads_folder == ".agor/uploads");
         // The field is drawn again with the stored value.
         let folder = app.wait_for("[data-testid=setting-uploads-folder]").await?;

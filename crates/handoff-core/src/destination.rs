@@ -155,13 +155,37 @@ impl Folder {
 }
 
 /// Writes `*` into the folder's `.gitignore` unless a `.gitignore` is there.
+/// The file is written under a temp name and renamed without replacing, so
+/// another process never sees it empty.
 fn write_gitignore_once(folder: &SafeDir) -> Result<(), DestinationError> {
     let name = std::ffi::OsStr::new(".gitignore");
-    match folder.create_file(name, 0o644) {
-        Ok(mut file) => io::Write::write_all(&mut file, b"*\n")
-            .map_err(|e| io_error(&folder.path().join(name), &e)),
-        Err(e) if e.kind() == io::ErrorKind::AlreadyExists => Ok(()),
-        Err(e) => Err(io_error(&folder.path().join(name), &e)),
+    let failed = |e: &io::Error| io_error(&folder.path().join(name), e);
+    if folder.has(name) {
+        return Ok(());
+    }
+    let mut random = [0_u8; 6];
+    let _ = rustix::rand::getrandom(&mut random, rustix::rand::GetRandomFlags::empty());
+    let temp = std::ffi::OsString::from(format!(
+        "{}{}-{}{}",
+        crate::ingest::TEMP_PREFIX,
+        std::process::id(),
+        crate::ingest::hex(&random),
+        crate::ingest::TEMP_SUFFIX
+    ));
+    let mut file = folder.create_file(&temp, 0o644).map_err(|e| failed(&e))?;
+    let written = io::Write::write_all(&mut file, b"*\n");
+    drop(file);
+    let placed = written.and_then(|()| folder.rename_new(&temp, folder, name));
+    match placed {
+        Ok(()) => Ok(()),
+        Err(e) => {
+            let _ = folder.remove_file(&temp);
+            if e.kind() == io::ErrorKind::AlreadyExists {
+                Ok(())
+            } else {
+                Err(failed(&e))
+            }
+        }
     }
 }
 

@@ -12,7 +12,7 @@ use std::os::fd::OwnedFd;
 use std::os::unix::fs::DirBuilderExt;
 use std::path::{Path, PathBuf};
 
-use rustix::fs::{Mode, OFlags};
+use rustix::fs::{AtFlags, FileType, Mode, OFlags};
 
 /// The environment variable that overrides the data directory (tests,
 /// portable installs).
@@ -88,23 +88,56 @@ pub(crate) fn open_private_dir(dir: &Path) -> io::Result<OwnedFd> {
 /// Creates the file `name` in `dir` private (0600) unless it exists, without
 /// following a symlink planted there, and makes it and its SQLite companions
 /// (`-wal`, `-shm`) private if they are wider.
+///
+/// An existing file is never opened here, only looked at and narrowed by
+/// name: closing any descriptor of a database file drops every POSIX lock
+/// this process holds on it, which would break SQLite's locking for the
+/// connections already open.
 pub(crate) fn create_private_database(dir: &OwnedFd, name: &OsStr) -> io::Result<()> {
-    let flags = OFlags::RDWR | OFlags::NOFOLLOW | OFlags::CLOEXEC;
-    let fd = rustix::fs::openat(
-        dir,
-        name,
-        flags | OFlags::CREATE,
-        Mode::from_raw_mode(FILE_MODE),
-    )?;
-    make_private(&fd, FILE_MODE)?;
+    let flags = OFlags::RDWR | OFlags::NOFOLLOW | OFlags::CLOEXEC | OFlags::CREATE | OFlags::EXCL;
+    match rustix::fs::openat(dir, name, flags, Mode::from_raw_mode(FILE_MODE)) {
+        Ok(_) | Err(rustix::io::Errno::EXIST) => {}
+        Err(e) => return Err(e.into()),
+    }
+    let mut names = vec![name.to_owned()];
     for suffix in ["-wal", "-shm"] {
         let mut companion = name.to_owned();
         companion.push(suffix);
-        match rustix::fs::openat(dir, &companion, flags, Mode::empty()) {
-            Ok(fd) => make_private(&fd, FILE_MODE)?,
-            Err(rustix::io::Errno::NOENT) => {}
+        names.push(companion);
+    }
+    for name in names {
+        let stat = match rustix::fs::statat(dir, &name, AtFlags::SYMLINK_NOFOLLOW) {
+            Ok(stat) => stat,
+            Err(rustix::io::Errno::NOENT) => continue,
             Err(e) => return Err(e.into()),
+        };
+        if FileType::from_raw_mode(stat.st_mode) != FileType::RegularFile {
+            return Err(io::Error::new(
+                io::ErrorKind::InvalidInput,
+                format!("{} is not a regular file", Path::new(&name).display()),
+            ));
         }
+        check_owner(&stat)?;
+        let mode = stat.st_mode & 0o7777;
+        if mode & !FILE_MODE != 0 {
+            rustix::fs::chmodat(
+                dir,
+                &name,
+                Mode::from_raw_mode(mode & FILE_MODE),
+                AtFlags::empty(),
+            )?;
+        }
+    }
+    Ok(())
+}
+
+/// Refuses what another user owns.
+fn check_owner(stat: &rustix::fs::Stat) -> io::Result<()> {
+    if stat.st_uid != rustix::process::geteuid().as_raw() {
+        return Err(io::Error::new(
+            io::ErrorKind::PermissionDenied,
+            "it belongs to another user",
+        ));
     }
     Ok(())
 }
@@ -112,12 +145,7 @@ pub(crate) fn create_private_database(dir: &OwnedFd, name: &OsStr) -> io::Result
 /// Refuses what another user owns; clears the bits outside `allowed`.
 fn make_private(fd: &OwnedFd, allowed: u32) -> io::Result<()> {
     let stat = rustix::fs::fstat(fd)?;
-    if stat.st_uid != rustix::process::geteuid().as_raw() {
-        return Err(io::Error::new(
-            io::ErrorKind::PermissionDenied,
-            "it belongs to another user",
-        ));
-    }
+    check_owner(&stat)?;
     let mode = stat.st_mode & 0o7777;
     if mode & !allowed != 0 {
         rustix::fs::fchmod(fd, Mode::from_raw_mode(mode & allowed))?;
