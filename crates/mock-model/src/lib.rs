@@ -230,14 +230,6 @@ pub struct MockModel {
     runtime: Option<tokio::runtime::Runtime>,
 }
 
-impl std::fmt::Debug for MockModel {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("MockModel")
-            .field("addr", &self.addr)
-            .finish()
-    }
-}
-
 impl MockModel {
     /// Starts a server on 127.0.0.1 on a free port, on its own threads, so
     /// both plain and async tests can use it.

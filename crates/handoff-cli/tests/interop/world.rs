@@ -36,9 +36,12 @@ pub struct Outcome {
     pub agent_ready: Option<Duration>,
     /// The permission options chosen, by name.
     pub answered: Vec<String>,
-    /// Peak resident memory of the largest process, in KiB, when
-    /// `/usr/bin/time` is there to say.
+    /// Peak resident memory of the largest process Handoff waited for, in
+    /// KiB, when `/usr/bin/time` is there to say.
     pub peak_kib: Option<u64>,
+    /// The peak resident memory of every process of the world summed, in
+    /// KiB, taken when the agent asked for permission (mid-turn).
+    pub tree_peak_kib: Option<u64>,
 }
 
 impl Outcome {
@@ -48,14 +51,19 @@ impl Outcome {
     }
 }
 
-/// Where the project installs the agents (`scripts/setup.sh`).
+/// An agent's command: in `$HANDOFF_INTEROP_AGENTS` when set (the
+/// `node_modules/.bin` of another checkout's install), else where
+/// `scripts/setup.sh` installs them.
 pub fn agent_bin(name: &str) -> PathBuf {
-    let bin = Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("../../tests/agents/node_modules/.bin")
-        .join(name);
+    let dir = std::env::var_os("HANDOFF_INTEROP_AGENTS").map_or_else(
+        || Path::new(env!("CARGO_MANIFEST_DIR")).join("../../tests/agents/node_modules/.bin"),
+        PathBuf::from,
+    );
+    let bin = dir.join(name);
     assert!(
         bin.exists(),
-        "{} is missing: run scripts/setup.sh (or make test), which installs the agents",
+        "{} is missing: run scripts/setup.sh (or make test), which installs the agents, \
+         or point HANDOFF_INTEROP_AGENTS at an installed node_modules/.bin",
         bin.display()
     );
     bin.canonicalize().unwrap()
@@ -101,30 +109,35 @@ impl World {
         cmd
     }
 
+    /// `handoff ARGS` under `/usr/bin/time` when it is there, which writes
+    /// the peak memory to `rss_file`.
+    fn timed(&self, args: &[&str], rss_file: &Path) -> Command {
+        let time = Path::new("/usr/bin/time");
+        let inner = self.command(args);
+        if !time.exists() {
+            return inner;
+        }
+        let mut cmd = Command::new(time);
+        cmd.arg("-f")
+            .arg("%M")
+            .arg("-o")
+            .arg(rss_file)
+            .arg(inner.get_program())
+            .args(inner.get_args())
+            .current_dir(&self.worktree);
+        for (k, v) in inner.get_envs() {
+            if let Some(v) = v {
+                cmd.env(k, v);
+            }
+        }
+        cmd
+    }
+
     /// Runs `handoff ARGS` to its end, answering any permission request
     /// with the first option that allows.
     pub fn handoff(&self, args: &[&str]) -> Outcome {
         let rss_file = self.root.join("tmp/peak-rss");
-        let time = Path::new("/usr/bin/time");
-        let mut cmd = if time.exists() {
-            let mut cmd = Command::new(time);
-            let inner = self.command(args);
-            cmd.arg("-f")
-                .arg("%M")
-                .arg("-o")
-                .arg(&rss_file)
-                .arg(inner.get_program())
-                .args(inner.get_args())
-                .current_dir(&self.worktree);
-            for (k, v) in inner.get_envs() {
-                if let Some(v) = v {
-                    cmd.env(k, v);
-                }
-            }
-            cmd
-        } else {
-            self.command(args)
-        };
+        let mut cmd = self.timed(args, &rss_file);
         let start = Instant::now();
         let child = cmd
             .stdin(Stdio::piped())
@@ -134,40 +147,17 @@ impl World {
             .unwrap();
         let mut child = Killer(child);
         let mut stdin = child.0.stdin.take();
-        let mut stdout = child.0.stdout.take().unwrap();
+        let stdout = child.0.stdout.take().unwrap();
         let stderr = child.0.stderr.take().unwrap();
 
-        let (lines, incoming) = mpsc::channel();
-        let err_reader = std::thread::spawn(move || {
-            for line in BufReader::new(stderr).lines() {
-                let Ok(line) = line else { break };
-                if lines.send(line).is_err() {
-                    break;
-                }
-            }
-        });
-        let out_reader = std::thread::spawn(move || {
-            let mut all = Vec::new();
-            let mut first = None;
-            let mut buf = [0u8; 4096];
-            loop {
-                match stdout.read(&mut buf) {
-                    Ok(0) | Err(_) => break,
-                    Ok(n) => {
-                        if first.is_none() && buf[..n].iter().any(|b| !b.is_ascii_whitespace()) {
-                            first = Some(start.elapsed());
-                        }
-                        all.extend_from_slice(&buf[..n]);
-                    }
-                }
-            }
-            (String::from_utf8_lossy(&all).into_owned(), first)
-        });
+        let (err_reader, incoming) = read_lines(stderr);
+        let out_reader = read_stdout(stdout, start);
 
         let mut stderr_text = String::new();
         let mut answered = Vec::new();
         let mut asking = false;
         let mut agent_ready = None;
+        let mut tree_peak_kib = None;
         loop {
             let left = COMMAND_DEADLINE.saturating_sub(start.elapsed());
             match incoming.recv_timeout(left) {
@@ -179,6 +169,7 @@ impl World {
                     }
                     if line.starts_with("The agent asks:") {
                         asking = true;
+                        tree_peak_kib = Some(self.peak_memory_kib());
                     } else if asking && let Some((n, name)) = allowing_option(&line) {
                         asking = false;
                         answered.push(name);
@@ -213,8 +204,40 @@ impl World {
             first_chunk,
             agent_ready,
             answered,
+            tree_peak_kib,
             peak_kib,
         }
+    }
+
+    /// Runs `handoff ARGS` until the agent asks for permission, then kills
+    /// Handoff outright (SIGKILL), as a crash or the OOM killer would.
+    pub fn kill_at_permission(&self, args: &[&str]) {
+        let child = self
+            .command(args)
+            .stdin(Stdio::piped())
+            .stdout(Stdio::null())
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap();
+        let mut child = Killer(child);
+        let (reader, incoming) = read_lines(child.0.stderr.take().unwrap());
+        let start = Instant::now();
+        let mut seen = String::new();
+        loop {
+            let left = COMMAND_DEADLINE.saturating_sub(start.elapsed());
+            match incoming.recv_timeout(left) {
+                Ok(line) if line.starts_with("The agent asks:") => break,
+                Ok(line) => {
+                    seen.push_str(&line);
+                    seen.push('\n');
+                }
+                Err(e) => panic!("handoff {args:?} never asked for permission ({e}):\n{seen}"),
+            }
+        }
+        child.0.kill().unwrap();
+        child.0.wait().unwrap();
+        drop(incoming);
+        let _ = reader.join();
     }
 
     /// The ids of live processes whose command line or environment names
@@ -248,6 +271,18 @@ impl World {
             }
         }
         found
+    }
+
+    /// The peak resident memory (`VmHWM`) of this world's processes, summed.
+    fn peak_memory_kib(&self) -> u64 {
+        self.processes()
+            .iter()
+            .filter_map(|pid| std::fs::read_to_string(format!("/proc/{pid}/status")).ok())
+            .filter_map(|status| {
+                let line = status.lines().find(|l| l.starts_with("VmHWM:"))?;
+                line.split_whitespace().nth(1)?.parse::<u64>().ok()
+            })
+            .sum()
     }
 
     /// Asserts that no process of this world is left, waiting a while for
@@ -285,6 +320,46 @@ impl Drop for World {
             }
         }
     }
+}
+
+/// Reads lines on a thread, handing each over as it comes.
+fn read_lines(
+    from: impl Read + Send + 'static,
+) -> (std::thread::JoinHandle<()>, mpsc::Receiver<String>) {
+    let (lines, incoming) = mpsc::channel();
+    let reader = std::thread::spawn(move || {
+        for line in BufReader::new(from).lines() {
+            let Ok(line) = line else { break };
+            if lines.send(line).is_err() {
+                break;
+            }
+        }
+    });
+    (reader, incoming)
+}
+
+/// Reads all of stdout on a thread, noting when the first visible byte came.
+fn read_stdout(
+    mut stdout: impl Read + Send + 'static,
+    start: Instant,
+) -> std::thread::JoinHandle<(String, Option<Duration>)> {
+    std::thread::spawn(move || {
+        let mut all = Vec::new();
+        let mut first = None;
+        let mut buf = [0u8; 4096];
+        loop {
+            match stdout.read(&mut buf) {
+                Ok(0) | Err(_) => break,
+                Ok(n) => {
+                    if first.is_none() && buf[..n].iter().any(|b| !b.is_ascii_whitespace()) {
+                        first = Some(start.elapsed());
+                    }
+                    all.extend_from_slice(&buf[..n]);
+                }
+            }
+        }
+        (String::from_utf8_lossy(&all).into_owned(), first)
+    })
 }
 
 /// A child killed when dropped, so a failing test leaves nothing running.
