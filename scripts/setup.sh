@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Installs what building and testing Handoff needs, and only what is missing:
 # Debian packages (the webview, Xvfb and the X tools the desktop tests use),
-# the UI's node modules, and tauri-driver. Uses sudo only when not root.
+# the UI's node modules, the agents the interop tests drive (tests/agents),
+# and tauri-driver. Uses sudo only when not root.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -41,6 +42,12 @@ if [ ! -d ui/node_modules ] || [ ui/package-lock.json -nt ui/node_modules/.packa
   # `npm install` keeps to the lock file; `npm ci` refuses the lock this npm
   # writes (it omits other platforms' optional rollup builds).
   (cd ui && npm install --no-audit --no-fund)
+fi
+
+# The real agents the interop tests drive, pinned by tests/agents/package-lock.json.
+if [ ! -d tests/agents/node_modules ] || [ tests/agents/package-lock.json -nt tests/agents/node_modules/.package-lock.json ]; then
+  echo "setup: installing the agents the interop tests drive"
+  (cd tests/agents && npm install --no-audit --no-fund)
 fi
 
 if ! command -v tauri-driver >/dev/null && [ ! -x "${CARGO_HOME:-$HOME/.cargo}/bin/tauri-driver" ]; then

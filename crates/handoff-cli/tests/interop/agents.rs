@@ -1,0 +1,335 @@
+//! Per agent: `agent test` says ready; a prompt with a picture and a text
+//! file reaches the model; the reply streams back; the scripted
+//! `publish_file` call runs (or what happens instead); no process is left.
+
+use handoff_core::Store;
+use handoff_mock_model::{Answer, MockModel, Request, Script, Step};
+use serde_json::{Value, json};
+
+use crate::world::{Outcome, World, agent_bin};
+
+const REPORT: &[u8] = b"# Report\n\nEverything the agent found.\n";
+const REPLY: &str = "Done: I looked at the picture and published the report.";
+const NOTES: &[u8] = b"notes for the agent\n";
+
+/// A 64x48 RGB gradient, a real PNG.
+fn picture() -> (Vec<u8>, Vec<u8>) {
+    let (w, h) = (64u32, 48u32);
+    let pixels: Vec<u8> = (0..h)
+        .flat_map(|y| (0..w).flat_map(move |x| [(x * 4) as u8, (y * 5) as u8, 128]))
+        .collect();
+    let mut png = Vec::new();
+    {
+        let mut encoder = png::Encoder::new(&mut png, w, h);
+        encoder.set_color(png::ColorType::Rgb);
+        encoder.set_depth(png::BitDepth::Eight);
+        let mut writer = encoder.write_header().unwrap();
+        writer.write_image_data(&pixels).unwrap();
+    }
+    (png, pixels)
+}
+
+/// The RGB pixels of a PNG (alpha dropped), with its size.
+fn decode(bytes: &[u8]) -> Option<(u32, u32, Vec<u8>)> {
+    let mut reader = png::Decoder::new(std::io::Cursor::new(bytes))
+        .read_info()
+        .ok()?;
+    let mut buf = vec![0; reader.output_buffer_size()?];
+    let info = reader.next_frame(&mut buf).ok()?;
+    let channels = info.color_type.samples();
+    let rgb = buf[..info.buffer_size()]
+        .chunks(channels)
+        .flat_map(|px| px[..3].to_vec())
+        .collect();
+    Some((info.width, info.height, rgb))
+}
+
+struct Agent {
+    name: &'static str,
+    bin: &'static str,
+    args: Vec<String>,
+    env: Vec<String>,
+    /// The profile's mode, set with `session/set_mode` when it starts.
+    mode: Option<&'static str>,
+}
+
+/// What an agent does through Handoff as it is today.
+struct Expect {
+    /// The agent reports its tool calls (`tool_call` updates).
+    tool_calls: bool,
+}
+
+fn script() -> Script {
+    Script::new()
+        .call_tool_containing(
+            "publish_file",
+            json!({"path": "out/report.md", "display_name": "Report"}),
+        )
+        .then_text(REPLY)
+        .side_reply("Interop session")
+}
+
+/// Registers the agent as a profile and checks that `agent test` says
+/// ready (with the profile's mode among those offered).
+fn register(world: &World, agent: &Agent) -> Outcome {
+    let bin = agent_bin(agent.bin);
+    let mut add = vec![
+        "agent",
+        "add",
+        agent.name,
+        "--command",
+        bin.to_str().unwrap(),
+    ];
+    for arg in &agent.args {
+        add.extend(["--arg", arg]);
+    }
+    for env in &agent.env {
+        add.extend(["--env", env]);
+    }
+    if let Some(mode) = agent.mode {
+        add.extend(["--mode", mode]);
+    }
+    world.handoff(&add).expect_ok();
+
+    let test = world.handoff(&["agent", "test", agent.name, "--timeout", "120"]);
+    test.expect_ok();
+    assert!(test.stdout.contains("ready"), "{test:#?}");
+    if let Some(mode) = agent.mode {
+        assert!(test.stdout.contains(&format!("mode {mode} ")), "{test:#?}");
+    }
+    eprintln!(
+        "[{}] agent test: {:.1} s, peak {:?} KiB: {}",
+        agent.name,
+        test.wall.as_secs_f64(),
+        test.peak_kib,
+        test.stdout.trim()
+    );
+    world.assert_no_processes();
+    test
+}
+
+/// Registers the agent, checks `agent test`, runs one prompt and reports.
+fn exercise(world: &World, agent: &Agent, expect: &Expect) {
+    let test = register(world, agent);
+    let session = world.handoff(&["session", "new", "--agent", agent.name]);
+    session.expect_ok();
+    let id = session.stdout.lines().next().unwrap().trim().to_owned();
+
+    let (png, pixels) = picture();
+    let shot = world.write("src/shot.png", &png);
+    let notes = world.write("src/notes.txt", NOTES);
+    world.write("worktree/out/report.md", REPORT);
+    let before = world.mock.requests().len();
+    let prompt = world.handoff(&[
+        "prompt",
+        "--session",
+        &id,
+        "--timeout",
+        "180",
+        "--start-timeout",
+        "120",
+        "--attach",
+        shot.to_str().unwrap(),
+        "--attach",
+        notes.to_str().unwrap(),
+        "Look at {filepath}",
+    ]);
+    eprintln!(
+        "[{}] prompt: {:.1} s, first chunk {:?}, peak {:?} KiB, answered {:?}\nstdout: {}\nstderr: {}",
+        agent.name,
+        prompt.wall.as_secs_f64(),
+        prompt.first_chunk,
+        prompt.peak_kib,
+        prompt.answered,
+        prompt.stdout,
+        prompt.stderr
+    );
+    let requests = world.mock.requests().split_off(before);
+    for r in &requests {
+        eprintln!(
+            "[{}] {} {} {:?} tools={:?} images={}",
+            agent.name,
+            r.method,
+            r.path,
+            r.answer,
+            r.tool_names().len(),
+            r.images().len()
+        );
+    }
+    prompt.expect_ok();
+
+    let picture = check_model_request(world, &requests, &png, &pixels);
+
+    // The reply streamed to the terminal and is in the conversation.
+    assert!(prompt.stdout.contains(REPLY), "{prompt:#?}");
+    let mut store = Store::open(&world.root.join("data/handoff.db")).unwrap();
+    let messages = store.messages().list(id.parse().unwrap()).unwrap();
+    assert!(
+        messages.iter().any(|m| m.body.contains(REPLY)),
+        "{messages:#?}"
+    );
+
+    check_published(world, &requests, &prompt, expect);
+    world.assert_no_processes();
+
+    // Handoff killed while the agent waits on the person: the agent and
+    // everything it started end too.
+    world.mock.set_script(script());
+    world.kill_at_permission(&["prompt", "--session", &id, "Publish it again"]);
+    world.assert_no_processes();
+    eprintln!(
+        "[{}] measured: agent test {:.2} s (peak {} MiB); prompt to first chunk {:.2} s \
+         (agent ready at {:.2} s), whole prompt {:.2} s (all processes' peaks summed {} MiB); \
+         picture: {picture}",
+        agent.name,
+        test.wall.as_secs_f64(),
+        test.peak_kib.unwrap_or(0) / 1024,
+        prompt.first_chunk.unwrap_or_default().as_secs_f64(),
+        prompt.agent_ready.unwrap_or_default().as_secs_f64(),
+        prompt.wall.as_secs_f64(),
+        prompt.tree_peak_kib.unwrap_or(0) / 1024,
+    );
+}
+
+/// The saved paths and the picture reached the model; says how the picture
+/// went.
+fn check_model_request(world: &World, requests: &[Request], png: &[u8], pixels: &[u8]) -> String {
+    let uploads = world.worktree.join(".agor/uploads");
+    let scripted: Vec<_> = requests.iter().filter(|r| r.is_scripted()).collect();
+    assert!(!scripted.is_empty(), "no main request reached the mock");
+    let texts = scripted[0].texts().join("\n");
+    for name in ["shot.png", "notes.txt"] {
+        assert!(
+            texts.contains(&format!(".agor/uploads/{name}"))
+                || texts.contains(uploads.join(name).to_str().unwrap()),
+            "the path of {name} is not in the model request:\n{texts}"
+        );
+    }
+
+    // The picture, byte for byte.
+    let images: Vec<_> = scripted.iter().flat_map(|r| r.images()).collect();
+    let picture = images.first().map(|image| {
+        if image.bytes == png {
+            "same bytes".to_owned()
+        } else if let Some((w, h, rgb)) = decode(&image.bytes) {
+            format!("{} {w}x{h}, same pixels: {}", image.mime, rgb == pixels)
+        } else {
+            format!("{} of {} bytes, re-encoded", image.mime, image.bytes.len())
+        }
+    });
+    assert_eq!(picture.as_deref(), Some("same bytes"), "{images:?}");
+    picture.unwrap_or_default()
+}
+
+/// The scripted `publish_file` call asked the person, ran, and its snapshot
+/// is the file byte for byte.
+fn check_published(world: &World, requests: &[Request], prompt: &Outcome, expect: &Expect) {
+    assert!(
+        requests
+            .iter()
+            .any(|r| matches!(r.answer, Answer::Step(Step::CallTool { .. }))),
+        "the mock never called publish_file"
+    );
+    assert_eq!(prompt.answered.len(), 1, "{prompt:#?}");
+    if expect.tool_calls {
+        assert!(
+            prompt.stderr.contains("[completed] ") && prompt.stderr.contains("publish_file"),
+            "{prompt:#?}"
+        );
+    }
+    let published = published(world);
+    assert_eq!(published.len(), 1, "{published:#?}");
+    assert_eq!(published[0]["display_name"], "Report");
+    assert_eq!(published[0]["direction"], "from_agent");
+    let snapshot = std::fs::read(published[0]["path"].as_str().unwrap()).unwrap();
+    assert_eq!(snapshot, REPORT);
+}
+
+fn published(world: &World) -> Vec<Value> {
+    let out = world.handoff(&["published", "ls", "--json"]);
+    out.expect_ok();
+    serde_json::from_str::<Value>(&out.stdout)
+        .unwrap()
+        .as_array()
+        .cloned()
+        .unwrap_or_default()
+}
+
+#[test]
+fn claude_code() {
+    let world = World::new(MockModel::start(script()).unwrap());
+    let url = world.mock.url();
+    let agent = Agent {
+        name: "interop-claude",
+        bin: "claude-agent-acp",
+        args: vec![],
+        env: vec![
+            format!("ANTHROPIC_BASE_URL={url}"),
+            "ANTHROPIC_API_KEY=mock-key".into(),
+            "ENABLE_TOOL_SEARCH=false".into(),
+            "CLAUDE_CODE_DISABLE_NONESSENTIAL_TRAFFIC=1".into(),
+            "DISABLE_AUTOUPDATER=1".into(),
+            "IS_SANDBOX=1".into(),
+        ],
+        // Instead of "auto", which sends each tool call to a classifier
+        // model: ask the person.
+        mode: Some("default"),
+    };
+    let expect = Expect { tool_calls: true };
+    exercise(&world, &agent, &expect);
+}
+
+#[test]
+fn codex() {
+    let world = World::new(MockModel::start(script()).unwrap());
+    let url = world.mock.url();
+    // A model Codex has no metadata for: it says so in a first chunk, but
+    // offers MCP tools directly (with gpt-5.5 they sit behind tool search).
+    world.write(
+        "codex-home/config.toml",
+        format!(
+            "model = \"gpt-5.4\"\nmodel_provider = \"mock\"\n\n\
+             [model_providers.mock]\nname = \"mock\"\n\
+             base_url = \"{url}/v1\"\nwire_api = \"responses\"\nenv_key = \"MOCK_API_KEY\"\n"
+        )
+        .as_bytes(),
+    );
+    let agent = Agent {
+        name: "interop-codex",
+        bin: "codex-acp",
+        args: vec![],
+        env: vec![
+            format!("CODEX_HOME={}", world.root.join("codex-home").display()),
+            "MOCK_API_KEY=mock-key".into(),
+        ],
+        // Instead of "Auto review", which sends each tool call to a review
+        // model: ask the person.
+        mode: Some("workspace-write"),
+    };
+    let expect = Expect { tool_calls: true };
+    exercise(&world, &agent, &expect);
+}
+
+#[test]
+fn gemini_cli() {
+    let world = World::new(MockModel::start(script()).unwrap());
+    world.write(
+        "home/.gemini/settings.json",
+        br#"{"privacy":{"usageStatisticsEnabled":false},"telemetry":{"enabled":false}}"#,
+    );
+    let url = world.mock.url();
+    let agent = Agent {
+        name: "interop-gemini",
+        bin: "gemini",
+        args: vec!["--acp".into(), "-m".into(), "gemini-2.5-pro".into()],
+        env: vec![
+            format!("GOOGLE_GEMINI_BASE_URL={url}"),
+            "GEMINI_API_KEY=mock-key".into(),
+            "GEMINI_CLI_TRUST_WORKSPACE=true".into(),
+        ],
+        mode: None,
+    };
+    // Gemini CLI sends no tool_call updates for MCP tools through ACP.
+    let expect = Expect { tool_calls: false };
+    exercise(&world, &agent, &expect);
+}
