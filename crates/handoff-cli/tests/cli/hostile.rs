@@ -198,13 +198,18 @@ fn a_full_disk_fails_the_file_that_does_not_fit_and_saves_the_rest() {
 #[test]
 fn uploads_never_take_over_a_folder_of_the_persons_files() {
     let ctx = TestContext::new();
-    ctx.run(&["settings", "set", "uploads_folder", "docs"]).expect(0);
+    ctx.run(&["settings", "set", "uploads_folder", "docs"])
+        .expect(0);
     std::fs::create_dir_all(ctx.worktree.join("docs")).unwrap();
     std::fs::write(ctx.worktree.join("docs/guide.md"), "# mine\n").unwrap();
     let src = ctx.source("shot.png", b"png");
     let run = ctx.run(&["upload", p(&src)]);
     assert_eq!(run.code(), 1);
-    assert!(run.stderr().contains("cannot hold uploads"), "{}", run.stderr());
+    assert!(
+        run.stderr().contains("cannot hold uploads"),
+        "{}",
+        run.stderr()
+    );
     assert!(!ctx.worktree.join("docs/.gitignore").exists());
     assert!(!ctx.worktree.join("docs/shot.png").exists());
 }
