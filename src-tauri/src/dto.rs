@@ -356,6 +356,42 @@ pub enum AgentUpdate {
     TurnEnded,
 }
 
+/// The modes a session's agent offers, and the one it is in.
+#[derive(Debug, Clone, Serialize, Type)]
+#[serde(rename_all = "camelCase")]
+pub struct AgentModes {
+    /// Every mode offered, in the agent's order (empty: the agent has none).
+    pub available: Vec<AgentMode>,
+    /// The id of the mode the session is in.
+    pub current: Option<String>,
+}
+
+/// One mode an agent offers.
+#[derive(Debug, Clone, Serialize, Type)]
+#[serde(rename_all = "camelCase")]
+pub struct AgentMode {
+    pub id: String,
+    pub name: String,
+    pub description: Option<String>,
+}
+
+impl From<handoff_core::agent::Modes> for AgentModes {
+    fn from(modes: handoff_core::agent::Modes) -> Self {
+        Self {
+            available: modes
+                .available
+                .into_iter()
+                .map(|m| AgentMode {
+                    id: m.id,
+                    name: m.name,
+                    description: m.description,
+                })
+                .collect(),
+            current: modes.current,
+        }
+    }
+}
+
 /// One choice of a permission request.
 #[derive(Debug, Clone, Serialize, Type)]
 #[serde(rename_all = "camelCase")]

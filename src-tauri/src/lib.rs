@@ -47,6 +47,8 @@ pub fn specta_builder() -> Builder<tauri::Wry> {
         commands::agent::cancel_turn,
         commands::agent::answer_permission,
         commands::agent::restart_agent,
+        commands::agent::agent_modes,
+        commands::agent::set_agent_mode,
         commands::files::list_files,
         commands::files::open_file,
         commands::files::reveal_file,

@@ -7,6 +7,7 @@
 
 mod app;
 mod flows;
+mod modes;
 mod panel;
 mod previews;
 mod settings;

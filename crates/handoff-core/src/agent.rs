@@ -116,6 +116,8 @@ pub struct AgentSession {
     session: Session,
     worktree: Worktree,
     prompt_timeout: Option<Duration>,
+    /// The mode set since the agent started, when it changed.
+    mode: Mutex<Option<String>>,
 }
 
 impl AgentSession {
@@ -176,6 +178,7 @@ impl AgentSession {
             session,
             worktree,
             prompt_timeout: options.prompt_timeout,
+            mode: Mutex::new(None),
         })
     }
 
@@ -183,6 +186,41 @@ impl AgentSession {
     #[must_use]
     pub fn info(&self) -> &AgentInfo {
         &self.connection.info
+    }
+
+    /// The modes the agent offers, with the one the session is in now.
+    #[must_use]
+    pub fn modes(&self) -> Modes {
+        let mut modes = self.connection.info.modes.clone();
+        if let Some(current) = self
+            .mode
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .clone()
+        {
+            modes.current = Some(current);
+        }
+        modes
+    }
+
+    /// Switches the running agent to the mode `asked` (its id or name) and
+    /// remembers it for the session's next start. Refused while a turn runs.
+    pub async fn set_mode(&self, asked: &str) -> Result<Modes, AgentError> {
+        let id = self
+            .connection
+            .info
+            .modes
+            .find(asked, &self.connection.info.name)?
+            .id
+            .clone();
+        self.connection.set_mode(id.clone()).await?;
+        with(&self.recorder, |r| {
+            r.store()
+                .sessions()
+                .set_mode(self.session.id, Some(&id), clock::now())
+        })?;
+        *self.mode.lock().unwrap_or_else(PoisonError::into_inner) = Some(id);
+        Ok(self.modes())
     }
 
     /// The Handoff session.

@@ -9,7 +9,7 @@ use tauri::ipc::Channel;
 use tauri::{AppHandle, Manager, State};
 use tokio::sync::mpsc;
 
-use crate::dto::{AgentUpdate, PermissionOption};
+use crate::dto::{AgentModes, AgentUpdate, PermissionOption};
 use crate::error::IpcError;
 use crate::state::{AppState, LiveAgent};
 
@@ -83,6 +83,34 @@ pub fn answer_permission(
     option_id: Option<String>,
 ) -> bool {
     state.answer_permission(request_id, option_id)
+}
+
+/// The modes the session's agent offers (starting it if needed).
+#[tauri::command]
+#[specta::specta]
+pub async fn agent_modes(
+    app: AppHandle,
+    state: State<'_, AppState>,
+    session_id: i64,
+) -> Result<AgentModes, IpcError> {
+    let agent = live_agent(&app, &state, session_id).await?;
+    Ok(agent.session.modes().into())
+}
+
+/// Switches the session's agent to `mode` (an id or name it offers); kept
+/// for the session's next start. Refused while a turn runs.
+#[tauri::command]
+#[specta::specta]
+pub async fn set_agent_mode(
+    app: AppHandle,
+    state: State<'_, AppState>,
+    session_id: i64,
+    mode: String,
+) -> Result<AgentModes, IpcError> {
+    let agent = live_agent(&app, &state, session_id).await?;
+    let modes = agent.session.set_mode(&mode).await?;
+    state.notify(session_id, AgentUpdate::Changed);
+    Ok(modes.into())
 }
 
 /// Stops the session's agent; the next prompt starts it again.

@@ -79,6 +79,7 @@ enum Command {
         oneshot::Sender<Result<StopReason, AgentError>>,
     ),
     Cancel,
+    SetMode(String, oneshot::Sender<Result<(), AgentError>>),
 }
 
 /// The last lines the agent wrote to stderr.
@@ -189,6 +190,21 @@ impl Connection {
             .as_ref()
             .ok_or_else(crashed)?
             .send(Command::Prompt(blocks, reply))
+            .map_err(|_| crashed())?;
+        answer.await.map_err(|_| crashed())?
+    }
+
+    /// Switches the session to the mode `id` (`session/set_mode`); refused
+    /// while a turn runs.
+    pub async fn set_mode(&self, id: String) -> Result<(), AgentError> {
+        let (reply, answer) = oneshot::channel();
+        let crashed = || AgentError::Crashed {
+            stderr_tail: self.stderr.text(),
+        };
+        self.commands
+            .as_ref()
+            .ok_or_else(crashed)?
+            .send(Command::SetMode(id, reply))
             .map_err(|_| crashed())?;
         answer.await.map_err(|_| crashed())?
     }
@@ -453,8 +469,17 @@ async fn serve(
     stderr: &StderrTail,
 ) {
     while let Some(command) = commands.recv().await {
-        let Command::Prompt(blocks, reply) = command else {
-            continue;
+        let (blocks, reply) = match command {
+            Command::Prompt(blocks, reply) => (blocks, reply),
+            Command::SetMode(id, reply) => {
+                let set = cx
+                    .send_request(SetSessionModeRequest::new(session_id.to_owned(), id))
+                    .block_task()
+                    .await;
+                let _ = reply.send(set.map(drop).map_err(|e| failure(&e, stderr)));
+                continue;
+            }
+            Command::Cancel => continue,
         };
         let turn = cx
             .send_request(PromptRequest::new(session_id.to_owned(), blocks))
@@ -470,21 +495,33 @@ async fn serve(
                     Some(Command::Prompt(_, busy)) => {
                         let _ = busy.send(Err(AgentError::Busy));
                     }
+                    Some(Command::SetMode(_, busy)) => {
+                        let _ = busy.send(Err(AgentError::Busy));
+                    }
                     None => return,
                 },
             }
         };
-        let _ = reply.send(result.map(|r| r.stop_reason).map_err(|e| {
-            if agent_client_protocol::is_connection_terminated(&e)
-                || agent_client_protocol::is_incoming_transport_closed(&e)
-            {
-                AgentError::Crashed {
-                    stderr_tail: stderr.text(),
-                }
-            } else {
-                AgentError::Refused { message: e.message }
-            }
-        }));
+        let _ = reply.send(
+            result
+                .map(|r| r.stop_reason)
+                .map_err(|e| failure(&e, stderr)),
+        );
+    }
+}
+
+/// A failed request: the agent is gone, or it refused.
+fn failure(e: &agent_client_protocol::Error, stderr: &StderrTail) -> AgentError {
+    if agent_client_protocol::is_connection_terminated(e)
+        || agent_client_protocol::is_incoming_transport_closed(e)
+    {
+        AgentError::Crashed {
+            stderr_tail: stderr.text(),
+        }
+    } else {
+        AgentError::Refused {
+            message: e.message.clone(),
+        }
     }
 }
 
