@@ -22,9 +22,9 @@ async fn pick_mode(app: &App, name: &str) -> Result<()> {
 #[tokio::test(flavor = "multi_thread")]
 async fn a_mode_picked_in_the_prompt_box_is_honoured_by_the_agent() {
     let world = World::new();
-    std::fs::write(world.worktree().join("x.txt"), "x").unwrap();
     let app = App::launch(&world).await.expect("the app starts");
-    let result = async {
+    let result: Result<()> = async {
+        std::fs::write(world.worktree().join("x.txt"), "x")?;
         app.click("[data-testid=load-modes]").await?;
         pick_mode(&app, "Ask first").await?;
         app.wait_for_text("The agent is now in mode ask.").await?;

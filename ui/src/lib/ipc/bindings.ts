@@ -219,6 +219,29 @@ async restartAgent(sessionId: number) : Promise<Result<null, IpcError>> {
 }
 },
 /**
+ * The modes the session's agent offers (starting it if needed).
+ */
+async agentModes(sessionId: number) : Promise<Result<AgentModes, IpcError>> {
+    try {
+    return { status: "ok", data: await TAURI_INVOKE("agent_modes", { sessionId }) };
+} catch (e) {
+    if(e instanceof Error) throw e;
+    else return { status: "error", error: e  as any };
+}
+},
+/**
+ * Switches the session's agent to `mode` (an id or name it offers); kept
+ * for the session's next start. Refused while a turn runs.
+ */
+async setAgentMode(sessionId: number, mode: string) : Promise<Result<AgentModes, IpcError>> {
+    try {
+    return { status: "ok", data: await TAURI_INVOKE("set_agent_mode", { sessionId, mode }) };
+} catch (e) {
+    if(e instanceof Error) throw e;
+    else return { status: "error", error: e  as any };
+}
+},
+/**
  * The files of a session, or of its whole worktree, newest first (async:
  * a long list is read off the window's thread).
  */
@@ -390,6 +413,22 @@ async testProfile(profileId: number) : Promise<Result<string, IpcError>> {
 
 /** user-defined types **/
 
+/**
+ * One mode an agent offers.
+ */
+export type AgentMode = { id: string; name: string; description: string | null }
+/**
+ * The modes a session's agent offers, and the one it is in.
+ */
+export type AgentModes = { 
+/**
+ * Every mode offered, in the agent's order (empty: the agent has none).
+ */
+available: AgentMode[]; 
+/**
+ * The id of the mode the session is in.
+ */
+current: string | null }
 /**
  * What the agent is doing, live.
  */
