@@ -95,13 +95,7 @@ impl SafeDir {
                     .map_err(|e| io_error(&path, e))?;
             }
         }
-        let mut components = self.components.clone();
-        components.push(name.to_owned());
-        Ok(Self {
-            fd,
-            base: self.base.clone(),
-            components,
-        })
+        Ok(self.below(name, fd))
     }
 
     /// Opens the existing folder `name` inside this one, refusing a symlink.
@@ -113,13 +107,7 @@ impl SafeDir {
             ));
         }
         let fd = rustix::fs::openat(&self.fd, name, DIR_FLAGS, Mode::empty())?;
-        let mut components = self.components.clone();
-        components.push(name.to_owned());
-        Ok(Self {
-            fd,
-            base: self.base.clone(),
-            components,
-        })
+        Ok(self.below(name, fd))
     }
 
     /// Opens the folders `names` one below the other.
@@ -139,13 +127,18 @@ impl SafeDir {
     pub fn create_new_folder(&self, name: &OsStr) -> io::Result<Self> {
         rustix::fs::mkdirat(&self.fd, name, Mode::from_raw_mode(0o755))?;
         let fd = rustix::fs::openat(&self.fd, name, DIR_FLAGS, Mode::empty())?;
+        Ok(self.below(name, fd))
+    }
+
+    /// The handle `fd` on the folder `name` inside this one.
+    fn below(&self, name: &OsStr, fd: OwnedFd) -> Self {
         let mut components = self.components.clone();
         components.push(name.to_owned());
-        Ok(Self {
+        Self {
             fd,
             base: self.base.clone(),
             components,
-        })
+        }
     }
 
     /// The folder's path, as it was reached.

@@ -97,12 +97,18 @@ fn concurrent_replaces_leave_exactly_one_live_record() {
                 );
                 ctx.command(&["upload", "--on-conflict", "replace", p(&src)])
                     .stdout(std::process::Stdio::null())
+                    .stderr(std::process::Stdio::piped())
                     .spawn()
                     .unwrap()
             })
             .collect();
-        for mut child in children {
-            assert!(child.wait().unwrap().success());
+        for child in children {
+            let out = child.wait_with_output().unwrap();
+            assert!(
+                out.status.success(),
+                "{}",
+                String::from_utf8_lossy(&out.stderr)
+            );
         }
     }
     assert_eq!(

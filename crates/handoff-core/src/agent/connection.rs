@@ -182,21 +182,20 @@ impl Connection {
 
     /// Sends a prompt and waits for the turn to end.
     pub async fn prompt(&self, blocks: Vec<ContentBlock>) -> Result<StopReason, AgentError> {
-        let (reply, answer) = oneshot::channel();
-        let crashed = || AgentError::Crashed {
-            stderr_tail: self.stderr.text(),
-        };
-        self.commands
-            .as_ref()
-            .ok_or_else(crashed)?
-            .send(Command::Prompt(blocks, reply))
-            .map_err(|_| crashed())?;
-        answer.await.map_err(|_| crashed())?
+        self.request(|reply| Command::Prompt(blocks, reply)).await
     }
 
     /// Switches the session to the mode `id` (`session/set_mode`); refused
     /// while a turn runs.
     pub async fn set_mode(&self, id: String) -> Result<(), AgentError> {
+        self.request(|reply| Command::SetMode(id, reply)).await
+    }
+
+    /// Hands the connection task a command and waits for its answer.
+    async fn request<T>(
+        &self,
+        command: impl FnOnce(oneshot::Sender<Result<T, AgentError>>) -> Command,
+    ) -> Result<T, AgentError> {
         let (reply, answer) = oneshot::channel();
         let crashed = || AgentError::Crashed {
             stderr_tail: self.stderr.text(),
@@ -204,7 +203,7 @@ impl Connection {
         self.commands
             .as_ref()
             .ok_or_else(crashed)?
-            .send(Command::SetMode(id, reply))
+            .send(command(reply))
             .map_err(|_| crashed())?;
         answer.await.map_err(|_| crashed())?
     }

@@ -143,10 +143,13 @@ CREATE INDEX files_expiry ON files(expires_at) WHERE expires_at IS NOT NULL;
     // its temp name; once it is in place, the intent becomes a `files` row
     // in one transaction. An intent left by a process that died is settled
     // by the next start or `gc`: the file is there → recorded; not → dropped.
+    // Ids are never reused (AUTOINCREMENT): a process settling what another
+    // left reads the table, then deletes by id, and must not hit a newer
+    // intent that took the id of one settled meanwhile.
     M::up(
         r"
 CREATE TABLE intents (
-    id          INTEGER PRIMARY KEY,
+    id          INTEGER PRIMARY KEY AUTOINCREMENT,
     path        TEXT    NOT NULL,
     temp_path   TEXT    NOT NULL,
     pid         INTEGER NOT NULL,
