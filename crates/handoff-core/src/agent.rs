@@ -14,6 +14,7 @@ mod connection;
 mod error;
 pub mod launch;
 mod modes;
+mod picture;
 mod probe;
 pub mod prompt;
 mod recorder;
@@ -63,6 +64,8 @@ pub enum AgentEvent {
         title: String,
         /// `pending`, `in_progress`, `completed` or `failed`.
         status: String,
+        /// The files it touches (`path` or `path:line`).
+        paths: Vec<String>,
     },
     /// The agent's plan.
     Plan(Vec<String>),
@@ -238,21 +241,24 @@ impl AgentSession {
         message: &str,
         files: &[FileRecord],
     ) -> Result<StopReason, AgentError> {
-        let composed = prompt::compose(
-            message,
-            files,
-            Some(&self.worktree.path),
-            prompt::Delivery::for_agent(&self.info().id, self.info().images),
-        );
+        let (message, files) = (message.to_owned(), files.to_vec());
+        let worktree = self.worktree.path.clone();
+        let delivery = prompt::Delivery::for_agent(&self.info().id, self.info().images);
+        // Pictures are read and may be scaled: not on the async threads.
+        let composed = tokio::task::spawn_blocking(move || {
+            prompt::compose(&message, &files, Some(&worktree), delivery)
+        })
+        .await
+        .map_err(|e| AgentError::Store(format!("composing the prompt failed: {e}")))?;
         with(&self.recorder, |r| {
             r.record(&NewMessage::text(Role::User, composed.text.clone()))?;
             if !composed.ways.is_empty() {
                 let body = composed
                     .ways
                     .iter()
-                    .map(|w| format!("{} ({})", w.path, w.sent_as.join(" + ")))
+                    .map(prompt::FileWay::describe)
                     .collect::<Vec<_>>()
-                    .join(", ");
+                    .join("; ");
                 r.record(&NewMessage::with(
                     Role::System,
                     MessageKind::Files,
@@ -274,8 +280,18 @@ impl AgentSession {
             }),
             None => turn.await,
         };
-        if let Err(e) = &result {
-            record_error(&self.recorder, e);
+        match &result {
+            Ok(StopReason::EndTurn) => {}
+            Ok(stop) => {
+                let line = NewMessage::with(
+                    Role::System,
+                    MessageKind::Text,
+                    format!("The turn ended: {}.", describe_stop(*stop)),
+                    json!({ "stopReason": stop }),
+                );
+                with(&self.recorder, |r| r.record(&line))?;
+            }
+            Err(e) => record_error(&self.recorder, e),
         }
         result
     }
@@ -288,6 +304,19 @@ impl AgentSession {
     /// Ends the agent process cleanly.
     pub async fn shutdown(self) {
         self.connection.shutdown().await;
+    }
+}
+
+/// Why a turn ended, in a person's words.
+#[must_use]
+pub fn describe_stop(stop: StopReason) -> &'static str {
+    match stop {
+        StopReason::EndTurn => "end of turn",
+        StopReason::MaxTokens => "the agent ran out of tokens",
+        StopReason::MaxTurnRequests => "too many requests in one turn",
+        StopReason::Refusal => "the agent refused",
+        StopReason::Cancelled => "cancelled",
+        _ => "stopped",
     }
 }
 

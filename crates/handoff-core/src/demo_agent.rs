@@ -23,7 +23,7 @@ use agent_client_protocol::v1::schema::{
     PromptCapabilities, PromptRequest, PromptResponse, RequestPermissionOutcome,
     RequestPermissionRequest, SessionMode, SessionModeState, SessionNotification, SessionUpdate,
     SetSessionModeRequest, SetSessionModeResponse, StopReason, TextContent, ToolCall,
-    ToolCallStatus, ToolCallUpdate, ToolCallUpdateFields, ToolKind,
+    ToolCallLocation, ToolCallStatus, ToolCallUpdate, ToolCallUpdateFields, ToolKind,
 };
 use agent_client_protocol::{Agent, Client, Stdio};
 use rmcp::ServiceExt;
@@ -37,6 +37,8 @@ pub const NAME: &str = "handoff-demo-agent";
 #[derive(Debug, Clone)]
 struct DemoSession {
     publish_server: Option<McpServerStdio>,
+    /// The session's working folder.
+    cwd: std::path::PathBuf,
     /// `default` or `ask`.
     mode: &'static str,
 }
@@ -94,6 +96,7 @@ pub async fn run() -> Result<(), agent_client_protocol::Error> {
         )
         .on_receive_request(
             async move |request: NewSessionRequest, responder, _cx| {
+                let cwd = request.cwd.clone();
                 let publish_server =
                     request
                         .mcp_servers
@@ -110,6 +113,7 @@ pub async fn run() -> Result<(), agent_client_protocol::Error> {
                     id.clone(),
                     DemoSession {
                         publish_server,
+                        cwd,
                         mode: MODES[0].0,
                     },
                 );
@@ -270,6 +274,7 @@ async fn publish(
     };
     let call = ToolCall::new(tool_call_id, format!("publish_file {path}"))
         .kind(ToolKind::Other)
+        .locations(vec![ToolCallLocation::new(session.cwd.join(path))])
         .status(ToolCallStatus::InProgress);
     let _ = cx.send_notification(SessionNotification::new(
         request.session_id.clone(),

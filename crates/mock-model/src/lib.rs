@@ -60,6 +60,9 @@ pub enum Step {
     },
     /// Stream this text and end the turn.
     Text(String),
+    /// Stream the start of this text, then hold the response open, sending
+    /// nothing more, until the agent hangs up (a turn to cancel).
+    Stall(String),
 }
 
 impl Default for Script {
@@ -92,6 +95,13 @@ impl Script {
     #[must_use]
     pub fn then_text(mut self, text: &str) -> Self {
         self.steps.push(Step::Text(text.to_owned()));
+        self
+    }
+
+    /// Next, stream the start of `text` and stall until the agent gives up.
+    #[must_use]
+    pub fn then_stall(mut self, text: &str) -> Self {
+        self.steps.push(Step::Stall(text.to_owned()));
         self
     }
 
@@ -249,8 +259,16 @@ impl MockModel {
         let shared = Arc::clone(&state);
         let app = axum::Router::new().fallback(move |method: Method, uri: Uri, body: Bytes| {
             let state = Arc::clone(&shared);
-            async move { handle(&state, &method, &uri, &body) }
+            async move {
+                let (response, stall) = handle(&state, &method, &uri, &body);
+                match stall {
+                    Some(text) => sse::stalled(response, &text).await,
+                    None => response,
+                }
+            }
         });
+        // Prompts carry pictures: take bodies as large as a provider does.
+        let app = app.layer(axum::extract::DefaultBodyLimit::max(64 * 1024 * 1024));
         runtime.spawn(async move {
             let _ = axum::serve(listener, app).await;
         });
@@ -309,7 +327,13 @@ fn api_of(path: &str) -> Api {
     }
 }
 
-fn handle(state: &Mutex<State>, method: &Method, uri: &Uri, body: &Bytes) -> Response {
+/// Answers a request; with the text to stall after, for a stalled step.
+fn handle(
+    state: &Mutex<State>,
+    method: &Method,
+    uri: &Uri,
+    body: &Bytes,
+) -> (Response, Option<String>) {
     let path = uri
         .path_and_query()
         .map_or_else(|| uri.path().to_owned(), ToString::to_string);
@@ -324,8 +348,12 @@ fn handle(state: &Mutex<State>, method: &Method, uri: &Uri, body: &Bytes) -> Res
     };
     let mut state = lock(state);
     let response = answer(&mut state, &mut request);
+    let stall = match &request.answer {
+        Answer::Step(Step::Stall(text)) => Some(text.clone()),
+        _ => None,
+    };
     state.requests.push(request);
-    response
+    (response, stall)
 }
 
 /// Picks the answer, notes it in `request`, and renders it in the API's
@@ -367,7 +395,7 @@ fn answer(state: &mut State, request: &mut Request) -> Response {
         Some(step) => {
             state.next_step += 1;
             match step {
-                Step::Text(text) => {
+                Step::Text(text) | Step::Stall(text) => {
                     request.answer = Answer::Step(step.clone());
                     Reply::Text(text)
                 }

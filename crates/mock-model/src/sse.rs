@@ -1,8 +1,10 @@
 //! Server-sent events, written out whole: the agents read them as a stream
 //! either way.
 
+use axum::body::Body;
 use axum::http::header;
 use axum::response::{IntoResponse, Response};
+use futures_util::StreamExt as _;
 use serde_json::Value;
 
 /// A `text/event-stream` response of `(event name, data)` pairs.
@@ -61,4 +63,28 @@ pub fn pieces(text: &str) -> Vec<String> {
         out.push(current);
     }
     out
+}
+
+/// `response` (a whole event stream of `text`) cut after the first event
+/// that carries a piece of `text`, then held open with nothing more sent:
+/// the agent sees the reply begin and then wait, until it hangs up.
+pub async fn stalled(response: Response, text: &str) -> Response {
+    let (parts, body) = response.into_parts();
+    let Ok(bytes) = axum::body::to_bytes(body, usize::MAX).await else {
+        return Response::from_parts(parts, Body::empty());
+    };
+    let whole = String::from_utf8_lossy(&bytes).into_owned();
+    let first = pieces(text).into_iter().next().unwrap_or_default();
+    let needle = Value::String(first).to_string();
+    let needle = needle.trim_matches('"');
+    let mut head = String::new();
+    for event in whole.split_inclusive("\n\n") {
+        head.push_str(event);
+        if event.contains(needle) {
+            break;
+        }
+    }
+    let start = futures_util::stream::iter([Ok::<_, std::convert::Infallible>(head)]);
+    let body = Body::from_stream(start.chain(futures_util::stream::pending()));
+    Response::from_parts(parts, body)
 }

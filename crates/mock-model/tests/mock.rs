@@ -214,3 +214,34 @@ fn a_new_script_starts_from_its_first_step() {
     let (_, body) = post(&mock, "/v1/messages", &main);
     assert!(body.contains("Second turn."));
 }
+
+#[test]
+fn a_stall_sends_the_start_of_the_reply_then_holds_the_response_open() {
+    use std::io::Read as _;
+    let mock = MockModel::start(Script::new().then_stall("Working on it, slowly.")).unwrap();
+    let main = json!({"stream": true, "tools": [{"name": "x"}], "messages": []});
+    let mut response = reqwest::blocking::Client::new()
+        .post(format!("{}/v1/messages", mock.url()))
+        .header("content-type", "application/json")
+        .body(main.to_string())
+        .timeout(std::time::Duration::from_secs(3))
+        .send()
+        .unwrap();
+    let mut seen = String::new();
+    let mut buf = [0; 4096];
+    // The start arrives; the rest never does (the read times out).
+    let ended = loop {
+        match response.read(&mut buf) {
+            Ok(0) => break true,
+            Ok(n) => seen.push_str(&String::from_utf8_lossy(&buf[..n])),
+            Err(_) => break false,
+        }
+    };
+    assert!(!ended, "the stalled response ended:\n{seen}");
+    assert!(seen.contains("\"text_delta\""), "{seen}");
+    assert!(!seen.contains("message_stop"), "{seen}");
+    assert_eq!(
+        mock.requests()[0].answer,
+        Answer::Step(Step::Stall("Working on it, slowly.".into()))
+    );
+}

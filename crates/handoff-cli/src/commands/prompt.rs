@@ -5,7 +5,7 @@ use std::path::PathBuf;
 use std::time::Duration;
 
 use anyhow::Result;
-use handoff_core::agent::StopReason;
+use handoff_core::agent::describe_stop;
 use handoff_core::agent::{
     AgentEvent, AgentSession, HANDSHAKE_TIMEOUT, PermissionAsk, SessionOptions,
 };
@@ -255,24 +255,13 @@ async fn converse(
     println!();
     match result {
         Ok(stop) => {
-            eprintln!("({})", stop_reason(stop));
+            eprintln!("({})", describe_stop(stop));
             Ok(true)
         }
         Err(e) => {
             eprintln!("handoff: {}", terminal_safe_lines(&e.to_string()));
             Ok(false)
         }
-    }
-}
-
-fn stop_reason(stop: StopReason) -> &'static str {
-    match stop {
-        StopReason::EndTurn => "end of turn",
-        StopReason::MaxTokens => "stopped: the agent ran out of tokens",
-        StopReason::MaxTurnRequests => "stopped: too many requests in one turn",
-        StopReason::Refusal => "the agent refused",
-        StopReason::Cancelled => "cancelled",
-        _ => "stopped",
     }
 }
 
@@ -283,8 +272,21 @@ async fn show(event: AgentEvent) {
             let _ = std::io::stdout().flush();
         }
         AgentEvent::Thought(text) => eprint!("{}", terminal_safe_lines(&text)),
-        AgentEvent::ToolCall { title, status, .. } => {
-            eprintln!("[{status}] {}", terminal_safe(&title));
+        AgentEvent::ToolCall {
+            title,
+            status,
+            paths,
+            ..
+        } => {
+            if paths.is_empty() {
+                eprintln!("[{status}] {}", terminal_safe(&title));
+            } else {
+                eprintln!(
+                    "[{status}] {} ({})",
+                    terminal_safe(&title),
+                    terminal_safe(&paths.join(", "))
+                );
+            }
         }
         AgentEvent::Plan(entries) => {
             for entry in entries {

@@ -12,9 +12,8 @@ use tokio::sync::mpsc;
 
 use crate::context::TestContext;
 
-/// A 640×480 PNG header: enough for the agent to read its size.
-pub const PNG: &[u8] =
-    b"\x89PNG\r\n\x1a\n\0\0\0\rIHDR\0\0\x02\x80\0\0\x01\xe0\x08\x06\0\0\0\x1f\x15\xc4\x89";
+/// A real 640×480 PNG of one colour.
+pub const PNG: &[u8] = include_bytes!("fixtures/640x480.png");
 
 pub fn sha(bytes: &[u8]) -> String {
     use std::fmt::Write as _;
@@ -196,8 +195,8 @@ async fn the_demo_agent_reports_exactly_what_it_received() {
     let expected = [
         "Received 5 block(s).".to_owned(),
         r#"text: "Please review .agor/uploads/screen shot.png, .agor/uploads/notes.txt, .agor/uploads/spec.pdf""#.to_owned(),
-        format!("file: {} (image/png, 33 bytes), sha256 {}, 640×480 px", uploads.join("screen shot.png").display(), sha(PNG)),
-        format!("image: image/png, 640×480 px, 33 bytes, sha256 {}", sha(PNG)),
+        format!("file: {} (image/png, {} bytes), sha256 {}, 640×480 px", uploads.join("screen shot.png").display(), PNG.len(), sha(PNG)),
+        format!("image: image/png, 640×480 px, {} bytes, sha256 {}", PNG.len(), sha(PNG)),
         format!(
             "file: {} (text/plain, 36 bytes), sha256 {}\n    | first line\n    | second line\n    | third",
             uploads.join("notes.txt").display(),
@@ -228,7 +227,7 @@ async fn the_demo_agent_reports_exactly_what_it_received() {
     assert_eq!(ways[0]["fileId"], files[0].id);
     assert_eq!(
         messages[1].body,
-        "Sent .agor/uploads/screen shot.png (resource_link + image), .agor/uploads/notes.txt (resource_link), .agor/uploads/spec.pdf (resource_link)"
+        "Sent .agor/uploads/screen shot.png: picture 640×480 and link; .agor/uploads/notes.txt: link; .agor/uploads/spec.pdf: link"
     );
     assert_eq!(
         messages[2].body, text,

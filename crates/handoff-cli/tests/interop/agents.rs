@@ -5,8 +5,9 @@
 use handoff_core::Store;
 use handoff_mock_model::{Answer, MockModel, Request, Script, Step};
 use serde_json::{Value, json};
+use std::time::Duration;
 
-use crate::world::{Outcome, World, agent_bin};
+use crate::world::{Outcome, Person, World, agent_bin};
 
 const REPORT: &[u8] = b"# Report\n\nEverything the agent found.\n";
 const REPLY: &str = "Done: I looked at the picture and published the report.";
@@ -27,6 +28,21 @@ fn picture() -> (Vec<u8>, Vec<u8>) {
         writer.write_image_data(&pixels).unwrap();
     }
     (png, pixels)
+}
+
+/// A wide BMP with fine detail: a format agents cannot take inline, wider
+/// than any agent is sent, and (as PNG) over Claude's 5 MB.
+fn wide_bmp() -> Vec<u8> {
+    let mut seed = 0x9e37_79b9_u32;
+    let image = image::RgbImage::from_fn(2400, 1000, |x, y| {
+        seed ^= seed << 13;
+        seed ^= seed >> 17;
+        seed ^= seed << 5;
+        image::Rgb([(x % 256) as u8, (y % 256) as u8, (seed >> 24) as u8])
+    });
+    let mut out = std::io::Cursor::new(Vec::new());
+    image.write_to(&mut out, image::ImageFormat::Bmp).unwrap();
+    out.into_inner()
 }
 
 /// The RGB pixels of a PNG (alpha dropped), with its size.
@@ -118,6 +134,8 @@ fn exercise(world: &World, agent: &Agent, expect: &Expect) {
     let (png, pixels) = picture();
     let shot = world.write("src/shot.png", &png);
     let notes = world.write("src/notes.txt", NOTES);
+    let bmp = wide_bmp();
+    let wide = world.write("src/wide.bmp", &bmp);
     world.write("worktree/out/report.md", REPORT);
     let before = world.mock.requests().len();
     let prompt = world.handoff(&[
@@ -132,6 +150,8 @@ fn exercise(world: &World, agent: &Agent, expect: &Expect) {
         shot.to_str().unwrap(),
         "--attach",
         notes.to_str().unwrap(),
+        "--attach",
+        wide.to_str().unwrap(),
         "Look at {filepath}",
     ]);
     eprintln!(
@@ -168,9 +188,12 @@ fn exercise(world: &World, agent: &Agent, expect: &Expect) {
         messages.iter().any(|m| m.body.contains(REPLY)),
         "{messages:#?}"
     );
+    let wide_sent = check_scaled_copy(world, &requests, &messages, &bmp);
 
     check_published(world, &requests, &prompt, expect);
     world.assert_no_processes();
+
+    let (refused, took) = refuse_then_cancel(world, &id);
 
     // Handoff killed while the agent waits on the person: the agent and
     // everything it started end too.
@@ -180,7 +203,7 @@ fn exercise(world: &World, agent: &Agent, expect: &Expect) {
     eprintln!(
         "[{}] measured: agent test {:.2} s (peak {} MiB); prompt to first chunk {:.2} s \
          (agent ready at {:.2} s), whole prompt {:.2} s (all processes' peaks summed {} MiB); \
-         picture: {picture}",
+         picture: {picture}; wide BMP: {wide_sent}; refused in {:.2} s; Ctrl-C to exit {:.2} s",
         agent.name,
         test.wall.as_secs_f64(),
         test.peak_kib.unwrap_or(0) / 1024,
@@ -188,7 +211,91 @@ fn exercise(world: &World, agent: &Agent, expect: &Expect) {
         prompt.agent_ready.unwrap_or_default().as_secs_f64(),
         prompt.wall.as_secs_f64(),
         prompt.tree_peak_kib.unwrap_or(0) / 1024,
+        refused.as_secs_f64(),
+        took.as_secs_f64(),
     );
+}
+
+/// The person refuses the publish call: nothing is published and the turn
+/// ends. Then Ctrl-C while the reply streams: the turn is cancelled and
+/// ends cleanly. Says how long the refused turn took and how long Handoff
+/// took to end after Ctrl-C.
+fn refuse_then_cancel(world: &World, id: &str) -> (Duration, Duration) {
+    let mut store = Store::open(&world.root.join("data/handoff.db")).unwrap();
+    world.mock.set_script(script());
+    let before_refusal = published(world);
+    let refused = world.handoff_as(
+        &["prompt", "--session", id, "Publish it again"],
+        Person::Refuses,
+    );
+    refused.expect_ok();
+    assert_eq!(refused.answered.len(), 1, "{refused:#?}");
+    assert_eq!(published(world), before_refusal, "{refused:#?}");
+    assert!(!refused.stderr.contains("[completed]"), "{refused:#?}");
+    world.assert_no_processes();
+
+    // Ctrl-C while the reply streams: the turn is cancelled and ends cleanly.
+    world
+        .mock
+        .set_script(Script::new().then_stall("Let me think about this for a long while."));
+    let (cancelled, took) =
+        world.interrupt_at_first_chunk(&["prompt", "--session", id, "Think it over"]);
+    assert!(
+        cancelled.stderr.contains("(cancelled)") && cancelled.code == Some(0),
+        "{cancelled:#?}"
+    );
+    let messages = store.messages().list(id.parse().unwrap()).unwrap();
+    assert!(
+        messages
+            .iter()
+            .any(|m| m.body == "The turn ended: cancelled."),
+        "{messages:#?}"
+    );
+    world.assert_no_processes();
+    (refused.wall, took)
+}
+
+/// The BMP went to the model as a copy within the agent's limits, of the
+/// size the conversation reports; the file on disk is untouched.
+fn check_scaled_copy(
+    world: &World,
+    requests: &[Request],
+    messages: &[handoff_core::store::Message],
+    bmp: &[u8],
+) -> String {
+    let saved = world.worktree.join(".agor/uploads/wide.bmp");
+    assert_eq!(std::fs::read(&saved).unwrap(), bmp, "the original changed");
+    let sent = messages
+        .iter()
+        .filter_map(|m| m.data.as_ref()?.get("files")?.as_array().cloned())
+        .flatten()
+        .find(|f| f["path"].as_str().is_some_and(|p| p.ends_with("wide.bmp")))
+        .expect("no line says how wide.bmp was sent");
+    let picture = &sent["picture"];
+    let (w, h) = (
+        picture["width"].as_u64().unwrap(),
+        picture["height"].as_u64().unwrap(),
+    );
+    assert_eq!((w, h), (2000, 833), "{sent}");
+    assert_eq!(picture["scaledFrom"], json!([2400, 1000]), "{sent}");
+    let images: Vec<_> = requests
+        .iter()
+        .filter(|r| r.is_scripted())
+        .flat_map(Request::images)
+        .collect();
+    let copy = images
+        .iter()
+        .filter_map(|i| image::load_from_memory(&i.bytes).ok())
+        .find(|i| (u64::from(i.width()), u64::from(i.height())) == (w, h));
+    assert!(
+        copy.is_some(),
+        "the model got no {w}x{h} copy; it got {:?}",
+        images
+            .iter()
+            .map(|i| (&i.mime, i.bytes.len()))
+            .collect::<Vec<_>>()
+    );
+    format!("{} {w}x{h}, {} bytes", picture["mime"], picture["bytes"])
 }
 
 /// The saved paths and the picture reached the model; says how the picture

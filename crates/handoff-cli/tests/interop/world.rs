@@ -136,6 +136,12 @@ impl World {
     /// Runs `handoff ARGS` to its end, answering any permission request
     /// with the first option that allows.
     pub fn handoff(&self, args: &[&str]) -> Outcome {
+        self.handoff_as(args, Person::Allows)
+    }
+
+    /// Runs `handoff ARGS` to its end, answering permission requests as
+    /// `person` does.
+    pub fn handoff_as(&self, args: &[&str], person: Person) -> Outcome {
         let rss_file = self.root.join("tmp/peak-rss");
         let mut cmd = self.timed(args, &rss_file);
         let start = Instant::now();
@@ -170,7 +176,7 @@ impl World {
                     if line.starts_with("The agent asks:") {
                         asking = true;
                         tree_peak_kib = Some(self.peak_memory_kib());
-                    } else if asking && let Some((n, name)) = allowing_option(&line) {
+                    } else if asking && let Some((n, name)) = person.choice(&line) {
                         asking = false;
                         answered.push(name);
                         if let Some(stdin) = stdin.as_mut() {
@@ -207,6 +213,59 @@ impl World {
             tree_peak_kib,
             peak_kib,
         }
+    }
+
+    /// Runs `handoff ARGS` until the agent's reply begins on stdout, then
+    /// presses Ctrl-C (SIGINT) as a person would, and waits for the end.
+    /// Also says how long Handoff took to end after the signal.
+    pub fn interrupt_at_first_chunk(&self, args: &[&str]) -> (Outcome, Duration) {
+        let start = Instant::now();
+        let child = self
+            .command(args)
+            .stdin(Stdio::null())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap();
+        let mut child = Killer(child);
+        let (err_reader, incoming) = read_lines(child.0.stderr.take().unwrap());
+        let (first_tx, first_rx) = mpsc::channel();
+        let out_reader = read_stdout_noting(child.0.stdout.take().unwrap(), start, first_tx);
+        if first_rx.recv_timeout(COMMAND_DEADLINE).is_err() {
+            let _ = child.0.kill();
+            let seen: Vec<String> = incoming.try_iter().collect();
+            panic!("handoff {args:?} never began a reply:\n{}", seen.join("\n"));
+        }
+        let pid = rustix::process::Pid::from_raw(child.0.id() as i32).unwrap();
+        rustix::process::kill_process(pid, rustix::process::Signal::INT).unwrap();
+        let signalled = Instant::now();
+        let deadline = Instant::now() + COMMAND_DEADLINE;
+        let status = loop {
+            if let Some(status) = child.0.try_wait().unwrap() {
+                break status;
+            }
+            assert!(
+                Instant::now() < deadline,
+                "handoff {args:?} did not end after Ctrl-C"
+            );
+            std::thread::sleep(Duration::from_millis(20));
+        };
+        let ended_after = signalled.elapsed();
+        let _ = err_reader.join();
+        let stderr: Vec<String> = incoming.try_iter().collect();
+        let (stdout, first_chunk) = out_reader.join().unwrap();
+        let outcome = Outcome {
+            code: status.code(),
+            stdout,
+            stderr: stderr.join("\n"),
+            wall: start.elapsed(),
+            first_chunk,
+            agent_ready: None,
+            answered: Vec::new(),
+            peak_kib: None,
+            tree_peak_kib: None,
+        };
+        (outcome, ended_after)
     }
 
     /// Runs `handoff ARGS` until the agent asks for permission, then kills
@@ -340,8 +399,18 @@ fn read_lines(
 
 /// Reads all of stdout on a thread, noting when the first visible byte came.
 fn read_stdout(
+    stdout: impl Read + Send + 'static,
+    start: Instant,
+) -> std::thread::JoinHandle<(String, Option<Duration>)> {
+    read_stdout_noting(stdout, start, mpsc::channel().0)
+}
+
+/// Reads all of stdout on a thread, noting when the first visible byte came
+/// and saying so on `first` at once.
+fn read_stdout_noting(
     mut stdout: impl Read + Send + 'static,
     start: Instant,
+    first_seen: mpsc::Sender<()>,
 ) -> std::thread::JoinHandle<(String, Option<Duration>)> {
     std::thread::spawn(move || {
         let mut all = Vec::new();
@@ -353,6 +422,7 @@ fn read_stdout(
                 Ok(n) => {
                     if first.is_none() && buf[..n].iter().any(|b| !b.is_ascii_whitespace()) {
                         first = Some(start.elapsed());
+                        let _ = first_seen.send(());
                     }
                     all.extend_from_slice(&buf[..n]);
                 }
@@ -374,16 +444,34 @@ impl Drop for Killer {
     }
 }
 
-/// `  2) Allow once` → `(2, "Allow once")` when the option allows.
-fn allowing_option(line: &str) -> Option<(usize, String)> {
-    let (n, name) = line.trim_start().split_once(") ")?;
-    let n: usize = n.parse().ok()?;
-    let lower = name.to_lowercase();
-    let allows = ["allow", "yes", "approve", "proceed"]
+/// How the person answers the agent's permission requests.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Person {
+    /// Picks the first option that allows.
+    Allows,
+    /// Picks the first option that refuses.
+    Refuses,
+}
+
+impl Person {
+    /// `  2) Allow once` → `(2, "Allow once")` when the person picks it.
+    fn choice(self, line: &str) -> Option<(usize, String)> {
+        let (n, name) = line.trim_start().split_once(") ")?;
+        let n: usize = n.parse().ok()?;
+        let lower = name.to_lowercase();
+        let allows = ["allow", "yes", "approve", "proceed"]
+            .iter()
+            .any(|w| lower.contains(w));
+        let refuses = [
+            "reject", "deny", "don't", "do not", "no,", "decline", "cancel",
+        ]
         .iter()
-        .any(|w| lower.contains(w));
-    let refuses = ["reject", "deny", "don't", "do not", "no,"]
-        .iter()
-        .any(|w| lower.contains(w));
-    (allows && !refuses).then(|| (n, name.to_owned()))
+        .any(|w| lower.contains(w))
+            || lower == "no";
+        let picked = match self {
+            Self::Allows => allows && !refuses,
+            Self::Refuses => refuses && !allows,
+        };
+        picked.then(|| (n, name.to_owned()))
+    }
 }

@@ -8,15 +8,10 @@ use agent_client_protocol::v1::schema::{ContentBlock, ImageContent, ResourceLink
 use base64::Engine as _;
 use serde::Serialize;
 
+use super::picture::{self, Limits, Sent};
 use crate::file_uri;
 use crate::store::FileRecord;
 use crate::template;
-
-/// Image formats agents read inline.
-const INLINE_IMAGE_TYPES: [&str; 4] = ["image/png", "image/jpeg", "image/gif", "image/webp"];
-
-/// Largest image sent inline; bigger ones go as links.
-pub const MAX_INLINE_IMAGE: u64 = 20_000_000;
 
 /// How one file went to the agent.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -26,11 +21,35 @@ pub struct FileWay {
     pub file_id: i64,
     /// Its path as the agent was told.
     pub path: String,
-    /// The blocks it went as: `resource_link`, and `image` when inline.
+    /// The blocks it went as: `resource_link` (or `path`, in the text
+    /// only), and `image` when inline.
     pub sent_as: Vec<&'static str>,
+    /// The picture that went inline: its size, and whether it is a copy.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub picture: Option<Sent>,
     /// Why it was not sent inline, when it is an image that was not.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub note: Option<String>,
+}
+
+impl FileWay {
+    /// In a person's words: "shot.png: picture 1280×800 and link".
+    #[must_use]
+    pub fn describe(&self) -> String {
+        let carrier = if self.sent_as.contains(&"resource_link") {
+            "link"
+        } else {
+            "path in the message"
+        };
+        let how = match &self.picture {
+            Some(picture) => format!("{} and {carrier}", picture.describe()),
+            None => carrier.to_owned(),
+        };
+        match &self.note {
+            Some(note) if self.picture.is_none() => format!("{}: {how} ({note})", self.path),
+            _ => format!("{}: {how}", self.path),
+        }
+    }
 }
 
 /// A prompt ready to send.
@@ -46,7 +65,7 @@ pub struct Composed {
 
 /// How files travel to one agent: from what it advertises in `initialize`
 /// and what it is known to do with them.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct Delivery {
     /// The agent takes `image` blocks.
@@ -55,6 +74,8 @@ pub struct Delivery {
     /// `resource_link`. Gemini CLI does not: it rebuilds such a prompt from
     /// text and file contents and drops the picture.
     pub links_beside_pictures: bool,
+    /// How large a picture may be.
+    pub limits: Limits,
 }
 
 impl Delivery {
@@ -64,14 +85,17 @@ impl Delivery {
         Self {
             images,
             links_beside_pictures: !name.to_ascii_lowercase().contains("gemini"),
+            limits: Limits::for_agent(name),
         }
     }
 }
 
 /// Composes the prompt for an agent that takes files as `delivery` says.
 /// Every file's path is in the text; a file also goes as a
-/// `resource_link`, and a picture inline, unless that would cost the agent
-/// the picture.
+/// `resource_link`, and a picture inline (a copy when the file is over the
+/// agent's limits or in a format it cannot read), unless that would cost
+/// the agent the picture. Reads and may re-encode pictures: call it off the
+/// async threads.
 #[must_use]
 pub fn compose(
     message: &str,
@@ -103,13 +127,15 @@ pub fn compose(
             file_id: file.id,
             path: shown(&file.path, worktree),
             sent_as: vec!["resource_link"],
+            picture: None,
             note: None,
         };
         if mime.starts_with("image/") {
-            match inline_image(file, mime, delivery.images) {
-                Ok(image) => {
+            match inline_image(file, mime, delivery) {
+                Ok((image, sent)) => {
                     file_blocks.push(ContentBlock::Image(image));
                     way.sent_as.push("image");
+                    way.picture = Some(sent);
                     pictures += 1;
                 }
                 Err(note) => way.note = Some(note),
@@ -132,9 +158,6 @@ pub fn compose(
         for way in &mut ways {
             way.sent_as.retain(|s| *s != "resource_link");
             way.sent_as.insert(0, "path");
-            way.note.get_or_insert_with(|| {
-                "no link beside the picture: this agent drops pictures sent with links".to_owned()
-            });
         }
     }
     let mut blocks = vec![ContentBlock::Text(TextContent::new(text.clone()))];
@@ -142,22 +165,18 @@ pub fn compose(
     Composed { text, blocks, ways }
 }
 
-fn inline_image(file: &FileRecord, mime: &str, images: bool) -> Result<ImageContent, String> {
-    if !images {
-        return Err("the agent does not accept images, so it got a link".to_owned());
+fn inline_image(
+    file: &FileRecord,
+    mime: &str,
+    delivery: Delivery,
+) -> Result<(ImageContent, Sent), String> {
+    if !delivery.images {
+        return Err("the agent takes no pictures".to_owned());
     }
-    if !INLINE_IMAGE_TYPES.contains(&mime) {
-        return Err(format!(
-            "{mime} is not a format agents read inline, so it went as a link"
-        ));
-    }
-    if file.size > MAX_INLINE_IMAGE {
-        return Err("too large to send inline, so it went as a link".to_owned());
-    }
-    let bytes =
-        std::fs::read(&file.path).map_err(|e| format!("could not be read to send inline ({e})"))?;
-    let data = base64::engine::general_purpose::STANDARD.encode(bytes);
-    Ok(ImageContent::new(data, mime.to_owned()).uri(file_uri::from_path(&file.path)))
+    let picture = picture::prepare(&file.path, mime, file.size, delivery.limits)?;
+    let data = base64::engine::general_purpose::STANDARD.encode(&picture.bytes);
+    let image = ImageContent::new(data, picture.mime).uri(file_uri::from_path(&file.path));
+    Ok((image, picture.sent))
 }
 
 fn shown(path: &Path, worktree: Option<&Path>) -> String {
@@ -216,7 +235,9 @@ mod tests {
     fn files(dir: &Path) -> Vec<FileRecord> {
         let up = dir.join("up");
         std::fs::create_dir_all(&up).unwrap();
-        std::fs::write(up.join("shot.png"), b"\x89PNG\r\n\x1a\n").unwrap();
+        image::RgbImage::from_pixel(4, 3, image::Rgb([9, 99, 199]))
+            .save(up.join("shot.png"))
+            .unwrap();
         std::fs::write(up.join("notes.txt"), b"notes").unwrap();
         vec![
             record(1, &up.join("shot.png"), "image/png"),
@@ -236,6 +257,22 @@ mod tests {
         assert_eq!(kinds(&composed), ["text", "link", "image", "link"]);
         assert_eq!(composed.text, "Look");
         assert_eq!(composed.ways[0].sent_as, ["resource_link", "image"]);
+        assert_eq!(
+            composed.ways[0].describe(),
+            "up/shot.png: picture 4×3 and link"
+        );
+        assert_eq!(composed.ways[1].describe(), "up/notes.txt: link");
+        let blind = compose(
+            "Look",
+            &files(dir.path()),
+            Some(dir.path()),
+            Delivery::for_agent("blind", false),
+        );
+        assert_eq!(kinds(&blind), ["text", "link", "link"]);
+        assert_eq!(
+            blind.ways[0].describe(),
+            "up/shot.png: link (the agent takes no pictures)"
+        );
     }
 
     #[test]
@@ -254,6 +291,10 @@ mod tests {
         );
         assert_eq!(composed.ways[0].sent_as, ["path", "image"]);
         assert_eq!(composed.ways[1].sent_as, ["path"]);
+        assert_eq!(
+            composed.ways[0].describe(),
+            "up/shot.png: picture 4×3 and path in the message"
+        );
         // Without a picture, links do no harm.
         let text_only = compose(
             "Look",

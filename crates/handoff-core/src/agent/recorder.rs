@@ -1,7 +1,9 @@
 //! Writing what the agent streams into the session's conversation, and
 //! turning it into events for whoever is watching live.
 
-use agent_client_protocol::v1::schema::{ContentBlock, SessionUpdate, ToolCallStatus};
+use agent_client_protocol::v1::schema::{
+    ContentBlock, SessionUpdate, ToolCallLocation, ToolCallStatus,
+};
 use serde_json::json;
 
 use super::AgentEvent;
@@ -59,7 +61,13 @@ impl Recorder {
             }
             SessionUpdate::ToolCall(call) => {
                 let status = status_name(call.status);
-                let data = json!({ "id": call.tool_call_id.0.as_ref(), "title": call.title, "status": status });
+                let paths = paths_of(&call.locations);
+                let data = json!({
+                    "id": call.tool_call_id.0.as_ref(),
+                    "title": call.title,
+                    "status": status,
+                    "paths": paths,
+                });
                 self.record(&NewMessage::with(
                     Role::Agent,
                     MessageKind::ToolCall,
@@ -70,6 +78,7 @@ impl Recorder {
                     id: call.tool_call_id.0.to_string(),
                     title: call.title.clone(),
                     status,
+                    paths,
                 })
             }
             SessionUpdate::ToolCallUpdate(update) => {
@@ -83,14 +92,19 @@ impl Recorder {
                 if let Some(status) = update.fields.status {
                     data["status"] = json!(status_name(status));
                 }
+                if let Some(locations) = &update.fields.locations {
+                    data["paths"] = json!(paths_of(locations));
+                }
                 self.store
                     .messages()
                     .update(message.id, &title, Some(&data))?;
                 let status = data["status"].as_str().unwrap_or("pending").to_owned();
+                let paths = serde_json::from_value(data["paths"].clone()).unwrap_or_default();
                 Some(AgentEvent::ToolCall {
                     id: id.to_owned(),
                     title,
                     status,
+                    paths,
                 })
             }
             SessionUpdate::Plan(plan) => {
@@ -161,6 +175,17 @@ fn block_text(block: &ContentBlock) -> String {
         ContentBlock::ResourceLink(l) => format!("[{}]({})", l.name, l.uri),
         _ => String::new(),
     }
+}
+
+/// The files a tool call touches, with the line when the agent names one.
+fn paths_of(locations: &[ToolCallLocation]) -> Vec<String> {
+    locations
+        .iter()
+        .map(|l| match l.line {
+            Some(line) => format!("{}:{line}", l.path.display()),
+            None => l.path.display().to_string(),
+        })
+        .collect()
 }
 
 fn status_name(status: ToolCallStatus) -> String {
