@@ -29,7 +29,8 @@ impl From<handoff_core::StoreError> for IpcError {
         let kind = match e {
             handoff_core::StoreError::NotFound { .. } => "notFound",
             handoff_core::StoreError::TooNew { .. } => "databaseTooNew",
-            handoff_core::StoreError::InvalidSetting(_) => "invalidSetting",
+            handoff_core::StoreError::InvalidSetting(_)
+            | handoff_core::StoreError::BuiltinProfile { .. } => "invalidSetting",
             _ => "storeFailed",
         };
         Self::new(kind, e.to_string())

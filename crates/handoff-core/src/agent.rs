@@ -18,6 +18,7 @@ mod picture;
 mod probe;
 pub mod prompt;
 mod recorder;
+mod sign_in;
 mod supervise;
 
 use std::path::{Path, PathBuf};
@@ -31,9 +32,10 @@ use tokio::sync::{mpsc, oneshot};
 
 pub use agent_client_protocol::v1::schema::StopReason;
 pub use connection::AgentInfo;
-pub use error::{AgentError, AuthMethod};
+pub use error::AgentError;
 pub use modes::{Mode, Modes};
-pub use probe::probe;
+pub use probe::{probe, sign_in};
+pub use sign_in::{AuthMethod, SignIn};
 
 use crate::clock;
 use crate::destination::{Destination, Folder, Roots};
@@ -157,6 +159,8 @@ impl AgentSession {
                         .mode
                         .clone()
                         .or_else(|| profile.default_mode.clone()),
+                    agent_command: program.command_line(),
+                    authenticate: None,
                 };
                 Connection::start(launch, Arc::clone(&recorder), events).await
             }
@@ -363,8 +367,16 @@ fn record_error(recorder: &Mutex<Recorder>, error: &AgentError) {
     if let Some(tail) = error.stderr_tail() {
         data["stderrTail"] = json!(tail);
     }
-    if let AgentError::AuthRequired { methods, .. } = error {
-        data["authMethods"] = json!(methods);
+    if let AgentError::AuthRequired {
+        methods, profile, ..
+    } = error
+    {
+        let ways: Vec<_> = methods
+            .iter()
+            .map(|m| json!({ "method": m, "instruction": m.instruction(profile) }))
+            .collect();
+        data["authMethods"] = json!(ways);
+        data["profile"] = json!(profile);
     }
     let message = NewMessage::with(Role::System, MessageKind::Error, error.to_string(), data);
     let _ = with(recorder, |r| r.record(&message));

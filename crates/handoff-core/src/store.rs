@@ -84,6 +84,12 @@ pub enum StoreError {
         /// Its id.
         id: i64,
     },
+    /// A custom profile was given the name of a built-in one.
+    #[error("{name} is a built-in agent profile; give yours another name")]
+    BuiltinProfile {
+        /// The built-in profile's name.
+        name: String,
+    },
     /// A stored value could not be read back (a corrupt or foreign database).
     #[error("unexpected value `{value}` in column {column}")]
     BadValue {

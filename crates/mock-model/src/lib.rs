@@ -23,6 +23,7 @@
 //! # let _ = images;
 //! ```
 
+pub mod agents;
 mod anthropic;
 mod extract;
 mod gemini;

@@ -9,6 +9,8 @@ use handoff_core::agent::{self, SessionOptions, launch};
 use serde::Serialize;
 
 use crate::context::Context;
+
+mod login;
 use crate::output::{print_json, terminal_safe, terminal_safe_lines};
 
 #[derive(Debug, clap::Args)]
@@ -49,6 +51,18 @@ enum Action {
         name: String,
         /// Seconds the agent may take to start.
         #[arg(long, default_value_t = 60)]
+        timeout: u64,
+    },
+    /// Sign in to a profile's agent one of the ways it offers: runs its own
+    /// login in this terminal, or asks the agent to sign in (it may open a
+    /// browser). Without METHOD, lists the ways.
+    Login {
+        /// The profile's name.
+        name: String,
+        /// The way to sign in (its id, as listed).
+        method: Option<String>,
+        /// Seconds to wait for the sign-in to finish.
+        #[arg(long, default_value_t = 600)]
         timeout: u64,
     },
 }
@@ -124,35 +138,70 @@ pub fn run(ctx: &Context, args: Args) -> Result<bool> {
             Ok(true)
         }
         Action::Test { name, timeout } => {
-            let profile = store.profiles().find(&name)?.ok_or_else(|| {
-                anyhow::anyhow!("no agent profile named {name:?} (see `handoff agent ls`)")
-            })?;
-            let options = SessionOptions {
-                home: ctx.home.clone(),
-                handoff_exe: exe,
-                roots: ctx.roots.clone(),
-                handshake_timeout: Duration::from_secs(timeout),
-                prompt_timeout: None,
-            };
+            let profile = find(&mut store, &name)?;
+            let options = options(ctx, exe, timeout);
             let runtime = tokio::runtime::Runtime::new()?;
-            match runtime.block_on(agent::probe(&options, &profile)) {
-                Ok(info) => {
-                    print_ready(&profile.name, &info);
-                    Ok(true)
-                }
-                Err(e) => {
-                    eprintln!(
-                        "{}: {}",
-                        terminal_safe(&profile.name),
-                        terminal_safe_lines(&e.to_string())
-                    );
-                    if let Some(tail) = e.stderr_tail() {
-                        eprintln!("{}", terminal_safe_lines(tail));
-                    }
-                    Ok(false)
-                }
-            }
+            Ok(report(
+                &profile.name,
+                runtime.block_on(agent::probe(&options, &profile)),
+            ))
         }
+        Action::Login {
+            name,
+            method,
+            timeout,
+        } => {
+            let profile = find(&mut store, &name)?;
+            login::run(&profile, method.as_deref(), &options(ctx, exe, timeout))
+        }
+    }
+}
+
+fn find(store: &mut handoff_core::Store, name: &str) -> Result<handoff_core::store::AgentProfile> {
+    store
+        .profiles()
+        .find(name)?
+        .ok_or_else(|| anyhow::anyhow!("no agent profile named {name:?} (see `handoff agent ls`)"))
+}
+
+fn options(ctx: &Context, handoff_exe: std::path::PathBuf, timeout: u64) -> SessionOptions {
+    SessionOptions {
+        home: ctx.home.clone(),
+        handoff_exe,
+        roots: ctx.roots.clone(),
+        handshake_timeout: Duration::from_secs(timeout),
+        prompt_timeout: None,
+    }
+}
+
+/// Says whether the agent started: ready with its modes, or why not (with
+/// the ways to sign in when that is what it needs). True when ready.
+fn report(profile: &str, probed: Result<agent::AgentInfo, agent::AgentError>) -> bool {
+    match probed {
+        Ok(info) => {
+            print_ready(profile, &info);
+            true
+        }
+        Err(e) => {
+            eprintln!(
+                "{}: {}",
+                terminal_safe(profile),
+                terminal_safe_lines(&e.to_string())
+            );
+            print_problem_details(&e);
+            false
+        }
+    }
+}
+
+/// The ways to sign in, when that is what the agent needs (its last
+/// stderr lines are in the error's message already).
+pub fn print_problem_details(error: &agent::AgentError) {
+    if let agent::AgentError::AuthRequired {
+        methods, profile, ..
+    } = error
+    {
+        login::print_methods(profile, methods);
     }
 }
 

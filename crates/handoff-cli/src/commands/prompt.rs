@@ -203,6 +203,7 @@ async fn converse(
             Ok(agent) => agent,
             Err(e) => {
                 eprintln!("handoff: {}", terminal_safe_lines(&e.to_string()));
+                super::agent::print_problem_details(&e);
                 return Ok(false);
             }
         },
@@ -260,6 +261,7 @@ async fn converse(
         }
         Err(e) => {
             eprintln!("handoff: {}", terminal_safe_lines(&e.to_string()));
+            super::agent::print_problem_details(&e);
             Ok(false)
         }
     }

@@ -385,10 +385,16 @@ async fn an_agent_that_wants_a_sign_in_lists_its_methods() {
         .await
         .err()
         .expect("sign-in needed");
-    let AgentError::AuthRequired { agent, methods } = &err else {
+    let AgentError::AuthRequired {
+        agent,
+        methods,
+        profile,
+    } = &err
+    else {
         panic!("{err:?}")
     };
     assert_eq!(agent, "Fake agent");
+    assert!(!profile.is_empty());
     assert_eq!(methods[0].id, "google");
     assert_eq!(methods[0].name, "Log in with Google");
     assert_eq!(
@@ -403,9 +409,15 @@ async fn an_agent_that_wants_a_sign_in_lists_its_methods() {
         .unwrap()
         .pop()
         .unwrap();
-    assert_eq!(
-        last.data.unwrap()["authMethods"][0]["name"],
-        "Log in with Google"
+    let way = &last.data.unwrap()["authMethods"][0];
+    assert_eq!(way["method"]["name"], "Log in with Google");
+    assert_eq!(way["method"]["how"]["kind"], "agent");
+    assert!(
+        way["instruction"]
+            .as_str()
+            .unwrap()
+            .contains(" google` (the agent signs you in itself"),
+        "{way}"
     );
 }
 

@@ -3,6 +3,7 @@
 //! `publish_file` call runs (or what happens instead); no process is left.
 
 use handoff_core::Store;
+use handoff_mock_model::agents::{self, AgentSetup};
 use handoff_mock_model::{Answer, MockModel, Request, Script, Step};
 use serde_json::{Value, json};
 use std::time::Duration;
@@ -60,21 +61,6 @@ fn decode(bytes: &[u8]) -> Option<(u32, u32, Vec<u8>)> {
     Some((info.width, info.height, rgb))
 }
 
-struct Agent {
-    name: &'static str,
-    bin: &'static str,
-    args: Vec<String>,
-    env: Vec<String>,
-    /// The profile's mode, set with `session/set_mode` when it starts.
-    mode: Option<&'static str>,
-}
-
-/// What an agent does through Handoff as it is today.
-struct Expect {
-    /// The agent reports its tool calls (`tool_call` updates).
-    tool_calls: bool,
-}
-
 fn script() -> Script {
     Script::new()
         .call_tool_containing(
@@ -87,7 +73,8 @@ fn script() -> Script {
 
 /// Registers the agent as a profile and checks that `agent test` says
 /// ready (with the profile's mode among those offered).
-fn register(world: &World, agent: &Agent) -> Outcome {
+fn register(world: &World, agent: &AgentSetup) -> Outcome {
+    agent.write_files(&world.root).unwrap();
     let bin = agent_bin(agent.bin);
     let mut add = vec![
         "agent",
@@ -125,7 +112,7 @@ fn register(world: &World, agent: &Agent) -> Outcome {
 }
 
 /// Registers the agent, checks `agent test`, runs one prompt and reports.
-fn exercise(world: &World, agent: &Agent, expect: &Expect) {
+fn exercise(world: &World, agent: &AgentSetup) {
     let test = register(world, agent);
     let session = world.handoff(&["session", "new", "--agent", agent.name]);
     session.expect_ok();
@@ -190,7 +177,7 @@ fn exercise(world: &World, agent: &Agent, expect: &Expect) {
     );
     let wide_sent = check_scaled_copy(world, &requests, &messages, &bmp);
 
-    check_published(world, &requests, &prompt, expect);
+    check_published(world, &requests, &prompt, agent.reports_tool_calls);
     world.assert_no_processes();
 
     let (refused, took) = refuse_then_cancel(world, &id);
@@ -330,7 +317,7 @@ fn check_model_request(world: &World, requests: &[Request], png: &[u8], pixels: 
 
 /// The scripted `publish_file` call asked the person, ran, and its snapshot
 /// is the file byte for byte.
-fn check_published(world: &World, requests: &[Request], prompt: &Outcome, expect: &Expect) {
+fn check_published(world: &World, requests: &[Request], prompt: &Outcome, tool_calls: bool) {
     assert!(
         requests
             .iter()
@@ -338,7 +325,7 @@ fn check_published(world: &World, requests: &[Request], prompt: &Outcome, expect
         "the mock never called publish_file"
     );
     assert_eq!(prompt.answered.len(), 1, "{prompt:#?}");
-    if expect.tool_calls {
+    if tool_calls {
         assert!(
             prompt.stderr.contains("[completed] ") && prompt.stderr.contains("publish_file"),
             "{prompt:#?}"
@@ -365,78 +352,17 @@ fn published(world: &World) -> Vec<Value> {
 #[test]
 fn claude_code() {
     let world = World::new(MockModel::start(script()).unwrap());
-    let url = world.mock.url();
-    let agent = Agent {
-        name: "interop-claude",
-        bin: "claude-agent-acp",
-        args: vec![],
-        env: vec![
-            format!("ANTHROPIC_BASE_URL={url}"),
-            "ANTHROPIC_API_KEY=mock-key".into(),
-            "ENABLE_TOOL_SEARCH=false".into(),
-            "CLAUDE_CODE_DISABLE_NONESSENTIAL_TRAFFIC=1".into(),
-            "DISABLE_AUTOUPDATER=1".into(),
-            "IS_SANDBOX=1".into(),
-        ],
-        // Instead of "auto", which sends each tool call to a classifier
-        // model: ask the person.
-        mode: Some("default"),
-    };
-    let expect = Expect { tool_calls: true };
-    exercise(&world, &agent, &expect);
+    exercise(&world, &agents::claude(&world.mock.url()));
 }
 
 #[test]
 fn codex() {
     let world = World::new(MockModel::start(script()).unwrap());
-    let url = world.mock.url();
-    // A model Codex has no metadata for: it says so in a first chunk, but
-    // offers MCP tools directly (with gpt-5.5 they sit behind tool search).
-    world.write(
-        "codex-home/config.toml",
-        format!(
-            "model = \"gpt-5.4\"\nmodel_provider = \"mock\"\n\n\
-             [model_providers.mock]\nname = \"mock\"\n\
-             base_url = \"{url}/v1\"\nwire_api = \"responses\"\nenv_key = \"MOCK_API_KEY\"\n"
-        )
-        .as_bytes(),
-    );
-    let agent = Agent {
-        name: "interop-codex",
-        bin: "codex-acp",
-        args: vec![],
-        env: vec![
-            format!("CODEX_HOME={}", world.root.join("codex-home").display()),
-            "MOCK_API_KEY=mock-key".into(),
-        ],
-        // Instead of "Auto review", which sends each tool call to a review
-        // model: ask the person.
-        mode: Some("workspace-write"),
-    };
-    let expect = Expect { tool_calls: true };
-    exercise(&world, &agent, &expect);
+    exercise(&world, &agents::codex(&world.mock.url(), &world.root));
 }
 
 #[test]
 fn gemini_cli() {
     let world = World::new(MockModel::start(script()).unwrap());
-    world.write(
-        "home/.gemini/settings.json",
-        br#"{"privacy":{"usageStatisticsEnabled":false},"telemetry":{"enabled":false}}"#,
-    );
-    let url = world.mock.url();
-    let agent = Agent {
-        name: "interop-gemini",
-        bin: "gemini",
-        args: vec!["--acp".into(), "-m".into(), "gemini-2.5-pro".into()],
-        env: vec![
-            format!("GOOGLE_GEMINI_BASE_URL={url}"),
-            "GEMINI_API_KEY=mock-key".into(),
-            "GEMINI_CLI_TRUST_WORKSPACE=true".into(),
-        ],
-        mode: None,
-    };
-    // Gemini CLI sends no tool_call updates for MCP tools through ACP.
-    let expect = Expect { tool_calls: false };
-    exercise(&world, &agent, &expect);
+    exercise(&world, &agents::gemini(&world.mock.url(), "home"));
 }

@@ -4,4 +4,5 @@
 //! 127.0.0.1.
 
 mod agents;
+mod sign_in;
 mod world;

@@ -55,11 +55,10 @@ impl Outcome {
 /// `node_modules/.bin` of another checkout's install), else where
 /// `scripts/setup.sh` installs them.
 pub fn agent_bin(name: &str) -> PathBuf {
-    let dir = std::env::var_os("HANDOFF_INTEROP_AGENTS").map_or_else(
-        || Path::new(env!("CARGO_MANIFEST_DIR")).join("../../tests/agents/node_modules/.bin"),
-        PathBuf::from,
+    let bin = handoff_mock_model::agents::bin_path(
+        name,
+        &Path::new(env!("CARGO_MANIFEST_DIR")).join("../../tests/agents/node_modules/.bin"),
     );
-    let bin = dir.join(name);
     assert!(
         bin.exists(),
         "{} is missing: run scripts/setup.sh (or make test), which installs the agents, \
@@ -266,6 +265,60 @@ impl World {
             tree_peak_kib: None,
         };
         (outcome, ended_after)
+    }
+
+    /// Runs `handoff ARGS` in its own process group, as a terminal runs a
+    /// command, until a line of its output contains `until`; then presses
+    /// Ctrl-C (SIGINT to the group) and returns everything it wrote.
+    pub fn interrupt_when(&self, args: &[&str], until: &str) -> String {
+        use std::os::unix::process::CommandExt as _;
+        let child = self
+            .command(args)
+            .process_group(0)
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap();
+        let mut child = Killer(child);
+        let (out_reader, out) = read_lines(child.0.stdout.take().unwrap());
+        let (err_reader, err) = read_lines(child.0.stderr.take().unwrap());
+        let (lines, incoming) = mpsc::channel();
+        let forward = |from: mpsc::Receiver<String>| {
+            let lines = lines.clone();
+            std::thread::spawn(move || {
+                for line in from {
+                    let _ = lines.send(line);
+                }
+            })
+        };
+        let forwarders = [forward(out), forward(err)];
+        drop(lines);
+        let start = Instant::now();
+        let mut seen = String::new();
+        loop {
+            let left = COMMAND_DEADLINE.saturating_sub(start.elapsed());
+            match incoming.recv_timeout(left) {
+                Ok(line) => {
+                    seen.push_str(&line);
+                    seen.push('\n');
+                    if line.contains(until) {
+                        break;
+                    }
+                }
+                Err(e) => panic!("handoff {args:?} never wrote {until:?} ({e}):\n{seen}"),
+            }
+        }
+        let group = rustix::process::Pid::from_raw(child.0.id() as i32).unwrap();
+        rustix::process::kill_process_group(group, rustix::process::Signal::INT).unwrap();
+        drop(child.0.stdin.take());
+        child.0.wait().unwrap();
+        let _ = (out_reader.join(), err_reader.join());
+        for forwarder in forwarders {
+            let _ = forwarder.join();
+        }
+        seen.extend(incoming.try_iter().map(|l| l + "\n"));
+        seen
     }
 
     /// Runs `handoff ARGS` until the agent asks for permission, then kills

@@ -14,7 +14,7 @@ use std::time::Duration;
 use agent_client_protocol::schema::ProtocolVersion;
 use agent_client_protocol::v1::ConnectionTo;
 use agent_client_protocol::v1::schema::{
-    AuthMethod as AcpAuthMethod, CancelNotification, ClientCapabilities, ContentBlock,
+    AuthenticateRequest, CancelNotification, ClientCapabilities, ContentBlock,
     FileSystemCapabilities, Implementation, InitializeRequest, McpServer, NewSessionRequest,
     PermissionOptionKind, PromptRequest, ReadTextFileRequest, ReadTextFileResponse,
     RequestPermissionOutcome, RequestPermissionRequest, RequestPermissionResponse,
@@ -29,7 +29,8 @@ use tokio::task::JoinHandle;
 
 use super::modes::Modes;
 use super::recorder::Recorder;
-use super::{AgentError, AgentEvent, AuthMethod, PermissionAsk, PermissionChoice};
+use super::sign_in::AuthMethod;
+use super::{AgentError, AgentEvent, PermissionAsk, PermissionChoice};
 use crate::store::{MessageKind, NewMessage, Role};
 
 /// Lines of the agent's stderr kept for error messages.
@@ -55,6 +56,10 @@ pub struct Launch {
     pub label: String,
     /// The session mode to put the agent in (id or name), if any.
     pub mode: Option<String>,
+    /// The agent's program and arguments (what its terminal sign-in runs).
+    pub agent_command: Vec<String>,
+    /// The sign-in method to run (`authenticate`) before opening the session.
+    pub authenticate: Option<String>,
 }
 
 /// What the agent said of itself.
@@ -71,6 +76,10 @@ pub struct AgentInfo {
     pub session_id: String,
     /// The modes it offers and the one the session is in.
     pub modes: Modes,
+    /// The ways it offers to sign in.
+    pub auth_methods: Vec<AuthMethod>,
+    /// The name of the profile it was started from.
+    pub profile: String,
 }
 
 enum Command {
@@ -262,6 +271,8 @@ async fn run(
         read_roots,
         label,
         mode,
+        agent_command,
+        authenticate,
         ..
     } = launch;
     let updates = (Arc::clone(&recorder), events.clone());
@@ -304,7 +315,15 @@ async fn run(
             agent_client_protocol::on_receive_request!(),
         )
         .connect_with(agent, async move |cx: ConnectionTo<Agent>| {
-            let info = match handshake(&cx, cwd, mcp_servers, &label, mode.as_deref()).await {
+            let asked = Handshake {
+                cwd,
+                mcp_servers,
+                label: &label,
+                mode: mode.as_deref(),
+                agent_command: &agent_command,
+                authenticate: authenticate.as_deref(),
+            };
+            let info = match handshake(&cx, asked).await {
                 Ok(info) => info,
                 Err(Some(e)) => {
                     let _ = ready.send(Err(e));
@@ -312,9 +331,8 @@ async fn run(
                 }
                 Err(None) => return Ok(()),
             };
-            let session_id = info.session_id.clone();
-            let _ = ready.send(Ok(info));
-            serve(&cx, &session_id, &mut commands, &stderr).await;
+            let _ = ready.send(Ok(info.clone()));
+            serve(&cx, &info, &mut commands, &stderr).await;
             Ok(())
         })
         .await
@@ -381,14 +399,30 @@ fn ask_permission(
     })
 }
 
-/// Initializes and opens the session. `Err(None)`: the connection ended.
-async fn handshake(
-    cx: &ConnectionTo<Agent>,
+/// What the handshake asks of the agent.
+struct Handshake<'a> {
     cwd: PathBuf,
     mcp_servers: Vec<McpServer>,
-    label: &str,
-    mode: Option<&str>,
+    label: &'a str,
+    mode: Option<&'a str>,
+    agent_command: &'a [String],
+    authenticate: Option<&'a str>,
+}
+
+/// Initializes, signs in when asked to, and opens the session.
+/// `Err(None)`: the connection ended.
+async fn handshake(
+    cx: &ConnectionTo<Agent>,
+    asked: Handshake<'_>,
 ) -> Result<AgentInfo, Option<AgentError>> {
+    let Handshake {
+        cwd,
+        mcp_servers,
+        label,
+        mode,
+        agent_command,
+        authenticate,
+    } = asked;
     let refused = |e: agent_client_protocol::Error| {
         if agent_client_protocol::is_connection_terminated(&e)
             || agent_client_protocol::is_incoming_transport_closed(&e)
@@ -403,7 +437,9 @@ async fn handshake(
             InitializeRequest::new(ProtocolVersion::V1)
                 .client_capabilities(
                     ClientCapabilities::new()
-                        .fs(FileSystemCapabilities::new().read_text_file(true)),
+                        .fs(FileSystemCapabilities::new().read_text_file(true))
+                        // Terminal sign-in: the person runs the command Handoff shows.
+                        .meta(terminal_auth_meta()),
                 )
                 .client_info(
                     Implementation::new("handoff", env!("CARGO_PKG_VERSION")).title("Handoff"),
@@ -417,6 +453,21 @@ async fn handshake(
         |i| i.title.clone().unwrap_or_else(|| i.name.clone()),
     );
     let images = init.agent_capabilities.prompt_capabilities.image;
+    let auth_methods: Vec<AuthMethod> = init
+        .auth_methods
+        .iter()
+        .map(|m| AuthMethod::from_acp(m, agent_command))
+        .collect();
+    if let Some(method) = authenticate {
+        cx.send_request(AuthenticateRequest::new(method.to_owned()))
+            .block_task()
+            .await
+            .map_err(|e| {
+                refused(e).map(|e| AgentError::Refused {
+                    message: format!("signing in failed: {e}"),
+                })
+            })?;
+    }
     match cx
         .send_request(NewSessionRequest::new(cwd).mcp_servers(mcp_servers))
         .block_task()
@@ -446,6 +497,8 @@ async fn handshake(
                 images,
                 session_id: session.session_id.0.to_string(),
                 modes,
+                auth_methods,
+                profile: label.to_owned(),
             })
         }
         Err(e)
@@ -453,7 +506,8 @@ async fn handshake(
         {
             Err(Some(AgentError::AuthRequired {
                 agent: name,
-                methods: init.auth_methods.iter().map(auth_method).collect(),
+                profile: label.to_owned(),
+                methods: auth_methods,
             }))
         }
         Err(e) => Err(refused(e)),
@@ -463,10 +517,11 @@ async fn handshake(
 /// Serves prompts one at a time; a cancel during a turn is passed on.
 async fn serve(
     cx: &ConnectionTo<Agent>,
-    session_id: &str,
+    info: &AgentInfo,
     commands: &mut mpsc::UnboundedReceiver<Command>,
     stderr: &StderrTail,
 ) {
+    let session_id = info.session_id.as_str();
     while let Some(command) = commands.recv().await {
         let (blocks, reply) = match command {
             Command::Prompt(blocks, reply) => (blocks, reply),
@@ -501,11 +556,18 @@ async fn serve(
                 },
             }
         };
-        let _ = reply.send(
-            result
-                .map(|r| r.stop_reason)
-                .map_err(|e| failure(&e, stderr)),
-        );
+        let _ = reply.send(result.map(|r| r.stop_reason).map_err(|e| {
+            // Some agents only find out at the first prompt that nobody signed in.
+            if e.code == ErrorCode::AUTH_REQUIRED {
+                AgentError::AuthRequired {
+                    agent: info.name.clone(),
+                    profile: info.profile.clone(),
+                    methods: info.auth_methods.clone(),
+                }
+            } else {
+                failure(&e, stderr)
+            }
+        }));
     }
 }
 
@@ -555,22 +617,10 @@ fn is_allow(kind: PermissionOptionKind) -> bool {
     )
 }
 
-fn auth_method(method: &AcpAuthMethod) -> AuthMethod {
-    match method {
-        AcpAuthMethod::Agent(m) => AuthMethod {
-            id: m.id.0.to_string(),
-            name: m.name.clone(),
-            description: m.description.clone(),
-        },
-        AcpAuthMethod::Terminal(m) => AuthMethod {
-            id: m.id.0.to_string(),
-            name: m.name.clone(),
-            description: m.description.clone(),
-        },
-        _ => AuthMethod {
-            id: String::new(),
-            name: "unknown".to_owned(),
-            description: None,
-        },
-    }
+/// Says that Handoff shows terminal sign-in commands to the person (the
+/// `terminal-auth` capability agents read from `_meta`).
+fn terminal_auth_meta() -> serde_json::Map<String, serde_json::Value> {
+    let mut meta = serde_json::Map::new();
+    meta.insert("terminal-auth".to_owned(), json!(true));
+    meta
 }

@@ -1,17 +1,6 @@
 //! What can go wrong with an agent.
 
-use serde::Serialize;
-
-/// A way the agent offers to sign in.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-pub struct AuthMethod {
-    /// The method's id.
-    pub id: String,
-    /// Its name.
-    pub name: String,
-    /// What it does, when the agent says.
-    pub description: Option<String>,
-}
+use super::sign_in::AuthMethod;
 
 /// Why talking to an agent failed. Every message says what happened and,
 /// where it helps, what to do.
@@ -30,6 +19,8 @@ pub enum AgentError {
     AuthRequired {
         /// The agent's name.
         agent: String,
+        /// The profile it was started from.
+        profile: String,
         /// What the agent offers.
         methods: Vec<AuthMethod>,
     },

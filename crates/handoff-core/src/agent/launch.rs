@@ -20,6 +20,16 @@ pub struct Program {
     pub args: Vec<String>,
 }
 
+impl Program {
+    /// The program and its arguments, as one would type them.
+    #[must_use]
+    pub fn command_line(&self) -> Vec<String> {
+        std::iter::once(self.path.to_string_lossy().into_owned())
+            .chain(self.args.iter().cloned())
+            .collect()
+    }
+}
+
 /// Resolves a profile's command: `handoff` is `handoff_exe`; a bare name is
 /// looked up on `PATH`; a missing one is an error saying how to install it.
 pub fn resolve(profile: &AgentProfile, handoff_exe: &Path) -> Result<Program, AgentError> {

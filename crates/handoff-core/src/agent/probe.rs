@@ -20,6 +20,25 @@ pub async fn probe(
     options: &SessionOptions,
     profile: &AgentProfile,
 ) -> Result<AgentInfo, AgentError> {
+    handshake(options, profile, None).await
+}
+
+/// Asks `profile`'s agent to sign in with `method` (ACP `authenticate`: the
+/// agent may open a browser and wait for the person), then opens a session
+/// to show that it worked. Allow `options.handshake_timeout` for the person.
+pub async fn sign_in(
+    options: &SessionOptions,
+    profile: &AgentProfile,
+    method: &str,
+) -> Result<AgentInfo, AgentError> {
+    handshake(options, profile, Some(method)).await
+}
+
+async fn handshake(
+    options: &SessionOptions,
+    profile: &AgentProfile,
+    authenticate: Option<&str>,
+) -> Result<AgentInfo, AgentError> {
     let program = launch::resolve(profile, &options.handoff_exe)?;
     let scratch = tempfile::tempdir().map_err(|e| AgentError::Store(e.to_string()))?;
     let cwd = scratch
@@ -44,6 +63,8 @@ pub async fn probe(
         handshake_timeout: options.handshake_timeout,
         label: profile.name.clone(),
         mode: profile.default_mode.clone(),
+        agent_command: program.command_line(),
+        authenticate: authenticate.map(str::to_owned),
     };
     let connection = Connection::start(launch, recorder, events).await?;
     let info = connection.info.clone();

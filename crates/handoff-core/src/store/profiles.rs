@@ -63,6 +63,11 @@ impl<'c> Profiles<'c> {
         args: &[String],
         env: &BTreeMap<String, String>,
     ) -> Result<AgentProfile, StoreError> {
+        if let Some(existing) = self.find(name)?.filter(|p| p.builtin) {
+            return Err(StoreError::BuiltinProfile {
+                name: existing.name,
+            });
+        }
         let (args, env) = encode(args, env);
         self.conn.execute(
             "INSERT INTO agent_profiles (name, command, args, env, builtin) VALUES (?1, ?2, ?3, ?4, 0) \
@@ -86,6 +91,11 @@ impl<'c> Profiles<'c> {
         args: &[String],
         env: &BTreeMap<String, String>,
     ) -> Result<AgentProfile, StoreError> {
+        if let Some(existing) = self.find(name)?.filter(|p| p.builtin) {
+            return Err(StoreError::BuiltinProfile {
+                name: existing.name,
+            });
+        }
         let (args, env) = encode(args, env);
         let changed = self.conn.execute(
             "UPDATE agent_profiles SET name = ?2, command = ?3, args = ?4, env = ?5 \

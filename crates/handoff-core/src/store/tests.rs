@@ -186,6 +186,20 @@ fn custom_profiles_can_be_edited_and_deleted_but_built_ins_cannot() {
         store.profiles().update_custom(demo.id, "x", "y", &[], &env),
         Err(StoreError::NotFound { .. })
     ));
+    // A built-in's name, in any case, stays the built-in's.
+    for name in ["demo AGENT", "Demo agent"] {
+        let taken = store.profiles().save_custom(name, "y", &[], &env);
+        assert!(
+            matches!(&taken, Err(StoreError::BuiltinProfile { name }) if name == "Demo agent"),
+            "{taken:?}"
+        );
+    }
+    assert!(matches!(
+        store
+            .profiles()
+            .update_custom(custom.id, "DEMO agent", "y", &[], &env),
+        Err(StoreError::BuiltinProfile { .. })
+    ));
     assert!(store.profiles().delete_custom(demo.id).is_err());
     store.profiles().delete_custom(custom.id).unwrap();
     assert!(store.profiles().find("Mine 2").unwrap().is_none());
