@@ -27,6 +27,7 @@ test: setup ui
 ## Benchmarks against cp, measured in the same run.
 bench: setup
 	$(CARGO) bench -p handoff-cli --bench ingest
+	$(CARGO) bench -p handoff-cli --bench agents
 
 ui:
 	cd ui && npm run build

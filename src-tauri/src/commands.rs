@@ -4,5 +4,6 @@
 pub mod agent;
 pub mod files;
 pub mod settings;
+pub mod sign_in;
 pub mod uploads;
 pub mod workspace;

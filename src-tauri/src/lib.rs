@@ -63,6 +63,8 @@ pub fn specta_builder() -> Builder<tauri::Wry> {
         commands::settings::save_profile,
         commands::settings::delete_profile,
         commands::settings::test_profile,
+        commands::sign_in::sign_in_ways,
+        commands::sign_in::sign_in,
     ])
 }
 

@@ -13,7 +13,7 @@ use handoff_core::store::{FileQuery, MessageKind};
 use crate::app::{App, World};
 
 /// A real PNG (the app icon, 128×128).
-fn png() -> Vec<u8> {
+pub(crate) fn png() -> Vec<u8> {
     std::fs::read(Path::new(env!("CARGO_MANIFEST_DIR")).join("../icons/128x128.png")).unwrap()
 }
 
@@ -140,10 +140,10 @@ async fn real_drag(app: &App, files: &[&Path]) -> Result<()> {
 }
 
 /// Owns the X clipboard with a PNG until dropped.
-struct Clipboard(Child);
+pub(crate) struct Clipboard(Child);
 
 impl Clipboard {
-    fn png(path: &Path) -> Self {
+    pub(crate) fn png(path: &Path) -> Self {
         let child = Command::new("xclip")
             .args(["-quiet", "-selection", "clipboard", "-t", "image/png", "-i"])
             .arg(path)

@@ -10,4 +10,5 @@ mod flows;
 mod modes;
 mod panel;
 mod previews;
+mod real_agent;
 mod settings;

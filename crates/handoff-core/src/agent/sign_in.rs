@@ -46,6 +46,23 @@ pub enum SignIn {
     Agent,
 }
 
+impl SignIn {
+    /// A terminal method's command line, quoted as a shell needs it.
+    #[must_use]
+    pub fn command_text(&self) -> Option<String> {
+        match self {
+            Self::Terminal { command, .. } => Some(
+                command
+                    .iter()
+                    .map(|a| quoted(a))
+                    .collect::<Vec<_>>()
+                    .join(" "),
+            ),
+            _ => None,
+        }
+    }
+}
+
 impl AuthMethod {
     /// The method as the agent offered it. `agent_command` is the profile's
     /// program and arguments, which terminal methods run with theirs added.
@@ -86,13 +103,9 @@ impl AuthMethod {
     pub fn instruction(&self, profile: &str) -> String {
         let login = format!("handoff agent login {} {}", quoted(profile), self.id);
         match &self.how {
-            SignIn::Terminal { command, .. } => format!(
+            SignIn::Terminal { .. } => format!(
                 "run `{login}` (it runs `{}` in your terminal)",
-                command
-                    .iter()
-                    .map(|a| quoted(a))
-                    .collect::<Vec<_>>()
-                    .join(" ")
+                self.how.command_text().unwrap_or_default()
             ),
             SignIn::ApiKey { variable } => format!(
                 "put your key in the profile's environment as {variable} \
