@@ -37,6 +37,9 @@ async fn a_mode_picked_in_the_prompt_box_is_honoured_by_the_agent() {
         app.screenshot("mode-ask-permission").await?;
         app.click(".permission button.primary").await?;
         app.wait_for_text("publish_file: Published x.txt").await?;
+        // The tool call shows the file it touched.
+        let paths = app.text("[data-testid=tool-paths]").await?;
+        anyhow::ensure!(paths.ends_with("/x.txt"), "{paths}");
         Ok(())
     }
     .await;

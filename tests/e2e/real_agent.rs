@@ -127,3 +127,113 @@ async fn claude_code_gets_a_pasted_picture_and_hands_a_file_back() {
         .count();
     assert_eq!(published, 1);
 }
+
+/// Codex with no key, from Settings: Test says it needs a sign-in, the
+/// ways are listed with what to do, the key goes into the profile, and
+/// Sign in signs Codex in for real (its `auth.json` is written).
+#[tokio::test(flavor = "multi_thread")]
+async fn codex_is_signed_in_from_settings() {
+    let world = World::new();
+    let bin = agents::bin_path(
+        "codex-acp",
+        &Path::new(env!("CARGO_MANIFEST_DIR")).join("agents/node_modules/.bin"),
+    );
+    let codex_home = world.root.join("codex-home");
+    std::fs::create_dir_all(&codex_home).unwrap();
+    let env = [("CODEX_HOME".to_owned(), codex_home.display().to_string())].into();
+    world
+        .store()
+        .profiles()
+        .save_custom("Codex, no key", bin.to_str().unwrap(), &[], &env)
+        .unwrap();
+    let app = App::launch(&world).await.expect("the app starts");
+    let result: Result<()> = async {
+        let input = app.wait_for("[data-testid=prompt-input]").await?;
+        input
+            .send_keys(&format!("{},", fantoccini::key::Key::Control))
+            .await?;
+        let row = profile_row(&app, "Codex, no key").await?;
+        button(&row, "Test").await?.click().await?;
+        app.wait_for_text("Codex needs you to sign in first")
+            .await?;
+        app.click("[data-testid=sign-in-load]").await?;
+        let key_way = app
+            .wait_for("[data-testid=sign-in-way][data-kind=apiKey]")
+            .await?;
+        ensure!(key_way.text().await?.contains("OPENAI_API_KEY"));
+        app.wait_for("[data-testid=sign-in-way][data-kind=agent]")
+            .await?;
+        app.screenshot("23-sign-in-ways").await?;
+
+        // The person adds the key to the profile, then checks again.
+        button(&row, "Edit").await?.click().await?;
+        let form = app.wait_for("[data-testid=profile-form]").await?;
+        form.find(fantoccini::Locator::Css("textarea"))
+            .await?
+            .send_keys(&format!(
+                "{}OPENAI_API_KEY=sk-offline-test",
+                fantoccini::key::Key::Enter
+            ))
+            .await?;
+        app.click("[data-testid=profile-form] button[type=submit]")
+            .await?;
+        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(20);
+        while !world
+            .store()
+            .profiles()
+            .find("Codex, no key")?
+            .is_some_and(|p| p.env.contains_key("OPENAI_API_KEY"))
+        {
+            ensure!(
+                std::time::Instant::now() < deadline,
+                "the key never reached the profile"
+            );
+            tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+        }
+        app.screenshot("24-key-added").await?;
+        app.click("[data-testid=sign-in-recheck]").await?;
+        app.wait_for("[data-testid=sign-in-way][data-kind=apiKey] [data-testid=sign-in-button]")
+            .await?
+            .click()
+            .await?;
+        let done = app.wait_for("[data-testid=sign-in-done]").await?;
+        ensure!(
+            done.text().await? == "Codex is signed in and ready.",
+            "{}",
+            done.text().await?
+        );
+        app.screenshot("25-signed-in").await?;
+        Ok(())
+    }
+    .await;
+    app.close().await;
+    result.unwrap();
+    assert!(codex_home.join("auth.json").is_file(), "Codex is signed in");
+}
+
+/// The settings row of the profile named `name`.
+async fn profile_row(app: &App, name: &str) -> Result<fantoccini::elements::Element> {
+    app.wait_for("[data-testid=profile-row]").await?;
+    for row in app
+        .client
+        .find_all(fantoccini::Locator::Css("[data-testid=profile-row]"))
+        .await?
+    {
+        if row.text().await?.contains(name) {
+            return Ok(row);
+        }
+    }
+    anyhow::bail!("no profile row for {name}")
+}
+
+/// The button of `row` labelled `label`.
+async fn button(
+    row: &fantoccini::elements::Element,
+    label: &str,
+) -> Result<fantoccini::elements::Element> {
+    Ok(row
+        .find(fantoccini::Locator::XPath(&format!(
+            ".//button[normalize-space()='{label}']"
+        )))
+        .await?)
+}

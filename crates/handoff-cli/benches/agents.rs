@@ -51,14 +51,13 @@ fn main() {
     std::fs::create_dir_all(&work).unwrap();
     let root = work.canonicalize().unwrap();
     let url = mock.url();
-    let setups: [(&str, Box<dyn Fn(&Path) -> AgentSetup>); 3] = [
-        ("claude", Box::new(|_| agents::claude(&url))),
-        ("codex", Box::new(|dir| agents::codex(&url, dir))),
-        ("gemini", Box::new(|_| agents::gemini(&url, "home"))),
-    ];
-    for (name, setup) in &setups {
+    for name in ["claude", "codex", "gemini"] {
         let dir = root.join(name);
-        let setup = setup(&dir);
+        let setup = match name {
+            "claude" => agents::claude(&url),
+            "codex" => agents::codex(&url, &dir),
+            _ => agents::gemini(&url, "home"),
+        };
         let bin = agents::bin_path(setup.bin, &bin_dir);
         let world = World::new(&dir, &setup, &bin);
         let mut via = Vec::new();
@@ -124,7 +123,12 @@ impl World {
             "--agent".into(),
             setup.name.into(),
         ]);
-        world.session = session.lines().next().unwrap().trim().to_owned();
+        session
+            .lines()
+            .next()
+            .unwrap()
+            .trim()
+            .clone_into(&mut world.session);
         world
     }
 

@@ -250,8 +250,15 @@ impl MockModel {
             .thread_name("mock-model")
             .enable_all()
             .build()?;
-        let listener = runtime.block_on(tokio::net::TcpListener::bind(("127.0.0.1", 0)))?;
-        let addr = listener.local_addr()?;
+        // Bound without blocking on the runtime: tests may call this from
+        // inside their own.
+        let std_listener = std::net::TcpListener::bind(("127.0.0.1", 0))?;
+        std_listener.set_nonblocking(true)?;
+        let addr = std_listener.local_addr()?;
+        let listener = {
+            let _inside = runtime.enter();
+            tokio::net::TcpListener::from_std(std_listener)?
+        };
         let state = Arc::new(Mutex::new(State {
             script,
             next_step: 0,

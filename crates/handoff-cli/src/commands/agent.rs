@@ -27,7 +27,8 @@ enum Action {
         #[arg(long)]
         json: bool,
     },
-    /// Add (or change) a custom agent profile.
+    /// Add (or change) a custom agent profile; for a built-in profile (same
+    /// command), set its environment and mode.
     Add {
         /// The profile's name.
         name: String,
@@ -126,9 +127,21 @@ pub fn run(ctx: &Context, args: Args) -> Result<bool> {
                     .ok_or_else(|| anyhow::anyhow!("--env {pair:?} is not KEY=VALUE"))?;
                 vars.insert(key.to_owned(), value.to_owned());
             }
-            let profile = store
-                .profiles()
-                .save_custom(&name, &command, &args, &vars)?;
+            let profile = match store.profiles().find(&name)?.filter(|p| p.builtin) {
+                // A built-in profile keeps its command; its environment
+                // (a key, a base URL) and mode are the person's to set.
+                Some(builtin)
+                    if builtin.command == command && (args.is_empty() || args == builtin.args) =>
+                {
+                    let mut env = builtin.env.clone();
+                    env.extend(vars);
+                    store.profiles().set_env(builtin.id, &env)?;
+                    store.profiles().get(builtin.id)?
+                }
+                _ => store
+                    .profiles()
+                    .save_custom(&name, &command, &args, &vars)?,
+            };
             let mode = mode.as_deref().map(str::trim).filter(|m| !m.is_empty());
             store.profiles().set_default_mode(profile.id, mode)?;
             if let Err(e) = launch::resolve(&profile, &exe) {

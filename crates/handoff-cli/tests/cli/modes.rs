@@ -106,3 +106,37 @@ fn a_profile_default_mode_applies_and_an_unknown_mode_says_what_is_offered() {
         "{err}"
     );
 }
+
+#[test]
+fn a_built_in_profile_takes_an_environment_and_a_mode_but_keeps_its_name() {
+    let ctx = TestContext::new();
+    ctx.run(&[
+        "agent",
+        "add",
+        "Demo agent",
+        "--command",
+        "handoff",
+        "--env",
+        "DEMO_KEY=k1",
+        "--mode",
+        "ask",
+    ])
+    .expect(0);
+    let demo = ctx.store().profiles().find("Demo agent").unwrap().unwrap();
+    assert!(demo.builtin);
+    assert_eq!(demo.env.get("DEMO_KEY").map(String::as_str), Some("k1"));
+    assert_eq!(demo.default_mode.as_deref(), Some("ask"));
+    assert_eq!(demo.args, ["demo-agent"], "its command is untouched");
+
+    // Another command under a built-in's name, in any case, is refused.
+    let taken = ctx
+        .run(&["agent", "add", "demo AGENT", "--command", "my-agent"])
+        .expect(1);
+    assert!(
+        taken
+            .stderr()
+            .contains("Demo agent is a built-in agent profile; give yours another name"),
+        "{}",
+        taken.stderr()
+    );
+}

@@ -109,7 +109,9 @@ impl AuthMethod {
             ),
             SignIn::ApiKey { variable } => format!(
                 "put your key in the profile's environment as {variable} \
-                 (Settings → Agents in the app), then run `{login}`"
+                 (`handoff agent add {} --command … --env {variable}=…` with the \
+                 profile's command), then run `{login}`",
+                quoted(profile)
             ),
             SignIn::Agent => format!(
                 "run `{login}` (the agent signs you in itself, in your browser if it needs one)"

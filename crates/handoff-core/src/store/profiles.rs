@@ -121,6 +121,17 @@ impl<'c> Profiles<'c> {
         Ok(())
     }
 
+    /// Sets the environment of profile `id`, built-in or not (where a
+    /// person puts an API key or a base URL for the agent).
+    pub fn set_env(&mut self, id: i64, env: &BTreeMap<String, String>) -> Result<(), StoreError> {
+        let (_, env) = encode(&[], env);
+        self.conn.execute(
+            "UPDATE agent_profiles SET env = ?2 WHERE id = ?1",
+            params![id, env],
+        )?;
+        Ok(())
+    }
+
     /// Deletes a profile the person added.
     pub fn delete_custom(&mut self, id: i64) -> Result<(), StoreError> {
         let changed = self.conn.execute(

@@ -400,6 +400,30 @@ async testProfile(profileId: number) : Promise<Result<string, IpcError>> {
     if(e instanceof Error) throw e;
     else return { status: "error", error: e  as any };
 }
+},
+/**
+ * Starts the profile (named `profile`)'s agent and lists the ways it
+ * offers to sign in.
+ */
+async signInWays(profile: string) : Promise<Result<SignInWays, IpcError>> {
+    try {
+    return { status: "ok", data: await TAURI_INVOKE("sign_in_ways", { profile }) };
+} catch (e) {
+    if(e instanceof Error) throw e;
+    else return { status: "error", error: e  as any };
+}
+},
+/**
+ * Asks the profile's agent to sign in with `method_id` (it may open a
+ * browser and wait for the person), then checks that it starts.
+ */
+async signIn(profile: string, methodId: string) : Promise<Result<string, IpcError>> {
+    try {
+    return { status: "ok", data: await TAURI_INVOKE("sign_in", { profile, methodId }) };
+} catch (e) {
+    if(e instanceof Error) throw e;
+    else return { status: "error", error: e  as any };
+}
 }
 }
 
@@ -589,6 +613,55 @@ defaultDestination: string; uploadsFolder: string;
  * `keep-both` or `replace`.
  */
 onConflict: string; maxFileSize: number; maxBatchFiles: number; tempExpirySecs: number; writeGitignore: boolean }
+/**
+ * What the person does to sign in one way.
+ */
+export type SignInHow = 
+/**
+ * Run this command in a terminal (the agent's own login).
+ */
+{ kind: "terminal"; command: string } | 
+/**
+ * Put a key in the profile's environment, then sign in.
+ */
+{ kind: "apiKey"; variable: string; present: boolean } | 
+/**
+ * Ask the agent to sign in; it may open a browser.
+ */
+{ kind: "agent" }
+/**
+ * One way to sign in, as the page shows it.
+ */
+export type SignInWay = { 
+/**
+ * The method's id.
+ */
+id: string; 
+/**
+ * Its name.
+ */
+name: string; 
+/**
+ * What it does, when the agent says.
+ */
+description: string | null; 
+/**
+ * What the person does.
+ */
+how: SignInHow }
+/**
+ * The agent's ways to sign in, and whether it is ready already.
+ */
+export type SignInWays = { 
+/**
+ * The agent started and opened a session (it may still need a sign-in
+ * for its first prompt).
+ */
+ready: boolean; 
+/**
+ * The ways it offers.
+ */
+ways: SignInWay[] }
 /**
  * A file in an uploads folder that no record follows.
  */
