@@ -356,7 +356,8 @@ pub enum AgentUpdate {
     TurnEnded,
 }
 
-/// The modes a session's agent offers, and the one it is in.
+/// The modes a session's agent offers and the one it is in, with its
+/// other settings (model, reasoning effort…).
 #[derive(Debug, Clone, Serialize, Type)]
 #[serde(rename_all = "camelCase")]
 pub struct AgentModes {
@@ -364,9 +365,11 @@ pub struct AgentModes {
     pub available: Vec<AgentMode>,
     /// The id of the mode the session is in.
     pub current: Option<String>,
+    /// Its other settings, in the agent's order.
+    pub settings: Vec<AgentSetting>,
 }
 
-/// One mode an agent offers.
+/// One mode an agent offers, or one value of a setting.
 #[derive(Debug, Clone, Serialize, Type)]
 #[serde(rename_all = "camelCase")]
 pub struct AgentMode {
@@ -375,8 +378,24 @@ pub struct AgentMode {
     pub description: Option<String>,
 }
 
-impl From<handoff_core::agent::Modes> for AgentModes {
-    fn from(modes: handoff_core::agent::Modes) -> Self {
+/// One setting of a session's agent (ACP config option).
+#[derive(Debug, Clone, Serialize, Type)]
+#[serde(rename_all = "camelCase")]
+pub struct AgentSetting {
+    pub id: String,
+    pub name: String,
+    pub description: Option<String>,
+    /// The id of its value now.
+    pub current: String,
+    /// The values it takes.
+    pub values: Vec<AgentMode>,
+}
+
+impl AgentModes {
+    /// The modes and settings of a running agent.
+    #[must_use]
+    pub fn of(agent: &handoff_core::agent::AgentSession) -> Self {
+        let modes = agent.modes();
         Self {
             available: modes
                 .available
@@ -388,6 +407,27 @@ impl From<handoff_core::agent::Modes> for AgentModes {
                 })
                 .collect(),
             current: modes.current,
+            settings: agent
+                .options()
+                .into_iter()
+                // The mode has its own picker.
+                .filter(|o| o.category.as_deref() != Some("mode"))
+                .map(|o| AgentSetting {
+                    id: o.id,
+                    name: o.name,
+                    description: o.description,
+                    current: o.current,
+                    values: o
+                        .values
+                        .into_iter()
+                        .map(|v| AgentMode {
+                            id: v.id,
+                            name: v.name,
+                            description: v.description,
+                        })
+                        .collect(),
+                })
+                .collect(),
         }
     }
 }

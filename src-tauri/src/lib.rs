@@ -49,6 +49,7 @@ pub fn specta_builder() -> Builder<tauri::Wry> {
         commands::agent::restart_agent,
         commands::agent::agent_modes,
         commands::agent::set_agent_mode,
+        commands::agent::set_agent_setting,
         commands::files::list_files,
         commands::files::open_file,
         commands::files::reveal_file,

@@ -100,6 +100,25 @@ async fn claude_code_gets_a_pasted_picture_and_hands_a_file_back() {
         let title = app.text("[data-testid=preview-markdown] h1").await?;
         ensure!(title == "Findings", "the preview shows {title:?}");
         app.screenshot("22-claude-preview").await?;
+
+        // A setting Claude Code offers (its model), picked in the prompt
+        // box, is what the next request asks the model for.
+        mock.set_script(Script::new().then_text("Second answer."));
+        let model = app
+            .wait_for("[data-testid=setting][data-setting=model]")
+            .await?;
+        model
+            .find(fantoccini::Locator::Css("option[value=haiku]"))
+            .await?
+            .click()
+            .await?;
+        app.screenshot("23-claude-settings").await?;
+        app.wait_for("[data-testid=prompt-input]")
+            .await?
+            .send_keys("Once more")
+            .await?;
+        app.click("[data-testid=send]").await?;
+        app.wait_for_text("Second answer.").await?;
         Ok(())
     }
     .await;
@@ -126,6 +145,23 @@ async fn claude_code_gets_a_pasted_picture_and_hands_a_file_back() {
         .filter(|f| f.direction == handoff_core::store::Direction::FromAgent)
         .count();
     assert_eq!(published, 1);
+    let last = mock
+        .requests()
+        .into_iter()
+        .rfind(handoff_mock_model::Request::is_scripted)
+        .unwrap();
+    assert!(
+        last.body["model"]
+            .as_str()
+            .is_some_and(|m| m.contains("haiku")),
+        "the model picked in the app: {}",
+        last.body["model"]
+    );
+    let session = world.store().sessions().get(1).unwrap();
+    assert_eq!(
+        session.options.get("model").map(String::as_str),
+        Some("haiku")
+    );
 }
 
 /// Codex with no key, from Settings: Test says it needs a sign-in, the
@@ -163,7 +199,7 @@ async fn codex_is_signed_in_from_settings() {
         ensure!(key_way.text().await?.contains("OPENAI_API_KEY"));
         app.wait_for("[data-testid=sign-in-way][data-kind=agent]")
             .await?;
-        app.screenshot("23-sign-in-ways").await?;
+        app.screenshot("24-sign-in-ways").await?;
 
         // The person adds the key to the profile, then checks again.
         button(&row, "Edit").await?.click().await?;
@@ -190,7 +226,7 @@ async fn codex_is_signed_in_from_settings() {
             );
             tokio::time::sleep(std::time::Duration::from_millis(100)).await;
         }
-        app.screenshot("24-key-added").await?;
+        app.screenshot("25-key-added").await?;
         app.click("[data-testid=sign-in-recheck]").await?;
         app.wait_for("[data-testid=sign-in-way][data-kind=apiKey] [data-testid=sign-in-button]")
             .await?
@@ -202,7 +238,7 @@ async fn codex_is_signed_in_from_settings() {
             "{}",
             done.text().await?
         );
-        app.screenshot("25-signed-in").await?;
+        app.screenshot("26-signed-in").await?;
         Ok(())
     }
     .await;

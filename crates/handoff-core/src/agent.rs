@@ -14,6 +14,7 @@ mod connection;
 mod error;
 pub mod launch;
 mod modes;
+pub mod options;
 mod picture;
 mod probe;
 pub mod prompt;
@@ -34,6 +35,7 @@ pub use agent_client_protocol::v1::schema::StopReason;
 pub use connection::AgentInfo;
 pub use error::AgentError;
 pub use modes::{Mode, Modes};
+pub use options::{ConfigOption, OptionValue};
 pub use probe::{probe, sign_in};
 pub use sign_in::{AuthMethod, SignIn};
 
@@ -73,6 +75,8 @@ pub enum AgentEvent {
     Plan(Vec<String>),
     /// The agent switched its session to another mode (its id).
     Mode(String),
+    /// The agent's settings for the session changed (all of them, as now).
+    Options(Vec<ConfigOption>),
     /// The agent asks for permission; answer through `reply`.
     Permission(PermissionAsk),
 }
@@ -123,6 +127,8 @@ pub struct AgentSession {
     prompt_timeout: Option<Duration>,
     /// The mode set since the agent started, when it changed.
     mode: Mutex<Option<String>>,
+    /// The agent's settings for the session, as last heard.
+    options: Mutex<Vec<ConfigOption>>,
 }
 
 impl AgentSession {
@@ -159,6 +165,12 @@ impl AgentSession {
                         .mode
                         .clone()
                         .or_else(|| profile.default_mode.clone()),
+                    options: profile
+                        .default_options
+                        .clone()
+                        .into_iter()
+                        .chain(session.options.clone())
+                        .collect(),
                     agent_command: program.command_line(),
                     authenticate: None,
                 };
@@ -179,6 +191,7 @@ impl AgentSession {
                 .sessions()
                 .set_agent_session_id(session_id, &agent_session_id, clock::now())
         })?;
+        let agent_options = connection.info.options.clone();
         Ok(Self {
             connection,
             recorder,
@@ -186,6 +199,7 @@ impl AgentSession {
             worktree,
             prompt_timeout: options.prompt_timeout,
             mode: Mutex::new(None),
+            options: Mutex::new(agent_options),
         })
     }
 
@@ -228,6 +242,46 @@ impl AgentSession {
         })?;
         *self.mode.lock().unwrap_or_else(PoisonError::into_inner) = Some(id);
         Ok(self.modes())
+    }
+
+    /// The settings the agent offers for the session, with their values.
+    #[must_use]
+    pub fn options(&self) -> Vec<ConfigOption> {
+        self.options
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .clone()
+    }
+
+    /// Sets the agent's setting `key` (its id or name) to `value` (an id or
+    /// name it takes) on the running agent, and remembers it for the
+    /// session's next start. Refused while a turn runs.
+    pub async fn set_option(
+        &self,
+        key: &str,
+        value: &str,
+    ) -> Result<Vec<ConfigOption>, AgentError> {
+        let (id, chosen) =
+            options::resolve(&self.options(), key, value, &self.connection.info.name)?;
+        let remembered = match &chosen {
+            agent_client_protocol::v1::schema::SessionConfigOptionValue::Boolean { value } => {
+                value.to_string()
+            }
+            other => other
+                .as_value_id()
+                .map(|v| v.0.to_string())
+                .unwrap_or_default(),
+        };
+        let now = self.connection.set_option(id.clone(), chosen).await?;
+        with(&self.recorder, |r| {
+            let mut asked = r.store().sessions().get(self.session.id)?.options;
+            asked.insert(id, remembered);
+            r.store()
+                .sessions()
+                .set_options(self.session.id, &asked, clock::now())
+        })?;
+        now.clone_into(&mut self.options.lock().unwrap_or_else(PoisonError::into_inner));
+        Ok(now)
     }
 
     /// The Handoff session.

@@ -94,7 +94,7 @@ pub async fn agent_modes(
     session_id: i64,
 ) -> Result<AgentModes, IpcError> {
     let agent = live_agent(&app, &state, session_id).await?;
-    Ok(agent.session.modes().into())
+    Ok(AgentModes::of(&agent.session))
 }
 
 /// Switches the session's agent to `mode` (an id or name it offers); kept
@@ -108,9 +108,26 @@ pub async fn set_agent_mode(
     mode: String,
 ) -> Result<AgentModes, IpcError> {
     let agent = live_agent(&app, &state, session_id).await?;
-    let modes = agent.session.set_mode(&mode).await?;
+    agent.session.set_mode(&mode).await?;
     state.notify(session_id, AgentUpdate::Changed);
-    Ok(modes.into())
+    Ok(AgentModes::of(&agent.session))
+}
+
+/// Sets one of the session's agent settings (`setting` and `value`: ids or
+/// names it offers); kept for the session's next start. Refused while a
+/// turn runs.
+#[tauri::command]
+#[specta::specta]
+pub async fn set_agent_setting(
+    app: AppHandle,
+    state: State<'_, AppState>,
+    session_id: i64,
+    setting: String,
+    value: String,
+) -> Result<AgentModes, IpcError> {
+    let agent = live_agent(&app, &state, session_id).await?;
+    agent.session.set_option(&setting, &value).await?;
+    Ok(AgentModes::of(&agent.session))
 }
 
 /// Stops the session's agent; the next prompt starts it again.

@@ -44,6 +44,10 @@ enum Action {
         /// The mode its sessions start in (one the agent offers).
         #[arg(long)]
         mode: Option<String>,
+        /// A setting its sessions start with, SETTING=VALUE (e.g.
+        /// model=sonnet). Repeat for several.
+        #[arg(long = "option", value_name = "SETTING=VALUE")]
+        options: Vec<String>,
     },
     /// Start a profile's agent, open an ACP session in a scratch folder and
     /// end it: says whether the agent works before a session needs it.
@@ -119,7 +123,9 @@ pub fn run(ctx: &Context, args: Args) -> Result<bool> {
             args,
             env,
             mode,
+            options,
         } => {
+            let options = agent::options::parse_pairs(&options).map_err(anyhow::Error::msg)?;
             let mut vars = BTreeMap::new();
             for pair in env {
                 let (key, value) = pair
@@ -144,6 +150,9 @@ pub fn run(ctx: &Context, args: Args) -> Result<bool> {
             };
             let mode = mode.as_deref().map(str::trim).filter(|m| !m.is_empty());
             store.profiles().set_default_mode(profile.id, mode)?;
+            if !options.is_empty() {
+                store.profiles().set_default_options(profile.id, &options)?;
+            }
             if let Err(e) = launch::resolve(&profile, &exe) {
                 eprintln!("warning: {}", terminal_safe_lines(&e.to_string()));
             }
@@ -239,6 +248,21 @@ fn print_ready(profile: &str, info: &agent::AgentInfo) {
             "  {mark} mode {:<20} {}",
             terminal_safe(&mode.id),
             terminal_safe(about)
+        );
+    }
+    // Settings other than the mode (listed above): model, effort…
+    for option in info
+        .options
+        .iter()
+        .filter(|o| o.category.as_deref() != Some("mode"))
+    {
+        let values: Vec<&str> = option.values.iter().map(|v| v.id.as_str()).collect();
+        println!(
+            "    option {}={} ({}: {})",
+            terminal_safe(&option.id),
+            terminal_safe(&option.current),
+            terminal_safe(&option.name),
+            terminal_safe(&values.join(", "))
         );
     }
 }

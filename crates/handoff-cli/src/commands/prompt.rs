@@ -5,10 +5,10 @@ use std::path::PathBuf;
 use std::time::Duration;
 
 use anyhow::Result;
-use handoff_core::agent::describe_stop;
 use handoff_core::agent::{
     AgentEvent, AgentSession, HANDSHAKE_TIMEOUT, PermissionAsk, SessionOptions,
 };
+use handoff_core::agent::{describe_stop, options};
 use handoff_core::ingest;
 use handoff_core::template::DEFAULT_MESSAGE;
 use handoff_core::{Origin, Source, Upload, clock};
@@ -35,6 +35,11 @@ pub struct Args {
     /// Put the agent in this mode (kept for the session's next prompts).
     #[arg(long)]
     mode: Option<String>,
+    /// Set one of the agent's settings, SETTING=VALUE (e.g. model=sonnet;
+    /// `handoff agent test` lists them); kept for the session. Repeat for
+    /// several.
+    #[arg(long = "option", value_name = "SETTING=VALUE")]
+    options: Vec<String>,
     /// Give up on starting the agent after this many seconds.
     #[arg(long, value_name = "SECS", default_value_t = HANDSHAKE_TIMEOUT.as_secs())]
     start_timeout: u64,
@@ -62,6 +67,13 @@ pub fn run(ctx: &Context, args: &Args) -> Result<bool> {
         store
             .sessions()
             .set_mode(session.id, Some(mode), clock::now())?;
+    }
+    if !args.options.is_empty() {
+        let mut kept = session.options.clone();
+        kept.extend(options::parse_pairs(&args.options).map_err(anyhow::Error::msg)?);
+        store
+            .sessions()
+            .set_options(session.id, &kept, clock::now())?;
     }
 
     let mut all_saved = true;
@@ -296,6 +308,7 @@ async fn show(event: AgentEvent) {
             }
         }
         AgentEvent::Mode(mode) => eprintln!("mode: {mode}"),
+        AgentEvent::Options(_) => {}
         AgentEvent::Permission(ask) => {
             let answer = tokio::task::spawn_blocking(move || ask_on_terminal(ask)).await;
             drop(answer);

@@ -33,6 +33,10 @@ enum Action {
         /// lists them), instead of the profile's or the agent's own.
         #[arg(long)]
         mode: Option<String>,
+        /// One of the agent's settings, SETTING=VALUE (e.g. model=sonnet),
+        /// instead of the profile's or the agent's own. Repeat for several.
+        #[arg(long = "option", value_name = "SETTING=VALUE")]
+        options: Vec<String>,
         /// Print the session as JSON.
         #[arg(long)]
         json: bool,
@@ -56,8 +60,11 @@ pub fn run(ctx: &Context, args: Args) -> Result<bool> {
             agent,
             title,
             mode,
+            options,
             json,
         } => {
+            let options =
+                handoff_core::agent::options::parse_pairs(&options).map_err(anyhow::Error::msg)?;
             let worktree = context::worktree(&mut store, worktree.as_deref())?;
             let Some(profile) = store.profiles().find(&agent)? else {
                 let known: Vec<String> = store
@@ -83,6 +90,12 @@ pub fn run(ctx: &Context, args: Args) -> Result<bool> {
                 store
                     .sessions()
                     .set_mode(session.id, Some(mode), clock::now())?;
+                session = store.sessions().get(session.id)?;
+            }
+            if !options.is_empty() {
+                store
+                    .sessions()
+                    .set_options(session.id, &options, clock::now())?;
                 session = store.sessions().get(session.id)?;
             }
             if json {

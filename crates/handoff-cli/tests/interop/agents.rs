@@ -71,6 +71,24 @@ fn script() -> Script {
         .side_reply("Interop session")
 }
 
+/// Whether a model request shows a setting honoured.
+type Honoured = fn(&Value) -> bool;
+
+/// A setting (ACP config option) the session asks of the agent, and how
+/// the model request shows that the agent honoured it.
+fn setting_for(bin: &str) -> Option<(String, Honoured)> {
+    match bin {
+        "claude-agent-acp" => Some(("model=haiku".to_owned(), |body| {
+            body["model"].as_str().is_some_and(|m| m.contains("haiku"))
+        })),
+        "codex-acp" => Some(("collaboration_mode=plan".to_owned(), |body| {
+            body.to_string().contains("Plan Mode")
+        })),
+        // Gemini CLI offers no settings through ACP.
+        _ => None,
+    }
+}
+
 /// Registers the agent as a profile and checks that `agent test` says
 /// ready (with the profile's mode among those offered).
 fn register(world: &World, agent: &AgentSetup) -> Outcome {
@@ -114,7 +132,12 @@ fn register(world: &World, agent: &AgentSetup) -> Outcome {
 /// Registers the agent, checks `agent test`, runs one prompt and reports.
 fn exercise(world: &World, agent: &AgentSetup) {
     let test = register(world, agent);
-    let session = world.handoff(&["session", "new", "--agent", agent.name]);
+    let setting = setting_for(agent.bin);
+    let mut new = vec!["session", "new", "--agent", agent.name];
+    if let Some((pair, _)) = &setting {
+        new.extend(["--option", pair.as_str()]);
+    }
+    let session = world.handoff(&new);
     session.expect_ok();
     let id = session.stdout.lines().next().unwrap().trim().to_owned();
 
@@ -152,6 +175,14 @@ fn exercise(world: &World, agent: &AgentSetup) {
         prompt.stderr
     );
     let requests = world.mock.requests().split_off(before);
+    if let Some((pair, honoured)) = setting {
+        let main = requests.iter().find(|r| r.is_scripted()).unwrap();
+        assert!(
+            honoured(&main.body),
+            "{pair} did not reach the model: {}",
+            main.body
+        );
+    }
     for r in &requests {
         eprintln!(
             "[{}] {} {} {:?} tools={:?} images={}",

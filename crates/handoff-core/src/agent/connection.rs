@@ -16,9 +16,10 @@ use agent_client_protocol::v1::ConnectionTo;
 use agent_client_protocol::v1::schema::{
     AuthenticateRequest, CancelNotification, ClientCapabilities, ContentBlock,
     FileSystemCapabilities, Implementation, InitializeRequest, McpServer, NewSessionRequest,
-    PermissionOptionKind, PromptRequest, ReadTextFileRequest, ReadTextFileResponse,
-    RequestPermissionOutcome, RequestPermissionRequest, RequestPermissionResponse,
-    SelectedPermissionOutcome, SessionNotification, SetSessionModeRequest, StopReason,
+    NewSessionResponse, PermissionOptionKind, PromptRequest, ReadTextFileRequest,
+    ReadTextFileResponse, RequestPermissionOutcome, RequestPermissionRequest,
+    RequestPermissionResponse, SelectedPermissionOutcome, SessionConfigOptionValue,
+    SessionNotification, SetSessionConfigOptionRequest, SetSessionModeRequest, StopReason,
 };
 use agent_client_protocol::{
     AcpAgent, AcpAgentConfig, Agent, Client, ErrorCode, LineDirection, Responder, V1,
@@ -28,6 +29,7 @@ use tokio::sync::{mpsc, oneshot};
 use tokio::task::JoinHandle;
 
 use super::modes::Modes;
+use super::options::{self, Choices, ConfigOption};
 use super::recorder::Recorder;
 use super::sign_in::AuthMethod;
 use super::{AgentError, AgentEvent, PermissionAsk, PermissionChoice};
@@ -56,6 +58,8 @@ pub struct Launch {
     pub label: String,
     /// The session mode to put the agent in (id or name), if any.
     pub mode: Option<String>,
+    /// The settings to give the session (option id or name → value).
+    pub options: Choices,
     /// The agent's program and arguments (what its terminal sign-in runs).
     pub agent_command: Vec<String>,
     /// The sign-in method to run (`authenticate`) before opening the session.
@@ -76,6 +80,8 @@ pub struct AgentInfo {
     pub session_id: String,
     /// The modes it offers and the one the session is in.
     pub modes: Modes,
+    /// The settings it offers for the session, with their values.
+    pub options: Vec<ConfigOption>,
     /// The ways it offers to sign in.
     pub auth_methods: Vec<AuthMethod>,
     /// The name of the profile it was started from.
@@ -89,6 +95,11 @@ enum Command {
     ),
     Cancel,
     SetMode(String, oneshot::Sender<Result<(), AgentError>>),
+    SetOption(
+        String,
+        SessionConfigOptionValue,
+        oneshot::Sender<Result<Vec<ConfigOption>, AgentError>>,
+    ),
 }
 
 /// The last lines the agent wrote to stderr.
@@ -200,6 +211,18 @@ impl Connection {
         self.request(|reply| Command::SetMode(id, reply)).await
     }
 
+    /// Sets the session's setting `id` to `value`
+    /// (`session/set_config_option`); answers every setting as it is now.
+    /// Refused while a turn runs.
+    pub async fn set_option(
+        &self,
+        id: String,
+        value: SessionConfigOptionValue,
+    ) -> Result<Vec<ConfigOption>, AgentError> {
+        self.request(|reply| Command::SetOption(id, value, reply))
+            .await
+    }
+
     /// Hands the connection task a command and waits for its answer.
     async fn request<T>(
         &self,
@@ -271,6 +294,7 @@ async fn run(
         read_roots,
         label,
         mode,
+        options,
         agent_command,
         authenticate,
         ..
@@ -320,6 +344,7 @@ async fn run(
                 mcp_servers,
                 label: &label,
                 mode: mode.as_deref(),
+                options: &options,
                 agent_command: &agent_command,
                 authenticate: authenticate.as_deref(),
             };
@@ -405,6 +430,7 @@ struct Handshake<'a> {
     mcp_servers: Vec<McpServer>,
     label: &'a str,
     mode: Option<&'a str>,
+    options: &'a Choices,
     agent_command: &'a [String],
     authenticate: Option<&'a str>,
 }
@@ -420,18 +446,10 @@ async fn handshake(
         mcp_servers,
         label,
         mode,
+        options: asked_options,
         agent_command,
         authenticate,
     } = asked;
-    let refused = |e: agent_client_protocol::Error| {
-        if agent_client_protocol::is_connection_terminated(&e)
-            || agent_client_protocol::is_incoming_transport_closed(&e)
-        {
-            None
-        } else {
-            Some(AgentError::Refused { message: e.message })
-        }
-    };
     let init = cx
         .send_request(
             InitializeRequest::new(ProtocolVersion::V1)
@@ -474,20 +492,7 @@ async fn handshake(
         .await
     {
         Ok(session) => {
-            let mut modes = Modes::from_state(session.modes.as_ref());
-            if let Some(asked) = mode {
-                let id = modes.find(asked, &name).map_err(Some)?.id.clone();
-                if modes.current.as_deref() != Some(id.as_str()) {
-                    cx.send_request(SetSessionModeRequest::new(
-                        session.session_id.clone(),
-                        id.clone(),
-                    ))
-                    .block_task()
-                    .await
-                    .map_err(refused)?;
-                    modes.current = Some(id);
-                }
-            }
+            let (modes, options) = settle(cx, &session, mode, asked_options, &name).await?;
             Ok(AgentInfo {
                 id: init
                     .agent_info
@@ -497,6 +502,7 @@ async fn handshake(
                 images,
                 session_id: session.session_id.0.to_string(),
                 modes,
+                options,
                 auth_methods,
                 profile: label.to_owned(),
             })
@@ -512,6 +518,57 @@ async fn handshake(
         }
         Err(e) => Err(refused(e)),
     }
+}
+
+/// A failed handshake request: `None` when the agent is gone.
+fn refused(e: agent_client_protocol::Error) -> Option<AgentError> {
+    if agent_client_protocol::is_connection_terminated(&e)
+        || agent_client_protocol::is_incoming_transport_closed(&e)
+    {
+        None
+    } else {
+        Some(AgentError::Refused { message: e.message })
+    }
+}
+
+/// Puts a new session in the mode and settings asked for; answers them as
+/// they are then.
+async fn settle(
+    cx: &ConnectionTo<Agent>,
+    session: &NewSessionResponse,
+    mode: Option<&str>,
+    asked_options: &Choices,
+    agent: &str,
+) -> Result<(Modes, Vec<ConfigOption>), Option<AgentError>> {
+    let mut modes = Modes::from_state(session.modes.as_ref());
+    if let Some(asked) = mode {
+        let id = modes.find(asked, agent).map_err(Some)?.id.clone();
+        if modes.current.as_deref() != Some(id.as_str()) {
+            cx.send_request(SetSessionModeRequest::new(
+                session.session_id.clone(),
+                id.clone(),
+            ))
+            .block_task()
+            .await
+            .map_err(refused)?;
+            modes.current = Some(id);
+        }
+    }
+    let mut options = options::from_acp(session.config_options.as_deref().unwrap_or_default());
+    for (key, value) in asked_options {
+        let (id, value) = options::resolve(&options, key, value, agent).map_err(Some)?;
+        let set = cx
+            .send_request(SetSessionConfigOptionRequest::new(
+                session.session_id.clone(),
+                id,
+                value,
+            ))
+            .block_task()
+            .await
+            .map_err(refused)?;
+        options = options::from_acp(&set.config_options);
+    }
+    Ok((modes, options))
 }
 
 /// Serves prompts one at a time; a cancel during a turn is passed on.
@@ -533,6 +590,21 @@ async fn serve(
                 let _ = reply.send(set.map(drop).map_err(|e| failure(&e, stderr)));
                 continue;
             }
+            Command::SetOption(id, value, reply) => {
+                let set = cx
+                    .send_request(SetSessionConfigOptionRequest::new(
+                        session_id.to_owned(),
+                        id,
+                        value,
+                    ))
+                    .block_task()
+                    .await;
+                let _ = reply.send(
+                    set.map(|r| options::from_acp(&r.config_options))
+                        .map_err(|e| failure(&e, stderr)),
+                );
+                continue;
+            }
             Command::Cancel => continue,
         };
         let turn = cx
@@ -550,6 +622,9 @@ async fn serve(
                         let _ = busy.send(Err(AgentError::Busy));
                     }
                     Some(Command::SetMode(_, busy)) => {
+                        let _ = busy.send(Err(AgentError::Busy));
+                    }
+                    Some(Command::SetOption(_, _, busy)) => {
                         let _ = busy.send(Err(AgentError::Busy));
                     }
                     None => return,

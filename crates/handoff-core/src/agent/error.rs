@@ -59,6 +59,12 @@ pub enum AgentError {
         /// The ids of the modes it offers.
         offered: Vec<String>,
     },
+    /// A setting or value asked for is not one the agent offers.
+    #[error("{message}")]
+    BadOption {
+        /// What was wrong, with what the agent offers.
+        message: String,
+    },
     /// A turn is already running; wait for it or cancel it.
     #[error("the agent is still working on the previous prompt")]
     Busy,
@@ -78,6 +84,7 @@ impl AgentError {
             Self::Timeout { .. } => "agentTimeout",
             Self::Refused { .. } => "agentFailed",
             Self::UnknownMode { .. } => "unknownMode",
+            Self::BadOption { .. } => "unknownOption",
             Self::Busy => "agentBusy",
             Self::Store(_) => "storeFailed",
         }

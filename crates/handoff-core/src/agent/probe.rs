@@ -63,6 +63,7 @@ async fn handshake(
         handshake_timeout: options.handshake_timeout,
         label: profile.name.clone(),
         mode: profile.default_mode.clone(),
+        options: profile.default_options.clone(),
         agent_command: program.command_line(),
         authenticate: authenticate.map(str::to_owned),
     };

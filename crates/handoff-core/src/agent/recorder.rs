@@ -122,6 +122,9 @@ impl Recorder {
                 ))?;
                 Some(AgentEvent::Plan(entries))
             }
+            SessionUpdate::ConfigOptionUpdate(update) => Some(AgentEvent::Options(
+                super::options::from_acp(&update.config_options),
+            )),
             SessionUpdate::CurrentModeUpdate(update) => {
                 let mode = update.current_mode_id.0.to_string();
                 self.record(&NewMessage::with(

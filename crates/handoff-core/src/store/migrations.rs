@@ -167,6 +167,15 @@ ALTER TABLE agent_profiles ADD COLUMN default_mode TEXT;
 ALTER TABLE sessions ADD COLUMN mode TEXT;
 ",
     ),
+    // 6: session config options (ACP `session/set_config_option`: model,
+    // reasoning effort…), as JSON objects of option id → value id; the
+    // session's win over the profile's.
+    M::up(
+        r"
+ALTER TABLE agent_profiles ADD COLUMN default_options TEXT NOT NULL DEFAULT '{}';
+ALTER TABLE sessions ADD COLUMN options TEXT NOT NULL DEFAULT '{}';
+",
+    ),
 ];
 
 /// Refuses a database from a newer build, then applies pending migrations.

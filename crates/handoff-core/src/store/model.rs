@@ -141,6 +141,9 @@ pub struct Session {
     pub publish_token: String,
     /// The ACP session mode asked for this session (wins over the profile's).
     pub mode: Option<String>,
+    /// The agent settings asked for this session (option id → value id;
+    /// each wins over the profile's).
+    pub options: std::collections::BTreeMap<String, String>,
 }
 
 text_enum! {
@@ -216,4 +219,6 @@ pub struct AgentProfile {
     pub builtin: bool,
     /// The ACP session mode its sessions start in, when not the agent's own.
     pub default_mode: Option<String>,
+    /// The agent settings its sessions start with (option id → value id).
+    pub default_options: std::collections::BTreeMap<String, String>,
 }

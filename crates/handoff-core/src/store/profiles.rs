@@ -7,7 +7,7 @@ use rusqlite::{Connection, OptionalExtension, Row, params};
 use super::StoreError;
 use super::model::AgentProfile;
 
-const COLUMNS: &str = "id, name, command, args, env, builtin, default_mode";
+const COLUMNS: &str = "id, name, command, args, env, builtin, default_mode, default_options";
 
 /// Typed access to the `agent_profiles` table.
 pub struct Profiles<'c> {
@@ -121,6 +121,21 @@ impl<'c> Profiles<'c> {
         Ok(())
     }
 
+    /// Sets the agent settings (option id → value) the profile's sessions
+    /// start with.
+    pub fn set_default_options(
+        &mut self,
+        id: i64,
+        options: &BTreeMap<String, String>,
+    ) -> Result<(), StoreError> {
+        let json = serde_json::to_string(options).unwrap_or_else(|_| "{}".to_owned());
+        self.conn.execute(
+            "UPDATE agent_profiles SET default_options = ?2 WHERE id = ?1",
+            params![id, json],
+        )?;
+        Ok(())
+    }
+
     /// Sets the environment of profile `id`, built-in or not (where a
     /// person puts an API key or a base URL for the agent).
     pub fn set_env(&mut self, id: i64, env: &BTreeMap<String, String>) -> Result<(), StoreError> {
@@ -167,5 +182,6 @@ fn read_row(row: &Row<'_>) -> rusqlite::Result<AgentProfile> {
         env: serde_json::from_str(&env).unwrap_or_default(),
         builtin: row.get::<_, i64>(5)? != 0,
         default_mode: row.get(6)?,
+        default_options: serde_json::from_str(&row.get::<_, String>(7)?).unwrap_or_default(),
     })
 }

@@ -6,7 +6,7 @@ use super::StoreError;
 use super::model::Session;
 use crate::clock::Timestamp;
 
-const COLUMNS: &str = "id, worktree_id, agent_profile_id, title, agent_session_id, created_at, updated_at, publish_token, mode";
+const COLUMNS: &str = "id, worktree_id, agent_profile_id, title, agent_session_id, created_at, updated_at, publish_token, mode, options";
 
 /// Typed access to the `sessions` table.
 pub struct Sessions<'c> {
@@ -71,6 +71,22 @@ impl Sessions<'_> {
         self.get(id)
     }
 
+    /// Remembers the agent settings (option id → value id) asked for
+    /// session `id`.
+    pub fn set_options(
+        &mut self,
+        id: i64,
+        options: &std::collections::BTreeMap<String, String>,
+        now: Timestamp,
+    ) -> Result<(), StoreError> {
+        let json = serde_json::to_string(options).unwrap_or_else(|_| "{}".to_owned());
+        self.conn.execute(
+            "UPDATE sessions SET options = ?2, updated_at = ?3 WHERE id = ?1",
+            params![id, json, now],
+        )?;
+        Ok(())
+    }
+
     /// Sets the mode (an ACP session mode id or name) the session's agent is
     /// put in when it starts; `None` leaves it to the profile or the agent.
     pub fn set_mode(
@@ -132,5 +148,6 @@ fn read_row(row: &Row<'_>) -> rusqlite::Result<Session> {
         updated_at: row.get(6)?,
         publish_token: row.get(7)?,
         mode: row.get(8)?,
+        options: serde_json::from_str(&row.get::<_, String>(9)?).unwrap_or_default(),
     })
 }

@@ -242,6 +242,19 @@ async setAgentMode(sessionId: number, mode: string) : Promise<Result<AgentModes,
 }
 },
 /**
+ * Sets one of the session's agent settings (`setting` and `value`: ids or
+ * names it offers); kept for the session's next start. Refused while a
+ * turn runs.
+ */
+async setAgentSetting(sessionId: number, setting: string, value: string) : Promise<Result<AgentModes, IpcError>> {
+    try {
+    return { status: "ok", data: await TAURI_INVOKE("set_agent_setting", { sessionId, setting, value }) };
+} catch (e) {
+    if(e instanceof Error) throw e;
+    else return { status: "error", error: e  as any };
+}
+},
+/**
  * The files of a session, or of its whole worktree, newest first (async:
  * a long list is read off the window's thread).
  */
@@ -438,11 +451,12 @@ async signIn(profile: string, methodId: string) : Promise<Result<string, IpcErro
 /** user-defined types **/
 
 /**
- * One mode an agent offers.
+ * One mode an agent offers, or one value of a setting.
  */
 export type AgentMode = { id: string; name: string; description: string | null }
 /**
- * The modes a session's agent offers, and the one it is in.
+ * The modes a session's agent offers and the one it is in, with its
+ * other settings (model, reasoning effort…).
  */
 export type AgentModes = { 
 /**
@@ -452,7 +466,23 @@ available: AgentMode[];
 /**
  * The id of the mode the session is in.
  */
-current: string | null }
+current: string | null; 
+/**
+ * Its other settings, in the agent's order.
+ */
+settings: AgentSetting[] }
+/**
+ * One setting of a session's agent (ACP config option).
+ */
+export type AgentSetting = { id: string; name: string; description: string | null; 
+/**
+ * The id of its value now.
+ */
+current: string; 
+/**
+ * The values it takes.
+ */
+values: AgentMode[] }
 /**
  * What the agent is doing, live.
  */
