@@ -23,9 +23,9 @@ const REPLY: &str = "I looked at your screenshot and published the report.";
 /// world, which the app opens first.
 fn claude_session(world: &World, mock: &MockModel) -> std::path::PathBuf {
     let setup = agents::claude(&mock.url());
-    let bin = agents::bin_path(
-        setup.bin,
-        &Path::new(env!("CARGO_MANIFEST_DIR")).join("agents/node_modules/.bin"),
+    let bin = agents::program_path(
+        setup.program,
+        &Path::new(env!("CARGO_MANIFEST_DIR")).join("agents/node_modules"),
     );
     assert!(
         bin.exists(),
@@ -170,9 +170,9 @@ async fn claude_code_gets_a_pasted_picture_and_hands_a_file_back() {
 #[tokio::test(flavor = "multi_thread")]
 async fn codex_is_signed_in_from_settings() {
     let world = World::new();
-    let bin = agents::bin_path(
-        "codex-acp",
-        &Path::new(env!("CARGO_MANIFEST_DIR")).join("agents/node_modules/.bin"),
+    let bin = agents::program_path(
+        agents::CODEX,
+        &Path::new(env!("CARGO_MANIFEST_DIR")).join("agents/node_modules"),
     );
     let codex_home = world.root.join("codex-home");
     std::fs::create_dir_all(&codex_home).unwrap();

@@ -34,9 +34,9 @@ const RUNS: usize = 5;
 const REPLY: &str = "Hello from the mock model.";
 
 fn main() {
-    let bin_dir =
-        Path::new(env!("CARGO_MANIFEST_DIR")).join("../../tests/agents/node_modules/.bin");
-    if !agents::bin_path("claude-agent-acp", &bin_dir).exists() {
+    let node_modules =
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("../../tests/agents/node_modules");
+    if !agents::program_path(agents::CLAUDE, &node_modules).exists() {
         println!("B5 skipped: the agents are not installed (scripts/setup.sh installs them)");
         return;
     }
@@ -58,7 +58,7 @@ fn main() {
             "codex" => agents::codex(&url, &dir),
             _ => agents::gemini(&url, "home"),
         };
-        let bin = agents::bin_path(setup.bin, &bin_dir);
+        let bin = agents::program_path(setup.program, &node_modules);
         let world = World::new(&dir, &setup, &bin);
         let mut via = Vec::new();
         let mut direct = Vec::new();
@@ -72,7 +72,7 @@ fn main() {
         println!(
             "{:<4} {:<22} {:>12.0}ms {:>8.0}ms {:>8.0}ms",
             "B5",
-            setup.bin,
+            name,
             ms(via),
             ms(direct),
             ms(via) - ms(direct)

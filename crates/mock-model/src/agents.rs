@@ -9,8 +9,9 @@ use std::path::{Path, PathBuf};
 pub struct AgentSetup {
     /// A name for it (also the Handoff profile's name in tests).
     pub name: &'static str,
-    /// Its command under `node_modules/.bin`.
-    pub bin: &'static str,
+    /// Its program, relative to the `node_modules` it is installed in
+    /// (two adapters are both called `codex-acp`, so not `.bin`).
+    pub program: &'static str,
     /// Its arguments.
     pub args: Vec<String>,
     /// Its environment, `KEY=VALUE`.
@@ -48,12 +49,21 @@ impl AgentSetup {
     }
 }
 
+/// Claude Code's ACP adapter, in `node_modules`.
+pub const CLAUDE: &str = "@agentclientprotocol/claude-agent-acp/dist/index.js";
+/// The Codex ACP adapter the README recommends, in `node_modules`.
+pub const CODEX: &str = "@agentclientprotocol/codex-acp/dist/index.js";
+/// Zed's Codex ACP adapter (a native program), in `node_modules`.
+pub const ZED_CODEX: &str = "@zed-industries/codex-acp/bin/codex-acp.js";
+/// Gemini CLI, in `node_modules`.
+pub const GEMINI: &str = "@google/gemini-cli/bundle/gemini.js";
+
 /// Claude Code through its ACP adapter, with the mock at `url`.
 #[must_use]
 pub fn claude(url: &str) -> AgentSetup {
     AgentSetup {
         name: "interop-claude",
-        bin: "claude-agent-acp",
+        program: CLAUDE,
         args: vec![],
         env: vec![
             format!("ANTHROPIC_BASE_URL={url}"),
@@ -83,7 +93,7 @@ pub fn codex(url: &str, root: &Path) -> AgentSetup {
     );
     AgentSetup {
         name: "interop-codex",
-        bin: "codex-acp",
+        program: CODEX,
         args: vec![],
         env: vec![
             format!("CODEX_HOME={}", root.join("codex-home").display()),
@@ -96,13 +106,42 @@ pub fn codex(url: &str, root: &Path) -> AgentSetup {
     }
 }
 
+/// Codex through Zed's adapter, with the mock at `url` given on its
+/// command line and its home in `root/zed-codex-home`.
+#[must_use]
+pub fn zed_codex(url: &str, root: &Path) -> AgentSetup {
+    let config = [
+        "model_provider=\"mock\"".to_owned(),
+        "model_providers.mock.name=\"mock\"".to_owned(),
+        format!("model_providers.mock.base_url=\"{url}/v1\""),
+        "model_providers.mock.wire_api=\"responses\"".to_owned(),
+        "model_providers.mock.env_key=\"MOCK_API_KEY\"".to_owned(),
+        "model=\"gpt-5.4\"".to_owned(),
+    ];
+    AgentSetup {
+        name: "interop-zed-codex",
+        program: ZED_CODEX,
+        args: config
+            .into_iter()
+            .flat_map(|c| ["-c".to_owned(), c])
+            .collect(),
+        env: vec![
+            format!("CODEX_HOME={}", root.join("zed-codex-home").display()),
+            "MOCK_API_KEY=mock-key".into(),
+        ],
+        mode: None,
+        files: vec![("zed-codex-home/.keep".into(), String::new())],
+        reports_tool_calls: true,
+    }
+}
+
 /// Gemini CLI in ACP mode, with the mock at `url`; `home` is its `HOME`
 /// relative to the scratch folder.
 #[must_use]
 pub fn gemini(url: &str, home: &str) -> AgentSetup {
     AgentSetup {
         name: "interop-gemini",
-        bin: "gemini",
+        program: GEMINI,
         args: vec!["--acp".into(), "-m".into(), "gemini-2.5-pro".into()],
         env: vec![
             format!("GOOGLE_GEMINI_BASE_URL={url}"),
@@ -119,11 +158,12 @@ pub fn gemini(url: &str, home: &str) -> AgentSetup {
     }
 }
 
-/// Where an agent's command is: under `$HANDOFF_INTEROP_AGENTS` when set
-/// (another checkout's `node_modules/.bin`), else under `default_dir`.
+/// Where an agent's `program` is: under `$HANDOFF_INTEROP_AGENTS` when set
+/// (another checkout's `tests/agents/node_modules`), else under
+/// `node_modules`.
 #[must_use]
-pub fn bin_path(name: &str, default_dir: &Path) -> PathBuf {
+pub fn program_path(program: &str, node_modules: &Path) -> PathBuf {
     std::env::var_os("HANDOFF_INTEROP_AGENTS")
-        .map_or_else(|| default_dir.to_owned(), PathBuf::from)
-        .join(name)
+        .map_or_else(|| node_modules.to_owned(), PathBuf::from)
+        .join(program)
 }

@@ -76,15 +76,16 @@ type Honoured = fn(&Value) -> bool;
 
 /// A setting (ACP config option) the session asks of the agent, and how
 /// the model request shows that the agent honoured it.
-fn setting_for(bin: &str) -> Option<(String, Honoured)> {
-    match bin {
-        "claude-agent-acp" => Some(("model=haiku".to_owned(), |body| {
+fn setting_for(agent: &str) -> Option<(String, Honoured)> {
+    match agent {
+        "interop-claude" => Some(("model=haiku".to_owned(), |body| {
             body["model"].as_str().is_some_and(|m| m.contains("haiku"))
         })),
-        "codex-acp" => Some(("collaboration_mode=plan".to_owned(), |body| {
+        "interop-codex" => Some(("collaboration_mode=plan".to_owned(), |body| {
             body.to_string().contains("Plan Mode")
         })),
-        // Gemini CLI offers no settings through ACP.
+        // Gemini CLI offers no settings through ACP; Zed's Codex is
+        // exercised as it comes.
         _ => None,
     }
 }
@@ -93,7 +94,7 @@ fn setting_for(bin: &str) -> Option<(String, Honoured)> {
 /// ready (with the profile's mode among those offered).
 fn register(world: &World, agent: &AgentSetup) -> Outcome {
     agent.write_files(&world.root).unwrap();
-    let bin = agent_bin(agent.bin);
+    let bin = agent_bin(agent.program);
     let mut add = vec![
         "agent",
         "add",
@@ -132,7 +133,7 @@ fn register(world: &World, agent: &AgentSetup) -> Outcome {
 /// Registers the agent, checks `agent test`, runs one prompt and reports.
 fn exercise(world: &World, agent: &AgentSetup) {
     let test = register(world, agent);
-    let setting = setting_for(agent.bin);
+    let setting = setting_for(agent.name);
     let mut new = vec!["session", "new", "--agent", agent.name];
     if let Some((pair, _)) = &setting {
         new.extend(["--option", pair.as_str()]);
@@ -396,4 +397,10 @@ fn codex() {
 fn gemini_cli() {
     let world = World::new(MockModel::start(script()).unwrap());
     exercise(&world, &agents::gemini(&world.mock.url(), "home"));
+}
+
+#[test]
+fn zed_codex() {
+    let world = World::new(MockModel::start(script()).unwrap());
+    exercise(&world, &agents::zed_codex(&world.mock.url(), &world.root));
 }

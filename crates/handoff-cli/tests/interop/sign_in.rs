@@ -3,6 +3,7 @@
 //! agent login` runs the one picked.
 
 use handoff_core::Store;
+use handoff_mock_model::agents;
 use handoff_mock_model::{MockModel, Script};
 use serde_json::json;
 
@@ -14,7 +15,7 @@ use crate::world::{World, agent_bin};
 #[test]
 fn codex_signs_in_with_an_api_key_through_handoff() {
     let world = World::new(MockModel::start(Script::new()).unwrap());
-    let bin = agent_bin("codex-acp");
+    let bin = agent_bin(agents::CODEX);
     let codex_home = world.root.join("codex-home");
     std::fs::create_dir_all(&codex_home).unwrap();
     let add = |extra: &[&str]| {
@@ -77,7 +78,7 @@ fn codex_signs_in_with_an_api_key_through_handoff() {
 #[test]
 fn claude_without_a_key_shows_its_ways_and_runs_its_own_login() {
     let world = World::new(MockModel::start(Script::new().then_text("Hi")).unwrap());
-    let bin = agent_bin("claude-agent-acp");
+    let bin = agent_bin(agents::CLAUDE);
     let base = format!("ANTHROPIC_BASE_URL={}", world.mock.url());
     world
         .handoff(&[

@@ -51,18 +51,18 @@ impl Outcome {
     }
 }
 
-/// An agent's command: in `$HANDOFF_INTEROP_AGENTS` when set (the
-/// `node_modules/.bin` of another checkout's install), else where
-/// `scripts/setup.sh` installs them.
-pub fn agent_bin(name: &str) -> PathBuf {
-    let bin = handoff_mock_model::agents::bin_path(
-        name,
-        &Path::new(env!("CARGO_MANIFEST_DIR")).join("../../tests/agents/node_modules/.bin"),
+/// An agent's program (see `handoff_mock_model::agents`): in
+/// `$HANDOFF_INTEROP_AGENTS` when set (another checkout's install), else
+/// where `scripts/setup.sh` installs them.
+pub fn agent_bin(program: &str) -> PathBuf {
+    let bin = handoff_mock_model::agents::program_path(
+        program,
+        &Path::new(env!("CARGO_MANIFEST_DIR")).join("../../tests/agents/node_modules"),
     );
     assert!(
         bin.exists(),
         "{} is missing: run scripts/setup.sh (or make test), which installs the agents, \
-         or point HANDOFF_INTEROP_AGENTS at an installed node_modules/.bin",
+         or point HANDOFF_INTEROP_AGENTS at an installed tests/agents/node_modules",
         bin.display()
     );
     bin.canonicalize().unwrap()
