@@ -5,6 +5,7 @@
 //! Run through `make test` (it builds the UI and the app and provides the
 //! display). Tests run one at a time: each starts its own app.
 
+mod agent_errors;
 mod app;
 mod flows;
 mod modes;

@@ -20,6 +20,7 @@ mod probe;
 pub mod prompt;
 mod recorder;
 mod sign_in;
+mod stderr;
 mod supervise;
 
 use std::path::{Path, PathBuf};
@@ -299,12 +300,12 @@ impl AgentSession {
         message: &str,
         files: &[FileRecord],
     ) -> Result<StopReason, AgentError> {
-        let (message, files) = (message.to_owned(), files.to_vec());
+        let (text, records) = (message.to_owned(), files.to_vec());
         let worktree = self.worktree.path.clone();
         let delivery = prompt::Delivery::for_agent(&self.info().id, self.info().images);
         // Pictures are read and may be scaled: not on the async threads.
         let composed = tokio::task::spawn_blocking(move || {
-            prompt::compose(&message, &files, Some(&worktree), delivery)
+            prompt::compose(&text, &records, Some(&worktree), delivery)
         })
         .await
         .map_err(|e| AgentError::Store(format!("composing the prompt failed: {e}")))?;
@@ -340,6 +341,13 @@ impl AgentSession {
         };
         match &result {
             Ok(StopReason::EndTurn) => {}
+            Err(e) => {
+                record_error(&self.recorder, e);
+                let ids: Vec<i64> = files.iter().map(|f| f.id).collect();
+                with(&self.recorder, |r| {
+                    keep_unsent(r.store(), self.session.id, message, &ids)
+                })?;
+            }
             Ok(stop) => {
                 let line = NewMessage::with(
                     Role::System,
@@ -349,7 +357,6 @@ impl AgentSession {
                 );
                 with(&self.recorder, |r| r.record(&line))?;
             }
-            Err(e) => record_error(&self.recorder, e),
         }
         result
     }
@@ -363,6 +370,26 @@ impl AgentSession {
     pub async fn shutdown(self) {
         self.connection.shutdown().await;
     }
+}
+
+/// Attaches to the session's newest error the prompt it kept from going
+/// out (`retry`: the message and the files' ids), so that the person sees
+/// it and can send it again.
+pub fn keep_unsent(
+    store: &mut Store,
+    session_id: i64,
+    message: &str,
+    file_ids: &[i64],
+) -> Result<(), crate::StoreError> {
+    let Some(error) = store
+        .messages()
+        .last_of_kind(session_id, MessageKind::Error)?
+    else {
+        return Ok(());
+    };
+    let mut data = error.data.unwrap_or_else(|| json!({}));
+    data["retry"] = json!({ "message": message, "fileIds": file_ids });
+    store.messages().update(error.id, &error.body, Some(&data))
 }
 
 /// Why a turn ended, in a person's words.
@@ -432,6 +459,6 @@ fn record_error(recorder: &Mutex<Recorder>, error: &AgentError) {
         data["authMethods"] = json!(ways);
         data["profile"] = json!(profile);
     }
-    let message = NewMessage::with(Role::System, MessageKind::Error, error.to_string(), data);
+    let message = NewMessage::with(Role::System, MessageKind::Error, error.headline(), data);
     let _ = with(recorder, |r| r.record(&message));
 }

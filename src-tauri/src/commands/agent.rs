@@ -47,6 +47,8 @@ pub async fn send_prompt(
     let agent = match live_agent(&app, &state, session_id).await {
         Ok(agent) => agent,
         Err(e) => {
+            // The failure is in the conversation: keep the message with it.
+            handoff_core::agent::keep_unsent(&mut state.store()?, session_id, &message, &file_ids)?;
             state.notify(session_id, AgentUpdate::TurnEnded);
             return Err(e);
         }

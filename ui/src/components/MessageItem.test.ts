@@ -12,9 +12,9 @@ afterEach(() => {
   document.body.innerHTML = "";
 });
 
-function render(message: Message) {
+function render(message: Message, onretry = vi.fn()) {
   const onfile = vi.fn();
-  component = mount(MessageItem, { target: document.body, props: { message, onrestart: () => {}, onfile } });
+  component = mount(MessageItem, { target: document.body, props: { message, onrestart: () => {}, onretry, onfile } });
   flushSync();
   return onfile;
 }
@@ -50,5 +50,27 @@ describe("a published-file card", () => {
     render({ ...card, kind: "text", body: "<img src=x onerror=alert(1)>", data: null });
     expect(document.querySelector("img")).toBeNull();
     expect(document.body.textContent).toContain("<img src=x onerror=alert(1)>");
+  });
+});
+
+describe("an agent that stopped", () => {
+  const crashed: Message = {
+    id: 7, seq: 12, role: "system", kind: "error", createdAt: 0,
+    body: "the agent stopped (exit 3); its last words:\nfatal: the model exploded",
+    data: { kind: "agentCrashed", stderrTail: "fatal: the model exploded", retry: { message: "Look at {filepath}", fileIds: [4, 5] } },
+  };
+
+  it("shows its exit, the message that was not sent, and retries it", () => {
+    const onretry = vi.fn();
+    render(crashed, onretry);
+    expect(document.querySelector(".error-text")!.textContent).toContain("the agent stopped (exit 3)");
+    expect(document.querySelector("[data-testid=unsent]")!.textContent).toBe("Not sent: Look at {filepath} with 2 files");
+    (document.querySelector("[data-testid=retry]") as HTMLElement).click();
+    expect(onretry).toHaveBeenCalledWith("Look at {filepath}", [4, 5]);
+  });
+
+  it("offers no retry when nothing was kept", () => {
+    render({ ...crashed, data: { kind: "agentCrashed" } });
+    expect(document.querySelector("[data-testid=retry]")).toBeNull();
   });
 });

@@ -335,10 +335,14 @@ async fn an_agent_that_dies_mid_prompt_is_reported_with_its_stderr_and_the_uploa
         .prompt("look at {filepath}", &files)
         .await
         .unwrap_err();
-    assert!(matches!(err, AgentError::Crashed { .. }), "{err:?}");
     assert!(
-        err.to_string().contains("fatal: the model exploded"),
-        "{err}"
+        matches!(err, AgentError::Crashed { exit: Some(3), .. }),
+        "{err:?}"
+    );
+    assert_eq!(
+        err.to_string(),
+        "the agent stopped (exit 3); its last words:\n\
+         fake agent starting in crash mode\nfatal: the model exploded"
     );
     agent.shutdown().await;
     assert!(wait_gone(pid), "no orphan agent process");

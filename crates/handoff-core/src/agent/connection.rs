@@ -6,7 +6,6 @@
 //! forwarded as they arrive; the agent's file reads and permission requests
 //! are answered. Dropping the connection kills the agent's process group.
 
-use std::collections::VecDeque;
 use std::path::PathBuf;
 use std::sync::{Arc, Mutex, PoisonError};
 use std::time::Duration;
@@ -32,11 +31,12 @@ use super::modes::Modes;
 use super::options::{self, Choices, ConfigOption};
 use super::recorder::Recorder;
 use super::sign_in::AuthMethod;
+use super::stderr::StderrTail;
 use super::{AgentError, AgentEvent, PermissionAsk, PermissionChoice};
 use crate::store::{MessageKind, NewMessage, Role};
 
-/// Lines of the agent's stderr kept for error messages.
-const STDERR_LINES: usize = 20;
+/// How long to wait for the agent's exit status once its connection broke.
+const EXIT_WAIT: Duration = Duration::from_millis(500);
 
 /// What the connection needs to start.
 pub struct Launch {
@@ -102,29 +102,6 @@ enum Command {
     ),
 }
 
-/// The last lines the agent wrote to stderr.
-#[derive(Clone, Default)]
-struct StderrTail(Arc<Mutex<VecDeque<String>>>);
-
-impl StderrTail {
-    fn push(&self, line: &str) {
-        let mut lines = self.0.lock().unwrap_or_else(PoisonError::into_inner);
-        if lines.len() == STDERR_LINES {
-            lines.pop_front();
-        }
-        lines.push_back(line.to_owned());
-    }
-
-    fn text(&self) -> String {
-        let lines = self.0.lock().unwrap_or_else(PoisonError::into_inner);
-        lines
-            .iter()
-            .map(String::as_str)
-            .collect::<Vec<_>>()
-            .join("\n")
-    }
-}
-
 /// A running agent.
 pub struct Connection {
     commands: Option<mpsc::UnboundedSender<Command>>,
@@ -186,10 +163,12 @@ impl Connection {
                     },
                     None => None,
                 };
-                let stderr_tail = connection.stderr.text();
+                connection.stderr.wait_exit(EXIT_WAIT).await;
                 Err(match message {
-                    Some(message) if stderr_tail.is_empty() => AgentError::Refused { message },
-                    _ => AgentError::Crashed { stderr_tail },
+                    Some(message) if connection.stderr.text().is_empty() => {
+                        AgentError::Refused { message }
+                    }
+                    _ => connection.stderr.crashed(),
                 })
             }
             Err(_) => Err(AgentError::Timeout {
@@ -229,9 +208,7 @@ impl Connection {
         command: impl FnOnce(oneshot::Sender<Result<T, AgentError>>) -> Command,
     ) -> Result<T, AgentError> {
         let (reply, answer) = oneshot::channel();
-        let crashed = || AgentError::Crashed {
-            stderr_tail: self.stderr.text(),
-        };
+        let crashed = || self.stderr.crashed();
         self.commands
             .as_ref()
             .ok_or_else(crashed)?
@@ -587,7 +564,10 @@ async fn serve(
                     .send_request(SetSessionModeRequest::new(session_id.to_owned(), id))
                     .block_task()
                     .await;
-                let _ = reply.send(set.map(drop).map_err(|e| failure(&e, stderr)));
+                let _ = reply.send(match set {
+                    Ok(_) => Ok(()),
+                    Err(e) => Err(failure(&e, stderr).await),
+                });
                 continue;
             }
             Command::SetOption(id, value, reply) => {
@@ -599,10 +579,10 @@ async fn serve(
                     ))
                     .block_task()
                     .await;
-                let _ = reply.send(
-                    set.map(|r| options::from_acp(&r.config_options))
-                        .map_err(|e| failure(&e, stderr)),
-                );
+                let _ = reply.send(match set {
+                    Ok(set) => Ok(options::from_acp(&set.config_options)),
+                    Err(e) => Err(failure(&e, stderr).await),
+                });
                 continue;
             }
             Command::Cancel => continue,
@@ -631,33 +611,33 @@ async fn serve(
                 },
             }
         };
-        let _ = reply.send(result.map(|r| r.stop_reason).map_err(|e| {
+        let _ = reply.send(match result {
+            Ok(response) => Ok(response.stop_reason),
             // Some agents only find out at the first prompt that nobody signed in.
-            if e.code == ErrorCode::AUTH_REQUIRED {
-                AgentError::AuthRequired {
-                    agent: info.name.clone(),
-                    profile: info.profile.clone(),
-                    methods: info.auth_methods.clone(),
-                }
-            } else {
-                failure(&e, stderr)
-            }
-        }));
+            Err(e) if e.code == ErrorCode::AUTH_REQUIRED => Err(AgentError::AuthRequired {
+                agent: info.name.clone(),
+                profile: info.profile.clone(),
+                methods: info.auth_methods.clone(),
+            }),
+            Err(e) => Err(failure(&e, stderr).await),
+        });
     }
 }
 
-/// A failed request: the agent is gone, or it refused.
-fn failure(e: &agent_client_protocol::Error, stderr: &StderrTail) -> AgentError {
+/// A failed request: the agent is gone (even when the transport reports
+/// it as an internal error, the agent's exit tells), or it refused.
+async fn failure(e: &agent_client_protocol::Error, stderr: &StderrTail) -> AgentError {
     if agent_client_protocol::is_connection_terminated(e)
         || agent_client_protocol::is_incoming_transport_closed(e)
     {
-        AgentError::Crashed {
-            stderr_tail: stderr.text(),
-        }
-    } else {
-        AgentError::Refused {
-            message: e.message.clone(),
-        }
+        stderr.wait_exit(EXIT_WAIT).await;
+        return stderr.crashed();
+    }
+    if e.code == ErrorCode::INTERNAL_ERROR && stderr.wait_exit(EXIT_WAIT).await.is_some() {
+        return stderr.crashed();
+    }
+    AgentError::Refused {
+        message: e.message.clone(),
     }
 }
 

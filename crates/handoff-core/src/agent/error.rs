@@ -25,8 +25,10 @@ pub enum AgentError {
         methods: Vec<AuthMethod>,
     },
     /// The agent process ended.
-    #[error("the agent stopped unexpectedly{}", tail_suffix(stderr_tail))]
+    #[error("the agent stopped {}{}", exit.map_or_else(|| "unexpectedly".to_owned(), |c| format!("({})", super::stderr::describe_exit(c))), tail_suffix(stderr_tail))]
     Crashed {
+        /// Its exit code (128 + the signal), when known.
+        exit: Option<i32>,
         /// The last lines the agent wrote to stderr.
         stderr_tail: String,
     },
@@ -90,11 +92,23 @@ impl AgentError {
         }
     }
 
+    /// The message without the stderr tail (which goes beside it, folded).
+    #[must_use]
+    pub fn headline(&self) -> String {
+        let full = self.to_string();
+        match self.stderr_tail() {
+            Some(tail) => full
+                .strip_suffix(&tail_suffix(tail))
+                .map_or(full.clone(), str::to_owned),
+            None => full,
+        }
+    }
+
     /// The agent's stderr tail, for errors that have one.
     #[must_use]
     pub fn stderr_tail(&self) -> Option<&str> {
         match self {
-            Self::Crashed { stderr_tail } | Self::Timeout { stderr_tail, .. }
+            Self::Crashed { stderr_tail, .. } | Self::Timeout { stderr_tail, .. }
                 if !stderr_tail.is_empty() =>
             {
                 Some(stderr_tail)

@@ -102,7 +102,12 @@ fn be_the_tie(stop: &AtomicBool) -> std::io::Result<i32> {
     loop {
         if let Some(status) = keeper.try_wait()? {
             process::end_descendants(GRACE);
-            return Ok(exit_code(status));
+            let code = exit_code(status);
+            if !passed_on {
+                // The last line Handoff reads: how the agent ended.
+                eprintln!("{}{code}", super::stderr::EXIT_MARK);
+            }
+            return Ok(code);
         }
         if stop.load(Ordering::Relaxed) && !passed_on {
             if let Some(pid) = Pid::from_raw(keeper.id() as i32) {

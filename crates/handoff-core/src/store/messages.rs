@@ -127,6 +127,25 @@ impl<'c> Messages<'c> {
         Ok(rows.collect::<Result<_, _>>()?)
     }
 
+    /// The session's newest line of `kind`.
+    pub fn last_of_kind(
+        &mut self,
+        session_id: i64,
+        kind: MessageKind,
+    ) -> Result<Option<Message>, StoreError> {
+        Ok(self
+            .conn
+            .query_row(
+                &format!(
+                    "SELECT {COLUMNS} FROM messages WHERE session_id = ?1 AND kind = ?2 \
+                     ORDER BY seq DESC LIMIT 1"
+                ),
+                params![session_id, kind.as_str()],
+                read_row,
+            )
+            .optional()?)
+    }
+
     /// The tool-call line of the session with this tool call id.
     pub fn tool_call(
         &mut self,
