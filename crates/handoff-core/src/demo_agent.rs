@@ -200,9 +200,53 @@ async fn answer(
         return StopReason::EndTurn;
     }
     if let Some((path, name)) = publishing {
+        if let Some(wrote) = write_when_missing(&session.cwd, &path, name.as_deref()) {
+            say(wrote);
+        }
         say(publish(cx, request, session, &path, name.as_deref()).await);
     }
     StopReason::EndTurn
+}
+
+/// Writes a short file at `path` (inside `cwd`, relative, no `..`) when
+/// there is none, as an agent asked to publish a report would write it
+/// first; says so. Anything else is left to `publish_file` to judge.
+fn write_when_missing(cwd: &std::path::Path, path: &str, name: Option<&str>) -> Option<String> {
+    use std::path::Component;
+    let relative = std::path::Path::new(path);
+    let plain = relative
+        .components()
+        .all(|c| matches!(c, Component::Normal(_)));
+    let target = cwd.join(relative);
+    if !plain || std::fs::symlink_metadata(&target).is_ok() {
+        return None;
+    }
+    let title = name.map_or_else(
+        || {
+            relative
+                .file_stem()
+                .map_or_else(|| path.to_owned(), |s| s.to_string_lossy().into_owned())
+        },
+        str::to_owned,
+    );
+    let text = format!(
+        "# {title}\n\nWritten by the Handoff demo agent, which has no model: you asked it to \
+         publish this file, and it did not exist yet.\n"
+    );
+    let written = target
+        .parent()
+        .map_or(Ok(()), std::fs::create_dir_all)
+        .and_then(|()| {
+            std::fs::OpenOptions::new()
+                .write(true)
+                .create_new(true)
+                .open(&target)
+        })
+        .and_then(|mut file| std::io::Write::write_all(&mut file, text.as_bytes()));
+    Some(match written {
+        Ok(()) => format!("{path} did not exist: I wrote it.\n"),
+        Err(e) => format!("{path} did not exist, and I could not write it: {e}\n"),
+    })
 }
 
 /// Switches a session to one of [`MODES`] and tells the client; `Err` for

@@ -144,3 +144,47 @@ fn the_agent_dies_with_handoff_even_when_handoff_is_killed() {
         "the agent (pid {agent}) ended with Handoff"
     );
 }
+
+/// The README's walkthrough, word for word, in a worktree that has no
+/// `out/review.md`: the demo agent writes it, then publishes it. A path
+/// outside the worktree is not written, only refused by `publish_file`.
+#[test]
+fn the_readme_demo_line_works_in_a_fresh_worktree() {
+    let ctx = TestContext::new();
+    let id = ctx
+        .run(&["session", "new"])
+        .expect(0)
+        .stdout()
+        .trim()
+        .to_owned();
+    let shot = ctx.source("screen shot.png", PNG);
+    let run = ctx
+        .run(&[
+            "prompt",
+            "--session",
+            &id,
+            "--attach",
+            p(&shot),
+            "What is wrong in {filepath}? Then publish out/review.md as Layout review",
+        ])
+        .expect(0);
+    let out = run.stdout();
+    assert!(
+        out.contains("out/review.md did not exist: I wrote it."),
+        "{out}"
+    );
+    assert!(
+        out.contains("publish_file: Published Layout review (revision 1"),
+        "{out}"
+    );
+    let written = std::fs::read_to_string(ctx.worktree.join("out/review.md")).unwrap();
+    assert!(written.starts_with("# Layout review\n"), "{written}");
+
+    let outside = ctx
+        .run(&["prompt", "--session", &id, "publish ../escape.md"])
+        .expect(0)
+        .stdout();
+    assert!(!outside.contains("I wrote it"), "{outside}");
+    assert!(!ctx.worktree.join("../escape.md").exists());
+    assert!(outside.contains("publish_file refused"), "{outside}");
+}
