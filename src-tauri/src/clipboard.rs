@@ -1,9 +1,12 @@
 //! Reading the clipboard natively. The Linux webview does not hand a pasted
 //! image (or a copied file list) to the page, so when a paste carries no
-//! file, the page asks Rust, which reads the system clipboard through GTK:
-//! the raw `image/png` bytes first (byte-identical to what was copied),
-//! then any image GTK can convert, then copied files (`text/uri-list`).
-//! Must run on the GTK main thread.
+//! file, the page asks Rust, which reads the system clipboard through GTK.
+//! It asks which targets the clipboard offers first (some owners answer
+//! every target with the same bytes), takes copied files before pictures
+//! (a file manager's copy is the files), and takes a picture only when its
+//! bytes decode as one: the raw `image/png` bytes (byte-identical to what
+//! was copied), else any image GTK can convert. Must run on the GTK main
+//! thread.
 
 use std::path::PathBuf;
 
@@ -19,30 +22,66 @@ pub enum Clip {
     Nothing,
 }
 
+/// Copied files as GNOME's file managers offer them: `copy` or `cut`, then
+/// one URI per line.
+const GNOME_FILES: &str = "x-special/gnome-copied-files";
+
 /// Reads the clipboard. Call on the main thread.
 pub fn read() -> Clip {
     let clipboard = gtk::Clipboard::get(&gdk::SELECTION_CLIPBOARD);
-    if let Some(data) = clipboard.wait_for_contents(&gdk::Atom::intern("image/png")) {
+    let targets: Vec<String> = clipboard
+        .wait_for_targets()
+        .unwrap_or_default()
+        .iter()
+        .map(|atom| atom.name().to_string())
+        .collect();
+    let offers = |target: &str| targets.iter().any(|t| t == target);
+    if offers("text/uri-list") || offers(GNOME_FILES) {
+        let paths = copied_files(&clipboard, offers(GNOME_FILES));
+        if !paths.is_empty() {
+            return Clip::Files(paths);
+        }
+    }
+    if offers("image/png")
+        && let Some(data) = clipboard.wait_for_contents(&gdk::Atom::intern("image/png"))
+    {
         let bytes = data.data();
-        if !bytes.is_empty() {
+        if handoff_core::mime::decodes_as_picture(&bytes) {
             return Clip::Image(bytes);
         }
     }
-    if let Some(pixbuf) = clipboard.wait_for_image()
+    if targets.iter().any(|t| t.starts_with("image/"))
+        && let Some(pixbuf) = clipboard.wait_for_image()
         && let Ok(bytes) = pixbuf.save_to_bufferv("png", &[])
     {
         return Clip::Image(bytes);
     }
-    let paths: Vec<PathBuf> = clipboard
-        .wait_for_uris()
-        .iter()
-        .filter_map(|uri| handoff_core::file_uri::to_path(uri))
-        .collect();
-    if paths.is_empty() {
-        Clip::Nothing
+    Clip::Nothing
+}
+
+/// The local files on the clipboard, from `text/uri-list` or GNOME's list.
+fn copied_files(clipboard: &gtk::Clipboard, gnome: bool) -> Vec<PathBuf> {
+    let uris: Vec<String> = if gnome {
+        clipboard
+            .wait_for_contents(&gdk::Atom::intern(GNOME_FILES))
+            .map(|data| {
+                String::from_utf8_lossy(&data.data())
+                    .lines()
+                    .filter(|l| l.starts_with("file://"))
+                    .map(str::to_owned)
+                    .collect()
+            })
+            .unwrap_or_default()
     } else {
-        Clip::Files(paths)
-    }
+        clipboard
+            .wait_for_uris()
+            .iter()
+            .map(ToString::to_string)
+            .collect()
+    };
+    uris.iter()
+        .filter_map(|uri| handoff_core::file_uri::to_path(uri.trim()))
+        .collect()
 }
 
 /// `pasted-screenshot-YYYYMMDD-HHMMSS.png`, in local time.

@@ -18,7 +18,7 @@ pub(crate) fn png() -> Vec<u8> {
 }
 
 /// Runs `steps` against a fresh app, closing it whatever happens.
-async fn with_app<F, Fut>(world: &World, steps: F)
+pub(crate) async fn with_app<F, Fut>(world: &World, steps: F)
 where
     F: FnOnce(App) -> Fut,
     Fut: Future<Output = (App, Result<()>)>,
@@ -29,7 +29,7 @@ where
     result.unwrap();
 }
 
-fn uploads(world: &World) -> PathBuf {
+pub(crate) fn uploads(world: &World) -> PathBuf {
     world.worktree().join(".agor/uploads")
 }
 
@@ -144,8 +144,15 @@ pub(crate) struct Clipboard(Child);
 
 impl Clipboard {
     pub(crate) fn png(path: &Path) -> Self {
+        Self::holding("image/png", path)
+    }
+
+    /// Owns the clipboard with the bytes of `path` offered as `target`
+    /// only; like many owners, xclip answers any target asked for with
+    /// those bytes.
+    pub(crate) fn holding(target: &str, path: &Path) -> Self {
         let child = Command::new("xclip")
-            .args(["-quiet", "-selection", "clipboard", "-t", "image/png", "-i"])
+            .args(["-quiet", "-selection", "clipboard", "-t", target, "-i"])
             .arg(path)
             .stdout(Stdio::null())
             .stderr(Stdio::null())

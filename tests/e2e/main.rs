@@ -10,6 +10,7 @@ mod app;
 mod flows;
 mod modes;
 mod panel;
+mod paste;
 mod previews;
 mod real_agent;
 mod settings;

@@ -30,6 +30,13 @@ pub fn sniff(head: &[u8]) -> Option<String> {
     text.then(|| "text/plain".to_owned())
 }
 
+/// Whether `bytes` decode, whole, as a picture in a format Handoff reads:
+/// not merely something that starts like one.
+#[must_use]
+pub fn decodes_as_picture(bytes: &[u8]) -> bool {
+    image::load_from_memory(bytes).is_ok()
+}
+
 /// Whether a sniffed type contradicts the guessed one. Plain text matches
 /// every textual guess (code, JSON, CSV, SVG…), and nothing contradicts an
 /// unknown extension.
@@ -71,6 +78,19 @@ mod tests {
     use super::*;
 
     const PNG: &[u8] = b"\x89PNG\r\n\x1a\n\0\0\0\rIHDR";
+
+    #[test]
+    fn only_whole_pictures_are_pictures() {
+        let mut png = std::io::Cursor::new(Vec::new());
+        image::RgbImage::new(3, 2)
+            .write_to(&mut png, image::ImageFormat::Png)
+            .unwrap();
+        let png = png.into_inner();
+        assert!(decodes_as_picture(&png));
+        assert!(!decodes_as_picture(&png[..png.len() - 20]), "cut short");
+        assert!(!decodes_as_picture(PNG), "a header alone");
+        assert!(!decodes_as_picture(b"file:///home/me/shot.png\r\n"));
+    }
 
     #[test]
     fn guesses_and_sniffs() {

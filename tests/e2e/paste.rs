@@ -1,0 +1,101 @@
+//! Pastes are what they claim: copied files arrive as those files (from
+//! `text/uri-list` or GNOME's list), and bytes that are not a picture are
+//! never saved as one, whatever target the clipboard's owner answers.
+
+use std::process::Command;
+
+use anyhow::{Result, ensure};
+
+use crate::app::{App, World};
+use crate::flows::{Clipboard, uploads, with_app};
+
+/// Ctrl+V in the prompt box, as a real key press through the X server.
+async fn press_ctrl_v(app: &App) -> Result<()> {
+    app.click("[data-testid=prompt-input]").await?;
+    let pressed = Command::new("xdotool")
+        .args(["key", "--clearmodifiers", "ctrl+v"])
+        .status()?;
+    ensure!(pressed.success(), "xdotool key");
+    Ok(())
+}
+
+/// Pastes what `target` offers (the bytes of `offered`) and expects the
+/// dialog to offer `source`, then uploads it and checks the saved bytes.
+async fn paste_files(world: &World, target: &str, offered: &[u8], source: &std::path::Path) {
+    let list = world.source(&format!("list-{}", target.replace('/', "-")), offered);
+    let _clipboard = Clipboard::holding(target, &list);
+    let name = source.file_name().unwrap().to_string_lossy().into_owned();
+    let shown = name.clone();
+    with_app(world, |app| async move {
+        let result = async {
+            press_ctrl_v(&app).await?;
+            app.wait_for("[data-testid=upload-dialog]").await?;
+            let item = app.text("[data-testid=item-name]").await?;
+            ensure!(item == shown, "the dialog offers {item:?}");
+            app.click("[data-testid=upload]").await?;
+            app.dialog_closed().await?;
+            Ok(())
+        }
+        .await;
+        (app, result)
+    })
+    .await;
+    assert_eq!(
+        std::fs::read(uploads(world).join(&name)).unwrap(),
+        std::fs::read(source).unwrap(),
+        "the copied file arrives byte for byte"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn copied_files_paste_as_those_files() {
+    let world = World::new();
+    let pdf = world.source("spec.pdf", b"%PDF-1.4\n% a copied file\n");
+    let uri = format!("file://{}\r\n", pdf.display());
+    paste_files(&world, "text/uri-list", uri.as_bytes(), &pdf).await;
+
+    let world = World::new();
+    let notes = world.source("notes.txt", b"copied in a file manager\n");
+    let gnome = format!("copy\nfile://{}", notes.display());
+    paste_files(
+        &world,
+        "x-special/gnome-copied-files",
+        gnome.as_bytes(),
+        &notes,
+    )
+    .await;
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn bytes_that_are_not_a_picture_are_never_saved_as_one() {
+    let world = World::new();
+    let junk = world.source(
+        "junk",
+        b"file:///home/me/Pictures/shot.png\r\n# not a picture at all\r\n",
+    );
+    let _clipboard = Clipboard::holding("image/png", &junk);
+    with_app(&world, |app| async move {
+        let result = async {
+            press_ctrl_v(&app).await?;
+            let notice = app.wait_for("[role=status]").await?.text().await?;
+            ensure!(
+                notice == "The clipboard holds no picture and no files to attach.",
+                "{notice}"
+            );
+            ensure!(
+                app.client
+                    .find_all(fantoccini::Locator::Css("[data-testid=upload-dialog]"))
+                    .await?
+                    .is_empty(),
+                "no dialog offers the junk"
+            );
+            app.screenshot("29-paste-junk").await?;
+            Ok(())
+        }
+        .await;
+        (app, result)
+    })
+    .await;
+    let saved = std::fs::read_dir(uploads(&world)).map_or(0, Iterator::count);
+    assert_eq!(saved, 0, "nothing was saved");
+}
