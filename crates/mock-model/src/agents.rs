@@ -159,11 +159,12 @@ pub fn gemini(url: &str, home: &str) -> AgentSetup {
 }
 
 /// Where an agent's `program` is: under `$HANDOFF_INTEROP_AGENTS` when set
-/// (another checkout's `tests/agents/node_modules`), else under
-/// `node_modules`.
+/// and not empty (another checkout's `tests/agents/node_modules`), else
+/// under `node_modules`.
 #[must_use]
 pub fn program_path(program: &str, node_modules: &Path) -> PathBuf {
     std::env::var_os("HANDOFF_INTEROP_AGENTS")
+        .filter(|dir| !dir.is_empty())
         .map_or_else(|| node_modules.to_owned(), PathBuf::from)
         .join(program)
 }
