@@ -9,7 +9,7 @@ cd "$(dirname "$0")/.."
 packages=(
   build-essential pkg-config time python3 curl
   libwebkit2gtk-4.1-dev libgtk-3-dev libsoup-3.0-dev libayatana-appindicator3-dev librsvg2-dev libssl-dev
-  xvfb xauth webkit2gtk-driver xclip xdotool python3-gi gir1.2-gtk-3.0
+  xvfb xauth webkit2gtk-driver xclip xdotool python3-gi gir1.2-gtk-3.0 dbus-daemon
 )
 # A Node.js installed outside Debian's packages is fine.
 command -v node >/dev/null && command -v npm >/dev/null || packages+=(nodejs npm)

@@ -3,6 +3,7 @@
 
 pub mod agent;
 pub mod files;
+pub mod opened;
 pub mod settings;
 pub mod sign_in;
 pub mod uploads;

@@ -11,6 +11,7 @@ pub mod dto;
 pub mod error;
 pub mod helper;
 mod housekeeping;
+mod instance;
 mod protocol;
 mod state;
 
@@ -64,6 +65,7 @@ pub fn specta_builder() -> Builder<tauri::Wry> {
         commands::settings::save_profile,
         commands::settings::delete_profile,
         commands::settings::test_profile,
+        commands::opened::take_opened_paths,
         commands::sign_in::sign_in_ways,
         commands::sign_in::sign_in,
     ])
@@ -100,25 +102,40 @@ pub fn bindings() -> Result<String, String> {
         }))
 }
 
-/// Runs the app until its window closes.
+/// Runs the app until its window closes; when the app already runs for
+/// this data folder, hands it the files named on the command line instead.
 pub fn run() {
+    let state = AppState::from_env();
+    let paths = instance::command_line_paths();
+    let claim = match instance::claim(&state.home, &paths) {
+        Ok(instance::Launch::Handed) => return,
+        Ok(instance::Launch::First(claim)) => Some(claim),
+        Err(e) => {
+            eprintln!(
+                "handoff: cannot tell whether Handoff already runs for {}: {e}",
+                state.home.dir().display()
+            );
+            None
+        }
+    };
+    state.offer_opened(paths);
     let builder = specta_builder();
     let app = tauri::Builder::default()
-        .plugin(tauri_plugin_single_instance::init(|app, _args, _cwd| {
-            if let Some(window) = app.get_webview_window("main") {
-                let _ = window.unminimize();
-                let _ = window.set_focus();
-            }
-        }))
         .plugin(tauri_plugin_window_state::Builder::default().build())
         .plugin(tauri_plugin_dialog::init())
         .plugin(tauri_plugin_opener::init())
-        .manage(AppState::from_env())
+        .manage(state)
         .register_asynchronous_uri_scheme_protocol("handoff", protocol::handle)
         .invoke_handler(builder.invoke_handler())
         .setup(move |app| {
             builder.mount_events(app);
             housekeeping::start(app.handle());
+            if let Some(claim) = claim {
+                let handle = app.handle().clone();
+                instance::serve(claim, move |paths| {
+                    commands::opened::arrived(&handle, paths)
+                });
+            }
             Ok(())
         })
         .build(tauri::generate_context!())

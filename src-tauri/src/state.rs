@@ -40,6 +40,9 @@ pub struct AppState {
     /// The worktree of the session on screen: the only one whose files the
     /// page may preview.
     shown_worktree: Mutex<Option<i64>>,
+    /// Files and folders the app was asked to open (its command line, or a
+    /// second launch's), not yet offered for upload.
+    pub opened: Mutex<Vec<PathBuf>>,
     next_id: AtomicU32,
 }
 
@@ -57,8 +60,14 @@ impl AppState {
             permissions: Mutex::default(),
             subscribers: Mutex::default(),
             shown_worktree: Mutex::default(),
+            opened: Mutex::default(),
             next_id: AtomicU32::new(1),
         }
+    }
+
+    /// Keeps files and folders the app was asked to open, for the page.
+    pub fn offer_opened(&self, paths: Vec<PathBuf>) {
+        lock(&self.opened).extend(paths);
     }
 
     /// A connection to the database (each command opens its own: SQLite

@@ -58,6 +58,11 @@ static NEXT_PORT: std::sync::atomic::AtomicU16 = std::sync::atomic::AtomicU16::n
 impl App {
     /// Starts the app in `world` and waits for its first session to show.
     pub async fn launch(world: &World) -> Result<Self> {
+        Self::launch_with(world, &[]).await
+    }
+
+    /// Starts the app in `world` with these environment variables too.
+    pub async fn launch_with(world: &World, extra_env: &[(&str, &str)]) -> Result<Self> {
         let port = NEXT_PORT.fetch_add(2, std::sync::atomic::Ordering::Relaxed);
         let driver = Command::new(tauri_driver())
             .args([
@@ -70,6 +75,7 @@ impl App {
             .env("HOME", world.root.join("home"))
             .env("XDG_DATA_HOME", world.root.join("home/.local/share"))
             .env("TMPDIR", world.root.join("tmp"))
+            .envs(extra_env.iter().copied())
             .stdout(Stdio::null())
             .stderr(Stdio::null())
             .spawn()

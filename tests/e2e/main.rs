@@ -8,6 +8,7 @@
 mod agent_errors;
 mod app;
 mod flows;
+mod instance;
 mod modes;
 mod panel;
 mod paste;

@@ -61,6 +61,11 @@ impl Home {
     pub fn published(&self) -> PathBuf {
         self.dir.join("published")
     }
+
+    /// Creates the data folder private (0700), or narrows an existing one.
+    pub fn prepare(&self) -> io::Result<()> {
+        open_private_dir(&self.dir).map(drop)
+    }
 }
 
 /// The data folder's mode: its owner may do everything, others nothing.

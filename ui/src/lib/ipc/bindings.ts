@@ -415,6 +415,13 @@ async testProfile(profileId: number) : Promise<Result<string, IpcError>> {
 }
 },
 /**
+ * The files and folders waiting to be offered for upload; each is handed
+ * out once.
+ */
+async takeOpenedPaths() : Promise<string[]> {
+    return await TAURI_INVOKE("take_opened_paths");
+},
+/**
  * Starts the profile (named `profile`)'s agent and lists the ways it
  * offers to sign in.
  */

@@ -1,6 +1,7 @@
 // The only module that talks to Tauri: commands (generated bindings),
 // channels, and the window's drag-and-drop events.
 import { Channel } from "@tauri-apps/api/core";
+import { listen } from "@tauri-apps/api/event";
 import { getCurrentWebview } from "@tauri-apps/api/webview";
 import { commands, type IpcError, type Result } from "./bindings";
 
@@ -19,6 +20,12 @@ export async function unwrap<T>(result: Promise<Result<T, IpcError>>): Promise<T
   const r = await result;
   if (r.status === "error") throw new IpcFailure(r.error);
   return r.data;
+}
+
+/** Calls `handler` whenever the app is asked to open files (a second
+ *  launch, "Open with Handoff"); `commands.takeOpenedPaths` hands them out. */
+export async function onOpened(handler: () => void): Promise<() => void> {
+  return listen("handoff://opened", handler);
 }
 
 /** A channel that calls `onMessage` for every message Rust sends. */
