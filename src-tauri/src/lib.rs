@@ -133,7 +133,7 @@ pub fn run() {
             if let Some(claim) = claim {
                 let handle = app.handle().clone();
                 instance::serve(claim, move |paths| {
-                    commands::opened::arrived(&handle, paths)
+                    commands::opened::arrived(&handle, paths);
                 });
             }
             Ok(())
