@@ -245,6 +245,8 @@ pub struct Destinations {
     pub default: UploadDestination,
     /// Per-file limit in bytes.
     pub max_file_size: f64,
+    /// Most files in one upload.
+    pub max_batch_files: f64,
 }
 
 /// Where uploads go.
@@ -297,6 +299,9 @@ pub struct UploadRequest {
     pub destination: UploadDestination,
     pub on_conflict: OnConflict,
     pub origin: UploadOrigin,
+    /// The most files this upload may hold, when the person raised the
+    /// setting's limit for it (never lowered below the setting).
+    pub max_batch_files: Option<f64>,
 }
 
 /// What happened to one file.
@@ -451,6 +456,11 @@ pub struct OfferedFile {
     pub name: String,
     /// Bytes (for a folder: the bytes of its files).
     pub size: f64,
+    /// The files it brings to an upload (1 for a file; a folder's regular
+    /// files, counted as the batch limit counts them).
+    pub files: f64,
+    /// A folder's entries an upload would skip (links, devices, unreadable).
+    pub skipped: f64,
     pub is_dir: bool,
     /// Type guessed from the name (`inode/directory` for folders).
     pub mime: String,

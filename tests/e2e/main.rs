@@ -9,6 +9,7 @@ mod agent_errors;
 mod app;
 mod flows;
 mod instance;
+mod limits;
 mod modes;
 mod panel;
 mod paste;

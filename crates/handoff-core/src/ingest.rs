@@ -25,7 +25,7 @@ use std::path::PathBuf;
 use std::rc::Rc;
 
 pub use error::IngestError;
-pub use source::Source;
+pub use source::{Source, Tally, tally};
 pub use stage::{TEMP_PREFIX, TEMP_SUFFIX, temp_owner};
 pub(crate) use stage::{check_regular, hash_file, hex};
 

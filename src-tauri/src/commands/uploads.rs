@@ -1,7 +1,7 @@
 //! Person → agent: describing dropped files, reading the clipboard, picking
 //! files, and uploading them.
 
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
@@ -42,6 +42,7 @@ pub fn destinations(state: State<'_, AppState>, session_id: i64) -> Result<Desti
             _ => UploadDestination::Worktree,
         },
         max_file_size: settings.max_file_size as f64,
+        max_batch_files: settings.max_batch_files as f64,
     })
 }
 
@@ -60,10 +61,18 @@ fn describe(state: &AppState, path: PathBuf) -> OfferedFile {
         || path.display().to_string(),
         |n| n.to_string_lossy().into_owned(),
     );
-    let (size, is_dir, problem) = match std::fs::metadata(&path) {
-        Ok(meta) if meta.is_dir() => (folder_size(&path), true, None),
-        Ok(meta) => (meta.len(), false, None),
-        Err(e) => (0, false, Some(e.to_string())),
+    let (tally, is_dir, problem) = match std::fs::metadata(&path) {
+        Ok(meta) if meta.is_dir() => (ingest::tally(&path), true, None),
+        Ok(meta) => (
+            ingest::Tally {
+                files: 1,
+                bytes: meta.len(),
+                skipped: 0,
+            },
+            false,
+            None,
+        ),
+        Err(e) => (ingest::Tally::default(), false, Some(e.to_string())),
     };
     OfferedFile {
         mime: if is_dir {
@@ -74,25 +83,12 @@ fn describe(state: &AppState, path: PathBuf) -> OfferedFile {
         offer_id: state.offer(path.clone()),
         path: path.display().to_string(),
         name,
-        size: size as f64,
+        size: tally.bytes as f64,
+        files: tally.files as f64,
+        skipped: tally.skipped as f64,
         is_dir,
         problem,
     }
-}
-
-fn folder_size(path: &Path) -> u64 {
-    let mut total = 0;
-    let mut stack = vec![path.to_owned()];
-    while let Some(dir) = stack.pop() {
-        for entry in std::fs::read_dir(dir).into_iter().flatten().flatten() {
-            match entry.file_type() {
-                Ok(t) if t.is_dir() => stack.push(entry.path()),
-                Ok(t) if t.is_file() => total += entry.metadata().map_or(0, |m| m.len()),
-                _ => {}
-            }
-        }
-    }
-    total
 }
 
 /// Asks for files with the native picker and describes them.
@@ -212,6 +208,9 @@ pub async fn upload_files(
         OnConflict::KeepBoth => ConflictPolicy::KeepBoth,
         OnConflict::Replace => ConflictPolicy::Replace,
     };
+    if let Some(raised) = request.max_batch_files {
+        upload.max_batch_files = upload.max_batch_files.max(raised as usize);
+    }
     upload.session_id = Some(session.id);
     upload.worktree = Some(worktree.clone());
     let roots = state.roots.clone();

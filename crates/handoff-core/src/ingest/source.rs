@@ -54,6 +54,44 @@ pub(super) struct Item {
     pub name: String,
 }
 
+/// What a file or folder would bring to an upload, counted as the upload
+/// counts it: the regular files it holds, their bytes, and the entries it
+/// would skip (links, devices, unreadable ones).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Tally {
+    /// Regular files: what the batch limit counts.
+    pub files: usize,
+    /// Their bytes.
+    pub bytes: u64,
+    /// Entries that would fail or be skipped.
+    pub skipped: usize,
+}
+
+/// Counts what `path` would bring to an upload (a folder walked the way an
+/// upload walks it).
+#[must_use]
+pub fn tally(path: &Path) -> Tally {
+    let mut out = Expanded {
+        items: Vec::new(),
+        groups: Vec::new(),
+    };
+    expand_path(path, &mut out);
+    out.items.iter().fold(Tally::default(), |mut t, item| {
+        match item {
+            Ok(Item {
+                input: Input::File(file),
+                ..
+            }) => {
+                t.files += 1;
+                t.bytes += fs::symlink_metadata(file).map_or(0, |m| m.len());
+            }
+            Ok(_) => t.files += 1,
+            Err(_) => t.skipped += 1,
+        }
+        t
+    })
+}
+
 /// Expands sources into items (folders walked recursively, sorted by name),
 /// plus per-item failures found on the way, and the folder names to create.
 pub(super) struct Expanded {

@@ -238,6 +238,30 @@ fn a_batch_over_the_limit_is_refused_whole_before_anything_is_copied() {
     );
 }
 
+/// A folder is counted as the upload counts it, so the dialog can say
+/// before Upload whether the batch limit will refuse it.
+#[test]
+fn a_folder_is_tallied_as_the_upload_counts_it() {
+    let mut env = Env::new();
+    env.source("proj/a.txt", b"aa");
+    env.source("proj/src/b.rs", b"bbb");
+    env.source("proj/src/deep/c.md", b"c");
+    let folder = env.root().join("src/proj");
+    symlink("/etc/hostname", folder.join("link")).unwrap();
+    let tally = handoff_core::ingest::tally(&folder);
+    assert_eq!((tally.files, tally.bytes, tally.skipped), (3, 6, 1));
+
+    env.settings.max_batch_files = 2;
+    let report = env.upload_paths(&[&folder]);
+    assert_eq!(
+        report.refused,
+        Some(IngestError::BatchLimit { count: 3, limit: 2 })
+    );
+    env.settings.max_batch_files = tally.files;
+    let report = env.upload_paths(&[&folder]);
+    assert_eq!(report.saved().count(), 3, "exactly the tally fits");
+}
+
 #[test]
 fn a_folder_is_copied_recursively_and_its_symlinks_are_skipped() {
     let mut env = Env::new();

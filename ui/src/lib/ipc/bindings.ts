@@ -533,7 +533,11 @@ default: UploadDestination;
 /**
  * Per-file limit in bytes.
  */
-maxFileSize: number }
+maxFileSize: number; 
+/**
+ * Most files in one upload.
+ */
+maxBatchFiles: number }
 /**
  * An environment variable an agent is started with.
  */
@@ -604,7 +608,16 @@ offerId: number; path: string; name: string;
 /**
  * Bytes (for a folder: the bytes of its files).
  */
-size: number; isDir: boolean; 
+size: number; 
+/**
+ * The files it brings to an upload (1 for a file; a folder's regular
+ * files, counted as the batch limit counts them).
+ */
+files: number; 
+/**
+ * A folder's entries an upload would skip (links, devices, unreadable).
+ */
+skipped: number; isDir: boolean; 
 /**
  * Type guessed from the name (`inode/directory` for folders).
  */
@@ -738,7 +751,12 @@ export type UploadProgress = { item: number; itemDone: number; itemTotal: number
 /**
  * An upload from the dialog.
  */
-export type UploadRequest = { sessionId: number; sources: UploadSource[]; destination: UploadDestination; onConflict: OnConflict; origin: UploadOrigin }
+export type UploadRequest = { sessionId: number; sources: UploadSource[]; destination: UploadDestination; onConflict: OnConflict; origin: UploadOrigin; 
+/**
+ * The most files this upload may hold, when the person raised the
+ * setting's limit for it (never lowered below the setting).
+ */
+maxBatchFiles: number | null }
 /**
  * One thing to upload.
  */

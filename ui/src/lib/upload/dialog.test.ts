@@ -1,9 +1,9 @@
 import { describe, expect, it } from "vitest";
 import type { OfferedFile, UploadOutcome } from "../ipc/bindings";
-import { applyOutcomes, applyProgress, itemFromText, itemsFromOffers, relativePath, removeItem, sizeWarning, uploadable } from "./dialog";
+import { applyOutcomes, applyProgress, batchTotals, describeRow, itemFromText, itemsFromOffers, relativePath, removeItem, sizeWarning, summary, uploadable } from "./dialog";
 
 const offer = (name: string, mime: string, size = 10, problem: string | null = null): OfferedFile => ({
-  offerId: 7, path: `/home/me/${name}`, name, size, isDir: false, mime, problem,
+  offerId: 7, path: `/home/me/${name}`, name, size, isDir: false, mime, problem, files: 1, skipped: 0,
 });
 
 describe("upload dialog state", () => {
@@ -53,5 +53,28 @@ describe("upload dialog state", () => {
   it("mentions saved files relative to the worktree", () => {
     expect(relativePath("/w/.agor/uploads/a b.png", "/w")).toBe(".agor/uploads/a b.png");
     expect(relativePath("/tmp/agor-uploads/a.png", "/w")).toBe("/tmp/agor-uploads/a.png");
+  });
+
+  it("counts a folder's files as the upload counts them, and says so per row", () => {
+    const folder: OfferedFile = { offerId: 8, path: "/home/me/proj", name: "proj", size: 73_000, isDir: true, mime: "inode/directory", problem: null, files: 30, skipped: 2 };
+    const items = itemsFromOffers([folder, offer("notes.txt", "text/plain", 12)]);
+    expect(batchTotals(items)).toEqual({ files: 31, bytes: 73_012 });
+    expect(describeRow(items[0], "73 kB")).toBe("folder of 30 files · 73 kB · 2 skipped (links or special files)");
+    expect(describeRow(items[1], "12 B")).toBe("12 B · text/plain");
+  });
+
+  it("counts exactly what a folder did not save", () => {
+    const folder: OfferedFile = { offerId: 8, path: "/home/me/proj", name: "proj", size: 30, isDir: true, mime: "inode/directory", problem: null, files: 3, skipped: 0 };
+    const [row] = itemsFromOffers([folder]);
+    const file = (id: number) => ({ id, path: `/w/.agor/uploads/proj/${id}`, name: `${id}`, size: 1, mime: "text/plain", sha256: "", destination: "worktree" as const });
+    const outcomes = [
+      { label: "/home/me/proj/a", source: 0, file: file(1), error: null },
+      { label: "/home/me/proj/b", source: 0, file: null, error: { kind: "tooLarge", message: "over the size limit" } },
+      { label: "/home/me/proj/c", source: 0, file: null, error: { kind: "tooLarge", message: "over the size limit" } },
+    ];
+    const [done] = applyOutcomes([row], outcomes as never);
+    expect(done.savedCount).toBe(1);
+    expect(done.error!.message).toBe("2 of 3 not saved: proj/b: over the size limit (and 1 more)");
+    expect(summary(outcomes as never)).toBe("1 of 3 files saved; 2 were not.");
   });
 });
