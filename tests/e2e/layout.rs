@@ -1,0 +1,153 @@
+//! The conversation never collapses: at every window size from 900×600 up,
+//! with the files panel and a preview open in any combination, the
+//! conversation and the prompt box keep a usable width (panels lie over
+//! the conversation when there is no room beside it), nothing scrolls
+//! sideways, and opening a panel keeps the place the person was reading.
+
+use std::time::Duration;
+
+use anyhow::{Result, ensure};
+use serde_json::{Value, json};
+
+use crate::app::{App, World};
+
+const MIN_WIDTH: f64 = 420.0;
+
+async fn ask(app: &App, text: &str) -> Result<()> {
+    app.wait_for("[data-testid=prompt-input]")
+        .await?
+        .send_keys(text)
+        .await?;
+    app.click("[data-testid=send]").await?;
+    Ok(())
+}
+
+/// Runs `script` in the page and returns its number.
+async fn number(app: &App, script: &str) -> Result<f64> {
+    let value = app.client.execute(script, vec![]).await?;
+    value
+        .as_f64()
+        .ok_or_else(|| anyhow::anyhow!("{script} gave {value}"))
+}
+
+/// Waits two frames, so a resize or a toggle is laid out.
+async fn settle(app: &App) -> Result<()> {
+    app.client
+        .execute_async("const done = arguments[0]; requestAnimationFrame(() => requestAnimationFrame(() => done(true)));", vec![])
+        .await?;
+    tokio::time::sleep(Duration::from_millis(100)).await;
+    Ok(())
+}
+
+async fn set_preview(app: &App, open: bool) -> Result<()> {
+    let shown = !app
+        .client
+        .find_all(fantoccini::Locator::Css("[data-testid=preview-dock]"))
+        .await?
+        .is_empty();
+    if shown != open {
+        // A script click: a driver click would scroll the card into view.
+        app.client
+            .execute(
+                if open {
+                    "document.querySelector('[data-testid=card]').click();"
+                } else {
+                    "document.querySelector('[aria-label=\"Close preview\"]').click();"
+                },
+                vec![],
+            )
+            .await?;
+    }
+    Ok(())
+}
+
+async fn set_files(app: &App, open: bool) -> Result<()> {
+    let shown = !app
+        .client
+        .find_all(fantoccini::Locator::Css("[data-testid=files-dock]"))
+        .await?
+        .is_empty();
+    if shown != open {
+        app.client
+            .execute(
+                "document.querySelector('[data-testid=files-toggle]').click();",
+                vec![],
+            )
+            .await?;
+    }
+    Ok(())
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn the_conversation_keeps_its_width_with_every_panel_at_every_size() {
+    let world = World::new();
+    let app = App::launch(&world).await.expect("the app starts");
+    let result: Result<()> = async {
+        std::fs::write(world.worktree().join("notes.md"), "# Notes\n")?;
+        ask(&app, "publish notes.md").await?;
+        app.wait_for("[data-testid=card]").await?;
+        app.wait_for_text("publish_file: Published notes.md").await?;
+        for (width, height) in [(900, 600), (1100, 700), (1400, 900)] {
+            app.client.set_window_size(width, height).await?;
+            for (files, preview) in [(false, false), (true, false), (false, true), (true, true)] {
+                set_files(&app, files).await?;
+                set_preview(&app, preview).await?;
+                settle(&app).await?;
+                let inner = number(&app, "return window.innerWidth;").await?;
+                let conversation = number(&app, "return document.querySelector('[data-testid=conversation]').getBoundingClientRect().width;").await?;
+                let prompt = number(&app, "return document.querySelector('[data-testid=prompt-box]').getBoundingClientRect().width;").await?;
+                let sideways = number(&app, "return document.documentElement.scrollWidth - window.innerWidth;").await?;
+                let case = format!("{inner}×{height}, files {files}, preview {preview}");
+                ensure!(conversation >= MIN_WIDTH, "{case}: the conversation is {conversation} px");
+                ensure!(prompt >= MIN_WIDTH - 48.0, "{case}: the prompt box is {prompt} px");
+                ensure!(sideways <= 0.0, "{case}: the page scrolls sideways by {sideways} px");
+                app.screenshot(&format!("33-layout-{width}x{height}-files-{files}-preview-{preview}")).await?;
+            }
+        }
+        Ok(())
+    }
+    .await;
+    app.close().await;
+    result.unwrap();
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn opening_a_panel_keeps_the_place_being_read() {
+    let world = World::new();
+    let app = App::launch(&world).await.expect("the app starts");
+    let result: Result<()> = async {
+        app.client.set_window_size(1400, 900).await?;
+        std::fs::write(world.worktree().join("notes.md"), "# Notes\n")?;
+        ask(&app, "publish notes.md").await?;
+        app.wait_for_text("publish_file: Published notes.md").await?;
+        for n in 0..10 {
+            ask(&app, &format!("question {n}: what changed in the build?")).await?;
+            app.wait_for_text(&format!("text: \"question {n}: what changed in the build?\"")).await?;
+        }
+        // The person scrolls up to read something older.
+        app.client
+            .execute("const c = document.querySelector('[data-testid=conversation]'); c.scrollTop = c.scrollHeight / 3; c.dispatchEvent(new Event('scroll'));", vec![])
+            .await?;
+        settle(&app).await?;
+        let top = "const c = document.querySelector('[data-testid=conversation]'); const t = c.getBoundingClientRect().top; \
+                   for (const l of c.querySelectorAll('[data-message-id]')) { const b = l.getBoundingClientRect(); \
+                   if (b.bottom > t) return [l.dataset.messageId, b.top - t]; } return null;";
+        let before: Value = app.client.execute(top, vec![]).await?;
+        set_files(&app, true).await?;
+        settle(&app).await?;
+        let with_files: Value = app.client.execute(top, vec![]).await?;
+        set_preview(&app, true).await?;
+        settle(&app).await?;
+        let with_preview: Value = app.client.execute(top, vec![]).await?;
+        for (what, after) in [("the files panel", &with_files), ("the preview", &with_preview)] {
+            ensure!(after[0] == before[0], "opening {what} moved the view from line {} to {}", before[0], after[0]);
+            let drift = (after[1].as_f64().unwrap_or(0.0) - before[1].as_f64().unwrap_or(0.0)).abs();
+            ensure!(drift <= 4.0, "opening {what} moved line {} by {drift} px", before[0]);
+        }
+        ensure!(before != json!(null));
+        Ok(())
+    }
+    .await;
+    app.close().await;
+    result.unwrap();
+}
