@@ -9,6 +9,7 @@ mod agent_errors;
 mod app;
 mod flows;
 mod instance;
+mod keyboard;
 mod layout;
 mod limits;
 mod modes;

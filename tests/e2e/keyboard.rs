@@ -1,0 +1,102 @@
+//! Dialogs are modal to the keyboard too: focus moves into the upload
+//! dialog, Settings and the preview when they open, Tab and Shift+Tab stay
+//! inside, and focus returns where it was on close; Esc also closes the
+//! files panel. A 200-character name wraps instead of pushing the
+//! conversation sideways.
+
+use anyhow::{Result, ensure};
+use fantoccini::key::Key;
+
+use crate::app::{App, World};
+
+/// Whether the focused element is inside `css`.
+async fn focus_inside(app: &App, css: &str) -> Result<bool> {
+    let inside = app
+        .client
+        .execute(
+            "const box = document.querySelector(arguments[0]); return !!box && box.contains(document.activeElement);",
+            vec![serde_json::json!(css)],
+        )
+        .await?;
+    Ok(inside == serde_json::json!(true))
+}
+
+async fn press(app: &App, keys: &str) -> Result<()> {
+    app.client.active_element().await?.send_keys(keys).await?;
+    Ok(())
+}
+
+/// Tabs forward and back through `css` and checks focus never leaves it.
+async fn tab_stays_in(app: &App, css: &str) -> Result<()> {
+    ensure!(focus_inside(app, css).await?, "focus moved into {css}");
+    for _ in 0..25 {
+        press(app, &Key::Tab.to_string()).await?;
+        ensure!(focus_inside(app, css).await?, "Tab left {css}");
+    }
+    for _ in 0..8 {
+        press(app, &format!("{}{}", Key::Shift, Key::Tab)).await?;
+        ensure!(focus_inside(app, css).await?, "Shift+Tab left {css}");
+    }
+    press(app, &Key::Null.to_string()).await?;
+    Ok(())
+}
+
+async fn prompt_has_focus(app: &App) -> Result<bool> {
+    focus_inside(app, "[data-testid=prompt-box]").await
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn dialogs_keep_the_keyboard_and_give_it_back() {
+    let world = World::new();
+    let long = format!("{}.txt", "a-very-long-name-".repeat(12));
+    let file = world.source(&long, b"long name\n");
+    let app = App::launch(&world).await.expect("the app starts");
+    let result: Result<()> = async {
+        app.click("[data-testid=prompt-input]").await?;
+
+        app.drop_files(&[&file]).await?;
+        app.wait_for("[data-testid=upload-dialog]").await?;
+        tab_stays_in(&app, "[data-testid=upload-dialog]").await?;
+        press(&app, &Key::Escape.to_string()).await?;
+        app.dialog_closed().await?;
+        ensure!(prompt_has_focus(&app).await?, "focus is back in the prompt box");
+
+        // The long name, uploaded, wraps in the conversation.
+        app.drop_files(&[&file]).await?;
+        app.wait_for("[data-testid=upload-dialog]").await?;
+        app.click("[data-testid=notify]").await?;
+        app.click("[data-testid=upload]").await?;
+        app.dialog_closed().await?;
+        app.wait_for_text("Uploaded a-very-long-name").await?;
+        let sideways = app
+            .client
+            .execute("const c = document.querySelector('[data-testid=conversation]'); return c.scrollWidth - c.clientWidth;", vec![])
+            .await?;
+        ensure!(sideways == serde_json::json!(0), "the conversation scrolls sideways by {sideways}");
+        app.screenshot("34-long-name").await?;
+
+        app.click("[data-testid=prompt-input]").await?;
+        press(&app, &format!("{},{}", Key::Control, Key::Null)).await?;
+        app.wait_for("[data-testid=settings]").await?;
+        tab_stays_in(&app, "[data-testid=settings]").await?;
+        press(&app, &Key::Escape.to_string()).await?;
+        ensure!(prompt_has_focus(&app).await?, "focus is back after Settings");
+
+        app.click("[data-testid=files-toggle]").await?;
+        app.wait_for("[data-testid=files-dock]").await?;
+        // (The upload without Notify left a mention in the prompt box: its
+        // suggestions take the first Esc. Start from an empty box.)
+        app.click("[data-testid=prompt-input]").await?;
+        press(&app, &format!("{}a{}{}", Key::Control, Key::Null, Key::Backspace)).await?;
+        press(&app, &Key::Escape.to_string()).await?;
+        let open = app
+            .client
+            .find_all(fantoccini::Locator::Css("[data-testid=files-dock]"))
+            .await?;
+        ensure!(open.is_empty(), "Esc closes the files panel");
+        Ok(())
+    }
+    .await;
+    app.close().await;
+    result.unwrap();
+}
