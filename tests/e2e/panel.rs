@@ -237,3 +237,104 @@ async fn ten_thousand_files_open_and_filter_quickly() {
     app.close().await;
     result.unwrap();
 }
+
+/// Rows keep their name in view whatever the pointer does, say which
+/// folder each file is in (two `notes.txt`, from `proj/` and `proj (1)/`,
+/// differ), and act from a compact menu or from keys on a focused row.
+#[tokio::test(flavor = "multi_thread")]
+async fn rows_show_their_folder_and_act_from_a_menu_or_keys() {
+    let world = World::new();
+    let first = world.root.join("src/one/proj");
+    let second = world.root.join("src/two/proj");
+    for dir in [&first, &second] {
+        std::fs::create_dir_all(dir).unwrap();
+        std::fs::write(dir.join("notes.txt"), dir.display().to_string()).unwrap();
+    }
+    let app = App::launch(&world).await.expect("the app starts");
+    let result = async {
+        for dir in [&first, &second] {
+            app.drop_files(&[dir]).await?;
+            app.click("[data-testid=notify]").await?;
+            app.click("[data-testid=upload]").await?;
+            app.dialog_closed().await?;
+        }
+        app.click("[data-testid=files-toggle]").await?;
+        app.wait_for("[data-testid=file-row]").await?;
+        let mut folders = Vec::new();
+        for row in app
+            .client
+            .find_all(Locator::Css("[data-testid=file-row]"))
+            .await?
+        {
+            row.find(Locator::Css("[data-testid=file-name]"))
+                .await?
+                .click()
+                .await?;
+            let name = row.find(Locator::Css("[data-testid=file-name]")).await?;
+            let shown = app
+                .client
+                .execute(
+                    "const n = arguments[0]; const s = getComputedStyle(n); \
+                     return [n.getBoundingClientRect().width, s.display, s.visibility];",
+                    vec![serde_json::to_value(&name)?],
+                )
+                .await?;
+            ensure!(
+                shown[0].as_f64().unwrap_or(0.0) > 20.0
+                    && shown[1] != "none"
+                    && shown[2] != "hidden",
+                "the name stays in view under the pointer: {shown}"
+            );
+            folders.push(
+                row.find(Locator::Css("[data-testid=file-folder]"))
+                    .await?
+                    .text()
+                    .await?,
+            );
+        }
+        folders.sort();
+        ensure!(
+            folders == [".agor/uploads/proj", ".agor/uploads/proj (1)"],
+            "{folders:?}"
+        );
+
+        // The menu: every action named, with its key.
+        app.click("[data-testid=row-menu]").await?;
+        let menu = app.text("[data-testid=row-actions]").await?;
+        for item in [
+            "Preview",
+            "Open",
+            "Show in folder",
+            "Copy path",
+            "Mention in the message",
+            "Save a copy as…",
+            "Move to trash",
+        ] {
+            ensure!(menu.contains(item), "{item} is missing from {menu}");
+        }
+        app.screenshot("35-row-menu").await?;
+        app.click("[data-testid=row-actions] [data-action=mention]")
+            .await?;
+        let prompt = app.wait_for("[data-testid=prompt-input]").await?;
+        let text = prompt.prop("value").await?.unwrap_or_default();
+        ensure!(text.contains("@.agor/uploads/proj"), "mentioned: {text}");
+
+        // Keys on a focused row: Enter previews.
+        app.client
+            .execute(
+                "document.querySelector('[data-testid=file-row]').focus();",
+                vec![],
+            )
+            .await?;
+        app.client
+            .active_element()
+            .await?
+            .send_keys(&fantoccini::key::Key::Enter.to_string())
+            .await?;
+        app.wait_for("[data-testid=preview]").await?;
+        Ok(())
+    }
+    .await;
+    app.close().await;
+    result.unwrap();
+}

@@ -34,7 +34,9 @@ async fn settings_are_saved_and_agents_added_and_tested() {
 
         let folder = app.wait_for("[data-testid=setting-uploads-folder]").await?;
         replace_text(&folder, "../outside").await?;
-        let text = app.wait_for_text("is not a valid uploads_folder").await?;
+        let text = app
+            .wait_for_text("The uploads folder cannot be “../outside”")
+            .await?;
         ensure!(
             text.contains("must not hold `.` or `..`"),
             "the refusal says why"

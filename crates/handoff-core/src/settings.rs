@@ -66,7 +66,7 @@ pub enum SettingsError {
     #[error("unknown setting `{0}` (known: {known})", known = KEYS.join(", "))]
     UnknownKey(String),
     /// The value does not fit the setting.
-    #[error("`{value}` is not a valid {key}: {why}")]
+    #[error("{}", refusal(key, value, why))]
     InvalidValue {
         /// The setting's name.
         key: String,
@@ -75,6 +75,32 @@ pub enum SettingsError {
         /// What a valid value looks like.
         why: String,
     },
+}
+
+/// A setting's name in a person's words.
+#[must_use]
+pub fn label(key: &str) -> &str {
+    match key {
+        "default_destination" => "Where uploads go",
+        "uploads_folder" => "The uploads folder",
+        "on_conflict" => "What to do when a name is taken",
+        "max_file_size" => "The largest file",
+        "max_batch_files" => "The most files per upload",
+        "temp_expiry_secs" => "When temp uploads are deleted",
+        "write_gitignore" => "Keeping uploads out of git",
+        other => other,
+    }
+}
+
+/// "The most files per upload cannot be empty: …", "The largest file
+/// cannot be “lots”: …".
+fn refusal(key: &str, value: &str, why: &str) -> String {
+    let value = value.trim();
+    if value.is_empty() {
+        format!("{} cannot be empty: {why}", label(key))
+    } else {
+        format!("{} cannot be “{value}”: {why}", label(key))
+    }
 }
 
 impl Settings {

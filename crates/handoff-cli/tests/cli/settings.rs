@@ -33,7 +33,12 @@ const REFUSED: &[(&str, &str, &str)] = &[
     (
         "default_destination",
         "moon",
-        "not a valid default_destination",
+        "Where uploads go cannot be “moon”",
+    ),
+    (
+        "max_batch_files",
+        "",
+        "The most files per upload cannot be empty",
     ),
     ("temp_expiry_secs", "0", "from 60"),
     ("temp_expiry_secs", "59", "from 60"),

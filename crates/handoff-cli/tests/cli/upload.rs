@@ -120,7 +120,7 @@ fn settings_are_validated_and_used() {
         .run(&["settings", "set", "max_file_size", "lots"])
         .expect(1);
     assert!(
-        run.stderr().contains("`lots` is not a valid max_file_size"),
+        run.stderr().contains("The largest file cannot be “lots”"),
         "{}",
         run.stderr()
     );

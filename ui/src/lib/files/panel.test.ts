@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import type { FileInfo } from "../ipc/bindings";
-import { age, indexFiles, matches, panelRows, visibleRange, ROW_HEIGHT } from "./panel";
+import { age, indexFiles, matches, panelRows, visibleRange, ROW_HEIGHT, actionForKey, folderOf, rowActions } from "./panel";
 
 const file = (id: number, over: Partial<FileInfo> = {}): FileInfo => ({
   id, filename: `f${id}.txt`, path: `/w/.agor/uploads/f${id}.txt`, size: 1, mime: "text/plain", sniffedMime: null,
@@ -45,5 +45,20 @@ describe("files panel", () => {
     expect(age(120_000, 0)).toBe("2 min");
     expect(age(0, 0)).toBe("now");
     expect(age(2 * 86_400_000, 0)).toBe("2 d");
+  });
+});
+
+describe("row actions", () => {
+  it("offers mention and send again only for files sent to the agent, each with a key", () => {
+    expect(rowActions("from_agent").map((a) => a.action)).toEqual(["preview", "open", "reveal", "copy", "save", "trash"]);
+    expect(actionForKey("to_agent", "M")).toBe("mention");
+    expect(actionForKey("from_agent", "m")).toBeNull();
+    expect(actionForKey("to_agent", " ")).toBe("preview");
+    expect(actionForKey("to_agent", "Delete")).toBe("trash");
+  });
+
+  it("names the folder of a file inside the worktree relatively", () => {
+    expect(folderOf("/w/.agor/uploads/proj (1)/a.txt", "/w")).toBe(".agor/uploads/proj (1)");
+    expect(folderOf("/tmp/agor-uploads/a.txt", "/w")).toBe("/tmp/agor-uploads");
   });
 });

@@ -67,3 +67,40 @@ export function age(now: number, then: number): string {
   if (secs < 86400) return `${Math.floor(secs / 3600)} h`;
   return `${Math.floor(secs / 86400)} d`;
 }
+
+/** What a files-panel row can do, with the key that does it when the row
+ *  has focus. */
+export type RowAction = "preview" | "open" | "reveal" | "copy" | "mention" | "send" | "save" | "trash";
+
+/** The actions of a row, in menu order: sending again and mentioning only
+ *  for files sent to the agent. */
+export function rowActions(direction: FileInfo["direction"]): { action: RowAction; label: string; key: string }[] {
+  const all: { action: RowAction; label: string; key: string }[] = [
+    { action: "preview", label: "Preview", key: "Enter" },
+    { action: "open", label: "Open", key: "o" },
+    { action: "reveal", label: "Show in folder", key: "r" },
+    { action: "copy", label: "Copy path", key: "c" },
+    { action: "mention", label: "Mention in the message", key: "m" },
+    { action: "send", label: "Send to the agent again", key: "s" },
+    { action: "save", label: "Save a copy as…", key: "a" },
+    { action: "trash", label: "Move to trash", key: "Delete" },
+  ];
+  return direction === "to_agent" ? all : all.filter((a) => a.action !== "mention" && a.action !== "send");
+}
+
+/** The action a key pressed on a focused row stands for. */
+export function actionForKey(direction: FileInfo["direction"], key: string): RowAction | null {
+  const k = key === " " ? "Enter" : key.length === 1 ? key.toLowerCase() : key;
+  return rowActions(direction).find((a) => a.key === k)?.action ?? null;
+}
+
+/** The folder a file is in, relative to `root` (the worktree) when inside:
+ *  `.agor/uploads/proj (1)`. */
+export function folderOf(path: string, root: string | null): string {
+  const dir = path.slice(0, Math.max(0, path.lastIndexOf("/")));
+  if (root) {
+    const prefix = root.endsWith("/") ? root : `${root}/`;
+    if (dir.startsWith(prefix)) return dir.slice(prefix.length);
+  }
+  return dir;
+}
