@@ -10,6 +10,7 @@ packages=(
   build-essential pkg-config time python3 curl
   libwebkit2gtk-4.1-dev libgtk-3-dev libsoup-3.0-dev libayatana-appindicator3-dev librsvg2-dev libssl-dev
   xvfb xauth webkit2gtk-driver xclip xdotool python3-gi gir1.2-gtk-3.0 dbus-daemon
+  sway wl-clipboard
 )
 # A Node.js installed outside Debian's packages is fine.
 command -v node >/dev/null && command -v npm >/dev/null || packages+=(nodejs npm)
@@ -24,6 +25,13 @@ if ((${#missing[@]})); then
   echo "setup: installing ${missing[*]}"
   $sudo apt-get update -qq
   DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends "${missing[@]}"
+fi
+
+# Sway (the Wayland e2e tests' compositor) refuses to run as root: as root,
+# the tests run it, the driver and the app as this user.
+if [ "$(id -u)" -eq 0 ] && ! id handoff-e2e >/dev/null 2>&1; then
+  echo "setup: creating the user handoff-e2e for the Wayland tests"
+  useradd --create-home --shell /usr/sbin/nologin handoff-e2e
 fi
 
 if ! command -v cargo >/dev/null; then

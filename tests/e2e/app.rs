@@ -63,7 +63,7 @@ impl App {
 
     /// Starts the app in `world` with these environment variables too.
     pub async fn launch_with(world: &World, extra_env: &[(&str, &str)]) -> Result<Self> {
-        let port = NEXT_PORT.fetch_add(2, std::sync::atomic::Ordering::Relaxed);
+        let port = Self::ports();
         let driver = Command::new(tauri_driver())
             .args([
                 "--port",
@@ -80,21 +80,46 @@ impl App {
             .stderr(Stdio::null())
             .spawn()
             .context("start tauri-driver (cargo install tauri-driver)")?;
-        let deadline = Instant::now() + Duration::from_secs(10);
-        while TcpStream::connect(("127.0.0.1", port)).is_err() {
-            if Instant::now() > deadline {
-                bail!("tauri-driver did not listen on {port}");
+        Self::connect(driver, port).await
+    }
+
+    /// The next free pair of ports (`tauri-driver`'s and `WebKitWebDriver`'s).
+    pub fn ports() -> u16 {
+        NEXT_PORT.fetch_add(2, std::sync::atomic::Ordering::Relaxed)
+    }
+
+    /// Connects to a `tauri-driver` started on `port` (it is stopped if
+    /// that fails) and waits for the app's first session to show.
+    pub async fn connect(mut driver: Child, port: u16) -> Result<Self> {
+        let connected = async {
+            let deadline = Instant::now() + Duration::from_secs(10);
+            while TcpStream::connect(("127.0.0.1", port)).is_err() {
+                if Instant::now() > deadline {
+                    bail!("tauri-driver did not listen on {port}");
+                }
+                tokio::time::sleep(Duration::from_millis(50)).await;
             }
-            tokio::time::sleep(Duration::from_millis(50)).await;
+            let app = target_dir().join("debug/handoff-app");
+            let caps = json!({ "browserName": "wry", "tauri:options": { "application": app } });
+            Ok(ClientBuilder::native()
+                .capabilities(caps.as_object().unwrap().clone())
+                .connect(&format!("http://127.0.0.1:{port}"))
+                .await?)
         }
-        let app = target_dir().join("debug/handoff-app");
-        let caps = json!({ "browserName": "wry", "tauri:options": { "application": app } });
-        let client = ClientBuilder::native()
-            .capabilities(caps.as_object().unwrap().clone())
-            .connect(&format!("http://127.0.0.1:{port}"))
-            .await?;
+        .await;
+        let client = match connected {
+            Ok(client) => client,
+            Err(e) => {
+                let _ = Command::new("kill").arg(driver.id().to_string()).status();
+                let _ = driver.wait();
+                return Err(e);
+            }
+        };
         let app = Self { driver, client };
-        app.wait_for(".app[data-ready=true]").await?;
+        if let Err(e) = app.wait_for(".app[data-ready=true]").await {
+            app.close().await;
+            return Err(e);
+        }
         Ok(app)
     }
 
@@ -186,7 +211,7 @@ impl App {
     }
 }
 
-fn tauri_driver() -> PathBuf {
+pub fn tauri_driver() -> PathBuf {
     let cargo_bin = std::env::var_os("CARGO_HOME")
         .map(PathBuf::from)
         .or_else(|| std::env::var_os("HOME").map(|h| PathBuf::from(h).join(".cargo")))

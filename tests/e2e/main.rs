@@ -18,3 +18,4 @@ mod paste;
 mod previews;
 mod real_agent;
 mod settings;
+mod wayland;
