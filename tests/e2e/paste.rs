@@ -99,3 +99,37 @@ async fn bytes_that_are_not_a_picture_are_never_saved_as_one() {
     let saved = std::fs::read_dir(uploads(&world)).map_or(0, Iterator::count);
     assert_eq!(saved, 0, "nothing was saved");
 }
+
+/// A long text paste is offered as a file, and can go in the message as
+/// text instead: nothing pasted is thrown away.
+#[tokio::test(flavor = "multi_thread")]
+async fn a_long_text_paste_can_go_in_the_message_instead() {
+    let world = World::new();
+    let text: String = (0..120)
+        .map(|n| format!("line {n:03} of a long build log that the person pasted\n"))
+        .collect();
+    assert!(text.len() > 6000);
+    let source = world.source("log.txt", text.as_bytes());
+    let _clipboard = Clipboard::holding("UTF8_STRING", &source);
+    with_app(&world, |app| async move {
+        let result = async {
+            press_ctrl_v(&app).await?;
+            app.wait_for("[data-testid=upload-dialog]").await?;
+            let name = app.text("[data-testid=item-name]").await?;
+            ensure!(name.starts_with("pasted-text-"), "offered as {name:?}");
+            app.click("[data-testid=paste-as-text]").await?;
+            app.dialog_closed().await?;
+            let prompt = app.wait_for("[data-testid=prompt-input]").await?;
+            let value = prompt.prop("value").await?.unwrap_or_default();
+            ensure!(
+                value == text,
+                "the message holds the pasted text ({} chars)",
+                value.len()
+            );
+            Ok(())
+        }
+        .await;
+        (app, result)
+    })
+    .await;
+}

@@ -141,8 +141,9 @@ async fn pdf_preview(app: &App) -> Result<()> {
 }
 
 /// Clicks a card's "Save as…" and answers the real GTK save dialog by
-/// typing `dest` into it, as a person would.
-async fn save_card_as(app: &App, index: usize, dest: &Path) -> Result<()> {
+/// typing `typed` (a path, or a bare name kept in the folder the dialog
+/// opened in) into it, as a person would; waits for `dest`.
+async fn save_card_as(app: &App, index: usize, typed: &str, dest: &Path) -> Result<()> {
     let buttons = app
         .client
         .find_all(Locator::Css(
@@ -165,7 +166,7 @@ async fn save_card_as(app: &App, index: usize, dest: &Path) -> Result<()> {
     // go through XTEST, as a keyboard's would (GTK ignores sent events).
     xdotool(&["windowfocus", "--sync", &window])?;
     xdotool(&["key", "ctrl+a"])?;
-    xdotool(&["type", "--delay", "5", &dest.display().to_string()])?;
+    xdotool(&["type", "--delay", "5", typed])?;
     xdotool(&["key", "Return"])?;
     let deadline = std::time::Instant::now() + Duration::from_secs(10);
     while !dest.exists() {
@@ -219,6 +220,14 @@ async fn open_card(app: &App, index: usize) -> Result<()> {
 #[tokio::test(flavor = "multi_thread")]
 async fn published_files_show_as_cards_and_preview_safely() {
     let world = World::new();
+    // The person's Downloads folder, as XDG user dirs name it.
+    std::fs::create_dir_all(world.root.join("home/Downloads")).unwrap();
+    std::fs::create_dir_all(world.root.join("home/.config")).unwrap();
+    std::fs::write(
+        world.root.join("home/.config/user-dirs.dirs"),
+        "XDG_DOWNLOAD_DIR=\"$HOME/Downloads\"\n",
+    )
+    .unwrap();
     let app = App::launch(&world).await.expect("the app starts");
     let worktree = world.worktree();
     std::fs::write(
@@ -297,11 +306,14 @@ async fn published_files_show_as_cards_and_preview_safely() {
 
         // Save as… through the real dialog writes the same bytes.
         let dest = world.root.join("home/saved-chart.png");
-        save_card_as(&app, 1, &dest).await?;
+        save_card_as(&app, 1, &dest.display().to_string(), &dest).await?;
         ensure!(
             std::fs::read(&dest)? == std::fs::read(worktree.join("chart.png"))?,
             "the saved copy is byte-identical"
         );
+        // A bare name lands in Downloads, where the dialog opens.
+        let downloads = world.root.join("home/Downloads/chart-copy.png");
+        save_card_as(&app, 1, "chart-copy.png", &downloads).await?;
 
         let ran = app.client.execute("return window.__ran === undefined", vec![]).await?;
         ensure!(ran == json!(true), "nothing in a preview ran");

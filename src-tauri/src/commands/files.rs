@@ -3,7 +3,7 @@
 use handoff_core::remove::{self, Removal};
 use handoff_core::store::FileQuery;
 use handoff_core::{FileRecord, clock, naming, untracked};
-use tauri::{AppHandle, State};
+use tauri::{AppHandle, Manager, State};
 use tauri_plugin_dialog::DialogExt;
 
 use crate::dto::{FileInfo, FilePreview, UntrackedFile};
@@ -139,13 +139,22 @@ pub async fn save_file_as(
     let record = existing(&state, file_id)?;
     let suggested = naming::sanitize(&record.filename);
     let (tx, rx) = tokio::sync::oneshot::channel();
-    app.dialog()
+    // Downloads, where people look for what they saved (else home).
+    let folder = [app.path().download_dir(), app.path().home_dir()]
+        .into_iter()
+        .flatten()
+        .find(|dir| dir.is_dir());
+    let mut dialog = app
+        .dialog()
         .file()
         .set_title("Save as")
-        .set_file_name(&suggested)
-        .save_file(move |dest| {
-            let _ = tx.send(dest.and_then(|d| d.into_path().ok()));
-        });
+        .set_file_name(&suggested);
+    if let Some(folder) = folder {
+        dialog = dialog.set_directory(folder);
+    }
+    dialog.save_file(move |dest| {
+        let _ = tx.send(dest.and_then(|d| d.into_path().ok()));
+    });
     let Some(dest) = rx.await.ok().flatten() else {
         return Ok(None);
     };

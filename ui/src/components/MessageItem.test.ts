@@ -46,6 +46,17 @@ describe("a published-file card", () => {
     expect(onfile).toHaveBeenCalledTimes(2);
   });
 
+  it("is one Tab stop whose keys run its actions", () => {
+    const onfile = render(card);
+    const el = document.querySelector("[data-testid=card]") as HTMLElement;
+    expect([...el.querySelectorAll("button")].every((b) => b.tabIndex === -1)).toBe(true);
+    expect(el.tabIndex).toBe(0);
+    el.dispatchEvent(new KeyboardEvent("keydown", { key: "s", bubbles: true }));
+    expect(onfile).toHaveBeenLastCalledWith(12, "save", "chart.png");
+    el.dispatchEvent(new KeyboardEvent("keydown", { key: "Enter", bubbles: true }));
+    expect(onfile).toHaveBeenLastCalledWith(12, "preview", "chart.png");
+  });
+
   it("renders an agent's text as text, never as markup", () => {
     render({ ...card, kind: "text", body: "<img src=x onerror=alert(1)>", data: null });
     expect(document.querySelector("img")).toBeNull();

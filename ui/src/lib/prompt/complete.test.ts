@@ -19,4 +19,9 @@ describe("@ completion", () => {
   it("keeps uploads first when nothing is typed", () => {
     expect(bestMatches("", [".agor/uploads/shot.png", "README.md"], 1)).toEqual([".agor/uploads/shot.png"]);
   });
+
+  it("matches a query without a slash on the file name only", () => {
+    expect(bestMatches("gam", [".agor/uploads/empty.bin", "src/game.rs"])).toEqual(["src/game.rs"]);
+    expect(bestMatches("up/emp", [".agor/uploads/empty.bin", "src/game.rs"])).toEqual([".agor/uploads/empty.bin"]);
+  });
 });

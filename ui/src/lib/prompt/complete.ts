@@ -8,12 +8,15 @@ export function mentionQuery(text: string, cursor: number): { start: number; que
 
 /**
  * How well `path` matches `query` as a subsequence (higher is better), or
- * null. Consecutive letters and letters in the file name count more.
+ * null. A query without `/` matches the file's name only (so `@gam` finds
+ * `game.rs`, not `.agor/uploads/empty.bin`); with one, the whole path.
+ * Consecutive letters and letters in the file name count more.
  */
 export function fuzzyScore(query: string, path: string): number | null {
   if (!query) return 0;
   const q = query.toLowerCase();
-  const p = path.toLowerCase();
+  const whole = path.toLowerCase();
+  const p = q.includes("/") ? whole : whole.slice(whole.lastIndexOf("/") + 1);
   const nameStart = p.lastIndexOf("/") + 1;
   let score = 0;
   let last = -2;
@@ -28,7 +31,7 @@ export function fuzzyScore(query: string, path: string): number | null {
     last = found;
     at = found + 1;
   }
-  return score - p.length * 0.01;
+  return score - whole.length * 0.01;
 }
 
 /** The best `limit` paths for `query`, keeping the given order among equals (uploads come first). */
