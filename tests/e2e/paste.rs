@@ -105,9 +105,14 @@ async fn bytes_that_are_not_a_picture_are_never_saved_as_one() {
 #[tokio::test(flavor = "multi_thread")]
 async fn a_long_text_paste_can_go_in_the_message_instead() {
     let world = World::new();
-    let text: String = (0..120)
-        .map(|n| format!("line {n:03} of a long build log that the person pasted\n"))
-        .collect();
+    let text = (0..120).fold(String::new(), |mut text, n| {
+        use std::fmt::Write as _;
+        let _ = writeln!(
+            text,
+            "line {n:03} of a long build log that the person pasted"
+        );
+        text
+    });
     assert!(text.len() > 6000);
     let source = world.source("log.txt", text.as_bytes());
     let _clipboard = Clipboard::holding("UTF8_STRING", &source);
