@@ -55,7 +55,7 @@ async fn dropped_files_reach_the_worktree_and_the_agent() {
             );
             app.screenshot("02-upload-dialog").await?;
             app.click("[data-testid=upload]").await?;
-            let page = app.wait_for_text("Received 4 block(s).").await?;
+            let page = app.wait_for_text("I got your message in 4 parts:").await?;
             ensure!(
                 page.contains(
                     "Please review .agor/uploads/shot one é.png, .agor/uploads/notes.txt"
@@ -192,7 +192,7 @@ async fn a_real_ctrl_v_of_a_png_is_saved_byte_identical() {
             );
             app.click("[data-testid=upload]").await?;
             let page = app.wait_for_text("image: image/png, 128×128 px").await?;
-            ensure!(page.contains("Received 3 block(s)."), "{page}");
+            ensure!(page.contains("I got your message in 3 parts:"), "{page}");
             Ok(())
         }
         .await;

@@ -60,7 +60,7 @@ async fn a_folder_over_the_limit_is_counted_and_uploaded_whole_when_asked() {
             app.click("[data-testid=upload]").await?;
             app.dialog_closed().await?;
             // The agent is told about all 30 at once.
-            app.wait_for_text("Received 31 block(s).").await?;
+            app.wait_for_text("I got your message in 31 parts:").await?;
             Ok(())
         }
         .await;
@@ -106,11 +106,11 @@ async fn a_failed_file_is_counted_and_the_agent_waits_for_the_person() {
             app.screenshot("32-partly-saved").await?;
             let page = app.text("[data-testid=conversation]").await?;
             ensure!(
-                !page.contains("Received"),
+                !page.contains("I got your message"),
                 "the agent was not prompted yet: {page}"
             );
             app.click("[data-testid=tell-agent]").await?;
-            app.wait_for_text("Received 5 block(s).").await?;
+            app.wait_for_text("I got your message in 5 parts:").await?;
             Ok(())
         }
         .await;

@@ -174,7 +174,9 @@ async fn answer(
             SessionUpdate::AgentMessageChunk(chunk),
         ));
     };
-    say(format!("Received {} block(s).\n", request.prompt.len()));
+    let parts = request.prompt.len();
+    let plural = if parts == 1 { "" } else { "s" };
+    say(format!("I got your message in {parts} part{plural}:\n"));
     let mut asked_text = String::new();
     for block in &request.prompt {
         let line = match block {

@@ -193,7 +193,7 @@ async fn the_demo_agent_reports_exactly_what_it_received() {
 
     let uploads = ctx.uploads();
     let expected = [
-        "Received 5 block(s).".to_owned(),
+        "I got your message in 5 parts:".to_owned(),
         r#"text: "Please review .agor/uploads/screen shot.png, .agor/uploads/notes.txt, .agor/uploads/spec.pdf""#.to_owned(),
         format!("file: {} (image/png, {} bytes), sha256 {}, 640×480 px", uploads.join("screen shot.png").display(), PNG.len(), sha(PNG)),
         format!("image: image/png, 640×480 px, {} bytes, sha256 {}", PNG.len(), sha(PNG)),

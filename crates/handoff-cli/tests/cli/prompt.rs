@@ -32,7 +32,7 @@ fn prompt_attaches_streams_and_publishes_back() {
     let out = ctx.redact(&run.stdout());
     assert!(
         out.starts_with(
-            "Received 3 block(s).\ntext: \"See .agor/uploads/shot.png, then publish summary.md\"\n"
+            "I got your message in 3 parts:\ntext: \"See .agor/uploads/shot.png, then publish summary.md\"\n"
         ),
         "{out}"
     );
