@@ -103,12 +103,59 @@ async fn the_conversation_keeps_its_width_with_every_panel_at_every_size() {
                 ensure!(sideways <= 0.0, "{case}: the page scrolls sideways by {sideways} px");
                 app.screenshot(&format!("33-layout-{width}x{height}-files-{files}-preview-{preview}")).await?;
             }
+            set_files(&app, false).await?;
+            set_preview(&app, false).await?;
+            dialogs_fit(&app, &world, width, height).await?;
         }
         Ok(())
     }
     .await;
     app.close().await;
     result.unwrap();
+}
+
+/// The upload dialog and Settings fit the window (nothing sideways, the
+/// dialog within the window), each photographed at this size.
+async fn dialogs_fit(app: &App, world: &World, width: u32, height: u32) -> Result<()> {
+    let file = world.source("report.pdf", b"%PDF-1.4\n");
+    app.drop_files(&[&file]).await?;
+    app.wait_for("[data-testid=upload-dialog]").await?;
+    settle(app).await?;
+    let right = number(app, "return document.querySelector('[data-testid=upload-dialog]').getBoundingClientRect().right - window.innerWidth;").await?;
+    ensure!(
+        right <= 0.0,
+        "{width}×{height}: the upload dialog sticks out by {right} px"
+    );
+    app.screenshot(&format!("37-upload-dialog-{width}x{height}"))
+        .await?;
+    app.client
+        .execute(
+            "document.querySelector('[data-testid=upload-dialog] .buttons button').click();",
+            vec![],
+        )
+        .await?;
+    app.dialog_closed().await?;
+    app.wait_for("[data-testid=prompt-input]")
+        .await?
+        .send_keys(&format!(
+            "{},{}",
+            fantoccini::key::Key::Control,
+            fantoccini::key::Key::Null
+        ))
+        .await?;
+    app.wait_for("[data-testid=settings]").await?;
+    settle(app).await?;
+    let right = number(app, "return document.querySelector('[data-testid=settings]').getBoundingClientRect().right - window.innerWidth;").await?;
+    ensure!(
+        right <= 0.0,
+        "{width}×{height}: Settings sticks out by {right} px"
+    );
+    app.screenshot(&format!("37-settings-{width}x{height}"))
+        .await?;
+    app.client
+        .execute("[...document.querySelectorAll('[data-testid=settings] button')].find((b) => b.textContent.trim() === 'Done').click();", vec![])
+        .await?;
+    Ok(())
 }
 
 #[tokio::test(flavor = "multi_thread")]
