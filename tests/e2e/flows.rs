@@ -177,12 +177,8 @@ async fn a_real_ctrl_v_of_a_png_is_saved_byte_identical() {
     let _clipboard = Clipboard::png(&image);
     with_app(&world, |app| async move {
         let result = async {
-            app.click("[data-testid=prompt-input]").await?;
             // A real key press through the X server, not a synthetic event.
-            let pressed = Command::new("xdotool")
-                .args(["key", "--clearmodifiers", "ctrl+v"])
-                .status()?;
-            ensure!(pressed.success(), "xdotool key");
+            crate::paste::press_ctrl_v(&app).await?;
             app.wait_for("[data-testid=upload-dialog]").await?;
             app.screenshot("04-paste-dialog").await?;
             let name = app.text("[data-testid=item-name]").await?;

@@ -10,7 +10,7 @@ use crate::app::{App, World};
 use crate::flows::{Clipboard, uploads, with_app};
 
 /// Ctrl+V in the prompt box, as a real key press through the X server.
-async fn press_ctrl_v(app: &App) -> Result<()> {
+pub(crate) async fn press_ctrl_v(app: &App) -> Result<()> {
     app.click("[data-testid=prompt-input]").await?;
     let pressed = Command::new("xdotool")
         .args(["key", "--clearmodifiers", "ctrl+v"])

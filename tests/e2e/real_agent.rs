@@ -6,7 +6,6 @@
 //! in the preview.
 
 use std::path::Path;
-use std::process::Command;
 
 use anyhow::{Result, ensure};
 use handoff_core::clock;
@@ -76,11 +75,7 @@ async fn claude_code_gets_a_pasted_picture_and_hands_a_file_back() {
     let _clipboard = Clipboard::png(&image);
     let app = App::launch(&world).await.expect("the app starts");
     let result: Result<()> = async {
-        app.click("[data-testid=prompt-input]").await?;
-        let pressed = Command::new("xdotool")
-            .args(["key", "--clearmodifiers", "ctrl+v"])
-            .status()?;
-        ensure!(pressed.success(), "xdotool key");
+        crate::paste::press_ctrl_v(&app).await?;
         app.wait_for("[data-testid=upload-dialog]").await?;
         let notify = app.wait_for("[data-testid=notify]").await?;
         ensure!(
