@@ -8,7 +8,7 @@ use anyhow::{Result, ensure};
 use fantoccini::key::Key;
 
 use crate::app::{App, World};
-use crate::layout::ask;
+use crate::layout::{ask, settle};
 
 /// Whether the focused element is inside `css`.
 async fn focus_inside(app: &App, css: &str) -> Result<bool> {
@@ -125,31 +125,59 @@ async fn cards_are_one_tab_stop_and_the_preview_keeps_the_keyboard() {
         for name in ["notes.md", "todo.md"] {
             std::fs::write(world.worktree().join(name), format!("# {name}\n"))?;
             ask(&app, &format!("publish {name}")).await?;
-            app.wait_for_text(&format!("publish_file: Published {name}")).await?;
+            app.wait_for_text(&format!("publish_file: Published {name}"))
+                .await?;
         }
         // Two cards.
-        app.wait_for("[data-message-id]:has([data-testid=card]) ~ [data-message-id]:has([data-testid=card])")
-            .await?;
+        app.wait_for(
+            "[data-message-id]:has([data-testid=card]) ~ [data-message-id]:has([data-testid=card])",
+        )
+        .await?;
         app.client
-            .execute("document.querySelector('[data-testid=card]').focus();", vec![])
+            .execute(
+                "document.querySelector('[data-testid=card]').focus();",
+                vec![],
+            )
             .await?;
         ensure!(card_has_focus(&app, 0).await?, "the first card takes focus");
         press(&app, &Key::Tab.to_string()).await?;
-        ensure!(card_has_focus(&app, 1).await?, "one Tab goes to the next card");
+        ensure!(
+            card_has_focus(&app, 1).await?,
+            "one Tab goes to the next card"
+        );
         press(&app, &Key::Tab.to_string()).await?;
-        ensure!(prompt_has_focus(&app).await?, "one more Tab reaches the prompt box");
+        ensure!(
+            prompt_has_focus(&app).await?,
+            "one more Tab reaches the prompt box"
+        );
         press(&app, &format!("{}{}", Key::Shift, Key::Tab)).await?;
-        ensure!(card_has_focus(&app, 1).await?, "Shift+Tab goes back to the card");
+        ensure!(
+            card_has_focus(&app, 1).await?,
+            "Shift+Tab goes back to the card"
+        );
         press(&app, &Key::Null.to_string()).await?;
-        app.screenshot("36-card-focused").await?;
 
         press(&app, &Key::Enter.to_string()).await?;
         app.wait_for("[data-testid=preview-markdown]").await?;
         tab_stays_in(&app, "[data-testid=preview]").await?;
-        app.screenshot("36-preview-focused").await?;
+        for (width, height) in [(900, 600), (1400, 900)] {
+            app.client.set_window_size(width, height).await?;
+            settle(&app).await?;
+            ensure!(
+                focus_inside(&app, "[data-testid=preview]").await?,
+                "focus stays in the preview at {width}×{height}"
+            );
+            app.screenshot(&format!("36-preview-focused-{width}x{height}"))
+                .await?;
+        }
         press(&app, &Key::Escape.to_string()).await?;
-        app.wait_for(".app:not(:has([data-testid=preview]))").await?;
-        ensure!(card_has_focus(&app, 1).await?, "focus is back on the card after the preview");
+        app.wait_for(".app:not(:has([data-testid=preview]))")
+            .await?;
+        ensure!(
+            card_has_focus(&app, 1).await?,
+            "focus is back on the card after the preview"
+        );
+        app.screenshot("36-card-focused-1400x900").await?;
         Ok(())
     }
     .await;

@@ -146,7 +146,12 @@ async fn a_revision_is_set_apart_from_its_name() {
             names == json!(["Metrics v1", "Metrics v1"]),
             "the card and the files panel read: {names}"
         );
-        app.screenshot("37-revision-apart").await?;
+        for (width, height) in [(900, 600), (1400, 900)] {
+            app.client.set_window_size(width, height).await?;
+            settle(&app).await?;
+            app.screenshot(&format!("37-revision-apart-{width}x{height}"))
+                .await?;
+        }
         Ok(())
     }
     .await;

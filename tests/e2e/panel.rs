@@ -342,6 +342,11 @@ async fn rows_show_their_folder_and_act_from_a_menu_or_keys() {
         keys(format!("{}{}{}", Key::Shift, Key::F10, Key::Null)).await?;
         app.wait_for("[data-testid=row-actions]").await?;
         keys(Key::Down.to_string()).await?;
+        for (width, height) in [(900, 600), (1400, 900)] {
+            app.client.set_window_size(width, height).await?;
+            app.screenshot(&format!("35-row-menu-keys-{width}x{height}"))
+                .await?;
+        }
         let focused = app
             .client
             .execute("return document.activeElement.dataset.action || null;", vec![])
