@@ -2,12 +2,13 @@
 //! dialog, Settings and the preview when they open, Tab and Shift+Tab stay
 //! inside, and focus returns where it was on close; Esc also closes the
 //! files panel. A 200-character name wraps instead of pushing the
-//! conversation sideways.
+//! conversation sideways. A published file's card is one Tab stop.
 
 use anyhow::{Result, ensure};
 use fantoccini::key::Key;
 
 use crate::app::{App, World};
+use crate::layout::{ask, settle};
 
 /// Whether the focused element is inside `css`.
 async fn focus_inside(app: &App, css: &str) -> Result<bool> {
@@ -39,6 +40,18 @@ async fn tab_stays_in(app: &App, css: &str) -> Result<()> {
     }
     press(app, &Key::Null.to_string()).await?;
     Ok(())
+}
+
+/// Whether the focused element is the `index`th card.
+async fn card_has_focus(app: &App, index: usize) -> Result<bool> {
+    let at = app
+        .client
+        .execute(
+            "return document.activeElement === document.querySelectorAll('[data-testid=card]')[arguments[0]];",
+            vec![serde_json::json!(index)],
+        )
+        .await?;
+    Ok(at == serde_json::json!(true))
 }
 
 async fn prompt_has_focus(app: &App) -> Result<bool> {
@@ -94,6 +107,77 @@ async fn dialogs_keep_the_keyboard_and_give_it_back() {
             .find_all(fantoccini::Locator::Css("[data-testid=files-dock]"))
             .await?;
         ensure!(open.is_empty(), "Esc closes the files panel");
+        Ok(())
+    }
+    .await;
+    app.close().await;
+    result.unwrap();
+}
+
+/// Tab goes from card to card to the prompt box, one stop each; Enter on a
+/// card opens its preview, which keeps the keyboard until Esc gives it
+/// back to the card.
+#[tokio::test(flavor = "multi_thread")]
+async fn cards_are_one_tab_stop_and_the_preview_keeps_the_keyboard() {
+    let world = World::new();
+    let app = App::launch(&world).await.expect("the app starts");
+    let result: Result<()> = async {
+        for name in ["notes.md", "todo.md"] {
+            std::fs::write(world.worktree().join(name), format!("# {name}\n"))?;
+            ask(&app, &format!("publish {name}")).await?;
+            app.wait_for_text(&format!("publish_file: Published {name}"))
+                .await?;
+        }
+        // Two cards.
+        app.wait_for(
+            "[data-message-id]:has([data-testid=card]) ~ [data-message-id]:has([data-testid=card])",
+        )
+        .await?;
+        app.client
+            .execute(
+                "document.querySelector('[data-testid=card]').focus();",
+                vec![],
+            )
+            .await?;
+        ensure!(card_has_focus(&app, 0).await?, "the first card takes focus");
+        press(&app, &Key::Tab.to_string()).await?;
+        ensure!(
+            card_has_focus(&app, 1).await?,
+            "one Tab goes to the next card"
+        );
+        press(&app, &Key::Tab.to_string()).await?;
+        ensure!(
+            prompt_has_focus(&app).await?,
+            "one more Tab reaches the prompt box"
+        );
+        press(&app, &format!("{}{}", Key::Shift, Key::Tab)).await?;
+        ensure!(
+            card_has_focus(&app, 1).await?,
+            "Shift+Tab goes back to the card"
+        );
+        press(&app, &Key::Null.to_string()).await?;
+
+        press(&app, &Key::Enter.to_string()).await?;
+        app.wait_for("[data-testid=preview-markdown]").await?;
+        tab_stays_in(&app, "[data-testid=preview]").await?;
+        for (width, height) in [(900, 600), (1400, 900)] {
+            app.client.set_window_size(width, height).await?;
+            settle(&app).await?;
+            ensure!(
+                focus_inside(&app, "[data-testid=preview]").await?,
+                "focus stays in the preview at {width}×{height}"
+            );
+            app.screenshot(&format!("36-preview-focused-{width}x{height}"))
+                .await?;
+        }
+        press(&app, &Key::Escape.to_string()).await?;
+        app.wait_for(".app:not(:has([data-testid=preview]))")
+            .await?;
+        ensure!(
+            card_has_focus(&app, 1).await?,
+            "focus is back on the card after the preview"
+        );
+        app.screenshot("36-card-focused-1400x900").await?;
         Ok(())
     }
     .await;

@@ -13,7 +13,7 @@ use crate::app::{App, World};
 
 const MIN_WIDTH: f64 = 420.0;
 
-async fn ask(app: &App, text: &str) -> Result<()> {
+pub(crate) async fn ask(app: &App, text: &str) -> Result<()> {
     app.wait_for("[data-testid=prompt-input]")
         .await?
         .send_keys(text)
@@ -31,7 +31,7 @@ async fn number(app: &App, script: &str) -> Result<f64> {
 }
 
 /// Waits two frames, so a resize or a toggle is laid out.
-async fn settle(app: &App) -> Result<()> {
+pub(crate) async fn settle(app: &App) -> Result<()> {
     app.client
         .execute_async("const done = arguments[0]; requestAnimationFrame(() => requestAnimationFrame(() => done(true)));", vec![])
         .await?;

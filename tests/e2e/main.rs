@@ -13,6 +13,7 @@ mod keyboard;
 mod layout;
 mod limits;
 mod modes;
+mod names;
 mod panel;
 mod paste;
 mod previews;

@@ -6,6 +6,7 @@ use std::time::{Duration, Instant};
 
 use anyhow::{Result, ensure};
 use fantoccini::Locator;
+use fantoccini::key::Key;
 use handoff_core::store::{Direction, NewFile};
 use handoff_core::{Destination, Origin, clock};
 
@@ -238,6 +239,62 @@ async fn ten_thousand_files_open_and_filter_quickly() {
     result.unwrap();
 }
 
+/// The row menu closes on a press elsewhere; Shift+F10 opens it from a
+/// focused row, arrows move in it, Esc closes it (not the panel) and gives
+/// focus back to the row.
+async fn menu_from_the_keyboard(app: &App) -> Result<()> {
+    app.click("[data-testid=row-menu]").await?;
+    app.wait_for("[data-testid=row-actions]").await?;
+    app.click("[data-testid=files-filter]").await?;
+    app.wait_for(".app:not(:has([data-testid=row-actions]))")
+        .await?;
+    app.client
+        .execute(
+            "document.querySelector('[data-testid=file-row]').focus();",
+            vec![],
+        )
+        .await?;
+    let driver = &app.client;
+    let keys = |k: String| async move {
+        driver.active_element().await?.send_keys(&k).await?;
+        anyhow::Ok(())
+    };
+    keys(format!("{}{}{}", Key::Shift, Key::F10, Key::Null)).await?;
+    app.wait_for("[data-testid=row-actions]").await?;
+    keys(Key::Down.to_string()).await?;
+    for (width, height) in [(900, 600), (1400, 900)] {
+        app.client.set_window_size(width, height).await?;
+        app.screenshot(&format!("35-row-menu-keys-{width}x{height}"))
+            .await?;
+    }
+    let focused = app
+        .client
+        .execute(
+            "return document.activeElement.dataset.action || null;",
+            vec![],
+        )
+        .await?;
+    ensure!(
+        focused == "open",
+        "ArrowDown moves to the second item: {focused}"
+    );
+    keys(Key::Escape.to_string()).await?;
+    app.wait_for(".app:not(:has([data-testid=row-actions]))")
+        .await?;
+    let back = app
+        .client
+        .execute(
+            "return !!document.querySelector('[data-testid=files-dock]') && document.activeElement === document.querySelector('[data-testid=file-row]');",
+            vec![],
+        )
+        .await?;
+    ensure!(
+        back == true,
+        "Esc closes the menu only, and the row has focus again"
+    );
+    Ok(())
+}
+
 /// Rows keep their name in view whatever the pointer does, say which
 /// folder each file is in (two `notes.txt`, from `proj/` and `proj (1)/`,
 /// differ), and act from a compact menu or from keys on a focused row.
@@ -319,6 +376,8 @@ async fn rows_show_their_folder_and_act_from_a_menu_or_keys() {
         let text = prompt.prop("value").await?.unwrap_or_default();
         ensure!(text.contains("@.agor/uploads/proj"), "mentioned: {text}");
 
+        menu_from_the_keyboard(&app).await?;
+
         // Keys on a focused row: Enter previews.
         app.client
             .execute(
@@ -329,7 +388,7 @@ async fn rows_show_their_folder_and_act_from_a_menu_or_keys() {
         app.client
             .active_element()
             .await?
-            .send_keys(&fantoccini::key::Key::Enter.to_string())
+            .send_keys(&Key::Enter.to_string())
             .await?;
         app.wait_for("[data-testid=preview]").await?;
         Ok(())

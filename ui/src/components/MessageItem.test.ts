@@ -46,15 +46,23 @@ describe("a published-file card", () => {
     expect(onfile).toHaveBeenCalledTimes(2);
   });
 
+  it("reads as its name then its revision, the full name on hover", () => {
+    render(card);
+    expect(document.querySelector(".card-head")!.textContent).toBe("chart.png v2");
+    expect(document.querySelector(".card-title")!.getAttribute("title")).toBe("chart.png");
+  });
+
   it("is one Tab stop whose keys run its actions", () => {
     const onfile = render(card);
     const el = document.querySelector("[data-testid=card]") as HTMLElement;
-    expect([...el.querySelectorAll("button")].every((b) => b.tabIndex === -1)).toBe(true);
     expect(el.tabIndex).toBe(0);
-    el.dispatchEvent(new KeyboardEvent("keydown", { key: "s", bubbles: true }));
-    expect(onfile).toHaveBeenLastCalledWith(12, "save", "chart.png");
-    el.dispatchEvent(new KeyboardEvent("keydown", { key: "Enter", bubbles: true }));
-    expect(onfile).toHaveBeenLastCalledWith(12, "preview", "chart.png");
+    expect([...el.querySelectorAll("button")].map((b) => b.tabIndex)).toEqual([-1, -1, -1]);
+    for (const [key, action] of [["Enter", "preview"], ["o", "open"], ["R", "reveal"], ["a", "save"]]) {
+      el.dispatchEvent(new KeyboardEvent("keydown", { key, bubbles: true, cancelable: true }));
+      expect(onfile).toHaveBeenLastCalledWith(12, action, "chart.png");
+    }
+    el.dispatchEvent(new KeyboardEvent("keydown", { key: "o", ctrlKey: true, bubbles: true, cancelable: true }));
+    expect(onfile).toHaveBeenCalledTimes(4);
   });
 
   it("renders an agent's text as text, never as markup", () => {

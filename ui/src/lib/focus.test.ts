@@ -25,4 +25,13 @@ describe("a focus trap", () => {
     trap.destroy();
     expect(document.activeElement?.id).toBe("prompt");
   });
+
+  it("leaves focus where a click elsewhere put it", () => {
+    document.body.innerHTML = `<textarea id="prompt"></textarea><button id="card">Card</button><div id="dialog"><button id="a">A</button></div>`;
+    (document.getElementById("prompt") as HTMLElement).focus();
+    const trap = trapFocus(document.getElementById("dialog")!);
+    (document.getElementById("card") as HTMLElement).focus();
+    trap.destroy();
+    expect(document.activeElement?.id).toBe("card");
+  });
 });

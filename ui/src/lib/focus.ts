@@ -44,7 +44,11 @@ export function trapFocus(node: HTMLElement) {
   return {
     destroy() {
       node.removeEventListener("keydown", keydown);
-      if (before && document.contains(before)) before.focus();
+      // Only focus the dialog still holds goes back: a click that closed it
+      // by focusing something else (another card, a row) keeps its place.
+      const now = document.activeElement;
+      const held = !now || now === document.body || node.contains(now);
+      if (held && before && document.contains(before)) before.focus();
     },
   };
 }

@@ -1,10 +1,10 @@
 import { describe, expect, it } from "vitest";
-import { FILES, MIN_CONVERSATION, SIDEBAR, panelLayout } from "./layout";
+import { FILES_MIN, MIN_CONVERSATION, PREVIEW_MIN, SIDEBAR, panelLayout } from "./layout";
 
 /** The conversation's width: the window less the sidebar and docked panels. */
 function conversation(width: number, files: boolean, preview: boolean): number {
   const l = panelLayout(width, files, preview);
-  return width - SIDEBAR - (l.files === "docked" ? FILES : 0) - (l.preview === "docked" ? l.previewWidth : 0);
+  return width - SIDEBAR - (l.files === "docked" ? l.filesWidth : 0) - (l.preview === "docked" ? l.previewWidth : 0);
 }
 
 describe("panel layout", () => {
@@ -19,10 +19,19 @@ describe("panel layout", () => {
   });
 
   it("docks what fits and lays the rest over the conversation", () => {
-    expect(panelLayout(1400, true, true)).toEqual({ files: "overlay", preview: "docked", previewWidth: 480, filesRight: 480 });
+    expect(panelLayout(1400, true, true)).toEqual({ files: "docked", preview: "docked", filesWidth: 360, previewWidth: 370, filesRight: 0 });
+    expect(panelLayout(1200, true, true)).toEqual({ files: "overlay", preview: "docked", filesWidth: 380, previewWidth: 480, filesRight: 480 });
     expect(panelLayout(1400, true, false).files).toBe("docked");
     expect(panelLayout(900, true, false).files).toBe("overlay");
     expect(panelLayout(900, false, true)).toMatchObject({ preview: "overlay" });
-    expect(panelLayout(1600, true, true)).toMatchObject({ files: "docked", preview: "docked" });
+    expect(panelLayout(1600, true, true)).toMatchObject({ files: "docked", preview: "docked", filesWidth: 380, previewWidth: 480 });
+  });
+
+  it("never docks a panel narrower than its minimum", () => {
+    for (let width = 900; width <= 2600; width += 10) {
+      const l = panelLayout(width, true, true);
+      if (l.files === "docked") expect(l.filesWidth).toBeGreaterThanOrEqual(FILES_MIN);
+      if (l.preview === "docked") expect(l.previewWidth).toBeGreaterThanOrEqual(PREVIEW_MIN);
+    }
   });
 });

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import type { Message } from "../ipc/bindings";
-import { cardOf } from "./card";
+import { CARD_BUTTONS, cardActionForKey, cardOf } from "./card";
 import { describeType } from "../filetype";
 
 function published(body: string, data: Record<string, unknown>): Message {
@@ -36,5 +36,15 @@ describe("describeType", () => {
     expect(describeType("application/pdf")).toEqual(["PDF document", "pdf"]);
     expect(describeType("image/tiff")).toEqual(["TIFF image", "image"]);
     expect(describeType("application/x-tar")).toEqual(["application/x-tar", "file"]);
+  });
+});
+
+describe("cardActionForKey", () => {
+  it("previews on Enter or Space and runs a button's action on its key, in either case", () => {
+    expect(cardActionForKey("Enter")).toBe("preview");
+    expect(cardActionForKey(" ")).toBe("preview");
+    expect(CARD_BUTTONS.map((b) => cardActionForKey(b.key.toUpperCase()))).toEqual(["save", "open", "reveal"]);
+    expect(cardActionForKey("x")).toBeNull();
+    expect(cardActionForKey("Tab")).toBeNull();
   });
 });

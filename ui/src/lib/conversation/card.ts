@@ -31,3 +31,22 @@ export function cardOf(message: Message): Card {
     icon,
   };
 }
+
+/** What a card can do: preview on Enter or a click, the rest from its buttons. */
+export type CardAction = "preview" | "save" | "open" | "reveal";
+
+/** A card's buttons in order, each with the key that runs it on a focused
+ *  card (the files panel's keys for the same actions). The card is one Tab
+ *  stop: its buttons are for the pointer, its keys for the keyboard. */
+export const CARD_BUTTONS: { action: Exclude<CardAction, "preview">; label: string; key: string }[] = [
+  { action: "save", label: "Save as…", key: "a" },
+  { action: "open", label: "Open", key: "o" },
+  { action: "reveal", label: "Reveal", key: "r" },
+];
+
+/** The action a key pressed on a focused card stands for. */
+export function cardActionForKey(key: string): CardAction | null {
+  if (key === "Enter" || key === " ") return "preview";
+  const k = key.length === 1 ? key.toLowerCase() : key;
+  return CARD_BUTTONS.find((b) => b.key === k)?.action ?? null;
+}
