@@ -1,7 +1,7 @@
 //! Names read right at every window size: a 200-character name wraps in
 //! the "Uploaded … → …" and "Sent …" lines and ellipsizes on a card, in
-//! the preview and in the files panel with the full name on hover, and
-//! nothing scrolls sideways. A revision is set apart from its name
+//! the preview, in the files panel and in the header with the full name on
+//! hover, and nothing scrolls sideways. A revision is set apart from its name
 //! ("Metrics v1", not "Metricsv1").
 
 use anyhow::{Result, ensure};
@@ -84,10 +84,42 @@ async fn long_names_wrap_or_show_in_full_on_hover() {
             "the card's name shows in full on hover"
         );
 
+        // A long session name ellipsizes in the header, the Files button stays.
+        let title = long.replace(".md", " review session");
+        app.client
+            .execute(
+                "document.querySelector('.session').dispatchEvent(new MouseEvent('dblclick', { bubbles: true }));",
+                vec![],
+            )
+            .await?;
+        app.wait_for("input.rename").await?;
+        app.client
+            .execute(
+                "const i = document.querySelector('input.rename'); i.value = arguments[0]; i.dispatchEvent(new Event('input')); \
+                 i.dispatchEvent(new KeyboardEvent('keydown', { key: 'Enter', bubbles: true }));",
+                vec![json!(title)],
+            )
+            .await?;
+        app.wait_for_text(&title).await?;
+        ensure!(
+            hover_text(&app, "[data-testid=session-title]").await? == title,
+            "the session's name shows in full on hover"
+        );
+
         for (width, height) in [(900, 600), (1400, 900)] {
             app.client.set_window_size(width, height).await?;
             settle(&app).await?;
             nothing_sideways(&app, &format!("{width}×{height}")).await?;
+            let toggle = run(
+                &app,
+                "return window.innerWidth - document.querySelector('[data-testid=files-toggle]').getBoundingClientRect().right;",
+                vec![],
+            )
+            .await?;
+            ensure!(
+                toggle.as_f64().unwrap_or(-1.0) >= 0.0,
+                "{width}×{height}: the Files button is pushed out of the window ({toggle})"
+            );
             app.screenshot(&format!("37-long-names-{width}x{height}"))
                 .await?;
         }
