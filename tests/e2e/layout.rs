@@ -39,43 +39,41 @@ pub(crate) async fn settle(app: &App) -> Result<()> {
     Ok(())
 }
 
-async fn set_preview(app: &App, open: bool) -> Result<()> {
+/// Opens or closes the panel shown as `dock`, clicking (by script: a
+/// driver click would scroll the conversation) `opener` or `closer`.
+async fn set_panel(app: &App, dock: &str, open: bool, opener: &str, closer: &str) -> Result<()> {
     let shown = !app
         .client
-        .find_all(fantoccini::Locator::Css("[data-testid=preview-dock]"))
+        .find_all(fantoccini::Locator::Css(dock))
         .await?
         .is_empty();
     if shown != open {
-        // A script click: a driver click would scroll the card into view.
+        let target = if open { opener } else { closer };
         app.client
             .execute(
-                if open {
-                    "document.querySelector('[data-testid=card]').click();"
-                } else {
-                    "document.querySelector('[aria-label=\"Close preview\"]').click();"
-                },
-                vec![],
+                "document.querySelector(arguments[0]).click();",
+                vec![serde_json::json!(target)],
             )
             .await?;
     }
     Ok(())
 }
 
+async fn set_preview(app: &App, open: bool) -> Result<()> {
+    let close = "[aria-label=\"Close preview\"]";
+    set_panel(
+        app,
+        "[data-testid=preview-dock]",
+        open,
+        "[data-testid=card]",
+        close,
+    )
+    .await
+}
+
 async fn set_files(app: &App, open: bool) -> Result<()> {
-    let shown = !app
-        .client
-        .find_all(fantoccini::Locator::Css("[data-testid=files-dock]"))
-        .await?
-        .is_empty();
-    if shown != open {
-        app.client
-            .execute(
-                "document.querySelector('[data-testid=files-toggle]').click();",
-                vec![],
-            )
-            .await?;
-    }
-    Ok(())
+    let toggle = "[data-testid=files-toggle]";
+    set_panel(app, "[data-testid=files-dock]", open, toggle, toggle).await
 }
 
 #[tokio::test(flavor = "multi_thread")]

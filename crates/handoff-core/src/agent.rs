@@ -264,15 +264,7 @@ impl AgentSession {
     ) -> Result<Vec<ConfigOption>, AgentError> {
         let (id, chosen) =
             options::resolve(&self.options(), key, value, &self.connection.info.name)?;
-        let remembered = match &chosen {
-            agent_client_protocol::v1::schema::SessionConfigOptionValue::Boolean { value } => {
-                value.to_string()
-            }
-            other => other
-                .as_value_id()
-                .map(|v| v.0.to_string())
-                .unwrap_or_default(),
-        };
+        let remembered = options::value_text(&chosen);
         let now = self.connection.set_option(id.clone(), chosen).await?;
         with(&self.recorder, |r| {
             let mut asked = r.store().sessions().get(self.session.id)?.options;

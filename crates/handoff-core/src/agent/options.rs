@@ -166,6 +166,19 @@ pub fn resolve(
     ))
 }
 
+/// A value as it is remembered for a session: the value's id, or `true` /
+/// `false` for an on/off setting.
+#[must_use]
+pub fn value_text(value: &SessionConfigOptionValue) -> String {
+    match value {
+        SessionConfigOptionValue::Boolean { value } => value.to_string(),
+        other => other
+            .as_value_id()
+            .map(|v| v.0.to_string())
+            .unwrap_or_default(),
+    }
+}
+
 /// Parses `KEY=VALUE` pairs (from the command line).
 pub fn parse_pairs(pairs: &[String]) -> Result<Choices, String> {
     pairs
