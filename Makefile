@@ -2,12 +2,14 @@
 SHELL := bash
 CARGO ?= cargo
 XVFB := xvfb-run -a -s "-screen 0 1400x900x24"
+# One build of the workspace's programs serves `make run` and `make test`.
+BUILD := $(CARGO) build --workspace --bins
 
-.PHONY: run test bench setup ui
+.PHONY: run test bench bindings setup ui
 
 ## Installs what is missing, builds the UI and the app, and starts it.
 run: setup ui
-	$(CARGO) build -p handoff-cli -p handoff-app
+	$(BUILD)
 	@if [ -n "$${DISPLAY:-}$${WAYLAND_DISPLAY:-}" ]; then \
 	  target/debug/handoff-app; \
 	else \
@@ -21,13 +23,18 @@ test: setup ui
 	$(CARGO) clippy --workspace --all-targets -- -D warnings
 	$(CARGO) test --workspace --exclude handoff-e2e
 	cd ui && npm run check && npm test
-	$(CARGO) build -p handoff-app
+	$(BUILD)
 	$(XVFB) $(CARGO) test -p handoff-e2e -- --test-threads=1
+	CARGO="$(CARGO)" scripts/one-build.sh
 
 ## Benchmarks against cp, measured in the same run.
 bench: setup
 	$(CARGO) bench -p handoff-cli --bench ingest
 	$(CARGO) bench -p handoff-cli --bench agents
+
+## Regenerates the page's TypeScript bindings from the Rust commands.
+bindings:
+	HANDOFF_WRITE_BINDINGS=1 $(CARGO) test -p handoff-app typescript_bindings
 
 ui:
 	cd ui && npm run build

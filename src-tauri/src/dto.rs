@@ -3,11 +3,22 @@
 //! core records documented in `handoff-core` and are not documented again.
 #![allow(missing_docs)]
 
-use handoff_core::store;
+mod uploads;
+
+use handoff_core::agent::{ConfigOption, OptionValue};
+use handoff_core::api::agents::AgentSettings;
+use handoff_core::api::profiles::{self, ProfileStatus};
+use handoff_core::store::{self, Direction, FileStatus, MessageKind, Role};
+use handoff_core::{ConflictPolicy, Destination};
 use serde::{Deserialize, Serialize};
 use specta::Type;
 
-use crate::error::IpcError;
+pub use uploads::*;
+
+/// Converts every core record into its page shape.
+pub fn each<T, U: From<T>>(records: Vec<T>) -> Vec<U> {
+    records.into_iter().map(U::from).collect()
+}
 
 /// A folder the person works in.
 #[derive(Debug, Clone, Serialize, Type)]
@@ -65,15 +76,11 @@ pub struct Profile {
     pub problem: Option<String>,
 }
 
-impl Profile {
-    /// The profile as the page sees it; `exe` is this app, which runs the
-    /// built-in demo agent.
-    #[must_use]
-    pub fn new(p: store::AgentProfile, exe: &std::path::Path) -> Self {
+impl From<ProfileStatus> for Profile {
+    fn from(status: ProfileStatus) -> Self {
+        let p = status.profile;
         Self {
-            problem: handoff_core::agent::launch::resolve(&p, exe)
-                .err()
-                .map(|e| e.to_string()),
+            problem: status.problem,
             id: p.id,
             name: p.name,
             command: p.command,
@@ -85,6 +92,21 @@ impl Profile {
                 .collect(),
             builtin: p.builtin,
         }
+    }
+}
+
+impl Profile {
+    /// The profile as the page sees it; `exe` is this app, which runs the
+    /// built-in demo agent.
+    #[must_use]
+    pub fn of(profile: store::AgentProfile, exe: &std::path::Path) -> Self {
+        ProfileStatus {
+            problem: handoff_core::agent::launch::resolve(&profile, exe)
+                .err()
+                .map(|e| e.to_string()),
+            profile,
+        }
+        .into()
     }
 }
 
@@ -107,15 +129,25 @@ pub struct ProfileInput {
     pub env: Vec<EnvVar>,
 }
 
+impl From<ProfileInput> for profiles::ProfileInput {
+    fn from(input: ProfileInput) -> Self {
+        Self {
+            id: input.id,
+            name: input.name,
+            command: input.command,
+            args: input.args,
+            env: input.env.into_iter().map(|v| (v.name, v.value)).collect(),
+        }
+    }
+}
+
 /// Every setting, typed for the settings page.
 #[derive(Debug, Clone, Serialize, Type)]
 #[serde(rename_all = "camelCase")]
 pub struct SettingsView {
-    /// `worktree`, `temp` or `global`.
-    pub default_destination: String,
+    pub default_destination: Destination,
     pub uploads_folder: String,
-    /// `keep-both` or `replace`.
-    pub on_conflict: String,
+    pub on_conflict: ConflictPolicy,
     pub max_file_size: f64,
     pub max_batch_files: f64,
     pub temp_expiry_secs: f64,
@@ -125,9 +157,9 @@ pub struct SettingsView {
 impl From<handoff_core::Settings> for SettingsView {
     fn from(s: handoff_core::Settings) -> Self {
         Self {
-            default_destination: s.default_destination.to_string(),
+            default_destination: s.default_destination,
             uploads_folder: s.uploads_folder,
-            on_conflict: s.on_conflict.to_string(),
+            on_conflict: s.on_conflict,
             max_file_size: s.max_file_size as f64,
             max_batch_files: s.max_batch_files as f64,
             temp_expiry_secs: s.temp_expiry_secs as f64,
@@ -142,8 +174,7 @@ impl From<handoff_core::Settings> for SettingsView {
 pub struct UntrackedFile {
     pub path: String,
     pub name: String,
-    /// `worktree`, `temp` or `global`.
-    pub destination: String,
+    pub destination: Destination,
     pub size: f64,
     /// Modification time, ms since the epoch.
     pub modified_at: f64,
@@ -158,7 +189,7 @@ impl From<handoff_core::untracked::Untracked> for UntrackedFile {
                 .map(|n| n.to_string_lossy().into_owned())
                 .unwrap_or_default(),
             path: u.path.display().to_string(),
-            destination: u.destination.to_string(),
+            destination: u.destination,
             size: u.size as f64,
             modified_at: (u.mtime_ns / 1_000_000) as f64,
         }
@@ -171,12 +202,10 @@ impl From<handoff_core::untracked::Untracked> for UntrackedFile {
 pub struct Message {
     pub id: i64,
     pub seq: i64,
-    /// `user`, `agent` or `system`.
-    pub role: String,
-    /// `text`, `thought`, `tool_call`, `plan`, `files`, `published`, `error`, `permission`.
-    pub kind: String,
+    pub role: Role,
+    pub kind: MessageKind,
     pub body: String,
-    pub data: Option<serde_json::Value>,
+    pub data: Option<store::MessageData>,
     pub created_at: i64,
 }
 
@@ -185,8 +214,8 @@ impl From<store::Message> for Message {
         Self {
             id: m.id,
             seq: m.seq,
-            role: m.role.to_string(),
-            kind: m.kind.to_string(),
+            role: m.role,
+            kind: m.kind,
             body: m.body,
             data: m.data,
             created_at: m.created_at,
@@ -204,20 +233,25 @@ pub struct FileInfo {
     pub size: f64,
     pub mime: String,
     pub sniffed_mime: Option<String>,
-    pub destination: String,
-    pub status: String,
-    /// `to_agent` or `from_agent`.
-    pub direction: String,
+    pub destination: Destination,
+    pub status: FileStatus,
+    pub direction: Direction,
     pub display_name: Option<String>,
     pub description: Option<String>,
     pub revision: i64,
     pub created_at: i64,
 }
 
+impl From<store::FileRecord> for FileInfo {
+    fn from(f: store::FileRecord) -> Self {
+        Self::from(&f)
+    }
+}
+
 impl From<&store::FileRecord> for FileInfo {
     fn from(f: &store::FileRecord) -> Self {
         Self {
-            direction: f.direction.to_string(),
+            direction: f.direction,
             display_name: f.display_name.clone(),
             description: f.description.clone(),
             revision: f.revision,
@@ -228,120 +262,10 @@ impl From<&store::FileRecord> for FileInfo {
             size: f.size as f64,
             mime: f.mime.clone(),
             sniffed_mime: f.sniffed_mime.clone(),
-            destination: f.destination.to_string(),
-            status: f.status.to_string(),
+            destination: f.destination,
+            status: f.status,
         }
     }
-}
-
-/// Where each destination resolves for a session, for the upload dialog.
-#[derive(Debug, Clone, Serialize, Type)]
-#[serde(rename_all = "camelCase")]
-pub struct Destinations {
-    pub worktree: String,
-    pub temp: String,
-    pub global: String,
-    /// The default from the settings.
-    pub default: UploadDestination,
-    /// Per-file limit in bytes.
-    pub max_file_size: f64,
-    /// Most files in one upload.
-    pub max_batch_files: f64,
-}
-
-/// Where uploads go.
-#[derive(Debug, Clone, Copy, Serialize, Deserialize, Type, PartialEq, Eq)]
-#[serde(rename_all = "camelCase")]
-pub enum UploadDestination {
-    Worktree,
-    Temp,
-    Global,
-}
-
-/// What to do when the name is taken.
-#[derive(Debug, Clone, Copy, Serialize, Deserialize, Type, PartialEq, Eq)]
-#[serde(rename_all = "camelCase")]
-pub enum OnConflict {
-    KeepBoth,
-    Replace,
-}
-
-/// How files arrived.
-#[derive(Debug, Clone, Copy, Serialize, Deserialize, Type, PartialEq, Eq)]
-#[serde(rename_all = "camelCase")]
-pub enum UploadOrigin {
-    Drop,
-    Paste,
-    Picker,
-}
-
-/// One thing to upload.
-#[derive(Debug, Clone, Serialize, Deserialize, Type)]
-#[serde(tag = "kind", rename_all = "camelCase")]
-pub enum UploadSource {
-    /// A file or folder on disk (Rust copies it; bytes never cross IPC).
-    Path { path: String },
-    /// Clipboard bytes Rust already holds (see `read_clipboard`).
-    Paste {
-        #[serde(rename = "pasteId")]
-        paste_id: u32,
-    },
-    /// Pasted text to save as a file.
-    Text { name: String, text: String },
-}
-
-/// An upload from the dialog.
-#[derive(Debug, Clone, Serialize, Deserialize, Type)]
-#[serde(rename_all = "camelCase")]
-pub struct UploadRequest {
-    pub session_id: i64,
-    pub sources: Vec<UploadSource>,
-    pub destination: UploadDestination,
-    pub on_conflict: OnConflict,
-    pub origin: UploadOrigin,
-    /// The most files this upload may hold, when the person raised the
-    /// setting's limit for it (never lowered below the setting).
-    pub max_batch_files: Option<f64>,
-}
-
-/// What happened to one file.
-#[derive(Debug, Clone, Serialize, Type)]
-#[serde(rename_all = "camelCase")]
-pub struct UploadOutcome {
-    /// The source as the page named it.
-    pub label: String,
-    /// Index of the source in the request it came from.
-    pub source: u32,
-    pub file: Option<FileInfo>,
-    pub error: Option<IpcError>,
-}
-
-/// Progress of an upload: bytes of the current file and of the batch.
-#[derive(Debug, Clone, Serialize, Type)]
-#[serde(rename_all = "camelCase")]
-pub struct UploadProgress {
-    pub item: u32,
-    pub item_done: f64,
-    pub item_total: Option<f64>,
-    pub batch_done: f64,
-    pub batch_total: f64,
-}
-
-/// What the clipboard held when the page saw no file in a paste.
-#[derive(Debug, Clone, Serialize, Type)]
-#[serde(tag = "kind", rename_all = "camelCase")]
-pub enum ClipboardContent {
-    /// An image, held by Rust under `pasteId` until uploaded.
-    Image {
-        #[serde(rename = "pasteId")]
-        paste_id: u32,
-        name: String,
-        size: f64,
-    },
-    /// Files copied in a file manager.
-    Files { paths: Vec<String> },
-    /// Nothing Handoff can attach.
-    Nothing,
 }
 
 /// What the agent is doing, live.
@@ -396,13 +320,11 @@ pub struct AgentSetting {
     pub values: Vec<AgentMode>,
 }
 
-impl AgentModes {
-    /// The modes and settings of a running agent.
-    #[must_use]
-    pub fn of(agent: &handoff_core::agent::AgentSession) -> Self {
-        let modes = agent.modes();
+impl From<AgentSettings> for AgentModes {
+    fn from(settings: AgentSettings) -> Self {
         Self {
-            available: modes
+            available: settings
+                .modes
                 .available
                 .into_iter()
                 .map(|m| AgentMode {
@@ -411,28 +333,36 @@ impl AgentModes {
                     description: m.description,
                 })
                 .collect(),
-            current: modes.current,
-            settings: agent
-                .options()
+            current: settings.modes.current,
+            settings: settings
+                .options
                 .into_iter()
                 // The mode has its own picker.
                 .filter(|o| o.category.as_deref() != Some("mode"))
-                .map(|o| AgentSetting {
-                    id: o.id,
-                    name: o.name,
-                    description: o.description,
-                    current: o.current,
-                    values: o
-                        .values
-                        .into_iter()
-                        .map(|v| AgentMode {
-                            id: v.id,
-                            name: v.name,
-                            description: v.description,
-                        })
-                        .collect(),
-                })
+                .map(AgentSetting::from)
                 .collect(),
+        }
+    }
+}
+
+impl From<ConfigOption> for AgentSetting {
+    fn from(o: ConfigOption) -> Self {
+        Self {
+            id: o.id,
+            name: o.name,
+            description: o.description,
+            current: o.current,
+            values: o.values.into_iter().map(AgentMode::from).collect(),
+        }
+    }
+}
+
+impl From<OptionValue> for AgentMode {
+    fn from(v: OptionValue) -> Self {
+        Self {
+            id: v.id,
+            name: v.name,
+            description: v.description,
         }
     }
 }
@@ -444,28 +374,6 @@ pub struct PermissionOption {
     pub id: String,
     pub name: String,
     pub allow: bool,
-}
-
-/// A file or folder the person dropped or picked, described for the dialog.
-#[derive(Debug, Clone, Serialize, Type)]
-#[serde(rename_all = "camelCase")]
-pub struct OfferedFile {
-    /// Id for its thumbnail (`handoff://localhost/offer/<id>`).
-    pub offer_id: u32,
-    pub path: String,
-    pub name: String,
-    /// Bytes (for a folder: the bytes of its files).
-    pub size: f64,
-    /// The files it brings to an upload (1 for a file; a folder's regular
-    /// files, counted as the batch limit counts them).
-    pub files: f64,
-    /// A folder's entries an upload would skip (links, devices, unreadable).
-    pub skipped: f64,
-    pub is_dir: bool,
-    /// Type guessed from the name (`inode/directory` for folders).
-    pub mime: String,
-    /// Why it cannot be read, if so.
-    pub problem: Option<String>,
 }
 
 /// What the preview panel shows of a file.

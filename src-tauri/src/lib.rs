@@ -8,7 +8,6 @@
 mod clipboard;
 mod commands;
 pub mod dto;
-pub mod error;
 pub mod helper;
 mod housekeeping;
 mod instance;
@@ -27,48 +26,50 @@ pub const BINDINGS: &str = "../ui/src/lib/ipc/bindings.ts";
 /// Every command the page can call, with their types.
 #[must_use]
 pub fn specta_builder() -> Builder<tauri::Wry> {
-    Builder::<tauri::Wry>::new().commands(collect_commands![
-        commands::workspace::list_worktrees,
-        commands::workspace::add_worktree,
-        commands::workspace::pick_folder,
-        commands::workspace::list_sessions,
-        commands::workspace::create_session,
-        commands::workspace::rename_session,
-        commands::workspace::first_session,
-        commands::workspace::list_profiles,
-        commands::workspace::list_messages,
-        commands::workspace::list_mentionable,
-        commands::uploads::destinations,
-        commands::uploads::describe_paths,
-        commands::uploads::pick_files,
-        commands::uploads::read_clipboard,
-        commands::uploads::upload_files,
-        commands::agent::watch_session,
-        commands::agent::send_prompt,
-        commands::agent::cancel_turn,
-        commands::agent::answer_permission,
-        commands::agent::restart_agent,
-        commands::agent::agent_modes,
-        commands::agent::set_agent_mode,
-        commands::agent::set_agent_setting,
-        commands::files::list_files,
-        commands::files::open_file,
-        commands::files::reveal_file,
-        commands::files::save_file_as,
-        commands::files::delete_file,
-        commands::files::preview_file,
-        commands::files::open_link,
-        commands::files::list_untracked,
-        commands::files::add_untracked,
-        commands::settings::get_settings,
-        commands::settings::set_setting,
-        commands::settings::save_profile,
-        commands::settings::delete_profile,
-        commands::settings::test_profile,
-        commands::opened::take_opened_paths,
-        commands::sign_in::sign_in_ways,
-        commands::sign_in::sign_in,
-    ])
+    Builder::<tauri::Wry>::new()
+        .commands(collect_commands![
+            commands::workspace::list_worktrees,
+            commands::workspace::add_worktree,
+            commands::workspace::pick_folder,
+            commands::workspace::list_sessions,
+            commands::workspace::create_session,
+            commands::workspace::rename_session,
+            commands::workspace::first_session,
+            commands::workspace::list_profiles,
+            commands::workspace::list_messages,
+            commands::workspace::list_mentionable,
+            commands::uploads::destinations,
+            commands::uploads::describe_paths,
+            commands::uploads::pick_files,
+            commands::uploads::read_clipboard,
+            commands::uploads::upload_files,
+            commands::agent::watch_session,
+            commands::agent::send_prompt,
+            commands::agent::cancel_turn,
+            commands::agent::answer_permission,
+            commands::agent::restart_agent,
+            commands::agent::agent_modes,
+            commands::agent::set_agent_mode,
+            commands::agent::set_agent_setting,
+            commands::files::list_files,
+            commands::files::open_file,
+            commands::files::reveal_file,
+            commands::files::save_file_as,
+            commands::files::delete_file,
+            commands::files::preview_file,
+            commands::files::open_link,
+            commands::files::list_untracked,
+            commands::files::add_untracked,
+            commands::settings::get_settings,
+            commands::settings::set_setting,
+            commands::settings::save_profile,
+            commands::settings::delete_profile,
+            commands::settings::test_profile,
+            commands::opened::take_opened_paths,
+            commands::sign_in::sign_in_ways,
+            commands::sign_in::sign_in,
+        ])
+        .constant("DEFAULT_MESSAGE", handoff_core::template::DEFAULT_MESSAGE)
 }
 
 /// The TypeScript exporter settings (numbers for i64 ids and times).
@@ -76,9 +77,7 @@ pub fn specta_builder() -> Builder<tauri::Wry> {
 pub fn typescript() -> Typescript {
     Typescript::default()
         .bigint(BigIntExportBehavior::Number)
-        .header(
-            "// Generated from the Rust commands by `cargo test -p handoff-app`. Do not edit.\n",
-        )
+        .header("// Generated from the Rust commands by `make bindings`. Do not edit.\n")
 }
 
 /// The TypeScript bindings as committed in `ui/src/lib/ipc/bindings.ts`.
@@ -106,14 +105,21 @@ pub fn bindings() -> Result<String, String> {
 /// this data folder, hands it the files named on the command line instead.
 pub fn run() {
     let state = AppState::from_env();
+    match handoff_core::logging::to_file(&state.ctx.home, true) {
+        Ok(path) => tracing::info!(log = %path.display(), "Handoff starts"),
+        Err(e) => eprintln!(
+            "handoff: cannot write the log in {}: {e}",
+            state.ctx.home.dir().display()
+        ),
+    }
     let paths = instance::command_line_paths();
-    let claim = match instance::claim(&state.home, &paths) {
+    let claim = match instance::claim(&state.ctx.home, &paths) {
         Ok(instance::Launch::Handed) => return,
         Ok(instance::Launch::First(claim)) => Some(claim),
         Err(e) => {
             eprintln!(
                 "handoff: cannot tell whether Handoff already runs for {}: {e}",
-                state.home.dir().display()
+                state.ctx.home.dir().display()
             );
             None
         }
@@ -147,14 +153,7 @@ pub fn run() {
         if let RunEvent::Exit = event {
             // Agents end with the app (they also die with it if it is killed).
             let state = handle.state::<AppState>();
-            tauri::async_runtime::block_on(async {
-                let agents: Vec<_> = state.agents.lock().await.drain().map(|(_, a)| a).collect();
-                for agent in agents {
-                    if let Ok(agent) = std::sync::Arc::try_unwrap(agent) {
-                        agent.session.shutdown().await;
-                    }
-                }
-            });
+            tauri::async_runtime::block_on(state.agents.stop_all());
         }
     });
 }
@@ -162,7 +161,7 @@ pub fn run() {
 #[cfg(test)]
 mod tests {
     /// The committed bindings must match the commands: regenerate them with
-    /// `HANDOFF_WRITE_BINDINGS=1 cargo test -p handoff-app`.
+    /// `make bindings`.
     #[test]
     fn typescript_bindings_match_the_commands() {
         let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join(super::BINDINGS);
@@ -173,7 +172,7 @@ mod tests {
         let committed = std::fs::read_to_string(&path).unwrap_or_default();
         assert!(
             committed == generated,
-            "ui/src/lib/ipc/bindings.ts is out of date: run HANDOFF_WRITE_BINDINGS=1 cargo test -p handoff-app"
+            "ui/src/lib/ipc/bindings.ts is out of date: run `make bindings`"
         );
     }
 }

@@ -70,7 +70,9 @@ fn serve(state: &AppState, path: &str) -> Result<Response<Vec<u8>>, StatusCode> 
     match kind {
         "file" => {
             let id: i64 = id.parse().map_err(|_| StatusCode::BAD_REQUEST)?;
-            let record = state.shown_file(id).map_err(|_| StatusCode::NOT_FOUND)?;
+            let record = handoff_core::api::files::get(&state.ctx, id)
+                .and_then(|record| state.shown_file(record))
+                .map_err(|_| StatusCode::NOT_FOUND)?;
             let mime = record.sniffed_mime.clone().unwrap_or(record.mime.clone());
             picture(&record.path, &mime, RECORDED)
         }

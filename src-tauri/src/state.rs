@@ -1,68 +1,120 @@
-//! What the app keeps while it runs: where its data is, the running agents,
-//! clipboard images waiting to be uploaded, and open permission requests.
+//! What the app keeps while it runs: the core's context and running agents,
+//! and what only a window needs — clipboard images and offered paths held
+//! for the page, open permission requests, the pages watching sessions.
 
-use std::collections::HashMap;
+use std::collections::{BTreeMap, HashMap};
 use std::path::PathBuf;
 use std::sync::atomic::{AtomicU32, Ordering};
 use std::sync::{Arc, Mutex, PoisonError};
 
-use handoff_core::agent::{AgentSession, HANDSHAKE_TIMEOUT, SessionOptions};
-use handoff_core::{FileRecord, Home, Roots, Store};
+use handoff_core::agent::AgentEvent;
+use handoff_core::api::agents::{Activity, Agents};
+use handoff_core::api::{self, ApiError, Context};
+use handoff_core::{FileRecord, Source};
 use tauri::ipc::Channel;
 use tokio::sync::oneshot;
 
-use crate::dto::AgentUpdate;
-use crate::error::IpcError;
+use crate::dto::{AgentUpdate, PermissionOption, UploadSource};
 
 /// Clipboard bytes waiting to be uploaded, with the name to save them under.
 pub type Paste = (String, Arc<[u8]>);
 
-/// A running agent and the lock that queues its turns.
-pub struct LiveAgent {
-    pub session: AgentSession,
-    pub turn: tokio::sync::Mutex<()>,
-}
+/// The most clipboard images held at once (the oldest goes first).
+const HELD_PASTES: usize = 16;
+/// The most offered paths remembered at once (for their thumbnails).
+const HELD_OFFERS: usize = 4096;
 
 /// The app's state, shared by every command.
 pub struct AppState {
-    pub home: Home,
-    pub roots: Roots,
-    /// This executable: it also serves the demo agent, MCP and exec helpers.
-    pub exe: PathBuf,
-    pub agents: tokio::sync::Mutex<HashMap<i64, Arc<LiveAgent>>>,
-    /// One gate per session, held while its agent starts, so a slow start
-    /// delays only that session's prompts.
-    starting: Mutex<HashMap<i64, Arc<tokio::sync::Mutex<()>>>>,
-    pastes: Mutex<HashMap<u32, Paste>>,
-    offers: Mutex<HashMap<u32, PathBuf>>,
-    permissions: Mutex<HashMap<u32, oneshot::Sender<Option<String>>>>,
-    subscribers: Mutex<HashMap<i64, Channel<AgentUpdate>>>,
-    /// The worktree of the session on screen: the only one whose files the
-    /// page may preview.
-    shown_worktree: Mutex<Option<i64>>,
+    /// Where the data is and how agents start.
+    pub ctx: Context,
+    /// The running agents.
+    pub agents: Agents,
+    page: Arc<Page>,
+    pastes: Mutex<BTreeMap<u32, Paste>>,
+    offers: Mutex<BTreeMap<u32, PathBuf>>,
     /// Files and folders the app was asked to open (its command line, or a
     /// second launch's), not yet offered for upload.
     pub opened: Mutex<Vec<PathBuf>>,
+}
+
+/// What the pages watching sessions hear, and the questions put to them.
+#[derive(Default)]
+struct Page {
+    subscribers: Mutex<HashMap<i64, Channel<AgentUpdate>>>,
+    permissions: Mutex<HashMap<u32, oneshot::Sender<Option<String>>>>,
+    /// The worktree of the session on screen: the only one whose files the
+    /// page may preview.
+    shown_worktree: Mutex<Option<i64>>,
     next_id: AtomicU32,
+}
+
+impl Page {
+    fn next(&self) -> u32 {
+        self.next_id.fetch_add(1, Ordering::Relaxed) + 1
+    }
+
+    fn notify(&self, session_id: i64, update: AgentUpdate) {
+        if let Some(channel) = lock(&self.subscribers).get(&session_id)
+            && let Err(e) = channel.send(update)
+        {
+            tracing::debug!(session = session_id, error = %e, "the page stopped listening");
+        }
+    }
+
+    /// Turns an agent's activity into what the page hears.
+    fn hear(&self, session_id: i64, activity: Activity) {
+        let update = match activity {
+            Activity::TurnEnded => AgentUpdate::TurnEnded,
+            Activity::Agent(AgentEvent::Permission(ask)) => {
+                let mut held = lock(&self.permissions);
+                // Questions whose turn ended unanswered are dropped.
+                held.retain(|_, reply| !reply.is_closed());
+                let request_id = self.next();
+                held.insert(request_id, ask.reply);
+                AgentUpdate::Permission {
+                    title: ask.title,
+                    options: ask
+                        .options
+                        .into_iter()
+                        .map(|o| PermissionOption {
+                            id: o.id,
+                            name: o.name,
+                            allow: o.allow,
+                        })
+                        .collect(),
+                    request_id,
+                }
+            }
+            Activity::Busy | Activity::Agent(_) => AgentUpdate::Changed,
+        };
+        self.notify(session_id, update);
+    }
 }
 
 impl AppState {
     /// State for the data folder from the environment.
     pub fn from_env() -> Self {
+        let ctx = Context::from_env(None);
+        let page = Arc::new(Page::default());
+        let hears = Arc::clone(&page);
         Self {
-            home: Home::from_env(),
-            roots: Roots::from_env(),
-            exe: std::env::current_exe().unwrap_or_else(|_| PathBuf::from("handoff-app")),
-            agents: tokio::sync::Mutex::default(),
-            starting: Mutex::default(),
+            agents: Agents::new(&ctx, Arc::new(move |id, activity| hears.hear(id, activity))),
+            ctx,
+            page,
             pastes: Mutex::default(),
             offers: Mutex::default(),
-            permissions: Mutex::default(),
-            subscribers: Mutex::default(),
-            shown_worktree: Mutex::default(),
             opened: Mutex::default(),
-            next_id: AtomicU32::new(1),
         }
+    }
+
+    /// Runs blocking core work (disk, SQLite) off the window's thread.
+    pub async fn run<T: Send + 'static>(
+        &self,
+        work: impl FnOnce(&Context) -> Result<T, ApiError> + Send + 'static,
+    ) -> Result<T, ApiError> {
+        let ctx = self.ctx.clone();
+        api::blocking(move || work(&ctx)).await
     }
 
     /// Keeps files and folders the app was asked to open, for the page.
@@ -70,49 +122,58 @@ impl AppState {
         lock(&self.opened).extend(paths);
     }
 
-    /// A connection to the database (each command opens its own: SQLite
-    /// connections are cheap and this keeps commands independent).
-    pub fn store(&self) -> Result<Store, IpcError> {
-        Ok(Store::open_home(&self.home)?)
-    }
-
-    /// How agents are started.
-    pub fn agent_options(&self) -> SessionOptions {
-        SessionOptions {
-            home: self.home.clone(),
-            handoff_exe: self.exe.clone(),
-            roots: self.roots.clone(),
-            handshake_timeout: HANDSHAKE_TIMEOUT,
-            prompt_timeout: None,
-        }
-    }
-
-    /// The gate held while session `session_id`'s agent starts.
-    pub fn start_gate(&self, session_id: i64) -> Arc<tokio::sync::Mutex<()>> {
-        Arc::clone(lock(&self.starting).entry(session_id).or_default())
-    }
-
-    fn next(&self) -> u32 {
-        self.next_id.fetch_add(1, Ordering::Relaxed)
-    }
-
     /// Keeps clipboard bytes (and the name to save them under) until they
     /// are uploaded; returns their id.
     pub fn hold_paste(&self, name: String, bytes: Arc<[u8]>) -> u32 {
-        let id = self.next();
-        lock(&self.pastes).insert(id, (name, bytes));
+        let id = self.page.next();
+        hold(&self.pastes, id, (name, bytes), HELD_PASTES);
         id
     }
 
     /// Clipboard bytes held under `id`, with their name.
-    pub fn paste(&self, id: u32) -> Option<(String, Arc<[u8]>)> {
+    pub fn paste(&self, id: u32) -> Option<Paste> {
         lock(&self.pastes).get(&id).cloned()
+    }
+
+    /// The core sources of the ones the page named (held clipboard bytes
+    /// by their id).
+    pub fn sources(&self, sources: &[UploadSource]) -> Result<Vec<Source>, ApiError> {
+        sources
+            .iter()
+            .map(|source| {
+                Ok(match source {
+                    UploadSource::Path { path } => Source::Path(PathBuf::from(path)),
+                    UploadSource::Paste { paste_id } => {
+                        let (name, bytes) = self.paste(*paste_id).ok_or_else(|| {
+                            ApiError::not_found(
+                                "that pasted image is no longer held; paste it again",
+                            )
+                        })?;
+                        Source::Bytes { name, bytes }
+                    }
+                    UploadSource::Text { name, text } => Source::Bytes {
+                        name: name.clone(),
+                        bytes: Arc::from(text.as_bytes()),
+                    },
+                })
+            })
+            .collect()
+    }
+
+    /// Forgets the clipboard bytes of an upload once it is done.
+    pub fn release_pastes(&self, sources: &[UploadSource]) {
+        let mut pastes = lock(&self.pastes);
+        for source in sources {
+            if let UploadSource::Paste { paste_id } = source {
+                pastes.remove(paste_id);
+            }
+        }
     }
 
     /// Remembers a path the person offered (drop, picker, copied files).
     pub fn offer(&self, path: PathBuf) -> u32 {
-        let id = self.next();
-        lock(&self.offers).insert(id, path);
+        let id = self.page.next();
+        hold(&self.offers, id, path, HELD_OFFERS);
         id
     }
 
@@ -121,65 +182,53 @@ impl AppState {
         lock(&self.offers).get(&id).cloned()
     }
 
-    /// Forgets clipboard bytes once uploaded.
-    pub fn release_paste(&self, id: u32) {
-        lock(&self.pastes).remove(&id);
-    }
-
-    /// Keeps a permission request's reply; returns its id.
-    pub fn hold_permission(&self, reply: oneshot::Sender<Option<String>>) -> u32 {
-        let id = self.next();
-        lock(&self.permissions).insert(id, reply);
-        id
-    }
-
     /// Answers a held permission request.
     pub fn answer_permission(&self, id: u32, option: Option<String>) -> bool {
-        lock(&self.permissions)
+        lock(&self.page.permissions)
             .remove(&id)
             .is_some_and(|reply| reply.send(option).is_ok())
-    }
-
-    /// Sends the page watching `session_id` an update.
-    pub fn notify(&self, session_id: i64, update: AgentUpdate) {
-        if let Some(channel) = lock(&self.subscribers).get(&session_id) {
-            let _ = channel.send(update);
-        }
     }
 
     /// Sends every watching page an update (a change made by another
     /// process or found on disk may concern any session).
     pub fn notify_all(&self, update: &AgentUpdate) {
-        for channel in lock(&self.subscribers).values() {
-            let _ = channel.send(update.clone());
+        for channel in lock(&self.page.subscribers).values() {
+            if let Err(e) = channel.send(update.clone()) {
+                tracing::debug!(error = %e, "a page stopped listening");
+            }
         }
     }
 
-    /// The page now shows `session_id` and watches it through `channel`.
-    pub fn subscribe(
-        &self,
-        session_id: i64,
-        channel: Channel<AgentUpdate>,
-    ) -> Result<(), IpcError> {
-        let worktree_id = self.store()?.sessions().get(session_id)?.worktree_id;
-        *lock(&self.shown_worktree) = Some(worktree_id);
-        lock(&self.subscribers).insert(session_id, channel);
-        Ok(())
+    /// The page now shows `session_id` (of `worktree_id`) and watches it
+    /// through `channel`; the page shows one session at a time.
+    pub fn subscribe(&self, session_id: i64, worktree_id: i64, channel: Channel<AgentUpdate>) {
+        *lock(&self.page.shown_worktree) = Some(worktree_id);
+        let mut subscribers = lock(&self.page.subscribers);
+        subscribers.clear();
+        subscribers.insert(session_id, channel);
     }
 
     /// The record of a file of the worktree on screen; a file of another
     /// worktree is refused as if it did not exist.
-    pub fn shown_file(&self, file_id: i64) -> Result<FileRecord, IpcError> {
-        let record = self.store()?.files().get(file_id)?;
-        let shown = *lock(&self.shown_worktree);
+    pub fn shown_file(&self, record: FileRecord) -> Result<FileRecord, ApiError> {
+        let shown = *lock(&self.page.shown_worktree);
         if shown.is_some() && record.worktree_id == shown {
             Ok(record)
         } else {
-            Err(IpcError::new(
-                "notFound",
-                format!("file {file_id} is not a file of this worktree"),
-            ))
+            Err(ApiError::not_found(format!(
+                "file {} is not a file of this worktree",
+                record.id
+            )))
         }
+    }
+}
+
+/// Keeps `value` under `id`, dropping the oldest beyond `most`.
+fn hold<T>(map: &Mutex<BTreeMap<u32, T>>, id: u32, value: T, most: usize) {
+    let mut map = lock(map);
+    map.insert(id, value);
+    while map.len() > most {
+        map.pop_first();
     }
 }
 

@@ -6,7 +6,6 @@ pub mod ls;
 pub mod prompt;
 pub mod published;
 pub mod rm;
-pub mod serve;
 pub mod session;
 pub mod settings;
 pub mod upload;

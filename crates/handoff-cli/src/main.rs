@@ -6,12 +6,13 @@
 #![allow(clippy::doc_markdown)]
 
 mod commands;
-mod context;
 mod output;
 
 use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
+use handoff_core::api::Context;
+use handoff_core::api::helpers::Helper;
 
 /// Hand files to coding agents, and see what moved.
 #[derive(Debug, Parser)]
@@ -48,13 +49,8 @@ enum Command {
     Published(commands::published::Args),
     /// List and add agent profiles.
     Agent(commands::agent::Args),
-    /// Serve the publish tools for one session over MCP on stdio (started by agents).
-    Mcp(commands::serve::McpArgs),
-    /// Run the built-in demo agent (ACP on stdio).
-    DemoAgent,
-    /// Start an agent in a folder, tied to this process's parent.
-    #[command(hide = true)]
-    AgentExec(commands::serve::ExecArgs),
+    #[command(flatten)]
+    Helper(Helper),
 }
 
 /// Exit code when every file was handled.
@@ -64,8 +60,9 @@ const FAILED: u8 = 1;
 
 fn main() -> ExitCode {
     handoff_core::process::ignore_file_size_signal();
+    handoff_core::logging::to_stderr();
     let cli = Cli::parse();
-    let ctx = context::Context::new(cli.home);
+    let ctx = Context::from_env(cli.home);
     let result = match cli.command {
         Command::Upload(args) => commands::upload::run(&ctx, args),
         Command::Ls(args) => commands::ls::run(&ctx, &args),
@@ -77,9 +74,7 @@ fn main() -> ExitCode {
         Command::Prompt(args) => commands::prompt::run(&ctx, &args),
         Command::Published(args) => commands::published::run(&ctx, args),
         Command::Agent(args) => commands::agent::run(&ctx, args),
-        Command::Mcp(args) => commands::serve::mcp(&ctx, &args),
-        Command::DemoAgent => commands::serve::demo_agent(),
-        Command::AgentExec(args) => commands::serve::agent_exec(&args),
+        Command::Helper(helper) => helper.run(&ctx).map(|()| true).map_err(Into::into),
     };
     match result {
         Ok(true) => ExitCode::from(OK),

@@ -34,7 +34,7 @@ impl<'a> From<&'a FileRecord> for JsonFile<'a> {
 /// An error as `--json` prints it: `{kind, message}`.
 #[derive(Serialize)]
 pub struct JsonError {
-    pub kind: &'static str,
+    pub kind: handoff_core::ErrorKind,
     pub message: String,
 }
 

@@ -15,7 +15,7 @@ mod error;
 pub mod launch;
 mod modes;
 pub mod options;
-mod picture;
+pub mod picture;
 mod probe;
 pub mod prompt;
 mod recorder;
@@ -29,7 +29,6 @@ use std::time::Duration;
 
 use agent_client_protocol::v1::schema::{EnvVariable, McpServer, McpServerStdio};
 use serde::Serialize;
-use serde_json::json;
 use tokio::sync::{mpsc, oneshot};
 
 pub use agent_client_protocol::v1::schema::StopReason;
@@ -44,7 +43,10 @@ use crate::clock;
 use crate::destination::{Destination, Folder, Roots};
 use crate::home::{HOME_ENV, Home};
 use crate::mcp;
-use crate::store::{FileRecord, MessageKind, NewMessage, Role, Session, Store, Worktree};
+use crate::store::{
+    AuthWay, ErrorData, FileRecord, MessageData, MessageKind, NewMessage, Role, Session, Store,
+    Unsent, Worktree,
+};
 use connection::{Connection, Launch};
 use recorder::Recorder;
 
@@ -94,7 +96,7 @@ pub struct PermissionAsk {
 }
 
 /// One choice of a permission request.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, serde::Deserialize, specta::Type)]
 pub struct PermissionChoice {
     /// The option's id.
     pub id: String,
@@ -145,11 +147,9 @@ impl AgentSession {
         let worktree = store.worktrees().get(session.worktree_id)?;
         let profile = match session.agent_profile_id {
             Some(id) => store.profiles().get(id)?,
-            None => store
-                .profiles()
-                .find(DEFAULT_PROFILE)?
-                .ok_or_else(|| AgentError::Store("no default agent profile".to_owned()))?,
+            None => store.profiles().default_profile()?,
         };
+        let settings = store.settings().load()?;
         let recorder = Arc::new(Mutex::new(Recorder::new(store, session_id)));
         let started = match launch::resolve(&profile, &options.handoff_exe) {
             Ok(program) => {
@@ -159,7 +159,7 @@ impl AgentSession {
                     env: profile.env.clone().into_iter().collect(),
                     cwd: worktree.path.clone(),
                     mcp_servers: vec![publish_server(options, &session)],
-                    read_roots: read_roots(options, &worktree.path),
+                    read_roots: read_roots(options, &worktree.path, &settings),
                     handshake_timeout: options.handshake_timeout,
                     label: profile.name.clone(),
                     mode: session
@@ -186,12 +186,6 @@ impl AgentSession {
                 return Err(e);
             }
         };
-        let agent_session_id = connection.info.session_id.clone();
-        with(&recorder, |r| {
-            r.store()
-                .sessions()
-                .set_agent_session_id(session_id, &agent_session_id, clock::now())
-        })?;
         let agent_options = connection.info.options.clone();
         Ok(Self {
             connection,
@@ -277,12 +271,6 @@ impl AgentSession {
         Ok(now)
     }
 
-    /// The Handoff session.
-    #[must_use]
-    pub fn session(&self) -> &Session {
-        &self.session
-    }
-
     /// Prompts the agent with `message` (placeholders filled from `files`)
     /// and the files themselves, and waits for the turn to end. The prompt,
     /// how each file was sent, and any failure are recorded; the files stay
@@ -307,14 +295,16 @@ impl AgentSession {
                 let body = composed
                     .ways
                     .iter()
-                    .map(prompt::FileWay::describe)
+                    .map(crate::store::FileWay::describe)
                     .collect::<Vec<_>>()
                     .join("; ");
                 r.record(&NewMessage::with(
                     Role::System,
                     MessageKind::Files,
                     format!("Sent {body}"),
-                    json!({ "files": composed.ways }),
+                    MessageData::Sent {
+                        files: composed.ways,
+                    },
                 ))?;
             }
             Ok(())
@@ -345,7 +335,12 @@ impl AgentSession {
                     Role::System,
                     MessageKind::Text,
                     format!("The turn ended: {}.", describe_stop(*stop)),
-                    json!({ "stopReason": stop }),
+                    MessageData::TurnEnded {
+                        stop_reason: serde_json::to_value(stop)
+                            .ok()
+                            .and_then(|v| v.as_str().map(str::to_owned))
+                            .unwrap_or_default(),
+                    },
                 );
                 with(&self.recorder, |r| r.record(&line))?;
             }
@@ -379,9 +374,16 @@ pub fn keep_unsent(
     else {
         return Ok(());
     };
-    let mut data = error.data.unwrap_or_else(|| json!({}));
-    data["retry"] = json!({ "message": message, "fileIds": file_ids });
-    store.messages().update(error.id, &error.body, Some(&data))
+    let Some(MessageData::Error(mut data)) = error.data else {
+        return Ok(());
+    };
+    data.retry = Some(Unsent {
+        message: message.to_owned(),
+        file_ids: file_ids.to_vec(),
+    });
+    store
+        .messages()
+        .update(error.id, &error.body, Some(&MessageData::Error(data)))
 }
 
 /// Why a turn ended, in a person's words.
@@ -414,12 +416,16 @@ fn publish_server(options: &SessionOptions, session: &Session) -> McpServer {
     )
 }
 
-/// The worktree and the temp and global uploads folders.
-fn read_roots(options: &SessionOptions, worktree: &Path) -> Vec<PathBuf> {
-    let settings = crate::Settings::default();
+/// The worktree and the temp and global uploads folders, as the settings
+/// name them.
+fn read_roots(
+    options: &SessionOptions,
+    worktree: &Path,
+    settings: &crate::Settings,
+) -> Vec<PathBuf> {
     let mut roots = vec![worktree.to_owned()];
     for destination in [Destination::Temp, Destination::Global] {
-        if let Ok(folder) = Folder::resolve(destination, &options.roots, None, &settings) {
+        if let Ok(folder) = Folder::resolve(destination, &options.roots, None, settings) {
             roots.push(folder.path());
         }
     }
@@ -436,21 +442,33 @@ fn with<T>(
 }
 
 fn record_error(recorder: &Mutex<Recorder>, error: &AgentError) {
-    let mut data = json!({ "kind": error.kind() });
-    if let Some(tail) = error.stderr_tail() {
-        data["stderrTail"] = json!(tail);
-    }
+    let mut data = ErrorData {
+        kind: error.kind(),
+        stderr_tail: error.stderr_tail().map(str::to_owned),
+        auth_methods: Vec::new(),
+        profile: None,
+        retry: None,
+    };
     if let AgentError::AuthRequired {
         methods, profile, ..
     } = error
     {
-        let ways: Vec<_> = methods
+        data.auth_methods = methods
             .iter()
-            .map(|m| json!({ "method": m, "instruction": m.instruction(profile) }))
+            .map(|m| AuthWay {
+                method: m.clone(),
+                instruction: m.instruction(profile),
+            })
             .collect();
-        data["authMethods"] = json!(ways);
-        data["profile"] = json!(profile);
+        data.profile = Some(profile.clone());
     }
-    let message = NewMessage::with(Role::System, MessageKind::Error, error.headline(), data);
-    let _ = with(recorder, |r| r.record(&message));
+    let message = NewMessage::with(
+        Role::System,
+        MessageKind::Error,
+        error.headline(),
+        MessageData::Error(data),
+    );
+    if let Err(e) = with(recorder, |r| r.record(&message)) {
+        tracing::error!(error = %e, failure = %error, "the conversation did not record a failure");
+    }
 }

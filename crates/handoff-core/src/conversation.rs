@@ -2,11 +2,12 @@
 
 use std::path::Path;
 
-use serde_json::json;
-
 use crate::clock::Timestamp;
 use crate::size::ByteSize;
-use crate::store::{FileRecord, Message, MessageKind, NewMessage, Role, Store, StoreError};
+use crate::store::{
+    FileRecord, Message, MessageData, MessageKind, NewMessage, Role, Store, StoreError,
+    UploadedFile,
+};
 
 /// Records "Uploaded shot.png → .agor/uploads/shot.png (2.3 MB)" for the
 /// saved files, with their ids so the line can show thumbnails later.
@@ -34,9 +35,17 @@ pub fn record_uploads(
             )
         })
         .collect();
-    let data = json!({
-        "files": files.iter().map(|f| json!({ "fileId": f.id, "path": f.path, "size": f.size, "mime": f.sniffed_mime.as_deref().unwrap_or(&f.mime) })).collect::<Vec<_>>()
-    });
+    let data = MessageData::Uploaded {
+        files: files
+            .iter()
+            .map(|f| UploadedFile {
+                file_id: f.id,
+                path: f.path.display().to_string(),
+                size: f.size,
+                mime: f.sniffed_mime.clone().unwrap_or_else(|| f.mime.clone()),
+            })
+            .collect(),
+    };
     let body = format!("Uploaded {}", parts.join(", "));
     store
         .messages()

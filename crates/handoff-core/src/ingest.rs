@@ -108,6 +108,9 @@ impl Upload {
 /// Progress of a batch, reported after every chunk written.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Progress {
+    /// Index of the source (as given in [`Upload::sources`]) the file being
+    /// copied comes from: a dropped folder's files all report its index.
+    pub source: usize,
     /// Index of the file being copied, among the batch's files.
     pub item: usize,
     /// Bytes of this file copied so far.
@@ -133,7 +136,9 @@ pub struct Saved {
 /// What happened to one file of a batch.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Outcome {
-    /// The source as the person named it (a path, or a pasted file's name).
+    /// Index of the source (as given in [`Upload::sources`]) it came from.
+    pub source: usize,
+    /// The file as the person named it (a path, or a pasted file's name).
     pub label: String,
     /// The saved file, or why it was not saved.
     pub result: Result<Saved, IngestError>,
@@ -250,9 +255,11 @@ pub fn upload(
     let mut slots: Vec<Slot<'_>> = expanded
         .items
         .into_iter()
-        .map(|entry| match entry {
-            Err((label, error)) => Slot::failed(label, error),
+        .zip(expanded.sources)
+        .map(|(entry, source)| match entry {
+            Err((label, error)) => Slot::failed(source, label, error),
             Ok(item) => Slot {
+                source,
                 label: item.label.clone(),
                 item: Some(item),
                 state: State::Pending,
@@ -270,7 +277,9 @@ pub fn upload(
         }
     };
     // What killed processes left: settled before this batch takes names.
-    let _ = crate::recovery::settle_dead(store, now);
+    if let Err(e) = crate::recovery::settle_dead(store, now) {
+        tracing::warn!(error = %e, "what killed uploads left is settled later");
+    }
     crate::recovery::remove_dead_temp_files(dir);
 
     stage_all(&mut slots, dir, upload, count, progress);
@@ -302,6 +311,7 @@ pub fn upload(
 
 /// One file's way through the batch.
 struct Slot<'d> {
+    source: usize,
     label: String,
     item: Option<Item>,
     state: State<'d>,
@@ -314,8 +324,9 @@ enum State<'d> {
 }
 
 impl Slot<'_> {
-    fn failed(label: String, error: IngestError) -> Self {
+    fn failed(source: usize, label: String, error: IngestError) -> Self {
         Self {
+            source,
             label,
             item: None,
             state: State::Done(Err(error)),
@@ -366,10 +377,12 @@ fn stage_all<'d>(
             continue;
         }
         let mut item_done = 0;
+        let source = slot.source;
         let mut on_bytes = |n: u64| {
             item_done += n;
             batch_done += n;
             progress(&Progress {
+                source,
                 item: index,
                 item_done,
                 item_total: sizes[index],
@@ -481,6 +494,7 @@ fn finish(slots: Vec<Slot<'_>>, folder: Option<PathBuf>) -> Report {
     let outcomes = slots
         .into_iter()
         .map(|slot| Outcome {
+            source: slot.source,
             label: slot.label,
             result: match slot.state {
                 State::Done(result) => result,

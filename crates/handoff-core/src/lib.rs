@@ -16,19 +16,25 @@
 //! [`mcp`] serves the `publish_file` tool through which the agent hands files
 //! back ([`publish`]); [`demo_agent`] is a real ACP agent with no model.
 //!
-//! Nothing here depends on a UI toolkit: the desktop shell and the CLI call
-//! these functions and map their typed errors. Only the agent side is async
-//! (tokio); everything else is plain blocking code.
+//! Nothing here depends on a UI toolkit. The desktop shell and the CLI call
+//! the use cases in [`api`] (sessions, worktrees, profiles, uploads,
+//! agents, live folders, helper processes) and show what they return; every
+//! error that reaches a person has an [`ErrorKind`]. The agent side and the
+//! MCP server run on tokio; ingest, the store and the watcher are plain
+//! blocking code, which the shells run off their async threads.
 
 pub mod agent;
+pub mod api;
 pub mod clock;
 pub mod conversation;
 pub mod demo_agent;
 pub mod destination;
+mod error_kind;
 pub mod expiry;
 pub mod file_uri;
 pub mod home;
 pub mod ingest;
+pub mod logging;
 pub mod mcp;
 mod mcp_stdio;
 pub mod mentions;
@@ -51,6 +57,7 @@ pub mod watch;
 
 pub use clock::Timestamp;
 pub use destination::{Destination, Roots};
+pub use error_kind::ErrorKind;
 pub use home::Home;
 pub use ingest::{ConflictPolicy, IngestError, Origin, Source, Upload};
 pub use settings::Settings;

@@ -13,8 +13,6 @@ mod source;
 use std::ffi::OsStr;
 use std::path::{Path, PathBuf};
 
-use serde_json::json;
-
 use crate::clock::Timestamp;
 use crate::destination::{Destination, DestinationError, Folder, Roots};
 use crate::home::Home;
@@ -23,8 +21,8 @@ use crate::naming;
 use crate::safe_dir::{Privacy, SafeDir};
 use crate::size::ByteSize;
 use crate::store::{
-    Direction, FileRecord, Message, MessageKind, NewFile, NewMessage, Role, Session, Store,
-    StoreError,
+    Card, Direction, FileRecord, Message, MessageData, MessageKind, NewFile, NewMessage, Role,
+    Session, Store, StoreError,
 };
 
 /// The largest file an agent may publish unless configured otherwise.
@@ -211,13 +209,17 @@ pub fn publish(
         Role::Agent,
         MessageKind::Published,
         body,
-        json!({
-            "fileId": record.id,
-            "revision": record.revision,
-            "name": display_name,
-            "mime": record.sniffed_mime.clone().filter(|m| m != "text/plain").unwrap_or_else(|| record.mime.clone()),
-            "size": record.size,
-            "description": record.description,
+        MessageData::Published(Card {
+            file_id: record.id,
+            revision: record.revision,
+            name: display_name.clone(),
+            mime: record
+                .sniffed_mime
+                .clone()
+                .filter(|m| m != "text/plain")
+                .unwrap_or_else(|| record.mime.clone()),
+            size: record.size,
+            description: record.description.clone(),
         }),
     );
     let message = store.messages().append(session.id, &card, now)?;

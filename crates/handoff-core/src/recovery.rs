@@ -38,7 +38,9 @@ pub fn settle_dead(store: &mut Store, now: Timestamp) -> Result<Recovered, Store
         }
         let temp = std::fs::symlink_metadata(&intent.temp_path);
         if temp.is_ok_and(|m| m.is_file()) {
-            let _ = std::fs::remove_file(&intent.temp_path);
+            if let Err(e) = std::fs::remove_file(&intent.temp_path) {
+                tracing::warn!(path = %intent.temp_path.display(), error = %e, "a killed upload's temp file stays");
+            }
             recovered.dropped.push(intent.file.path.clone());
             abandon.push(intent.id);
             continue;

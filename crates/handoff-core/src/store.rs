@@ -7,6 +7,7 @@
 
 mod files;
 mod intents;
+mod message_data;
 mod messages;
 mod migrations;
 mod model;
@@ -24,6 +25,9 @@ use rusqlite::Connection;
 
 pub use files::{FileQuery, Files, NewFile, StatusChange};
 pub use intents::{Intent, Intents};
+pub use message_data::{
+    AuthWay, Card, ErrorData, FileWay, MessageData, SentAs, ToolCall, Unsent, UploadedFile,
+};
 pub use messages::{Messages, NewMessage};
 pub use model::{
     AgentProfile, Direction, FileRecord, FileStatus, Message, MessageKind, Role, Session, Worktree,
@@ -88,6 +92,15 @@ pub enum StoreError {
     #[error("{name} is a built-in agent profile; give yours another name")]
     BuiltinProfile {
         /// The built-in profile's name.
+        name: String,
+    },
+    /// The built-in demo agent's profile is missing (a foreign database).
+    #[error("the demo agent's profile is missing from the database")]
+    NoDefaultProfile,
+    /// A profile was given a name another profile has (in any case).
+    #[error("another agent profile is already called {name:?}")]
+    ProfileNameTaken {
+        /// The other profile's name.
         name: String,
     },
     /// A stored value could not be read back (a corrupt or foreign database).

@@ -1,5 +1,6 @@
 //! A macro for enums stored and typed as text (`worktree`, `keep-both`, …):
-//! `Display`, `FromStr`, serde and SQLite conversions from one list.
+//! `Display`, `FromStr`, serde, SQLite and TypeScript (a union of the
+//! texts) from one list.
 
 /// Declares a fieldless enum whose variants each have one text form.
 macro_rules! text_enum {
@@ -10,9 +11,9 @@ macro_rules! text_enum {
         }
     ) => {
         $(#[$meta])*
-        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, ::specta::Type)]
         pub enum $name {
-            $( $(#[$vmeta])* $variant, )+
+            $( $(#[$vmeta])* #[serde(rename = $text)] $variant, )+
         }
 
         impl $name {

@@ -3,13 +3,13 @@
 
 use std::time::Duration;
 
-use handoff_core::agent::{self, AgentError, SignIn};
+use handoff_core::agent::{AuthMethod, SignIn};
+use handoff_core::api::{ApiError, profiles};
 use handoff_core::store;
 use serde::Serialize;
 use specta::Type;
 use tauri::State;
 
-use crate::error::IpcError;
 use crate::state::AppState;
 
 /// How long a person may take to finish signing in (in a browser).
@@ -49,42 +49,10 @@ pub enum SignInHow {
     Agent,
 }
 
-/// The agent's ways to sign in, and whether it is ready already.
-#[derive(Debug, Clone, Serialize, Type)]
-#[serde(rename_all = "camelCase")]
-pub struct SignInWays {
-    /// The agent started and opened a session (it may still need a sign-in
-    /// for its first prompt).
-    pub ready: bool,
-    /// The ways it offers.
-    pub ways: Vec<SignInWay>,
-}
-
-fn find(state: &AppState, name: &str) -> Result<store::AgentProfile, IpcError> {
-    state
-        .store()?
-        .profiles()
-        .find(name)?
-        .ok_or_else(|| IpcError::new("notFound", format!("there is no agent profile {name:?}")))
-}
-
-/// Starts the profile (named `profile`)'s agent and lists the ways it
-/// offers to sign in.
-#[tauri::command]
-#[specta::specta]
-pub async fn sign_in_ways(
-    state: State<'_, AppState>,
-    profile: String,
-) -> Result<SignInWays, IpcError> {
-    let profile = find(&state, &profile)?;
-    let (ready, methods) = match agent::probe(&state.agent_options(), &profile).await {
-        Ok(info) => (true, info.auth_methods),
-        Err(AgentError::AuthRequired { methods, .. }) => (false, methods),
-        Err(e) => return Err(e.into()),
-    };
-    let ways = methods
-        .into_iter()
-        .map(|m| SignInWay {
+impl SignInWay {
+    /// How the page shows one of a profile's ways.
+    fn of(m: AuthMethod, profile: &store::AgentProfile) -> Self {
+        Self {
             how: match m.how {
                 SignIn::Terminal { .. } => SignInHow::Terminal {
                     command: m.how.command_text().unwrap_or_default(),
@@ -98,9 +66,45 @@ pub async fn sign_in_ways(
             id: m.id,
             name: m.name,
             description: m.description,
-        })
-        .collect();
-    Ok(SignInWays { ready, ways })
+        }
+    }
+}
+
+/// The agent's ways to sign in, and whether it is ready already.
+#[derive(Debug, Clone, Serialize, Type)]
+#[serde(rename_all = "camelCase")]
+pub struct SignInWays {
+    /// The agent started and opened a session (it may still need a sign-in
+    /// for its first prompt).
+    pub ready: bool,
+    /// The ways it offers.
+    pub ways: Vec<SignInWay>,
+}
+
+async fn find(state: &AppState, name: String) -> Result<store::AgentProfile, ApiError> {
+    state
+        .run(move |ctx| profiles::named(&mut ctx.store()?, &name))
+        .await
+}
+
+/// Starts the profile (named `profile`)'s agent and lists the ways it
+/// offers to sign in.
+#[tauri::command]
+#[specta::specta]
+pub async fn sign_in_ways(
+    state: State<'_, AppState>,
+    profile: String,
+) -> Result<SignInWays, ApiError> {
+    let profile = find(&state, profile).await?;
+    let found = profiles::sign_in_ways(&state.ctx, &profile, None).await?;
+    Ok(SignInWays {
+        ready: found.ready,
+        ways: found
+            .methods
+            .into_iter()
+            .map(|m| SignInWay::of(m, &profile))
+            .collect(),
+    })
 }
 
 /// Asks the profile's agent to sign in with `method_id` (it may open a
@@ -111,12 +115,8 @@ pub async fn sign_in(
     state: State<'_, AppState>,
     profile: String,
     method_id: String,
-) -> Result<String, IpcError> {
-    let profile = find(&state, &profile)?;
-    let options = agent::SessionOptions {
-        handshake_timeout: SIGN_IN_TIMEOUT,
-        ..state.agent_options()
-    };
-    let info = agent::sign_in(&options, &profile, &method_id).await?;
+) -> Result<String, ApiError> {
+    let profile = find(&state, profile).await?;
+    let info = profiles::sign_in(&state.ctx, &profile, &method_id, SIGN_IN_TIMEOUT).await?;
     Ok(format!("{} is signed in and ready.", info.name))
 }

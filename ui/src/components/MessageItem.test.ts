@@ -22,7 +22,7 @@ function render(message: Message, onretry = vi.fn()) {
 const card: Message = {
   id: 4, seq: 9, role: "agent", kind: "published", createdAt: 0,
   body: "Published chart.png (v2, 4.1 kB)",
-  data: { fileId: 12, revision: 2, name: "chart.png", mime: "image/png", size: 4096, description: "Latency by week" },
+  data: { type: "published", fileId: 12, revision: 2, name: "chart.png", mime: "image/png", size: 4096, description: "Latency by week" },
 };
 
 describe("a published-file card", () => {
@@ -76,7 +76,7 @@ describe("an agent that stopped", () => {
   const crashed: Message = {
     id: 7, seq: 12, role: "system", kind: "error", createdAt: 0,
     body: "the agent stopped (exit 3); its last words:\nfatal: the model exploded",
-    data: { kind: "agentCrashed", stderrTail: "fatal: the model exploded", retry: { message: "Look at {filepath}", fileIds: [4, 5] } },
+    data: { type: "error", kind: "agentCrashed", authMethods: [], stderrTail: "fatal: the model exploded", retry: { message: "Look at {filepath}", fileIds: [4, 5] } },
   };
 
   it("shows its exit, the message that was not sent, and retries it", () => {
@@ -89,7 +89,7 @@ describe("an agent that stopped", () => {
   });
 
   it("offers no retry when nothing was kept", () => {
-    render({ ...crashed, data: { kind: "agentCrashed" } });
+    render({ ...crashed, data: { type: "error", kind: "agentCrashed", authMethods: [] } });
     expect(document.querySelector("[data-testid=retry]")).toBeNull();
   });
 });

@@ -5,10 +5,10 @@ use std::time::Duration;
 
 use anyhow::Result;
 use clap::Subcommand;
-use handoff_core::agent::{self, SessionOptions, launch};
+use handoff_core::agent::{self, launch};
+use handoff_core::api::Context;
+use handoff_core::api::profiles::{self, AddProfile, ProfileInput};
 use serde::Serialize;
-
-use crate::context::Context;
 
 mod login;
 use crate::output::{print_json, terminal_safe, terminal_safe_lines};
@@ -82,21 +82,14 @@ struct Row {
 }
 
 pub fn run(ctx: &Context, args: Args) -> Result<bool> {
-    let mut store = ctx.store()?;
-    let exe = std::env::current_exe()?;
     match args.action {
         Action::Ls { json } => {
-            let rows: Vec<Row> = store
-                .profiles()
-                .list()?
+            let rows: Vec<Row> = profiles::list(ctx)?
                 .into_iter()
-                .map(|profile| {
-                    let missing = launch::resolve(&profile, &exe).err();
-                    Row {
-                        installed: missing.is_none(),
-                        install_hint: missing.map(|e| e.to_string()),
-                        profile,
-                    }
+                .map(|status| Row {
+                    installed: status.problem.is_none(),
+                    install_hint: status.problem,
+                    profile: status.profile,
                 })
                 .collect();
             if json {
@@ -133,39 +126,36 @@ pub fn run(ctx: &Context, args: Args) -> Result<bool> {
                     .ok_or_else(|| anyhow::anyhow!("--env {pair:?} is not KEY=VALUE"))?;
                 vars.insert(key.to_owned(), value.to_owned());
             }
-            let profile = match store.profiles().find(&name)?.filter(|p| p.builtin) {
-                // A built-in profile keeps its command; its environment
-                // (a key, a base URL) and mode are the person's to set.
-                Some(builtin)
-                    if builtin.command == command && (args.is_empty() || args == builtin.args) =>
-                {
-                    let mut env = builtin.env.clone();
-                    env.extend(vars);
-                    store.profiles().set_env(builtin.id, &env)?;
-                    store.profiles().get(builtin.id)?
-                }
-                _ => store
-                    .profiles()
-                    .save_custom(&name, &command, &args, &vars)?,
-            };
-            let mode = mode.as_deref().map(str::trim).filter(|m| !m.is_empty());
-            store.profiles().set_default_mode(profile.id, mode)?;
-            if !options.is_empty() {
-                store.profiles().set_default_options(profile.id, &options)?;
-            }
-            if let Err(e) = launch::resolve(&profile, &exe) {
+            let profile = profiles::add(
+                ctx,
+                AddProfile {
+                    input: ProfileInput {
+                        id: None,
+                        name,
+                        command,
+                        args,
+                        env: vars,
+                    },
+                    mode,
+                    options,
+                },
+            )?;
+            if let Err(e) = launch::resolve(&profile, &ctx.exe) {
                 eprintln!("warning: {}", terminal_safe_lines(&e.to_string()));
             }
             println!("{}", profile.id);
             Ok(true)
         }
         Action::Test { name, timeout } => {
-            let profile = find(&mut store, &name)?;
-            let options = options(ctx, exe, timeout);
+            let profile = find(ctx, &name)?;
             let runtime = tokio::runtime::Runtime::new()?;
             Ok(report(
                 &profile.name,
-                runtime.block_on(agent::probe(&options, &profile)),
+                runtime.block_on(profiles::test(
+                    ctx,
+                    &profile,
+                    Some(Duration::from_secs(timeout)),
+                )),
             ))
         }
         Action::Login {
@@ -173,27 +163,15 @@ pub fn run(ctx: &Context, args: Args) -> Result<bool> {
             method,
             timeout,
         } => {
-            let profile = find(&mut store, &name)?;
-            login::run(&profile, method.as_deref(), &options(ctx, exe, timeout))
+            let profile = find(ctx, &name)?;
+            let options = ctx.agent_options(Some(Duration::from_secs(timeout)));
+            login::run(&profile, method.as_deref(), &options)
         }
     }
 }
 
-fn find(store: &mut handoff_core::Store, name: &str) -> Result<handoff_core::store::AgentProfile> {
-    store
-        .profiles()
-        .find(name)?
-        .ok_or_else(|| anyhow::anyhow!("no agent profile named {name:?} (see `handoff agent ls`)"))
-}
-
-fn options(ctx: &Context, handoff_exe: std::path::PathBuf, timeout: u64) -> SessionOptions {
-    SessionOptions {
-        home: ctx.home.clone(),
-        handoff_exe,
-        roots: ctx.roots.clone(),
-        handshake_timeout: Duration::from_secs(timeout),
-        prompt_timeout: None,
-    }
+fn find(ctx: &Context, name: &str) -> Result<handoff_core::store::AgentProfile> {
+    Ok(profiles::named(&mut ctx.store()?, name)?)
 }
 
 /// Says whether the agent started: ready with its modes, or why not (with

@@ -7,8 +7,8 @@ use handoff_core::expiry;
 use handoff_core::reconcile::{self, ReconcileReport};
 use serde::Serialize;
 
-use crate::context::Context;
 use crate::output::{print_json, safe_path};
+use handoff_core::api::Context;
 
 #[derive(Debug, clap::Args)]
 pub struct Args {

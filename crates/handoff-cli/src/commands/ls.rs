@@ -6,8 +6,8 @@ use anyhow::Result;
 use handoff_core::clock;
 use handoff_core::store::{Direction, FileQuery, FileStatus};
 
-use crate::context::Context;
 use crate::output::{self, JsonFile, print_json};
+use handoff_core::api::Context;
 
 #[derive(Debug, clap::Args)]
 pub struct Args {

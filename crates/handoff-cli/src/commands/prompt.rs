@@ -9,13 +9,13 @@ use handoff_core::agent::{
     AgentEvent, AgentSession, HANDSHAKE_TIMEOUT, PermissionAsk, SessionOptions,
 };
 use handoff_core::agent::{describe_stop, options};
-use handoff_core::ingest;
+use handoff_core::api::uploads::{self, UploadRequest};
+use handoff_core::api::{Context, sessions};
 use handoff_core::template::DEFAULT_MESSAGE;
-use handoff_core::{Origin, Source, Upload, clock};
+use handoff_core::{Origin, Source};
 use tokio::signal::unix::{Signal, SignalKind, signal};
 use tokio::sync::mpsc;
 
-use crate::context::Context;
 use crate::output::{safe_path, terminal_safe, terminal_safe_lines};
 
 /// How long a cancelled turn may take to end before Handoff stops anyway.
@@ -54,46 +54,20 @@ pub fn run(ctx: &Context, args: &Args) -> Result<bool> {
         (None, false) => DEFAULT_MESSAGE.to_owned(),
         (None, true) => anyhow::bail!("nothing to send: give a message or --attach a file"),
     };
-    let mut store = ctx.store()?;
-    let settings = store.settings().load()?;
-    let session = store.sessions().get(args.session)?;
-    let worktree = store.worktrees().get(session.worktree_id)?;
-    if let Some(mode) = args
-        .mode
-        .as_deref()
-        .map(str::trim)
-        .filter(|m| !m.is_empty())
-    {
-        store
-            .sessions()
-            .set_mode(session.id, Some(mode), clock::now())?;
-    }
-    if !args.options.is_empty() {
-        let mut kept = session.options.clone();
-        kept.extend(options::parse_pairs(&args.options).map_err(anyhow::Error::msg)?);
-        store
-            .sessions()
-            .set_options(session.id, &kept, clock::now())?;
-    }
-
+    let options = options::parse_pairs(&args.options).map_err(anyhow::Error::msg)?;
+    let session = sessions::remember(ctx, args.session, args.mode.as_deref(), &options)?;
     let mut all_saved = true;
     let mut files = Vec::new();
     if !args.attach.is_empty() {
-        let mut upload = Upload::new(
-            args.attach.iter().cloned().map(Source::Path).collect(),
-            Origin::Cli,
-            &settings,
-        );
-        upload.session_id = Some(session.id);
-        upload.worktree = Some(worktree);
-        let report = ingest::upload(
-            &mut store,
-            &ctx.roots,
-            &settings,
-            &upload,
-            clock::now(),
-            &mut |_| {},
-        );
+        let request = UploadRequest {
+            session_id: Some(session.id),
+            ..UploadRequest::new(
+                args.attach.iter().cloned().map(Source::Path).collect(),
+                Origin::Cli,
+            )
+        };
+        let uploaded = uploads::upload(ctx, request, &mut |_| {})?;
+        let report = &uploaded.report;
         if let Some(e) = &report.refused {
             all_saved = false;
             eprintln!("attachments refused: {e}");
@@ -111,16 +85,14 @@ pub fn run(ctx: &Context, args: &Args) -> Result<bool> {
                 }
             }
         }
+        if let Some(e) = &uploaded.unrecorded {
+            eprintln!("{}", terminal_safe(&e.message));
+        }
         files = report.saved().cloned().collect();
     }
-    drop(store);
-
     let options = SessionOptions {
-        home: ctx.home.clone(),
-        handoff_exe: std::env::current_exe()?,
-        roots: ctx.roots.clone(),
-        handshake_timeout: Duration::from_secs(args.start_timeout),
         prompt_timeout: args.timeout.map(Duration::from_secs),
+        ..ctx.agent_options(Some(Duration::from_secs(args.start_timeout)))
     };
     let runtime = tokio::runtime::Runtime::new()?;
     let ok = runtime.block_on(converse(options, session.id, &message, &files));

@@ -8,8 +8,8 @@ use handoff_core::clock;
 use handoff_core::size::ByteSize;
 use handoff_core::store::{Direction, FileQuery};
 
-use crate::context::Context;
 use crate::output::{JsonFile, age, print_json, safe_path, terminal_safe};
+use handoff_core::api::Context;
 
 #[derive(Debug, clap::Args)]
 pub struct Args {

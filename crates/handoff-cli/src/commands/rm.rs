@@ -2,11 +2,11 @@
 
 use anyhow::Result;
 use handoff_core::clock;
-use handoff_core::remove::{self, Removal, RemoveError};
+use handoff_core::remove::{self, Removal};
 use serde::Serialize;
 
-use crate::context::Context;
 use crate::output::{JsonError, JsonFile, print_json, safe_path, terminal_safe};
+use handoff_core::api::Context;
 
 #[derive(Debug, clap::Args)]
 pub struct Args {
@@ -56,7 +56,7 @@ pub fn run(ctx: &Context, args: &Args) -> Result<bool> {
                     id: *id,
                     file: None,
                     error: Some(JsonError {
-                        kind: kind(e),
+                        kind: e.kind(),
                         message: e.to_string(),
                     }),
                 },
@@ -73,14 +73,4 @@ pub fn run(ctx: &Context, args: &Args) -> Result<bool> {
         }
     }
     Ok(all_ok)
-}
-
-fn kind(e: &RemoveError) -> &'static str {
-    match e {
-        RemoveError::Store(handoff_core::StoreError::NotFound { .. }) => "notFound",
-        RemoveError::Store(_) => "storeFailed",
-        RemoveError::AlreadyGone { .. } => "alreadyGone",
-        RemoveError::Trash { .. } => "trashFailed",
-        RemoveError::Io { .. } => "deleteFailed",
-    }
 }

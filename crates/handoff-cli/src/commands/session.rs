@@ -2,13 +2,15 @@
 
 use std::path::PathBuf;
 
-use anyhow::{Context as _, Result};
+use anyhow::Result;
 use clap::Subcommand;
-use handoff_core::agent::{DEFAULT_PROFILE, launch};
+use handoff_core::agent::{self, DEFAULT_PROFILE, launch};
+use handoff_core::api::sessions::{self, NewSession, ProfileChoice};
+use handoff_core::api::worktrees;
 use handoff_core::clock;
 
-use crate::context::{self, Context};
 use crate::output::{age, print_json, safe_path, terminal_safe, terminal_safe_lines};
+use handoff_core::api::Context;
 
 #[derive(Debug, clap::Args)]
 pub struct Args {
@@ -53,7 +55,6 @@ enum Action {
 }
 
 pub fn run(ctx: &Context, args: Args) -> Result<bool> {
-    let mut store = ctx.store()?;
     match args.action {
         Action::New {
             worktree,
@@ -63,40 +64,24 @@ pub fn run(ctx: &Context, args: Args) -> Result<bool> {
             options,
             json,
         } => {
-            let options =
-                handoff_core::agent::options::parse_pairs(&options).map_err(anyhow::Error::msg)?;
-            let worktree = context::worktree(&mut store, worktree.as_deref())?;
-            let Some(profile) = store.profiles().find(&agent)? else {
-                let known: Vec<String> = store
-                    .profiles()
-                    .list()?
-                    .into_iter()
-                    .map(|p| p.name)
-                    .collect();
-                anyhow::bail!(
-                    "no agent profile named {agent:?} (known: {})",
-                    known.join(", ")
-                );
-            };
-            if let Err(e) = launch::resolve(&profile, &std::env::current_exe()?) {
+            let options = agent::options::parse_pairs(&options).map_err(anyhow::Error::msg)?;
+            let worktree = worktrees::at_or_around(ctx, worktree.as_deref())?;
+            let session = sessions::create(
+                ctx,
+                NewSession {
+                    worktree_id: worktree.id,
+                    profile: ProfileChoice::Name(agent),
+                    title,
+                    mode,
+                    options,
+                },
+            )?;
+            let profile = ctx
+                .store()?
+                .profiles()
+                .get(session.agent_profile_id.unwrap_or_default())?;
+            if let Err(e) = launch::resolve(&profile, &ctx.exe) {
                 eprintln!("warning: {}", terminal_safe_lines(&e.to_string()));
-            }
-            let title = title.unwrap_or_else(|| format!("{} in {}", profile.name, worktree.name));
-            let mut session =
-                store
-                    .sessions()
-                    .create(worktree.id, Some(profile.id), &title, clock::now())?;
-            if let Some(mode) = mode.as_deref().map(str::trim).filter(|m| !m.is_empty()) {
-                store
-                    .sessions()
-                    .set_mode(session.id, Some(mode), clock::now())?;
-                session = store.sessions().get(session.id)?;
-            }
-            if !options.is_empty() {
-                store
-                    .sessions()
-                    .set_options(session.id, &options, clock::now())?;
-                session = store.sessions().get(session.id)?;
             }
             if json {
                 print_json(&session)?;
@@ -113,18 +98,15 @@ pub fn run(ctx: &Context, args: Args) -> Result<bool> {
         }
         Action::Ls { worktree, json } => {
             let worktree_id = match worktree {
-                Some(dir) => {
-                    let canonical = std::fs::canonicalize(&dir)
-                        .with_context(|| format!("{} does not exist", safe_path(&dir)))?;
-                    store.worktrees().find(&canonical)?.map(|w| w.id)
-                }
+                Some(dir) => worktrees::find(ctx, &dir)?.map(|w| w.id),
                 None => None,
             };
-            let sessions = store.sessions().list(worktree_id)?;
+            let sessions = sessions::list(ctx, worktree_id)?;
             if json {
                 return print_json(&sessions).map(|()| true);
             }
             let now = clock::now();
+            let mut store = ctx.store()?;
             for session in sessions {
                 let worktree = store.worktrees().get(session.worktree_id)?;
                 println!(

@@ -5,8 +5,9 @@ use clap::Subcommand;
 use handoff_core::Store;
 use handoff_core::settings::{KEYS, check_uploads_folder_in};
 
-use crate::context::{Context, git_root};
 use crate::output::{print_json, terminal_safe};
+use handoff_core::api::Context;
+use handoff_core::api::worktrees::git_root;
 
 #[derive(Debug, clap::Args)]
 pub struct Args {

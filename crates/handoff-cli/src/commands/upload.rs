@@ -5,18 +5,17 @@ use std::path::PathBuf;
 
 use anyhow::Result;
 use clap::ValueEnum;
-use handoff_core::ingest::{self, Progress, Report};
+use handoff_core::api::uploads::{self, UploadRequest, Uploaded};
+use handoff_core::ingest::{Progress, Report};
 use handoff_core::size::ByteSize;
-use handoff_core::template::{self, DEFAULT_MESSAGE};
-use handoff_core::{
-    ConflictPolicy, Destination, IngestError, Origin, Source, Upload, clock, conversation,
-};
+use handoff_core::template::DEFAULT_MESSAGE;
+use handoff_core::{ConflictPolicy, Destination, IngestError, Origin, Source};
 use serde::Serialize;
 
-use crate::context::{self, Context};
 use crate::output::{
     JsonError, JsonFile, print_json, safe_path, terminal_safe, terminal_safe_lines,
 };
+use handoff_core::api::Context;
 
 #[derive(Debug, clap::Args)]
 pub struct Args {
@@ -100,75 +99,38 @@ struct JsonReport<'a> {
     message: Option<String>,
     /// Why the whole batch was refused before anything was copied.
     error: Option<JsonError>,
+    /// Why the session's conversation could not record the saved files.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    unrecorded: Option<JsonError>,
 }
 
 pub fn run(ctx: &Context, args: Args) -> Result<bool> {
-    let mut store = ctx.store()?;
-    let settings = store.settings().load()?;
-    let session = args
-        .session
-        .map(|id| store.sessions().get(id))
-        .transpose()?;
-    let destination = args
-        .dest
-        .map_or(settings.default_destination, Destination::from);
-    let worktree = match (&args.worktree, &session) {
-        (Some(dir), _) => Some(context::worktree(&mut store, Some(dir))?),
-        (None, Some(session)) => Some(store.worktrees().get(session.worktree_id)?),
-        (None, None) if destination == Destination::Worktree => {
-            Some(context::worktree(&mut store, None)?)
-        }
-        (None, None) => None,
+    let request = UploadRequest {
+        session_id: args.session,
+        worktree: args.worktree,
+        destination: args.dest.map(Destination::from),
+        on_conflict: args.on_conflict.map(ConflictPolicy::from),
+        max_file_size: args.max_file_size.map(|s| s.0),
+        max_batch_files: args.max_batch_files,
+        ..UploadRequest::new(
+            args.paths.into_iter().map(Source::Path).collect(),
+            Origin::Cli,
+        )
     };
-    let mut upload = Upload::new(
-        args.paths.into_iter().map(Source::Path).collect(),
-        Origin::Cli,
-        &settings,
-    );
-    upload.destination = destination;
-    upload.session_id = session.map(|s| s.id);
-    upload.worktree = worktree;
-    if let Some(policy) = args.on_conflict {
-        upload.on_conflict = policy.into();
-    }
-    if let Some(size) = args.max_file_size {
-        upload.max_file_size = size.0;
-    }
-    if let Some(n) = args.max_batch_files {
-        upload.max_batch_files = n;
-    }
-
     let mut bar = ProgressLine::new(!args.json && std::io::stderr().is_terminal());
-    let report = ingest::upload(
-        &mut store,
-        &ctx.roots,
-        &settings,
-        &upload,
-        clock::now(),
-        &mut |p| bar.update(p),
-    );
+    let uploaded = uploads::upload(ctx, request, &mut |p| bar.update(p));
     bar.finish();
-
-    let worktree_path = upload.worktree.as_ref().map(|w| w.path.as_path());
-    // Into a session: its conversation says what arrived, as the app's does.
-    if let Some(session_id) = upload.session_id {
-        let records: Vec<_> = report.saved().cloned().collect();
-        conversation::record_uploads(
-            &mut store,
-            session_id,
-            &records,
-            worktree_path,
-            clock::now(),
-        )?;
-    }
-    let saved: Vec<&std::path::Path> = report.saved().map(|r| r.path.as_path()).collect();
-    let message = (!saved.is_empty()).then(|| template::fill(&args.message, &saved, worktree_path));
+    let uploaded = uploaded?;
+    let message = uploaded.message(&args.message);
     if args.json {
-        print_json(&json_report(&report, message))?;
+        print_json(&json_report(&uploaded, message))?;
     } else {
-        print_text(&report, message.as_deref());
+        print_text(&uploaded.report, message.as_deref());
+        if let Some(e) = &uploaded.unrecorded {
+            eprintln!("{}", terminal_safe(&e.message));
+        }
     }
-    Ok(report.all_saved())
+    Ok(uploaded.report.all_saved() && uploaded.unrecorded.is_none())
 }
 
 fn print_text(report: &Report, message: Option<&str>) {
@@ -219,8 +181,13 @@ fn hint(e: &IngestError) -> &'static str {
     }
 }
 
-fn json_report(report: &Report, message: Option<String>) -> JsonReport<'_> {
+fn json_report(uploaded: &Uploaded, message: Option<String>) -> JsonReport<'_> {
+    let report = &uploaded.report;
     JsonReport {
+        unrecorded: uploaded.unrecorded.as_ref().map(|e| JsonError {
+            kind: e.kind,
+            message: e.message.clone(),
+        }),
         error: report.refused.as_ref().map(|e| JsonError {
             kind: e.kind(),
             message: format!("{e}{}", hint(e)),

@@ -1,11 +1,14 @@
-//! `handoff watch`: follow the uploads folders live and print each change.
+//! `handoff watch`: follow the uploads folders live (a new worktree's too,
+//! from its first upload) and print each change.
+
+use std::sync::atomic::Ordering;
 
 use anyhow::Result;
-use handoff_core::reconcile;
-use handoff_core::watch::{DEBOUNCE, WatchEvent, Watcher};
+use handoff_core::api::live_folders::{self, LiveEvent, LiveOptions};
+use handoff_core::watch::WatchEvent;
 
-use crate::context::Context;
 use crate::output::{print_json, safe_path, terminal_safe_lines};
+use handoff_core::api::Context;
 
 #[derive(Debug, clap::Args)]
 pub struct Args {
@@ -15,31 +18,43 @@ pub struct Args {
 }
 
 pub fn run(ctx: &Context, args: &Args) -> Result<bool> {
-    let mut store = ctx.store()?;
-    let settings = store.settings().load()?;
-    let folders = reconcile::upload_folders(&mut store, &ctx.roots, &settings)?;
-    anyhow::ensure!(
-        !folders.is_empty(),
-        "no uploads folder exists yet; upload a file first"
-    );
-    let (_watcher, events) = Watcher::start(ctx.store()?, &folders, DEBOUNCE)?;
-    for folder in &folders {
-        eprintln!("watching {}", safe_path(folder));
-    }
-    for event in events {
-        if args.json {
-            print_json(&event)?;
-            continue;
+    let options = LiveOptions::default();
+    let mut printed: Result<()> = Ok(());
+    live_folders::run(ctx, &options, &mut |event| {
+        if printed.is_ok() {
+            printed = print(&event, args.json);
         }
-        match event {
-            WatchEvent::StatusChanged(c) => {
-                println!("{} → {}  {}", c.from, c.to, safe_path(&c.path));
-            }
-            WatchEvent::Untracked { path } => println!("untracked  {}", safe_path(&path)),
-            WatchEvent::Error { message } => {
-                eprintln!("watch error: {}", terminal_safe_lines(&message));
+        // Nobody reads any more (a closed pipe): stop.
+        if printed.is_err() {
+            options.stop.store(true, Ordering::Relaxed);
+        }
+    })?;
+    printed.map(|()| true)
+}
+
+fn print(event: &LiveEvent, json: bool) -> Result<()> {
+    match event {
+        LiveEvent::Watching(folder) => eprintln!("watching {}", safe_path(folder)),
+        LiveEvent::Disk(event) if json => print_json(event)?,
+        LiveEvent::Disk(WatchEvent::StatusChanged(c)) => {
+            println!("{} → {}  {}", c.from, c.to, safe_path(&c.path));
+        }
+        LiveEvent::Disk(WatchEvent::Untracked { path }) => {
+            println!("untracked  {}", safe_path(path));
+        }
+        LiveEvent::FoundUntracked(paths) => {
+            for path in paths {
+                if json {
+                    print_json(&WatchEvent::Untracked { path: path.clone() })?;
+                } else {
+                    println!("untracked  {}", safe_path(path));
+                }
             }
         }
+        LiveEvent::Disk(WatchEvent::Error { message }) => {
+            eprintln!("watch error: {}", terminal_safe_lines(message));
+        }
+        LiveEvent::DatabaseChanged => {}
     }
-    Ok(true)
+    Ok(())
 }

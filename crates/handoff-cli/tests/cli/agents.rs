@@ -216,7 +216,8 @@ async fn the_demo_agent_reports_exactly_what_it_received() {
             (Role::Agent, MessageKind::Text)
         ]
     );
-    let ways = &messages[1].data.as_ref().unwrap()["files"];
+    let data = serde_json::to_value(&messages[1].data).unwrap();
+    let ways = &data["files"];
     assert_eq!(
         ways[0]["sentAs"],
         serde_json::json!(["resource_link", "image"]),
@@ -317,7 +318,10 @@ async fn the_demo_agent_publishes_revisions_that_outlive_their_source() {
         .into_iter()
         .filter(|m| m.kind == MessageKind::ToolCall)
         .collect();
-    assert_eq!(tool_calls[0].data.as_ref().unwrap()["status"], "completed");
+    assert_eq!(
+        serde_json::to_value(&tool_calls[0].data).unwrap()["status"],
+        "completed"
+    );
 }
 
 #[tokio::test(flavor = "multi_thread")]
@@ -350,9 +354,10 @@ async fn an_agent_that_dies_mid_prompt_is_reported_with_its_stderr_and_the_uploa
     let messages = ctx.store().messages().list(session_id).unwrap();
     let last = messages.last().unwrap();
     assert_eq!(last.kind, MessageKind::Error);
-    assert_eq!(last.data.as_ref().unwrap()["kind"], "agentCrashed");
+    let data = serde_json::to_value(&last.data).unwrap();
+    assert_eq!(data["kind"], "agentCrashed");
     assert!(
-        last.data.as_ref().unwrap()["stderrTail"]
+        data["stderrTail"]
             .as_str()
             .unwrap()
             .contains("the model exploded")
@@ -413,7 +418,8 @@ async fn an_agent_that_wants_a_sign_in_lists_its_methods() {
         .unwrap()
         .pop()
         .unwrap();
-    let way = &last.data.unwrap()["authMethods"][0];
+    let data = serde_json::to_value(&last.data).unwrap();
+    let way = &data["authMethods"][0];
     assert_eq!(way["method"]["name"], "Log in with Google");
     assert_eq!(way["method"]["how"]["kind"], "agent");
     assert!(

@@ -19,4 +19,5 @@ mod races;
 mod settings;
 mod terminal;
 mod upload;
+mod use_cases;
 mod watch;

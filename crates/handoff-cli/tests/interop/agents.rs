@@ -286,7 +286,11 @@ fn check_scaled_copy(
     assert_eq!(std::fs::read(&saved).unwrap(), bmp, "the original changed");
     let sent = messages
         .iter()
-        .filter_map(|m| m.data.as_ref()?.get("files")?.as_array().cloned())
+        .filter_map(|m| {
+            serde_json::to_value(m.data.as_ref()?).ok()?["files"]
+                .as_array()
+                .cloned()
+        })
         .flatten()
         .find(|f| f["path"].as_str().is_some_and(|p| p.ends_with("wide.bmp")))
         .expect("no line says how wide.bmp was sent");

@@ -110,7 +110,7 @@ fn claude_without_a_key_shows_its_ways_and_runs_its_own_login() {
     let mut store = Store::open(&world.root.join("data/handoff.db")).unwrap();
     let messages = store.messages().list(id.parse().unwrap()).unwrap();
     let error = messages.last().unwrap();
-    let data = error.data.as_ref().unwrap();
+    let data = serde_json::to_value(error.data.as_ref().unwrap()).unwrap();
     assert_eq!(data["kind"], "authRequired", "{error:#?}");
     let ways = data["authMethods"].as_array().unwrap();
     assert!(

@@ -33,7 +33,7 @@ use super::recorder::Recorder;
 use super::sign_in::AuthMethod;
 use super::stderr::StderrTail;
 use super::{AgentError, AgentEvent, PermissionAsk, PermissionChoice};
-use crate::store::{MessageKind, NewMessage, Role};
+use crate::store::{MessageData, MessageKind, NewMessage, Role};
 
 /// How long to wait for the agent's exit status once its connection broke.
 const EXIT_WAIT: Duration = Duration::from_millis(500);
@@ -383,8 +383,11 @@ fn ask_permission(
             .and_then(|id| options.iter().find(|o| &o.id == id))
             .map(|o| o.name.clone());
         let body = format!("{title}: {}", name.as_deref().unwrap_or("cancelled"));
-        let data = json!({ "options": options, "chosen": chosen });
-        let _ = recorder
+        let data = MessageData::Permission {
+            options,
+            chosen: chosen.clone(),
+        };
+        let written = recorder
             .lock()
             .unwrap_or_else(PoisonError::into_inner)
             .record(&NewMessage::with(
@@ -393,6 +396,9 @@ fn ask_permission(
                 body,
                 data,
             ));
+        if let Err(e) = written {
+            tracing::error!(error = %e, "the conversation did not record a permission answer");
+        }
         let outcome = match chosen {
             Some(id) => RequestPermissionOutcome::Selected(SelectedPermissionOutcome::new(id)),
             None => RequestPermissionOutcome::Cancelled,

@@ -76,22 +76,6 @@ pub enum AgentError {
 }
 
 impl AgentError {
-    /// A stable camelCase name for the kind of error.
-    #[must_use]
-    pub fn kind(&self) -> &'static str {
-        match self {
-            Self::NotInstalled { .. } => "agentNotInstalled",
-            Self::AuthRequired { .. } => "authRequired",
-            Self::Crashed { .. } => "agentCrashed",
-            Self::Timeout { .. } => "agentTimeout",
-            Self::Refused { .. } => "agentFailed",
-            Self::UnknownMode { .. } => "unknownMode",
-            Self::BadOption { .. } => "unknownOption",
-            Self::Busy => "agentBusy",
-            Self::Store(_) => "storeFailed",
-        }
-    }
-
     /// The message without the stderr tail (which goes beside it, folded).
     #[must_use]
     pub fn headline(&self) -> String {

@@ -64,7 +64,7 @@ pub struct Picture {
 }
 
 /// What went inline, for the conversation.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, serde::Deserialize, specta::Type)]
 #[serde(rename_all = "camelCase")]
 pub struct Sent {
     /// Width in pixels.
@@ -76,10 +76,10 @@ pub struct Sent {
     /// Its size in bytes.
     pub bytes: u64,
     /// The file's width and height, when the copy is scaled down.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub scaled_from: Option<[u32; 2]>,
     /// The file's type, when the copy is in another format.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub converted_from: Option<String>,
 }
 

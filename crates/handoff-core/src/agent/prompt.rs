@@ -10,33 +10,14 @@ use serde::Serialize;
 
 use super::picture::{self, Limits, Sent};
 use crate::file_uri;
-use crate::store::FileRecord;
+use crate::store::{FileRecord, FileWay, SentAs};
 use crate::template;
-
-/// How one file went to the agent.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-#[serde(rename_all = "camelCase")]
-pub struct FileWay {
-    /// The file's record.
-    pub file_id: i64,
-    /// Its path as the agent was told.
-    pub path: String,
-    /// The blocks it went as: `resource_link` (or `path`, in the text
-    /// only), and `image` when inline.
-    pub sent_as: Vec<&'static str>,
-    /// The picture that went inline: its size, and whether it is a copy.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub picture: Option<Sent>,
-    /// Why it was not sent inline, when it is an image that was not.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub note: Option<String>,
-}
 
 impl FileWay {
     /// In a person's words: "shot.png: picture 1280×800 and link".
     #[must_use]
     pub fn describe(&self) -> String {
-        let carrier = if self.sent_as.contains(&"resource_link") {
+        let carrier = if self.sent_as.contains(&SentAs::ResourceLink) {
             "link"
         } else {
             "path in the message"
@@ -126,7 +107,7 @@ pub fn compose(
         let mut way = FileWay {
             file_id: file.id,
             path: shown(&file.path, worktree),
-            sent_as: vec!["resource_link"],
+            sent_as: vec![SentAs::ResourceLink],
             picture: None,
             note: None,
         };
@@ -134,7 +115,7 @@ pub fn compose(
             match inline_image(file, mime, delivery) {
                 Ok((image, sent)) => {
                     file_blocks.push(ContentBlock::Image(image));
-                    way.sent_as.push("image");
+                    way.sent_as.push(SentAs::Image);
                     way.picture = Some(sent);
                     pictures += 1;
                 }
@@ -156,8 +137,8 @@ pub fn compose(
             text.push_str(&missing.join(", "));
         }
         for way in &mut ways {
-            way.sent_as.retain(|s| *s != "resource_link");
-            way.sent_as.insert(0, "path");
+            way.sent_as.retain(|s| *s != SentAs::ResourceLink);
+            way.sent_as.insert(0, SentAs::Path);
         }
     }
     let mut blocks = vec![ContentBlock::Text(TextContent::new(text.clone()))];
@@ -256,7 +237,10 @@ mod tests {
         );
         assert_eq!(kinds(&composed), ["text", "link", "image", "link"]);
         assert_eq!(composed.text, "Look");
-        assert_eq!(composed.ways[0].sent_as, ["resource_link", "image"]);
+        assert_eq!(
+            composed.ways[0].sent_as,
+            [SentAs::ResourceLink, SentAs::Image]
+        );
         assert_eq!(
             composed.ways[0].describe(),
             "up/shot.png: picture 4×3 and link"
@@ -289,8 +273,8 @@ mod tests {
             composed.text,
             "Look at shot.png, notes.txt\n\nFiles: up/shot.png, up/notes.txt"
         );
-        assert_eq!(composed.ways[0].sent_as, ["path", "image"]);
-        assert_eq!(composed.ways[1].sent_as, ["path"]);
+        assert_eq!(composed.ways[0].sent_as, [SentAs::Path, SentAs::Image]);
+        assert_eq!(composed.ways[1].sent_as, [SentAs::Path]);
         assert_eq!(
             composed.ways[0].describe(),
             "up/shot.png: picture 4×3 and path in the message"

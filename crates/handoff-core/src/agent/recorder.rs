@@ -4,11 +4,12 @@
 use agent_client_protocol::v1::schema::{
     ContentBlock, SessionUpdate, ToolCallLocation, ToolCallStatus,
 };
-use serde_json::json;
 
 use super::AgentEvent;
 use crate::clock;
-use crate::store::{Message, MessageKind, NewMessage, Role, Store, StoreError};
+use crate::store::{
+    Message, MessageData, MessageKind, NewMessage, Role, Store, StoreError, ToolCall,
+};
 
 /// Keeps the conversation of one session up to date.
 pub struct Recorder {
@@ -62,11 +63,11 @@ impl Recorder {
             SessionUpdate::ToolCall(call) => {
                 let status = status_name(call.status);
                 let paths = paths_of(&call.locations);
-                let data = json!({
-                    "id": call.tool_call_id.0.as_ref(),
-                    "title": call.title,
-                    "status": status,
-                    "paths": paths,
+                let data = MessageData::ToolCall(ToolCall {
+                    id: call.tool_call_id.0.to_string(),
+                    title: call.title.clone(),
+                    status: status.clone(),
+                    paths: paths.clone(),
                 });
                 self.record(&NewMessage::with(
                     Role::Agent,
@@ -86,25 +87,34 @@ impl Recorder {
                 let Some(message) = self.store.messages().tool_call(self.session_id, id)? else {
                     return Ok(None);
                 };
-                let mut data = message.data.unwrap_or_else(|| json!({ "id": id }));
-                let title = update.fields.title.clone().unwrap_or(message.body);
-                data["title"] = json!(title);
+                let mut call = match message.data {
+                    Some(MessageData::ToolCall(call)) => call,
+                    _ => ToolCall {
+                        id: id.to_owned(),
+                        title: message.body.clone(),
+                        status: "pending".to_owned(),
+                        paths: Vec::new(),
+                    },
+                };
+                if let Some(title) = &update.fields.title {
+                    call.title.clone_from(title);
+                }
                 if let Some(status) = update.fields.status {
-                    data["status"] = json!(status_name(status));
+                    call.status = status_name(status);
                 }
                 if let Some(locations) = &update.fields.locations {
-                    data["paths"] = json!(paths_of(locations));
+                    call.paths = paths_of(locations);
                 }
-                self.store
-                    .messages()
-                    .update(message.id, &title, Some(&data))?;
-                let status = data["status"].as_str().unwrap_or("pending").to_owned();
-                let paths = serde_json::from_value(data["paths"].clone()).unwrap_or_default();
+                self.store.messages().update(
+                    message.id,
+                    &call.title,
+                    Some(&MessageData::ToolCall(call.clone())),
+                )?;
                 Some(AgentEvent::ToolCall {
-                    id: id.to_owned(),
-                    title,
-                    status,
-                    paths,
+                    id: call.id,
+                    title: call.title,
+                    status: call.status,
+                    paths: call.paths,
                 })
             }
             SessionUpdate::Plan(plan) => {
@@ -118,7 +128,9 @@ impl Recorder {
                     Role::Agent,
                     MessageKind::Plan,
                     body,
-                    json!({ "entries": entries }),
+                    MessageData::Plan {
+                        entries: entries.clone(),
+                    },
                 ))?;
                 Some(AgentEvent::Plan(entries))
             }
@@ -131,7 +143,7 @@ impl Recorder {
                     Role::System,
                     MessageKind::Text,
                     format!("The agent is now in mode {mode}."),
-                    json!({ "mode": mode }),
+                    MessageData::Mode { mode: mode.clone() },
                 ))?;
                 Some(AgentEvent::Mode(mode))
             }

@@ -67,25 +67,6 @@ pub enum IngestError {
 }
 
 impl IngestError {
-    /// A stable camelCase name for the kind of error, for the UI and `--json`.
-    #[must_use]
-    pub fn kind(&self) -> &'static str {
-        match self {
-            Self::TooLarge { .. } => "tooLarge",
-            Self::BatchLimit { .. } => "batchLimit",
-            Self::ChangedWhileRead => "changedWhileRead",
-            Self::FolderMoved => "folderMoved",
-            Self::SymlinkSkipped => "symlinkSkipped",
-            Self::NotRegularFile { .. } => "notRegularFile",
-            Self::NotFound => "notFound",
-            Self::Unreadable { .. } => "unreadable",
-            Self::Destination(DestinationError::NoWorktree) => "noWorktree",
-            Self::Destination(_) => "unsafeDestination",
-            Self::WriteFailed { .. } => "writeFailed",
-            Self::StoreFailed { .. } => "storeFailed",
-        }
-    }
-
     pub(super) fn unreadable(e: &std::io::Error) -> Self {
         match e.kind() {
             std::io::ErrorKind::NotFound => Self::NotFound,

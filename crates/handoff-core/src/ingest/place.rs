@@ -140,7 +140,9 @@ pub(super) fn place_all(
             settling.push(p);
         }
     }
-    let _ = store.intents().abandon(&abandoned);
+    if let Err(e) = store.intents().abandon(&abandoned) {
+        tracing::warn!(error = %e, "intents stay until the next clean-up");
+    }
     match store.intents().settle(&settle, now) {
         Ok(records) => {
             let mut records: BTreeMap<i64, FileRecord> = records.into_iter().collect();
@@ -157,7 +159,9 @@ pub(super) fn place_all(
                 let _ = p.job.target.remove_file(OsStr::new(&p.candidate));
                 results[p.index] = Some(Err(store_failed(&e)));
             }
-            let _ = store.intents().abandon(&ids);
+            if let Err(e) = store.intents().abandon(&ids) {
+                tracing::warn!(error = %e, "intents stay until the next clean-up");
+            }
         }
     }
     collect(results)

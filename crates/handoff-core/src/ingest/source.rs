@@ -73,6 +73,7 @@ pub struct Tally {
 pub fn tally(path: &Path) -> Tally {
     let mut out = Expanded {
         items: Vec::new(),
+        sources: Vec::new(),
         groups: Vec::new(),
     };
     expand_path(path, &mut out);
@@ -96,15 +97,18 @@ pub fn tally(path: &Path) -> Tally {
 /// plus per-item failures found on the way, and the folder names to create.
 pub(super) struct Expanded {
     pub items: Vec<Result<Item, (String, IngestError)>>,
+    /// For each item, the index of the source it came from.
+    pub sources: Vec<usize>,
     pub groups: Vec<String>,
 }
 
 pub(super) fn expand(sources: &[Source]) -> Expanded {
     let mut out = Expanded {
         items: Vec::new(),
+        sources: Vec::new(),
         groups: Vec::new(),
     };
-    for source in sources {
+    for (index, source) in sources.iter().enumerate() {
         match source {
             Source::Bytes { name, bytes } => out.items.push(Ok(Item {
                 label: name.clone(),
@@ -115,6 +119,7 @@ pub(super) fn expand(sources: &[Source]) -> Expanded {
             })),
             Source::Path(path) => expand_path(path, &mut out),
         }
+        out.sources.resize(out.items.len(), index);
     }
     out
 }

@@ -2,8 +2,8 @@
 
 use rusqlite::{Connection, OptionalExtension, Row, TransactionBehavior, params};
 
-use super::StoreError;
 use super::model::{Message, MessageKind, Role};
+use super::{MessageData, StoreError};
 use crate::clock::Timestamp;
 
 const COLUMNS: &str = "id, session_id, seq, role, kind, body, data, created_at";
@@ -18,7 +18,7 @@ pub struct NewMessage {
     /// Its text.
     pub body: String,
     /// Structured details, by kind.
-    pub data: Option<serde_json::Value>,
+    pub data: Option<MessageData>,
 }
 
 impl NewMessage {
@@ -35,12 +35,7 @@ impl NewMessage {
 
     /// A line of another kind, with its details.
     #[must_use]
-    pub fn with(
-        role: Role,
-        kind: MessageKind,
-        body: impl Into<String>,
-        data: serde_json::Value,
-    ) -> Self {
+    pub fn with(role: Role, kind: MessageKind, body: impl Into<String>, data: MessageData) -> Self {
         Self {
             role,
             kind,
@@ -72,7 +67,7 @@ impl<'c> Messages<'c> {
         let tx = self
             .conn
             .transaction_with_behavior(TransactionBehavior::Immediate)?;
-        let data = message.data.as_ref().map(serde_json::Value::to_string);
+        let data = message.data.as_ref().map(encode);
         tx.execute(
             "INSERT INTO messages (session_id, seq, role, kind, body, data, created_at) \
              VALUES (?1, (SELECT COALESCE(MAX(seq), 0) + 1 FROM messages WHERE session_id = ?1), ?2, ?3, ?4, ?5, ?6)",
@@ -93,9 +88,9 @@ impl<'c> Messages<'c> {
         &mut self,
         id: i64,
         body: &str,
-        data: Option<&serde_json::Value>,
+        data: Option<&MessageData>,
     ) -> Result<(), StoreError> {
-        let data = data.map(serde_json::Value::to_string);
+        let data = data.map(encode);
         self.conn.execute(
             "UPDATE messages SET body = ?2, data = ?3 WHERE id = ?1",
             params![id, body, data],
@@ -175,7 +170,19 @@ fn read_row(row: &Row<'_>) -> rusqlite::Result<Message> {
         role: row.get(3)?,
         kind: row.get(4)?,
         body: row.get(5)?,
-        data: data.and_then(|d| serde_json::from_str(&d).ok()),
+        data: data.and_then(|d| decode(&d)),
         created_at: row.get(7)?,
     })
+}
+
+fn encode(data: &MessageData) -> String {
+    serde_json::to_string(data).unwrap_or_else(|_| "null".to_owned())
+}
+
+/// The details of a line; ones this build cannot read are left out (and
+/// logged), the line's text still shows.
+fn decode(text: &str) -> Option<MessageData> {
+    serde_json::from_str(text)
+        .inspect_err(|e| tracing::warn!(error = %e, "a conversation line's details cannot be read"))
+        .ok()
 }

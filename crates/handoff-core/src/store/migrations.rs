@@ -12,7 +12,7 @@ use rustix::io::Errno;
 
 use super::StoreError;
 
-const MIGRATIONS: &[M<'static>] = &[
+pub(super) const MIGRATIONS: &[M<'static>] = &[
     // 1: the first schema: worktrees, agent profiles, sessions, their
     // messages, every file that moved, and user settings. Indexes serve the
     // files panel (newest first by session or worktree) and the watcher
@@ -174,6 +174,50 @@ ALTER TABLE sessions ADD COLUMN mode TEXT;
         r"
 ALTER TABLE agent_profiles ADD COLUMN default_options TEXT NOT NULL DEFAULT '{}';
 ALTER TABLE sessions ADD COLUMN options TEXT NOT NULL DEFAULT '{}';
+",
+    ),
+    // 7: profile names are unique regardless of case (a custom profile
+    // whose name only differed in case from an older one gets its id
+    // appended); the agent's own session id was never read back.
+    M::up(
+        r"
+UPDATE agent_profiles SET name = name || ' (' || id || ')'
+ WHERE builtin = 0 AND EXISTS (
+   SELECT 1 FROM agent_profiles AS older
+    WHERE older.id < agent_profiles.id AND older.name = agent_profiles.name COLLATE NOCASE);
+CREATE UNIQUE INDEX agent_profiles_name_nocase ON agent_profiles (name COLLATE NOCASE);
+ALTER TABLE sessions DROP COLUMN agent_session_id;
+",
+    ),
+    // 8: a conversation line's details carry their `type` (the page and
+    // the CLI read them typed); cards published before they carried their
+    // name, type and size take them from the file's record.
+    M::up(
+        r"
+UPDATE messages SET data = json_set(data, '$.type', CASE
+    WHEN kind = 'files' AND json_type(data, '$.files[0].sentAs') IS NOT NULL THEN 'sent'
+    WHEN kind = 'files' THEN 'uploaded'
+    WHEN kind = 'published' THEN 'published'
+    WHEN kind = 'tool_call' THEN 'toolCall'
+    WHEN kind = 'plan' THEN 'plan'
+    WHEN kind = 'permission' THEN 'permission'
+    WHEN kind = 'error' THEN 'error'
+    WHEN json_type(data, '$.mode') IS NOT NULL THEN 'mode'
+    WHEN json_type(data, '$.stopReason') IS NOT NULL THEN 'turnEnded'
+    END)
+ WHERE data IS NOT NULL AND json_valid(data) AND json_type(data, '$.type') IS NULL;
+UPDATE messages SET data = json_set(data,
+    '$.name', COALESCE(
+        (SELECT COALESCE(f.display_name, f.filename) FROM files AS f
+          WHERE f.id = json_extract(messages.data, '$.fileId')), body),
+    '$.mime', COALESCE(
+        (SELECT COALESCE(f.sniffed_mime, f.mime) FROM files AS f
+          WHERE f.id = json_extract(messages.data, '$.fileId')), 'application/octet-stream'),
+    '$.size', COALESCE(
+        (SELECT f.size FROM files AS f
+          WHERE f.id = json_extract(messages.data, '$.fileId')), 0),
+    '$.revision', COALESCE(json_extract(data, '$.revision'), 1))
+ WHERE kind = 'published' AND json_valid(data) AND json_type(data, '$.name') IS NULL;
 ",
     ),
 ];

@@ -130,8 +130,6 @@ pub struct Session {
     pub agent_profile_id: Option<i64>,
     /// Title shown in the sidebar.
     pub title: String,
-    /// The agent's own id for the session, once started.
-    pub agent_session_id: Option<String>,
     /// When it was created.
     pub created_at: Timestamp,
     /// When it last changed.
@@ -196,7 +194,7 @@ pub struct Message {
     /// Its text.
     pub body: String,
     /// Structured details, by kind.
-    pub data: Option<serde_json::Value>,
+    pub data: Option<super::MessageData>,
     /// When it was written.
     pub created_at: Timestamp,
 }

@@ -55,7 +55,15 @@ impl<'c> Profiles<'c> {
             .optional()?)
     }
 
-    /// Adds a custom profile, or updates the custom profile of that name.
+    /// The profile sessions use when none is named: the demo agent.
+    pub fn default_profile(&mut self) -> Result<AgentProfile, StoreError> {
+        self.find(crate::agent::DEFAULT_PROFILE)?
+            .ok_or(StoreError::NoDefaultProfile)
+    }
+
+    /// Adds a custom profile, or changes the custom profile of that name
+    /// (compared regardless of case; it takes the new spelling). A built-in
+    /// profile's name is refused.
     pub fn save_custom(
         &mut self,
         name: &str,
@@ -63,26 +71,25 @@ impl<'c> Profiles<'c> {
         args: &[String],
         env: &BTreeMap<String, String>,
     ) -> Result<AgentProfile, StoreError> {
-        if let Some(existing) = self.find(name)?.filter(|p| p.builtin) {
-            return Err(StoreError::BuiltinProfile {
+        match self.find(name)? {
+            Some(existing) if existing.builtin => Err(StoreError::BuiltinProfile {
                 name: existing.name,
-            });
+            }),
+            Some(existing) => self.update_custom(existing.id, name, command, args, env),
+            None => {
+                let (args, env) = encode(args, env);
+                self.conn.execute(
+                    "INSERT INTO agent_profiles (name, command, args, env, builtin) VALUES (?1, ?2, ?3, ?4, 0)",
+                    params![name, command, args, env],
+                )?;
+                let id = self.conn.last_insert_rowid();
+                self.get(id)
+            }
         }
-        let (args, env) = encode(args, env);
-        self.conn.execute(
-            "INSERT INTO agent_profiles (name, command, args, env, builtin) VALUES (?1, ?2, ?3, ?4, 0) \
-             ON CONFLICT (name) DO UPDATE SET command = excluded.command, args = excluded.args, \
-             env = excluded.env WHERE builtin = 0",
-            params![name, command, args, env],
-        )?;
-        self.find(name)?.ok_or(StoreError::NotFound {
-            what: "agent profile",
-            id: 0,
-        })
     }
 
     /// Changes the custom profile `id` (a built-in profile is refused as
-    /// not found). A name another profile has is refused by the database.
+    /// not found). A name another profile has, in any case, is refused.
     pub fn update_custom(
         &mut self,
         id: i64,
@@ -91,10 +98,18 @@ impl<'c> Profiles<'c> {
         args: &[String],
         env: &BTreeMap<String, String>,
     ) -> Result<AgentProfile, StoreError> {
-        if let Some(existing) = self.find(name)?.filter(|p| p.builtin) {
-            return Err(StoreError::BuiltinProfile {
-                name: existing.name,
-            });
+        match self.find(name)? {
+            Some(existing) if existing.builtin => {
+                return Err(StoreError::BuiltinProfile {
+                    name: existing.name,
+                });
+            }
+            Some(existing) if existing.id != id => {
+                return Err(StoreError::ProfileNameTaken {
+                    name: existing.name,
+                });
+            }
+            _ => {}
         }
         let (args, env) = encode(args, env);
         let changed = self.conn.execute(

@@ -6,7 +6,7 @@ use super::StoreError;
 use super::model::Session;
 use crate::clock::Timestamp;
 
-const COLUMNS: &str = "id, worktree_id, agent_profile_id, title, agent_session_id, created_at, updated_at, publish_token, mode, options";
+const COLUMNS: &str = "id, worktree_id, agent_profile_id, title, created_at, updated_at, publish_token, mode, options";
 
 /// Typed access to the `sessions` table.
 pub struct Sessions<'c> {
@@ -101,20 +101,6 @@ impl Sessions<'_> {
         )?;
         Ok(())
     }
-
-    /// Records the agent's own id for the session once it started.
-    pub fn set_agent_session_id(
-        &mut self,
-        id: i64,
-        agent_session_id: &str,
-        now: Timestamp,
-    ) -> Result<(), StoreError> {
-        self.conn.execute(
-            "UPDATE sessions SET agent_session_id = ?2, updated_at = ?3 WHERE id = ?1",
-            params![id, agent_session_id, now],
-        )?;
-        Ok(())
-    }
 }
 
 /// 128 random bits, hex: the secret a session's publish server presents.
@@ -143,11 +129,10 @@ fn read_row(row: &Row<'_>) -> rusqlite::Result<Session> {
         worktree_id: row.get(1)?,
         agent_profile_id: row.get(2)?,
         title: row.get(3)?,
-        agent_session_id: row.get(4)?,
-        created_at: row.get(5)?,
-        updated_at: row.get(6)?,
-        publish_token: row.get(7)?,
-        mode: row.get(8)?,
-        options: serde_json::from_str(&row.get::<_, String>(9)?).unwrap_or_default(),
+        created_at: row.get(4)?,
+        updated_at: row.get(5)?,
+        publish_token: row.get(6)?,
+        mode: row.get(7)?,
+        options: serde_json::from_str(&row.get::<_, String>(8)?).unwrap_or_default(),
     })
 }

@@ -217,3 +217,111 @@ fn a_found_file_can_be_recorded() {
         Origin::Found
     );
 }
+
+/// A database written before lines' details were typed (schema 7) opens
+/// with every line's details readable, old cards complete.
+#[test]
+fn lines_written_before_their_details_were_typed_read_back_typed() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("handoff.db");
+    {
+        let mut conn = rusqlite::Connection::open(&path).unwrap();
+        rusqlite_migration::Migrations::from_slice(migrations::MIGRATIONS)
+            .to_version(&mut conn, 7)
+            .unwrap();
+        conn.execute_batch(
+            r#"
+INSERT INTO worktrees (id, path, name, created_at) VALUES (1, '/w', 'w', 0);
+INSERT INTO sessions (id, worktree_id, title, created_at, updated_at, publish_token) VALUES (1, 1, 't', 0, 0, 'x');
+INSERT INTO files (id, session_id, worktree_id, direction, destination, filename, path, size, mime, sniffed_mime, sha256, source, display_name, revision, status, mtime_ns, created_at, updated_at)
+  VALUES (5, 1, 1, 'from_agent', 'published', 'r.md', '/p/r.md', 42, 'text/markdown', NULL, 'ab', 'mcp', 'Report', 2, 'present', 0, 0, 0);
+INSERT INTO messages (session_id, seq, role, kind, body, data, created_at) VALUES
+  (1, 1, 'system', 'files', 'Uploaded a.png', '{"files":[{"fileId":3,"path":"/w/a.png","size":9,"mime":"image/png"}]}', 0),
+  (1, 2, 'system', 'files', 'Sent a.png', '{"files":[{"fileId":3,"path":"a.png","sentAs":["resource_link","image"]}]}', 0),
+  (1, 3, 'agent', 'published', 'Published Report (v2, 42 B)', '{"fileId":5,"revision":2}', 0),
+  (1, 4, 'agent', 'tool_call', 'Read', '{"id":"t1","title":"Read","status":"completed","paths":[]}', 0),
+  (1, 5, 'system', 'text', 'The agent is now in mode plan.', '{"mode":"plan"}', 0),
+  (1, 6, 'system', 'text', 'The turn ended.', '{"stopReason":"max_tokens"}', 0),
+  (1, 7, 'system', 'error', 'crashed', '{"kind":"agentCrashed","retry":{"message":"m","fileIds":[3]}}', 0),
+  (1, 8, 'system', 'permission', 'Write: Allow', '{"options":[{"id":"a","name":"Allow","allow":true}],"chosen":"a"}', 0),
+  (1, 9, 'agent', 'plan', '- one', '{"entries":["one"]}', 0);
+"#,
+        )
+        .unwrap();
+    }
+    let mut store = Store::open(&path).unwrap();
+    let data: Vec<MessageData> = store
+        .messages()
+        .list(1)
+        .unwrap()
+        .into_iter()
+        .map(|m| m.data.expect("readable details"))
+        .collect();
+    assert!(matches!(&data[0], MessageData::Uploaded { files } if files[0].mime == "image/png"));
+    assert!(
+        matches!(&data[1], MessageData::Sent { files } if files[0].sent_as == [SentAs::ResourceLink, SentAs::Image])
+    );
+    assert_eq!(
+        data[2],
+        MessageData::Published(Card {
+            file_id: 5,
+            revision: 2,
+            name: "Report".to_owned(),
+            mime: "text/markdown".to_owned(),
+            size: 42,
+            description: None,
+        })
+    );
+    assert!(matches!(&data[3], MessageData::ToolCall(call) if call.status == "completed"));
+    assert_eq!(
+        data[4],
+        MessageData::Mode {
+            mode: "plan".to_owned()
+        }
+    );
+    assert!(
+        matches!(&data[5], MessageData::TurnEnded { stop_reason } if stop_reason == "max_tokens")
+    );
+    assert!(
+        matches!(&data[6], MessageData::Error(e) if e.kind == crate::ErrorKind::AgentCrashed && e.retry.as_ref().unwrap().file_ids == [3])
+    );
+    assert!(
+        matches!(&data[7], MessageData::Permission { chosen, .. } if chosen.as_deref() == Some("a"))
+    );
+    assert!(matches!(&data[8], MessageData::Plan { entries } if entries == &["one"]));
+}
+
+/// Profile names are unique regardless of case: saving a name another
+/// profile has in another case changes that profile, never adds one that
+/// could not be found; renaming onto another's name is refused.
+#[test]
+fn profile_names_are_unique_regardless_of_case() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut store = Store::open(&dir.path().join("handoff.db")).unwrap();
+    let env = std::collections::BTreeMap::new();
+    let first = store
+        .profiles()
+        .save_custom("mine", "a", &[], &env)
+        .unwrap();
+    let again = store
+        .profiles()
+        .save_custom("MINE", "b", &[], &env)
+        .unwrap();
+    assert_eq!(again.id, first.id);
+    assert_eq!((again.name.as_str(), again.command.as_str()), ("MINE", "b"));
+    assert_eq!(store.profiles().find("mine").unwrap().unwrap().id, first.id);
+    let other = store
+        .profiles()
+        .save_custom("other", "c", &[], &env)
+        .unwrap();
+    assert!(matches!(
+        store
+            .profiles()
+            .update_custom(other.id, "Mine", "c", &[], &env),
+        Err(StoreError::ProfileNameTaken { .. })
+    ));
+    assert!(matches!(
+        store.profiles().save_custom("demo AGENT", "x", &[], &env),
+        Err(StoreError::BuiltinProfile { .. })
+    ));
+}

@@ -4,7 +4,7 @@ use std::sync::Arc;
 
 use handoff_core::ingest::Progress;
 use handoff_core::store::{FileQuery, FileStatus};
-use handoff_core::{ConflictPolicy, Destination, IngestError, Source};
+use handoff_core::{ConflictPolicy, Destination, ErrorKind, IngestError, Source};
 use sha2::{Digest, Sha256};
 
 use crate::env::{Env, tree};
@@ -189,13 +189,17 @@ fn one_bad_file_does_not_stop_the_others() {
     let kinds: Vec<_> = report
         .outcomes
         .iter()
-        .map(|o| {
-            o.result
-                .as_ref()
-                .map_or_else(IngestError::kind, |_| "saved")
-        })
+        .map(|o| o.result.as_ref().map_or_else(|e| Some(e.kind()), |_| None))
         .collect();
-    assert_eq!(kinds, ["tooLarge", "notFound", "notRegularFile", "saved"]);
+    assert_eq!(
+        kinds,
+        [
+            Some(ErrorKind::TooLarge),
+            Some(ErrorKind::NotFound),
+            Some(ErrorKind::NotRegularFile),
+            None
+        ]
+    );
     let message = report.outcomes[0].result.as_ref().unwrap_err().to_string();
     assert_eq!(message, "5 kB is over the 1 kB limit");
     assert_eq!(
@@ -333,7 +337,7 @@ fn a_symlinked_uploads_folder_is_refused_for_every_file() {
     for outcome in &report.outcomes {
         assert_eq!(
             outcome.result.as_ref().unwrap_err().kind(),
-            "unsafeDestination"
+            ErrorKind::UnsafeDestination
         );
     }
     assert_eq!(
@@ -458,6 +462,6 @@ fn the_worktree_destination_needs_a_worktree() {
     let report = env.upload(&upload);
     assert_eq!(
         report.outcomes[0].result.as_ref().unwrap_err().kind(),
-        "noWorktree"
+        ErrorKind::NoWorktree
     );
 }

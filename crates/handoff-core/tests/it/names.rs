@@ -39,7 +39,7 @@ proptest! {
                     prop_assert!(saved.record.filename.len() <= 255);
                     prop_assert_eq!(std::fs::read(&saved.record.path).unwrap(), outcome.label.as_bytes());
                 }
-                Err(e) => prop_assert!(!e.kind().is_empty()),
+                Err(e) => prop_assert!(!e.to_string().is_empty()),
             }
         }
         // Nothing was created anywhere else in the world.

@@ -3,8 +3,11 @@ import type { Message } from "../ipc/bindings";
 import { CARD_BUTTONS, cardActionForKey, cardOf } from "./card";
 import { describeType } from "../filetype";
 
-function published(body: string, data: Record<string, unknown>): Message {
-  return { id: 1, seq: 1, role: "agent", kind: "published", body, data: data as Message["data"], createdAt: 0 };
+type CardData = Extract<NonNullable<Message["data"]>, { type: "published" }>;
+
+function published(body: string, data: Partial<CardData>): Message {
+  const card: CardData = { type: "published", fileId: 1, revision: 1, name: "a", mime: "", size: 0, description: null, ...data };
+  return { id: 1, seq: 1, role: "agent", kind: "published", body, data: card, createdAt: 0 };
 }
 
 describe("cardOf", () => {
@@ -15,17 +18,20 @@ describe("cardOf", () => {
     expect(card).toEqual({ fileId: 7, name: "report.md", type: "Markdown", size: "1.2 kB", description: "What I found", revision: 2, icon: "text" });
   });
 
-  it("falls back to the message text for cards recorded before cards carried details", () => {
-    const card = cardOf(published("Published Weekly report (v3, 10 kB)", { fileId: 3, revision: 3 }));
+  it("says File when the type is not known", () => {
+    const card = cardOf(published("Published Weekly report (v3, 10 kB)", { fileId: 3, revision: 3, name: "Weekly report", size: 10_000 }))!;
     expect(card.name).toBe("Weekly report");
     expect(card.revision).toBe(3);
     expect(card.type).toBe("File");
-    expect(card.size).toBe("");
     expect(card.description).toBeNull();
   });
 
   it("treats a blank description as none", () => {
-    expect(cardOf(published("Published a", { fileId: 1, name: "a", description: "  " })).description).toBeNull();
+    expect(cardOf(published("Published a", { fileId: 1, name: "a", description: "  " }))!.description).toBeNull();
+  });
+
+  it("is nothing for another line", () => {
+    expect(cardOf({ id: 2, seq: 2, role: "agent", kind: "text", body: "hi", data: null, createdAt: 0 })).toBeNull();
   });
 });
 

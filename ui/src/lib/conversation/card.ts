@@ -15,19 +15,18 @@ export interface Card {
   icon: FileIcon;
 }
 
-/** The card of a `published` message (older cards carry only the id and revision). */
-export function cardOf(message: Message): Card {
-  const data = (message.data ?? {}) as Record<string, unknown>;
-  const name = typeof data.name === "string" ? data.name : message.body.replace(/^Published /, "").replace(/ \(v\d+, .*\)$/, "");
-  const mime = typeof data.mime === "string" ? data.mime : "";
-  const [type, icon] = mime ? describeType(mime) : (["File", "file"] as [string, FileIcon]);
+/** The card of a `published` message; nothing for any other line. */
+export function cardOf(message: Message): Card | null {
+  const data = message.data;
+  if (data?.type !== "published") return null;
+  const [type, icon]: [string, FileIcon] = data.mime ? describeType(data.mime) : ["File", "file"];
   return {
-    fileId: Number(data.fileId),
-    name,
+    fileId: data.fileId,
+    name: data.name,
     type,
-    size: typeof data.size === "number" ? formatSize(data.size) : "",
-    description: typeof data.description === "string" && data.description.trim() ? data.description : null,
-    revision: typeof data.revision === "number" ? data.revision : 1,
+    size: formatSize(data.size),
+    description: data.description?.trim() ? data.description : null,
+    revision: data.revision,
     icon,
   };
 }

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import type { FileInfo } from "../ipc/bindings";
+import type { FileInfo, UntrackedFile } from "../ipc/bindings";
 import { age, indexFiles, matches, panelRows, visibleRange, ROW_HEIGHT, actionForKey, folderOf, rowActions } from "./panel";
 
 const file = (id: number, over: Partial<FileInfo> = {}): FileInfo => ({
@@ -26,7 +26,7 @@ describe("files panel", () => {
   });
 
   it("lists files found with no record last, filtered too", () => {
-    const found = [
+    const found: UntrackedFile[] = [
       { path: "/w/.agor/uploads/notes.md", name: "notes.md", destination: "worktree", size: 5, modifiedAt: 0 },
       { path: "/tmp/agor-uploads/log.txt", name: "log.txt", destination: "temp", size: 9, modifiedAt: 0 },
     ];

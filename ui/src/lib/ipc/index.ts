@@ -3,10 +3,12 @@
 import { Channel } from "@tauri-apps/api/core";
 import { listen } from "@tauri-apps/api/event";
 import { getCurrentWebview } from "@tauri-apps/api/webview";
-import { commands, type IpcError, type Result } from "./bindings";
+import { commands, DEFAULT_MESSAGE, type ApiError, type Result } from "./bindings";
 
-export { commands };
+export { commands, DEFAULT_MESSAGE };
 export type * from "./bindings";
+/** An error as a command returns it: a kind to branch on, a message to show. */
+export type IpcError = ApiError;
 
 /** An IPC error thrown by `unwrap`. */
 export class IpcFailure extends Error {
@@ -16,7 +18,7 @@ export class IpcFailure extends Error {
 }
 
 /** The data of a command's result, or throws its `{kind, message}`. */
-export async function unwrap<T>(result: Promise<Result<T, IpcError>>): Promise<T> {
+export async function unwrap<T>(result: Promise<Result<T, ApiError>>): Promise<T> {
   const r = await result;
   if (r.status === "error") throw new IpcFailure(r.error);
   return r.data;

@@ -32,10 +32,29 @@ describe("upload dialog state", () => {
 
   it("shows progress for big files only", () => {
     const items = itemsFromOffers([offer("big.bin", "application/octet-stream", 100_000_000), offer("small.txt", "text/plain")]);
-    const p = applyProgress(items, { item: 0, itemDone: 25_000_000, itemTotal: 100_000_000, batchDone: 25_000_000, batchTotal: 100_000_010 });
+    const starts = new Map<number, number>();
+    const p = applyProgress(items, { source: 0, item: 0, itemDone: 25_000_000, itemTotal: 100_000_000, batchDone: 25_000_000, batchTotal: 100_000_010 }, starts);
     expect(p[0].progress).toBe(0.25);
-    const small = applyProgress(items, { item: 1, itemDone: 10, itemTotal: 10, batchDone: 10, batchTotal: 10 });
+    const small = applyProgress(items, { source: 1, item: 1, itemDone: 10, itemTotal: 10, batchDone: 100_000_010, batchTotal: 100_000_010 }, starts);
     expect(small[1].progress).toBeNull();
+  });
+
+  it("puts a dropped folder's progress on its own row, counting all its files", () => {
+    // Row 0 is a small file; row 1 a folder of two 10 MB files; row 2 a 20 MB file.
+    const items = itemsFromOffers([
+      offer("a.txt", "text/plain", 10),
+      { ...offer("shots", "inode/directory", 20_000_000), isDir: true, files: 2 },
+      offer("c.bin", "application/octet-stream", 20_000_000),
+    ]);
+    const starts = new Map<number, number>();
+    const total = 40_000_010;
+    let rows = applyProgress(items, { source: 0, item: 0, itemDone: 10, itemTotal: 10, batchDone: 10, batchTotal: total }, starts);
+    // The folder's second file is the batch's third file: its progress is the folder's, not row 2's.
+    rows = applyProgress(rows, { source: 1, item: 1, itemDone: 10_000_000, itemTotal: 10_000_000, batchDone: 10_000_010, batchTotal: total }, starts);
+    rows = applyProgress(rows, { source: 1, item: 2, itemDone: 5_000_000, itemTotal: 10_000_000, batchDone: 15_000_010, batchTotal: total }, starts);
+    expect(rows.map((r) => r.progress)).toEqual([null, 0.75, null]);
+    rows = applyProgress(rows, { source: 2, item: 3, itemDone: 4_000_000, itemTotal: 20_000_000, batchDone: 24_000_010, batchTotal: total }, starts);
+    expect(rows.map((r) => r.progress)).toEqual([null, 0.75, 0.2]);
   });
 
   it("marks each row saved or failed, keeping the reason", () => {

@@ -1,9 +1,8 @@
-import type { ClipboardContent, FileInfo, IpcError, OfferedFile, UploadOutcome, UploadProgress, UploadSource } from "../ipc/bindings";
+import type { ClipboardContent, FileInfo, OfferedFile, UploadOutcome, UploadProgress, UploadSource } from "../ipc/bindings";
 import { isRasterImage } from "../format";
-import { pictureUrl } from "../ipc";
+import { pictureUrl, type IpcError } from "../ipc";
 
-/** The message sent to the agent unless the person writes another. */
-export const DEFAULT_MESSAGE = "Please review {filepath}";
+export { DEFAULT_MESSAGE } from "../ipc";
 
 /** Files from this size on show a progress bar while they upload. */
 export const PROGRESS_FROM = 5_000_000;
@@ -122,11 +121,16 @@ export function sizeWarning(item: DialogItem, maxFileSize: number): string | nul
   return !item.isDir && item.size > maxFileSize ? "over the size limit" : null;
 }
 
-/** Marks the progress of the file being copied (big files only). */
-export function applyProgress(items: DialogItem[], progress: UploadProgress): DialogItem[] {
+/** Marks the progress of the row whose files are being copied (big rows
+ *  only); `starts` remembers where each row began (one map per upload). */
+export function applyProgress(items: DialogItem[], progress: UploadProgress, starts: Map<number, number>): DialogItem[] {
+  // A row is a source: a folder's files all report its index. Its bytes
+  // done are the batch's since its first file began.
+  if (!starts.has(progress.source)) starts.set(progress.source, progress.batchDone - progress.itemDone);
+  const done = progress.batchDone - (starts.get(progress.source) ?? 0);
   return items.map((item, index) => {
-    if (index !== progress.item || progress.itemTotal === null || progress.itemTotal < PROGRESS_FROM) return item;
-    return { ...item, progress: Math.min(1, progress.itemDone / progress.itemTotal) };
+    if (index !== progress.source || item.size < PROGRESS_FROM) return item;
+    return { ...item, progress: Math.min(1, done / item.size) };
   });
 }
 

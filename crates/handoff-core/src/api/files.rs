@@ -1,0 +1,89 @@
+//! The files that moved: listing them, the untracked ones in uploads
+//! folders, and what can be done with one.
+
+use std::path::Path;
+
+use super::{ApiError, Context};
+use crate::remove::{self, Removal};
+use crate::store::{FileQuery, FileRecord};
+use crate::untracked::{self, Untracked};
+use crate::{ErrorKind, clock};
+
+/// The files of a session, or of its whole worktree, newest first.
+pub fn list(
+    ctx: &Context,
+    session_id: i64,
+    whole_worktree: bool,
+) -> Result<Vec<FileRecord>, ApiError> {
+    let mut store = ctx.store()?;
+    let session = store.sessions().get(session_id)?;
+    let query = FileQuery {
+        worktree_id: whole_worktree.then_some(session.worktree_id),
+        session_id: (!whole_worktree).then_some(session_id),
+        ..FileQuery::default()
+    };
+    Ok(store.files().list(&query)?)
+}
+
+/// Files in the session's uploads folders (its worktree's, temp, global)
+/// that no record follows, newest first.
+pub fn untracked(ctx: &Context, session_id: i64) -> Result<Vec<Untracked>, ApiError> {
+    let mut store = ctx.store()?;
+    let settings = store.settings().load()?;
+    let session = store.sessions().get(session_id)?;
+    let worktree = store.worktrees().get(session.worktree_id)?;
+    let folders = untracked::session_folders(&ctx.roots, &worktree.path, &settings);
+    Ok(untracked::list(&mut store, &folders)?)
+}
+
+/// Records an untracked file of the session's uploads folders where it is.
+pub fn add_untracked(ctx: &Context, session_id: i64, path: &Path) -> Result<FileRecord, ApiError> {
+    let mut store = ctx.store()?;
+    let settings = store.settings().load()?;
+    let session = store.sessions().get(session_id)?;
+    Ok(untracked::add(
+        &mut store,
+        &ctx.roots,
+        &settings,
+        &session,
+        path,
+        clock::now(),
+    )?)
+}
+
+/// The record of file `file_id`.
+pub fn get(ctx: &Context, file_id: i64) -> Result<FileRecord, ApiError> {
+    Ok(ctx.store()?.files().get(file_id)?)
+}
+
+/// The record of a file still on disk.
+pub fn existing(record: FileRecord) -> Result<FileRecord, ApiError> {
+    if record.path.is_file() {
+        Ok(record)
+    } else {
+        Err(ApiError::not_found(format!(
+            "{} is no longer there",
+            record.path.display()
+        )))
+    }
+}
+
+/// Copies a recorded file to `dest` (Save as).
+pub fn copy_to(record: &FileRecord, dest: &Path) -> Result<(), ApiError> {
+    std::fs::copy(&record.path, dest).map(drop).map_err(|e| {
+        ApiError::new(
+            ErrorKind::WriteFailed,
+            format!("cannot save to {}: {e}", dest.display()),
+        )
+    })
+}
+
+/// Moves a recorded file to the OS trash and marks it deleted.
+pub fn trash(ctx: &Context, file_id: i64) -> Result<FileRecord, ApiError> {
+    Ok(remove::remove(
+        &mut ctx.store()?,
+        file_id,
+        Removal::Trash,
+        clock::now(),
+    )?)
+}

@@ -1,0 +1,243 @@
+//! Person → agent: describing what was offered, where it would go, and
+//! uploading it into a session (the conversation says what arrived).
+
+use std::path::{Path, PathBuf};
+
+use super::{ApiError, Context, worktrees};
+use crate::destination::{Destination, Folder};
+use crate::ingest::{self, Progress, Report};
+use crate::store::Worktree;
+use crate::{ConflictPolicy, Origin, Source, Upload, clock, conversation, mime};
+
+/// A file or folder offered for upload, described for the person.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Offered {
+    /// Where it is.
+    pub path: PathBuf,
+    /// Its name.
+    pub name: String,
+    /// Bytes (a folder: its files' bytes).
+    pub size: u64,
+    /// The files it brings to an upload, counted as the batch limit counts.
+    pub files: usize,
+    /// A folder's entries an upload would skip.
+    pub skipped: usize,
+    /// Whether it is a folder.
+    pub is_dir: bool,
+    /// Type guessed from the name (`inode/directory` for folders).
+    pub mime: String,
+    /// Why it cannot be read, if so.
+    pub problem: Option<String>,
+}
+
+/// Describes a dropped, pasted or picked path (a folder is walked the way
+/// an upload walks it).
+#[must_use]
+pub fn describe(path: &Path) -> Offered {
+    let name = path.file_name().map_or_else(
+        || path.display().to_string(),
+        |n| n.to_string_lossy().into_owned(),
+    );
+    let (tally, is_dir, problem) = match std::fs::metadata(path) {
+        Ok(meta) if meta.is_dir() => (ingest::tally(path), true, None),
+        Ok(meta) => (
+            ingest::Tally {
+                files: 1,
+                bytes: meta.len(),
+                skipped: 0,
+            },
+            false,
+            None,
+        ),
+        Err(e) => (ingest::Tally::default(), false, Some(e.to_string())),
+    };
+    Offered {
+        mime: if is_dir {
+            "inode/directory".to_owned()
+        } else {
+            mime::guess(&name)
+        },
+        path: path.to_owned(),
+        name,
+        size: tally.bytes,
+        files: tally.files,
+        skipped: tally.skipped,
+        is_dir,
+        problem,
+    }
+}
+
+/// Where each destination resolves for a session, with the limits.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Destinations {
+    /// The worktree's uploads folder, or why it cannot be used.
+    pub worktree: Result<PathBuf, String>,
+    /// The temp uploads folder, or why not.
+    pub temp: Result<PathBuf, String>,
+    /// The global uploads folder, or why not.
+    pub global: Result<PathBuf, String>,
+    /// The default from the settings.
+    pub default: Destination,
+    /// Per-file limit in bytes.
+    pub max_file_size: u64,
+    /// Most files in one upload.
+    pub max_batch_files: usize,
+}
+
+/// Where each destination resolves for session `session_id`.
+pub fn destinations(ctx: &Context, session_id: i64) -> Result<Destinations, ApiError> {
+    let mut store = ctx.store()?;
+    let settings = store.settings().load()?;
+    let session = store.sessions().get(session_id)?;
+    let worktree = store.worktrees().get(session.worktree_id)?;
+    let folder = |d| {
+        Folder::resolve(d, &ctx.roots, Some(&worktree.path), &settings)
+            .map(|f| f.path())
+            .map_err(|e| e.to_string())
+    };
+    Ok(Destinations {
+        worktree: folder(Destination::Worktree),
+        temp: folder(Destination::Temp),
+        global: folder(Destination::Global),
+        default: settings.default_destination,
+        max_file_size: settings.max_file_size,
+        max_batch_files: settings.max_batch_files,
+    })
+}
+
+/// An upload as a shell asks for it; what is absent comes from the settings.
+#[derive(Debug, Clone)]
+pub struct UploadRequest {
+    /// What to save, in order.
+    pub sources: Vec<Source>,
+    /// How it arrived.
+    pub origin: Origin,
+    /// The session it is for (its conversation records it).
+    pub session_id: Option<i64>,
+    /// The worktree it is for: given, else the session's, else (for the
+    /// worktree destination) the git work tree around the current folder.
+    pub worktree: Option<PathBuf>,
+    /// Where to save.
+    pub destination: Option<Destination>,
+    /// What to do when a name is taken.
+    pub on_conflict: Option<ConflictPolicy>,
+    /// Largest file accepted.
+    pub max_file_size: Option<u64>,
+    /// Most files in this upload.
+    pub max_batch_files: Option<usize>,
+}
+
+impl UploadRequest {
+    /// A request for `sources` with everything else from the settings.
+    #[must_use]
+    pub fn new(sources: Vec<Source>, origin: Origin) -> Self {
+        Self {
+            sources,
+            origin,
+            session_id: None,
+            worktree: None,
+            destination: None,
+            on_conflict: None,
+            max_file_size: None,
+            max_batch_files: None,
+        }
+    }
+}
+
+/// What an upload did.
+#[derive(Debug, Clone)]
+pub struct Uploaded {
+    /// One outcome per file (each names its source's index), or why the
+    /// batch was refused.
+    pub report: Report,
+    /// The worktree the files were for.
+    pub worktree: Option<Worktree>,
+    /// Why the conversation could not record the saved files (they are
+    /// saved all the same).
+    pub unrecorded: Option<ApiError>,
+}
+
+impl Uploaded {
+    /// The saved files' paths, in order.
+    #[must_use]
+    pub fn saved_paths(&self) -> Vec<&Path> {
+        self.report.saved().map(|r| r.path.as_path()).collect()
+    }
+
+    /// `template` with `{filepath}`, `{filename}` and `{dir}` filled from
+    /// the saved files (none saved: nothing).
+    #[must_use]
+    pub fn message(&self, template: &str) -> Option<String> {
+        let saved = self.saved_paths();
+        (!saved.is_empty()).then(|| {
+            crate::template::fill(
+                template,
+                &saved,
+                self.worktree.as_ref().map(|w| w.path.as_path()),
+            )
+        })
+    }
+}
+
+/// Uploads a batch (blocking: call it off async threads). Progress reports
+/// name the source each file came from. Into a session, its conversation
+/// records the saved files; a failure to record is returned beside them.
+pub fn upload(
+    ctx: &Context,
+    request: UploadRequest,
+    progress: &mut dyn FnMut(&Progress),
+) -> Result<Uploaded, ApiError> {
+    let mut store = ctx.store()?;
+    let settings = store.settings().load()?;
+    let session = request
+        .session_id
+        .map(|id| store.sessions().get(id))
+        .transpose()?;
+    let destination = request.destination.unwrap_or(settings.default_destination);
+    let worktree = match (&request.worktree, &session) {
+        (Some(dir), _) => Some(worktrees::add(ctx, dir)?),
+        (None, Some(session)) => Some(store.worktrees().get(session.worktree_id)?),
+        (None, None) if destination == Destination::Worktree => {
+            Some(worktrees::at_or_around(ctx, None)?)
+        }
+        (None, None) => None,
+    };
+    let mut upload = Upload::new(request.sources, request.origin, &settings);
+    upload.destination = destination;
+    upload.session_id = session.as_ref().map(|s| s.id);
+    upload.worktree.clone_from(&worktree);
+    upload.on_conflict = request.on_conflict.unwrap_or(upload.on_conflict);
+    upload.max_file_size = request.max_file_size.unwrap_or(upload.max_file_size);
+    upload.max_batch_files = request.max_batch_files.unwrap_or(upload.max_batch_files);
+    let report = ingest::upload(
+        &mut store,
+        &ctx.roots,
+        &settings,
+        &upload,
+        clock::now(),
+        progress,
+    );
+    let unrecorded = session.and_then(|session| {
+        let saved: Vec<_> = report.saved().cloned().collect();
+        conversation::record_uploads(
+            &mut store,
+            session.id,
+            &saved,
+            worktree.as_ref().map(|w| w.path.as_path()),
+            clock::now(),
+        )
+        .err()
+        .map(|e| {
+            tracing::error!(session = session.id, error = %e, "the conversation did not record an upload");
+            ApiError::new(
+                e.kind(),
+                format!("the files were saved, but the conversation could not record them: {e}"),
+            )
+        })
+    });
+    Ok(Uploaded {
+        report,
+        worktree,
+        unrecorded,
+    })
+}

@@ -1,0 +1,196 @@
+//! What kind of failure an error is: one closed list for every error that
+//! reaches a person, the same in the app (where the page branches on it),
+//! in the CLI's `--json` output and in the conversation's error lines.
+
+use serde::{Deserialize, Serialize};
+
+use crate::agent::AgentError;
+use crate::destination::DestinationError;
+use crate::ingest::IngestError;
+use crate::publish::PublishError;
+use crate::remove::RemoveError;
+use crate::settings::SettingsError;
+use crate::store::StoreError;
+use crate::untracked::AddError;
+
+/// A stable name for a kind of failure, written in camelCase on the wire.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, specta::Type)]
+#[serde(rename_all = "camelCase")]
+pub enum ErrorKind {
+    /// A record, file, session or profile that does not exist (any more).
+    NotFound,
+    /// A request that cannot be carried out as given (empty title, bad name…).
+    InvalidInput,
+    /// A setting or profile value that was refused.
+    InvalidSetting,
+    /// The database was written by a newer Handoff.
+    DatabaseTooNew,
+    /// The database failed.
+    StoreFailed,
+    /// A file over the size limit.
+    TooLarge,
+    /// A batch over the file limit.
+    BatchLimit,
+    /// A file that changed while it was read.
+    ChangedWhileRead,
+    /// A folder that was moved while its files were saved.
+    FolderMoved,
+    /// A symbolic link, skipped.
+    SymlinkSkipped,
+    /// A FIFO, socket, device or folder where a file was expected.
+    NotRegularFile,
+    /// A file that could not be read.
+    Unreadable,
+    /// The worktree destination without a worktree.
+    NoWorktree,
+    /// A destination that is not safe to write into (a symlink, another
+    /// owner's folder…).
+    UnsafeDestination,
+    /// Writing failed.
+    WriteFailed,
+    /// Deleting failed.
+    DeleteFailed,
+    /// A file already deleted or expired.
+    AlreadyGone,
+    /// A path outside the places it may be (publishing, adding a file).
+    Outside,
+    /// The agent's program is not installed.
+    AgentNotInstalled,
+    /// The agent needs the person to sign in.
+    AuthRequired,
+    /// The agent exited or broke the protocol.
+    AgentCrashed,
+    /// The agent did not answer in time.
+    AgentTimeout,
+    /// The agent refused a request.
+    AgentFailed,
+    /// A mode the agent does not offer.
+    UnknownMode,
+    /// A setting or value the agent does not offer.
+    UnknownOption,
+    /// The agent is in a turn and cannot change now.
+    AgentBusy,
+    /// Opening a file or a link with another program failed.
+    OpenFailed,
+    /// The clipboard could not be read.
+    ClipboardFailed,
+    /// Something that should not happen (a task that panicked).
+    Internal,
+}
+
+impl StoreError {
+    /// The kind of failure.
+    #[must_use]
+    pub fn kind(&self) -> ErrorKind {
+        match self {
+            Self::NotFound { .. } => ErrorKind::NotFound,
+            Self::TooNew { .. } => ErrorKind::DatabaseTooNew,
+            Self::InvalidSetting(_)
+            | Self::BuiltinProfile { .. }
+            | Self::ProfileNameTaken { .. } => ErrorKind::InvalidSetting,
+            _ => ErrorKind::StoreFailed,
+        }
+    }
+}
+
+impl SettingsError {
+    /// The kind of failure.
+    #[must_use]
+    pub fn kind(&self) -> ErrorKind {
+        ErrorKind::InvalidSetting
+    }
+}
+
+impl DestinationError {
+    /// The kind of failure.
+    #[must_use]
+    pub fn kind(&self) -> ErrorKind {
+        match self {
+            Self::NoWorktree => ErrorKind::NoWorktree,
+            Self::Io { .. } => ErrorKind::WriteFailed,
+            Self::NotAnUploadTarget | Self::Unsafe { .. } => ErrorKind::UnsafeDestination,
+        }
+    }
+}
+
+impl IngestError {
+    /// The kind of failure.
+    #[must_use]
+    pub fn kind(&self) -> ErrorKind {
+        match self {
+            Self::TooLarge { .. } => ErrorKind::TooLarge,
+            Self::BatchLimit { .. } => ErrorKind::BatchLimit,
+            Self::ChangedWhileRead => ErrorKind::ChangedWhileRead,
+            Self::FolderMoved => ErrorKind::FolderMoved,
+            Self::SymlinkSkipped => ErrorKind::SymlinkSkipped,
+            Self::NotRegularFile { .. } => ErrorKind::NotRegularFile,
+            Self::NotFound => ErrorKind::NotFound,
+            Self::Unreadable { .. } => ErrorKind::Unreadable,
+            Self::Destination(DestinationError::NoWorktree) => ErrorKind::NoWorktree,
+            Self::Destination(_) => ErrorKind::UnsafeDestination,
+            Self::WriteFailed { .. } => ErrorKind::WriteFailed,
+            Self::StoreFailed { .. } => ErrorKind::StoreFailed,
+        }
+    }
+}
+
+impl AgentError {
+    /// The kind of failure.
+    #[must_use]
+    pub fn kind(&self) -> ErrorKind {
+        match self {
+            Self::NotInstalled { .. } => ErrorKind::AgentNotInstalled,
+            Self::AuthRequired { .. } => ErrorKind::AuthRequired,
+            Self::Crashed { .. } => ErrorKind::AgentCrashed,
+            Self::Timeout { .. } => ErrorKind::AgentTimeout,
+            Self::Refused { .. } => ErrorKind::AgentFailed,
+            Self::UnknownMode { .. } => ErrorKind::UnknownMode,
+            Self::BadOption { .. } => ErrorKind::UnknownOption,
+            Self::Busy => ErrorKind::AgentBusy,
+            Self::Store(_) => ErrorKind::StoreFailed,
+        }
+    }
+}
+
+impl PublishError {
+    /// The kind of failure.
+    #[must_use]
+    pub fn kind(&self) -> ErrorKind {
+        match self {
+            Self::NoSession(_) | Self::NotFound(_) => ErrorKind::NotFound,
+            Self::WrongSession(_) | Self::Outside { .. } | Self::GitInternal(_) => {
+                ErrorKind::Outside
+            }
+            Self::BadName(_) => ErrorKind::InvalidInput,
+            Self::NotRegularFile { .. } => ErrorKind::NotRegularFile,
+            Self::TooLarge { .. } => ErrorKind::TooLarge,
+            Self::Failed { .. } => ErrorKind::WriteFailed,
+            Self::Store(e) => e.kind(),
+        }
+    }
+}
+
+impl RemoveError {
+    /// The kind of failure.
+    #[must_use]
+    pub fn kind(&self) -> ErrorKind {
+        match self {
+            Self::Store(e) => e.kind(),
+            Self::AlreadyGone { .. } => ErrorKind::AlreadyGone,
+            Self::Trash { .. } | Self::Io { .. } => ErrorKind::DeleteFailed,
+        }
+    }
+}
+
+impl AddError {
+    /// The kind of failure.
+    #[must_use]
+    pub fn kind(&self) -> ErrorKind {
+        match self {
+            Self::Outside(_) => ErrorKind::Outside,
+            Self::AlreadyRecorded(_) => ErrorKind::InvalidInput,
+            Self::Read { .. } => ErrorKind::Unreadable,
+            Self::Store(e) => e.kind(),
+        }
+    }
+}
