@@ -460,7 +460,7 @@ fn a_profile_whose_command_is_missing_says_how_to_install_it() {
     let unknown = ctx.run(&["session", "new", "--agent", "Nope"]).expect(1);
     assert!(
         unknown.stderr().contains(
-            "no agent profile named \"Nope\" (known: Demo agent, Gemini CLI, Codex, Claude)"
+            "there is no agent profile called \"Nope\" (there are \"Demo agent\", \"Gemini CLI\", \"Codex\", \"Claude\")"
         ),
         "{}",
         unknown.stderr()

@@ -286,10 +286,12 @@ fn check_scaled_copy(
     assert_eq!(std::fs::read(&saved).unwrap(), bmp, "the original changed");
     let sent = messages
         .iter()
-        .filter_map(|m| {
-            serde_json::to_value(m.data.as_ref()?).ok()?["files"]
-                .as_array()
-                .cloned()
+        .filter_map(|m| match &m.data {
+            // How each file went (the upload line names them too).
+            Some(handoff_core::store::MessageData::Sent { files }) => {
+                serde_json::to_value(files).ok()?.as_array().cloned()
+            }
+            _ => None,
         })
         .flatten()
         .find(|f| f["path"].as_str().is_some_and(|p| p.ends_with("wide.bmp")))

@@ -109,20 +109,30 @@ fn watch_new_folders(
     if new.is_empty() {
         return;
     }
-    for folder in &new {
-        match watcher.add(folder) {
+    let mut watching = Vec::new();
+    for folder in new {
+        match watcher.add(&folder) {
             Ok(()) => {
                 known.insert(folder.clone());
-                on_event(LiveEvent::Watching(folder.clone()));
+                watching.push(folder);
             }
             Err(e) => tracing::warn!(folder = %folder.display(), error = %e, "cannot watch"),
         }
     }
-    match reconcile::reconcile(store, &new, clock::now()) {
-        Ok(report) if !report.untracked.is_empty() => {
-            on_event(LiveEvent::FoundUntracked(report.untracked));
+    // Watched first, then checked: a change in between is seen by one or
+    // the other, and reported before the folder is said to be watched.
+    match reconcile::reconcile(store, &watching, clock::now()) {
+        Ok(report) => {
+            for change in report.changed {
+                on_event(LiveEvent::Disk(WatchEvent::StatusChanged(change)));
+            }
+            if !report.untracked.is_empty() {
+                on_event(LiveEvent::FoundUntracked(report.untracked));
+            }
         }
-        Ok(_) => {}
         Err(e) => tracing::warn!(error = %e, "checking new uploads folders failed"),
+    }
+    for folder in watching {
+        on_event(LiveEvent::Watching(folder));
     }
 }

@@ -89,8 +89,14 @@ pub fn save(ctx: &Context, input: ProfileInput) -> Result<AgentProfile, ApiError
             .profiles()
             .update_custom(id, name, command, &args, &env)?);
     }
-    if let Some(taken) = store.profiles().find(name)? {
-        return Err(crate::StoreError::ProfileNameTaken { name: taken.name }.into());
+    match store.profiles().find(name)? {
+        Some(taken) if taken.builtin => {
+            return Err(crate::StoreError::BuiltinProfile { name: taken.name }.into());
+        }
+        Some(taken) => {
+            return Err(crate::StoreError::ProfileNameTaken { name: taken.name }.into());
+        }
+        None => {}
     }
     Ok(store.profiles().save_custom(name, command, &args, &env)?)
 }
