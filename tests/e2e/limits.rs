@@ -120,3 +120,44 @@ async fn a_failed_file_is_counted_and_the_agent_waits_for_the_person() {
     let files = world.store().files().list(&FileQuery::default()).unwrap();
     assert_eq!(files.len(), 4);
 }
+
+/// An uploads folder that cannot be written safely (`.agor` is a link out
+/// of the worktree) fails the file with a reason, and the dialog offers the
+/// temp folder instead; taking it saves the file there and tells the agent.
+#[tokio::test(flavor = "multi_thread")]
+async fn an_unsafe_uploads_folder_offers_the_temp_folder() {
+    let world = World::new();
+    let elsewhere = world.root.join("elsewhere");
+    std::fs::create_dir_all(&elsewhere).unwrap();
+    std::fs::create_dir_all(world.worktree()).unwrap();
+    std::os::unix::fs::symlink(&elsewhere, world.worktree().join(".agor")).unwrap();
+    let notes = world.source("notes.txt", b"for the agent\n");
+    with_app(&world, |app| async move {
+        let result = async {
+            app.drop_files(&[&notes]).await?;
+            app.click("[data-testid=upload]").await?;
+            let error = app.text("[data-testid=item-error]").await?;
+            ensure!(error.contains("refusing to write there"), "{error}");
+            let remedy = app.text("[data-testid=remedy]").await?;
+            ensure!(
+                remedy.contains("the temp folder can be used instead"),
+                "{remedy}"
+            );
+            app.screenshot("38-unsafe-folder-remedy").await?;
+            app.click("[data-testid=retry-in-temp]").await?;
+            app.dialog_closed().await?;
+            app.wait_for_text("I got your message").await?;
+            Ok(())
+        }
+        .await;
+        (app, result)
+    })
+    .await;
+    let saved = world.root.join("tmp/agor-uploads/notes.txt");
+    assert_eq!(std::fs::read(saved).unwrap(), b"for the agent\n");
+    assert_eq!(
+        std::fs::read_dir(&elsewhere).unwrap().count(),
+        0,
+        "nothing went through the link"
+    );
+}
