@@ -23,7 +23,7 @@ test: setup ui
 	$(CARGO) clippy --workspace --all-targets -- -D warnings
 	$(CARGO) test --workspace --exclude handoff-e2e
 	cd ui && npm run check && npm test
-	$(BUILD)
+	$(BUILD) --features handoff-app/e2e
 	$(XVFB) $(CARGO) test -p handoff-e2e -- --test-threads=1
 	CARGO="$(CARGO)" scripts/one-build.sh
 

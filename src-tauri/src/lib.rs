@@ -13,6 +13,8 @@ mod housekeeping;
 mod instance;
 mod protocol;
 mod state;
+#[cfg(feature = "e2e")]
+mod test_hooks;
 
 use specta_typescript::{BigIntExportBehavior, Typescript};
 use tauri::{Manager, RunEvent};
@@ -135,6 +137,8 @@ pub fn run() {
         .invoke_handler(builder.invoke_handler())
         .setup(move |app| {
             builder.mount_events(app);
+            #[cfg(feature = "e2e")]
+            test_hooks::grant(app)?;
             housekeeping::start(app.handle());
             if let Some(claim) = claim {
                 let handle = app.handle().clone();
@@ -160,6 +164,20 @@ pub fn run() {
 
 #[cfg(test)]
 mod tests {
+    /// The production build gives the page nothing the e2e driver needs:
+    /// no global Tauri object, no emitting of events.
+    #[test]
+    fn the_production_build_carries_no_test_hooks() {
+        let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
+        let config = std::fs::read_to_string(dir.join("tauri.conf.json")).unwrap();
+        let config: serde_json::Value = serde_json::from_str(&config).unwrap();
+        assert_ne!(config["app"]["withGlobalTauri"], true);
+        for entry in std::fs::read_dir(dir.join("capabilities")).unwrap() {
+            let text = std::fs::read_to_string(entry.unwrap().path()).unwrap();
+            assert!(!text.contains("allow-emit"), "{text}");
+        }
+    }
+
     /// The committed bindings must match the commands: regenerate them with
     /// `make bindings`.
     #[test]

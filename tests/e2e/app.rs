@@ -47,10 +47,63 @@ impl World {
     }
 }
 
-/// A running app and its driver.
+/// A running app and the `tauri-driver` that started it.
 pub struct App {
-    driver: Child,
     pub client: Client,
+    /// Dropped last: ends the driver and everything it started.
+    _driver: Driver,
+}
+
+/// A started `tauri-driver`, in a process group of its own with the
+/// `WebKitWebDriver` and the app it starts. Dropping it (a test that ends,
+/// fails or panics; a launch that fails) ends the whole group: SIGTERM,
+/// then SIGKILL for what is left after a grace period.
+pub struct Driver {
+    child: Child,
+}
+
+/// How long the group may take to end after SIGTERM.
+const GRACE: Duration = Duration::from_secs(3);
+/// How long a driver may take to listen, and a session to start.
+const CONNECT: Duration = Duration::from_secs(30);
+const SESSION: Duration = Duration::from_secs(90);
+
+impl Driver {
+    /// Starts `command` (a `tauri-driver`) as the leader of a new process group.
+    pub fn spawn(mut command: Command) -> Result<Self> {
+        use std::os::unix::process::CommandExt;
+        let child = command
+            .process_group(0)
+            .spawn()
+            .context("start tauri-driver (cargo install tauri-driver)")?;
+        Ok(Self { child })
+    }
+
+    fn signal_group(&self, signal: &str) -> bool {
+        Command::new("kill")
+            .args([signal, "--", &format!("-{}", self.child.id())])
+            .stderr(Stdio::null())
+            .status()
+            .is_ok_and(|s| s.success())
+    }
+}
+
+impl Drop for Driver {
+    fn drop(&mut self) {
+        self.signal_group("-TERM");
+        let deadline = Instant::now() + GRACE;
+        // Until the leader is reaped and no process of the group is left.
+        let mut reaped = false;
+        while Instant::now() < deadline {
+            reaped = reaped || self.child.try_wait().ok().flatten().is_some();
+            if reaped && !self.signal_group("-0") {
+                return;
+            }
+            std::thread::sleep(Duration::from_millis(50));
+        }
+        self.signal_group("-KILL");
+        let _ = self.child.wait();
+    }
 }
 
 static NEXT_PORT: std::sync::atomic::AtomicU16 = std::sync::atomic::AtomicU16::new(4444);
@@ -63,59 +116,79 @@ impl App {
 
     /// Starts the app in `world` with these environment variables too.
     pub async fn launch_with(world: &World, extra_env: &[(&str, &str)]) -> Result<Self> {
+        Self::start(|port| {
+            let mut driver = Command::new(tauri_driver());
+            driver
+                .args([
+                    "--port",
+                    &port.to_string(),
+                    "--native-port",
+                    &(port + 1).to_string(),
+                ])
+                .env("HANDOFF_HOME", world.root.join("data"))
+                .env("HOME", world.root.join("home"))
+                .env("XDG_DATA_HOME", world.root.join("home/.local/share"))
+                .env("TMPDIR", world.root.join("tmp"))
+                .envs(extra_env.iter().copied())
+                .stdout(Stdio::null())
+                .stderr(Stdio::null());
+            Driver::spawn(driver)
+        })
+        .await
+    }
+
+    /// Starts a driver with `spawn(port)` on free ports and connects to it;
+    /// a session that fails to start is tried once more with a fresh
+    /// driver on fresh ports (the first one ended).
+    pub async fn start(spawn: impl Fn(u16) -> Result<Driver>) -> Result<Self> {
         let port = Self::ports();
-        let driver = Command::new(tauri_driver())
-            .args([
-                "--port",
-                &port.to_string(),
-                "--native-port",
-                &(port + 1).to_string(),
-            ])
-            .env("HANDOFF_HOME", world.root.join("data"))
-            .env("HOME", world.root.join("home"))
-            .env("XDG_DATA_HOME", world.root.join("home/.local/share"))
-            .env("TMPDIR", world.root.join("tmp"))
-            .envs(extra_env.iter().copied())
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
-            .spawn()
-            .context("start tauri-driver (cargo install tauri-driver)")?;
-        Self::connect(driver, port).await
-    }
-
-    /// The next free pair of ports (`tauri-driver`'s and `WebKitWebDriver`'s).
-    pub fn ports() -> u16 {
-        NEXT_PORT.fetch_add(2, std::sync::atomic::Ordering::Relaxed)
-    }
-
-    /// Connects to a `tauri-driver` started on `port` (it is stopped if
-    /// that fails) and waits for the app's first session to show.
-    pub async fn connect(mut driver: Child, port: u16) -> Result<Self> {
-        let connected = async {
-            let deadline = Instant::now() + Duration::from_secs(10);
-            while TcpStream::connect(("127.0.0.1", port)).is_err() {
-                if Instant::now() > deadline {
-                    bail!("tauri-driver did not listen on {port}");
-                }
-                tokio::time::sleep(Duration::from_millis(50)).await;
+        match Self::connect(spawn(port)?, port).await {
+            Ok(app) => Ok(app),
+            Err(first) => {
+                eprintln!("the app did not start ({first:#}); trying once more");
+                let port = Self::ports();
+                Self::connect(spawn(port)?, port)
+                    .await
+                    .with_context(|| format!("the app did not start twice (first: {first:#})"))
             }
-            let app = target_dir().join("debug/handoff-app");
-            let caps = json!({ "browserName": "wry", "tauri:options": { "application": app } });
-            Ok(ClientBuilder::native()
-                .capabilities(caps.as_object().unwrap().clone())
-                .connect(&format!("http://127.0.0.1:{port}"))
-                .await?)
         }
-        .await;
-        let client = match connected {
-            Ok(client) => client,
-            Err(e) => {
-                let _ = Command::new("kill").arg(driver.id().to_string()).status();
-                let _ = driver.wait();
-                return Err(e);
+    }
+
+    /// The next pair of ports (`tauri-driver`'s and `WebKitWebDriver`'s)
+    /// that are both free now.
+    pub fn ports() -> u16 {
+        loop {
+            let port = NEXT_PORT.fetch_add(2, std::sync::atomic::Ordering::Relaxed);
+            let free = |p: u16| std::net::TcpListener::bind(("127.0.0.1", p)).is_ok();
+            if free(port) && free(port + 1) {
+                return port;
             }
+        }
+    }
+
+    /// Connects to the driver listening on `port` and waits for the app's
+    /// first session to show; on failure the driver (and all it started)
+    /// is ended.
+    async fn connect(driver: Driver, port: u16) -> Result<Self> {
+        let deadline = Instant::now() + CONNECT;
+        while TcpStream::connect(("127.0.0.1", port)).is_err() {
+            if Instant::now() > deadline {
+                bail!("tauri-driver did not listen on {port} within {CONNECT:?}");
+            }
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+        let app = target_dir().join("debug/handoff-app");
+        let caps = json!({ "browserName": "wry", "tauri:options": { "application": app } });
+        let mut builder = ClientBuilder::native();
+        builder.capabilities(caps.as_object().unwrap().clone());
+        let url = format!("http://127.0.0.1:{port}");
+        let client = tokio::time::timeout(SESSION, builder.connect(&url))
+            .await
+            .with_context(|| format!("no WebDriver session within {SESSION:?}"))??;
+        let app = Self {
+            client,
+            _driver: driver,
         };
-        let app = Self { driver, client };
         if let Err(e) = app.wait_for(".app[data-ready=true]").await {
             app.close().await;
             return Err(e);
@@ -175,12 +248,12 @@ impl App {
     }
 
     /// Simulates the window's drag-drop event (what Tauri emits for a real
-    /// OS drop) with these paths.
+    /// OS drop) with these paths: only the e2e build lets the page emit it.
     pub async fn drop_files(&self, paths: &[&Path]) -> Result<()> {
         let paths: Vec<String> = paths.iter().map(|p| p.display().to_string()).collect();
         self.client
             .execute(
-                "window.__TAURI__.event.emit('tauri://drag-drop', { paths: arguments[0], position: { x: 600, y: 700 } }); return true;",
+                "window.__TAURI_INTERNALS__.invoke('plugin:event|emit', { event: 'tauri://drag-drop', payload: { paths: arguments[0], position: { x: 600, y: 700 } } }); return true;",
                 vec![json!(paths)],
             )
             .await?;
@@ -200,14 +273,11 @@ impl App {
         Ok(())
     }
 
-    /// Ends the driver session (closing the app) and the driver.
-    pub async fn close(mut self) {
-        let _ = self.client.clone().close().await;
-        // SIGTERM lets tauri-driver stop WebKitWebDriver and the app.
-        let _ = Command::new("kill")
-            .arg(self.driver.id().to_string())
-            .status();
-        let _ = self.driver.wait();
+    /// Ends the browser-automation session (closing the app), then the driver and
+    /// whatever it left.
+    pub async fn close(self) {
+        let closing = self.client.clone().close();
+        let _ = tokio::time::timeout(Duration::from_secs(10), closing).await;
     }
 }
 

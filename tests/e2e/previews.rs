@@ -379,8 +379,8 @@ async fn refusals(app: &App, world: &World) -> Result<()> {
             "const [own, foreign, done] = arguments; const load = (id) => new Promise((ok) => { \
                const img = new Image(); img.onload = () => ok('loaded'); img.onerror = () => ok('refused'); \
                img.src = 'handoff://localhost/file/' + id; }); \
-             const preview = (id) => window.__TAURI__.core.invoke('preview_file', { fileId: id }).then(() => 'previewed', (e) => 'refused: ' + e.message); \
-             Promise.all([load(own), load(foreign), preview(own), preview(foreign)]).then(done);",
+             const preview = (id) => window.__TAURI_INTERNALS__.invoke('preview_file', { fileId: id }).then(() => 'previewed', (e) => 'refused: ' + e.message); \
+             Promise.all([load(own), load(foreign), preview(own), preview(foreign), typeof window.__TAURI__]).then(done);",
             vec![json!(own.id), json!(foreign.id)],
         )
         .await?;
@@ -393,7 +393,9 @@ async fn refusals(app: &App, world: &World) -> Result<()> {
                 format!(
                     "refused: file {} is not a file of this worktree",
                     foreign.id
-                )
+                ),
+                // No global Tauri object, in the e2e build either.
+                "undefined"
             ]),
         "{answers}"
     );

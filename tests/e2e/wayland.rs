@@ -16,7 +16,7 @@ use std::time::{Duration, Instant};
 
 use anyhow::{Context as _, Result, bail, ensure};
 
-use crate::app::{App, World, tauri_driver};
+use crate::app::{App, Driver, World, tauri_driver};
 use crate::flows::png;
 
 /// The user the set-up creates for running the compositor when root.
@@ -162,7 +162,6 @@ impl Session {
 
     /// The app, through tauri-driver, in this session.
     async fn launch(&self, world: &World) -> Result<App> {
-        let port = App::ports();
         let path = |p: &Path| p.display().to_string();
         let env = [
             ("GDK_BACKEND", "wayland".to_owned()),
@@ -171,18 +170,20 @@ impl Session {
             ("TMPDIR", path(&world.root.join("tmp"))),
         ];
         let env: Vec<(&str, &str)> = env.iter().map(|(k, v)| (*k, v.as_str())).collect();
-        let driver = self
-            .command(&path(&self.runtime.join("tauri-driver")), &env)
-            .args([
-                "--port",
-                &port.to_string(),
-                "--native-port",
-                &(port + 1).to_string(),
-            ])
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
-            .spawn()?;
-        App::connect(driver, port).await
+        App::start(|port| {
+            let mut driver = self.command(&path(&self.runtime.join("tauri-driver")), &env);
+            driver
+                .args([
+                    "--port",
+                    &port.to_string(),
+                    "--native-port",
+                    &(port + 1).to_string(),
+                ])
+                .stdout(Stdio::null())
+                .stderr(Stdio::null());
+            Driver::spawn(driver)
+        })
+        .await
     }
 }
 

@@ -4,18 +4,14 @@ import { Channel } from "@tauri-apps/api/core";
 import { listen } from "@tauri-apps/api/event";
 import { getCurrentWebview } from "@tauri-apps/api/webview";
 import { commands, DEFAULT_MESSAGE, type ApiError, type Result } from "./bindings";
+import { IpcFailure } from "./errors";
 
 export { commands, DEFAULT_MESSAGE };
 export type * from "./bindings";
 /** An error as a command returns it: a kind to branch on, a message to show. */
 export type IpcError = ApiError;
 
-/** An IPC error thrown by `unwrap`. */
-export class IpcFailure extends Error {
-  constructor(public readonly error: IpcError) {
-    super(error.message);
-  }
-}
+export { IpcFailure, errorMessage } from "./errors";
 
 /** The data of a command's result, or throws its `{kind, message}`. */
 export async function unwrap<T>(result: Promise<Result<T, ApiError>>): Promise<T> {
