@@ -94,3 +94,22 @@ pub fn screenshot_name() -> String {
         );
     format!("pasted-screenshot-{stamp}.png")
 }
+
+/// Reads the clipboard on the window's thread (GTK wants it there), with
+/// the name a picture in it would be saved under.
+pub async fn read_on_main_thread(
+    app: &tauri::AppHandle,
+) -> Result<(Clip, String), handoff_core::api::ApiError> {
+    use handoff_core::{ErrorKind, api::ApiError};
+    let (tx, rx) = tokio::sync::oneshot::channel();
+    app.run_on_main_thread(move || {
+        let _ = tx.send((read(), screenshot_name()));
+    })
+    .map_err(|e| ApiError::new(ErrorKind::ClipboardFailed, e.to_string()))?;
+    rx.await.map_err(|_| {
+        ApiError::new(
+            ErrorKind::ClipboardFailed,
+            "the clipboard could not be read",
+        )
+    })
+}

@@ -235,3 +235,23 @@ fn hold<T>(map: &Mutex<BTreeMap<u32, T>>, id: u32, value: T, most: usize) {
 fn lock<T>(mutex: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
     mutex.lock().unwrap_or_else(PoisonError::into_inner)
 }
+
+#[cfg(test)]
+mod tests {
+    use std::collections::BTreeMap;
+    use std::sync::Mutex;
+
+    /// Held clipboard images and offered paths stay bounded: past the
+    /// limit the oldest go first.
+    #[test]
+    fn what_the_window_holds_stays_bounded() {
+        let map: Mutex<BTreeMap<u32, u32>> = Mutex::default();
+        for id in 1..=40 {
+            super::hold(&map, id, id * 10, super::HELD_PASTES);
+        }
+        let held = map.lock().unwrap();
+        assert_eq!(held.len(), super::HELD_PASTES);
+        assert_eq!(held.keys().next(), Some(&25));
+        assert_eq!(held.get(&40), Some(&400));
+    }
+}

@@ -3,7 +3,6 @@
 
 use std::sync::Arc;
 
-use handoff_core::ErrorKind;
 use handoff_core::api::ApiError;
 use handoff_core::api::uploads;
 use handoff_core::ingest::Progress;
@@ -82,17 +81,7 @@ pub async fn read_clipboard(
     app: AppHandle,
     state: State<'_, AppState>,
 ) -> Result<ClipboardContent, ApiError> {
-    let (tx, rx) = tokio::sync::oneshot::channel();
-    app.run_on_main_thread(move || {
-        let _ = tx.send((clipboard::read(), clipboard::screenshot_name()));
-    })
-    .map_err(|e| ApiError::new(ErrorKind::ClipboardFailed, e.to_string()))?;
-    let (clip, name) = rx.await.map_err(|_| {
-        ApiError::new(
-            ErrorKind::ClipboardFailed,
-            "the clipboard could not be read",
-        )
-    })?;
+    let (clip, name) = clipboard::read_on_main_thread(&app).await?;
     Ok(match clip {
         Clip::Image(bytes) => ClipboardContent::Image {
             size: bytes.len() as f64,
