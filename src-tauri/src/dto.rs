@@ -148,9 +148,9 @@ pub struct SettingsView {
     pub default_destination: Destination,
     pub uploads_folder: String,
     pub on_conflict: ConflictPolicy,
-    pub max_file_size: f64,
-    pub max_batch_files: f64,
-    pub temp_expiry_secs: f64,
+    pub max_file_size: u64,
+    pub max_batch_files: usize,
+    pub temp_expiry_secs: u64,
     pub write_gitignore: bool,
 }
 
@@ -160,9 +160,9 @@ impl From<handoff_core::Settings> for SettingsView {
             default_destination: s.default_destination,
             uploads_folder: s.uploads_folder,
             on_conflict: s.on_conflict,
-            max_file_size: s.max_file_size as f64,
-            max_batch_files: s.max_batch_files as f64,
-            temp_expiry_secs: s.temp_expiry_secs as f64,
+            max_file_size: s.max_file_size,
+            max_batch_files: s.max_batch_files,
+            temp_expiry_secs: s.temp_expiry_secs,
             write_gitignore: s.write_gitignore,
         }
     }
@@ -175,9 +175,9 @@ pub struct UntrackedFile {
     pub path: String,
     pub name: String,
     pub destination: Destination,
-    pub size: f64,
+    pub size: u64,
     /// Modification time, ms since the epoch.
-    pub modified_at: f64,
+    pub modified_at: i64,
 }
 
 impl From<handoff_core::untracked::Untracked> for UntrackedFile {
@@ -190,8 +190,8 @@ impl From<handoff_core::untracked::Untracked> for UntrackedFile {
                 .unwrap_or_default(),
             path: u.path.display().to_string(),
             destination: u.destination,
-            size: u.size as f64,
-            modified_at: (u.mtime_ns / 1_000_000) as f64,
+            size: u.size,
+            modified_at: u.mtime_ns / 1_000_000,
         }
     }
 }
@@ -230,7 +230,7 @@ pub struct FileInfo {
     pub id: i64,
     pub filename: String,
     pub path: String,
-    pub size: f64,
+    pub size: u64,
     pub mime: String,
     pub sniffed_mime: Option<String>,
     pub destination: Destination,
@@ -259,7 +259,7 @@ impl From<&store::FileRecord> for FileInfo {
             id: f.id,
             filename: f.filename.clone(),
             path: f.path.display().to_string(),
-            size: f.size as f64,
+            size: f.size,
             mime: f.mime.clone(),
             sniffed_mime: f.sniffed_mime.clone(),
             destination: f.destination,

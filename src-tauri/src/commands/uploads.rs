@@ -84,7 +84,7 @@ pub async fn read_clipboard(
     let (clip, name) = clipboard::read_on_main_thread(&app).await?;
     Ok(match clip {
         Clip::Image(bytes) => ClipboardContent::Image {
-            size: bytes.len() as f64,
+            size: bytes.len() as u64,
             paste_id: state.hold_paste(name.clone(), Arc::from(bytes)),
             name,
         },

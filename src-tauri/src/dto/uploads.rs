@@ -23,9 +23,9 @@ pub struct Destinations {
     /// The default from the settings.
     pub default: UploadDestination,
     /// Per-file limit in bytes.
-    pub max_file_size: f64,
+    pub max_file_size: u64,
     /// Most files in one upload.
-    pub max_batch_files: f64,
+    pub max_batch_files: usize,
 }
 
 /// Where uploads go.
@@ -80,7 +80,7 @@ pub struct UploadRequest {
     pub origin: UploadOrigin,
     /// The most files this upload may hold, when the person raised the
     /// setting's limit for it (never lowered below the setting).
-    pub max_batch_files: Option<f64>,
+    pub max_batch_files: Option<usize>,
 }
 
 /// What happened to one file.
@@ -90,7 +90,7 @@ pub struct UploadOutcome {
     /// The file as the page named it (a dropped folder's file by its path).
     pub label: String,
     /// Index of the source in the request it came from.
-    pub source: u32,
+    pub source: usize,
     pub file: Option<FileInfo>,
     pub error: Option<ApiError>,
 }
@@ -119,7 +119,7 @@ impl TryFrom<Uploaded> for UploadResult {
                 .into_iter()
                 .map(|o| UploadOutcome {
                     label: o.label,
-                    source: o.source as u32,
+                    source: o.source,
                     file: o.result.as_ref().ok().map(|s| FileInfo::from(&s.record)),
                     error: o.result.err().map(ApiError::from),
                 })
@@ -134,13 +134,13 @@ impl TryFrom<Uploaded> for UploadResult {
 #[serde(rename_all = "camelCase")]
 pub struct UploadProgress {
     /// Index of the source (a row of the dialog) the file comes from.
-    pub source: u32,
+    pub source: usize,
     /// Index of the file among the batch's files.
-    pub item: u32,
-    pub item_done: f64,
-    pub item_total: Option<f64>,
-    pub batch_done: f64,
-    pub batch_total: f64,
+    pub item: usize,
+    pub item_done: u64,
+    pub item_total: Option<u64>,
+    pub batch_done: u64,
+    pub batch_total: u64,
 }
 
 /// What the clipboard held when the page saw no file in a paste.
@@ -152,7 +152,7 @@ pub enum ClipboardContent {
         #[serde(rename = "pasteId")]
         paste_id: u32,
         name: String,
-        size: f64,
+        size: u64,
     },
     /// Files copied in a file manager.
     Files { paths: Vec<String> },
@@ -169,12 +169,12 @@ pub struct OfferedFile {
     pub path: String,
     pub name: String,
     /// Bytes (for a folder: the bytes of its files).
-    pub size: f64,
+    pub size: u64,
     /// The files it brings to an upload (1 for a file; a folder's regular
     /// files, counted as the batch limit counts them).
-    pub files: f64,
+    pub files: usize,
     /// A folder's entries an upload would skip (links, devices, unreadable).
-    pub skipped: f64,
+    pub skipped: usize,
     pub is_dir: bool,
     /// Type guessed from the name (`inode/directory` for folders).
     pub mime: String,
@@ -191,12 +191,12 @@ impl UploadProgress {
             if done || last.is_none_or(|l| l.elapsed() >= Duration::from_millis(50)) {
                 last = Some(Instant::now());
                 if let Err(e) = channel.send(Self {
-                    source: p.source as u32,
-                    item: p.item as u32,
-                    item_done: p.item_done as f64,
-                    item_total: p.item_total.map(|t| t as f64),
-                    batch_done: p.batch_done as f64,
-                    batch_total: p.batch_total as f64,
+                    source: p.source,
+                    item: p.item,
+                    item_done: p.item_done,
+                    item_total: p.item_total,
+                    batch_done: p.batch_done,
+                    batch_total: p.batch_total,
                 }) {
                     tracing::debug!(error = %e, "the page stopped following an upload");
                 }
@@ -213,7 +213,7 @@ impl UploadRequest {
             session_id: Some(self.session_id),
             destination: Some(self.destination.into()),
             on_conflict: Some(self.on_conflict.into()),
-            max_batch_files: self.max_batch_files.map(|n| n as usize),
+            max_batch_files: self.max_batch_files,
             ..uploads::UploadRequest::new(sources, self.origin.into())
         }
     }
@@ -262,8 +262,8 @@ impl From<uploads::Destinations> for Destinations {
                 Destination::Global => UploadDestination::Global,
                 _ => UploadDestination::Worktree,
             },
-            max_file_size: d.max_file_size as f64,
-            max_batch_files: d.max_batch_files as f64,
+            max_file_size: d.max_file_size,
+            max_batch_files: d.max_batch_files,
         }
     }
 }
@@ -276,9 +276,9 @@ impl OfferedFile {
             offer_id,
             path: o.path.display().to_string(),
             name: o.name,
-            size: o.size as f64,
-            files: o.files as f64,
-            skipped: o.skipped as f64,
+            size: o.size,
+            files: o.files,
+            skipped: o.skipped,
             is_dir: o.is_dir,
             mime: o.mime,
             problem: o.problem,
