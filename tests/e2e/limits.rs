@@ -136,6 +136,7 @@ async fn an_unsafe_uploads_folder_offers_the_temp_folder() {
         let result = async {
             app.drop_files(&[&notes]).await?;
             app.click("[data-testid=upload]").await?;
+            app.wait_for("[data-testid=upload-result]").await?;
             let error = app.text("[data-testid=item-error]").await?;
             ensure!(error.contains("refusing to write there"), "{error}");
             let remedy = app.text("[data-testid=remedy]").await?;
