@@ -221,7 +221,10 @@ impl App {
         }
     }
 
+    /// The text of the first element matching `css`, once there is one.
     pub async fn text(&self, css: &str) -> Result<String> {
+        // What the page shows after an async command may come a moment later.
+        self.wait_for(css).await?;
         // textContent: WebDriver's visible text misses absolutely placed rows.
         let text = self
             .client
