@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Installs what building and testing Handoff needs, and only what is missing:
-# Debian packages (the webview, Xvfb and the X tools the desktop tests use),
+# Debian packages (the webview, Xvfb and the X tools the desktop tests use,
+# OpenSSH's client and server for the remote-worktree tests),
 # the UI's node modules, the agents the interop tests drive (tests/agents),
 # and tauri-driver. Uses sudo only when not root.
 set -euo pipefail
@@ -11,6 +12,7 @@ packages=(
   libwebkit2gtk-4.1-dev libgtk-3-dev libsoup-3.0-dev libayatana-appindicator3-dev librsvg2-dev libssl-dev
   xvfb xauth webkit2gtk-driver xclip xdotool python3-gi gir1.2-gtk-3.0 dbus-daemon
   sway wl-clipboard
+  openssh-client openssh-server
 )
 # A Node.js installed outside Debian's packages is fine.
 command -v node >/dev/null && command -v npm >/dev/null || packages+=(nodejs npm)

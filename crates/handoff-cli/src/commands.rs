@@ -5,6 +5,7 @@ pub mod gc;
 pub mod ls;
 pub mod prompt;
 pub mod published;
+pub mod remote;
 pub mod rm;
 pub mod session;
 pub mod settings;

@@ -49,6 +49,8 @@ enum Command {
     Published(commands::published::Args),
     /// List and add agent profiles.
     Agent(commands::agent::Args),
+    /// Check remote worktrees reached over SSH.
+    Remote(commands::remote::Args),
     #[command(flatten)]
     Helper(Helper),
 }
@@ -74,6 +76,7 @@ fn main() -> ExitCode {
         Command::Prompt(args) => commands::prompt::run(&ctx, &args),
         Command::Published(args) => commands::published::run(&ctx, args),
         Command::Agent(args) => commands::agent::run(&ctx, args),
+        Command::Remote(args) => commands::remote::run(args),
         Command::Helper(helper) => helper.run(&ctx).map(|()| true).map_err(Into::into),
     };
     match result {

@@ -74,6 +74,14 @@ pub enum ErrorKind {
     OpenFailed,
     /// The clipboard could not be read.
     ClipboardFailed,
+    /// A remote machine's host key is not the known one.
+    RemoteHostKey,
+    /// A remote machine refused the person's key.
+    RemoteAuth,
+    /// A remote machine does not answer.
+    RemoteUnreachable,
+    /// SSH or SFTP failed otherwise.
+    RemoteFailed,
     /// Something that should not happen (a task that panicked).
     Internal,
 }
@@ -89,6 +97,21 @@ impl StoreError {
             | Self::BuiltinProfile { .. }
             | Self::ProfileNameTaken { .. } => ErrorKind::InvalidSetting,
             _ => ErrorKind::StoreFailed,
+        }
+    }
+}
+
+impl crate::remote::RemoteError {
+    /// The kind of failure.
+    #[must_use]
+    pub fn kind(&self) -> ErrorKind {
+        match self {
+            Self::BadSpec { .. } => ErrorKind::InvalidInput,
+            Self::HostKey { .. } => ErrorKind::RemoteHostKey,
+            Self::Auth { .. } => ErrorKind::RemoteAuth,
+            Self::Unreachable { .. } => ErrorKind::RemoteUnreachable,
+            Self::NoFolder { .. } => ErrorKind::NotFound,
+            Self::Failed { .. } => ErrorKind::RemoteFailed,
         }
     }
 }

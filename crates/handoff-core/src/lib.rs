@@ -45,6 +45,7 @@ pub mod process;
 pub mod publish;
 pub mod reconcile;
 pub mod recovery;
+pub mod remote;
 pub mod remove;
 pub mod safe_dir;
 pub mod settings;

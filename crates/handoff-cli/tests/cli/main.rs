@@ -17,6 +17,7 @@ mod modes;
 mod prompt;
 mod races;
 mod settings;
+mod ssh;
 mod terminal;
 mod upload;
 mod use_cases;

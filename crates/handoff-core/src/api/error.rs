@@ -56,6 +56,7 @@ from_kinded!(
     crate::untracked::AddError,
     crate::settings::SettingsError,
     crate::destination::DestinationError,
+    crate::remote::RemoteError,
 );
 
 impl From<tokio::task::JoinError> for ApiError {

@@ -1,0 +1,277 @@
+//! Remote worktrees through a real OpenSSH server started on 127.0.0.1 and
+//! a free port, with a host key and a user key made for each test and a
+//! client config of its own (`ssh -F`): nothing touches the person's SSH
+//! set-up. What can go wrong says what to do.
+
+use std::net::TcpStream;
+use std::os::unix::process::CommandExt;
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+use handoff_core::ErrorKind;
+use handoff_core::remote::{ConnectOptions, Remote, RemoteError, RemoteSpec};
+use tempfile::TempDir;
+
+/// An `sshd` of this test's own, and a client config naming it `devbox`.
+pub struct Sshd {
+    dir: TempDir,
+    child: Child,
+    pub port: u16,
+    /// The folder the remote worktree is, reached only over SSH.
+    pub worktree: PathBuf,
+}
+
+fn keygen(path: &Path) {
+    let made = Command::new("ssh-keygen")
+        .args(["-q", "-t", "ed25519", "-N", "", "-f"])
+        .arg(path)
+        .status()
+        .expect("ssh-keygen runs");
+    assert!(made.success());
+}
+
+fn free_port() -> u16 {
+    std::net::TcpListener::bind(("127.0.0.1", 0))
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port()
+}
+
+impl Sshd {
+    pub fn start() -> Self {
+        let dir = tempfile::Builder::new()
+            .prefix("sshd")
+            .tempdir_in("/tmp")
+            .unwrap();
+        let d = dir.path();
+        keygen(&d.join("host_key"));
+        keygen(&d.join("id"));
+        std::fs::copy(d.join("id.pub"), d.join("authorized_keys")).unwrap();
+        let port = free_port();
+        std::fs::write(
+            d.join("sshd_config"),
+            format!(
+                "Port {port}\nListenAddress 127.0.0.1\nHostKey {d}/host_key\nPidFile {d}/sshd.pid\n\
+                 AuthorizedKeysFile {d}/authorized_keys\nStrictModes no\nUsePAM no\n\
+                 PasswordAuthentication no\nKbdInteractiveAuthentication no\n\
+                 PermitRootLogin prohibit-password\nSubsystem sftp internal-sftp\nLogLevel ERROR\n",
+                d = d.display()
+            ),
+        )
+        .unwrap();
+        // As root, sshd wants its privilege-separation folder.
+        if rustix::process::geteuid().is_root() {
+            std::fs::create_dir_all("/run/sshd").unwrap();
+        }
+        // In a process group of its own: its per-connection children end with it.
+        let child = Command::new("/usr/sbin/sshd")
+            .process_group(0)
+            .args(["-D", "-e", "-f"])
+            .arg(d.join("sshd_config"))
+            .stdout(Stdio::null())
+            .stderr(std::fs::File::create(d.join("sshd.log")).unwrap())
+            .spawn()
+            .expect("sshd starts (apt install openssh-server)");
+        let deadline = Instant::now() + Duration::from_secs(10);
+        while TcpStream::connect(("127.0.0.1", port)).is_err() {
+            assert!(Instant::now() < deadline, "sshd did not listen on {port}");
+            std::thread::sleep(Duration::from_millis(20));
+        }
+        let host_key = std::fs::read_to_string(d.join("host_key.pub")).unwrap();
+        std::fs::write(
+            d.join("known_hosts"),
+            format!("[127.0.0.1]:{port} {host_key}"),
+        )
+        .unwrap();
+        let worktree = d.join("remote-worktree");
+        std::fs::create_dir(&worktree).unwrap();
+        let sshd = Self {
+            dir,
+            child,
+            port,
+            worktree,
+        };
+        sshd.write_config(port);
+        sshd
+    }
+
+    /// The client config: `devbox` is this server, reached on `port`.
+    pub fn write_config(&self, port: u16) {
+        let d = self.dir.path();
+        let user =
+            String::from_utf8(Command::new("id").arg("-un").output().unwrap().stdout).unwrap();
+        std::fs::write(
+            d.join("ssh_config"),
+            format!(
+                "Host devbox\n  HostName 127.0.0.1\n  Port {port}\n  User {user}\n  IdentityFile {d}/id\n  \
+                 IdentitiesOnly yes\n  UserKnownHostsFile {d}/known_hosts\n  StrictHostKeyChecking yes\n  \
+                 BatchMode yes\n",
+                user = user.trim(),
+                d = d.display()
+            ),
+        )
+        .unwrap();
+    }
+
+    pub fn path(&self, name: &str) -> PathBuf {
+        self.dir.path().join(name)
+    }
+
+    pub fn options(&self) -> ConnectOptions {
+        ConnectOptions {
+            ssh_config: Some(self.path("ssh_config")),
+            control_dir: self.dir.path().to_owned(),
+            timeout: Duration::from_secs(10),
+        }
+    }
+
+    /// The remote worktree `devbox:<worktree>`.
+    pub fn spec(&self) -> RemoteSpec {
+        RemoteSpec::parse(&format!("devbox:{}", self.worktree.display()))
+            .unwrap()
+            .unwrap()
+    }
+
+    /// The `ssh` masters still running with a control socket here.
+    pub fn masters(&self) -> usize {
+        let out = Command::new("pgrep")
+            .args(["-f", &self.dir.path().display().to_string()])
+            .output()
+            .unwrap();
+        String::from_utf8_lossy(&out.stdout)
+            .lines()
+            .filter(|pid| pid.trim().parse::<u32>().ok() != Some(self.child.id()))
+            .count()
+    }
+}
+
+impl Drop for Sshd {
+    fn drop(&mut self) {
+        let group = format!("-{}", self.child.id());
+        let _ = Command::new("kill").args(["-KILL", "--", &group]).status();
+        let _ = self.child.wait();
+    }
+}
+
+/// Waits until no `ssh` master of this server's tests runs.
+fn no_master_left(sshd: &Sshd) {
+    let deadline = Instant::now() + Duration::from_secs(5);
+    while sshd.masters() > 0 {
+        assert!(Instant::now() < deadline, "an ssh master is left running");
+        std::thread::sleep(Duration::from_millis(50));
+    }
+}
+
+async fn refused(sshd: &Sshd) -> RemoteError {
+    match Remote::connect(&sshd.spec(), &sshd.options()).await {
+        Ok(_) => panic!("connected"),
+        Err(e) => e,
+    }
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_remote_worktree_is_reached_through_the_named_ssh_config() {
+    let sshd = Sshd::start();
+    let remote = Remote::connect(&sshd.spec(), &sshd.options())
+        .await
+        .unwrap();
+    assert_eq!(remote.spec().host(), "devbox");
+    let listed = remote.sftp().fs().metadata(&sshd.worktree).await.unwrap();
+    assert!(listed.file_type().unwrap().is_dir());
+    remote.close().await.unwrap();
+    no_master_left(&sshd);
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_changed_host_key_is_refused_and_says_how_to_check() {
+    let sshd = Sshd::start();
+    keygen(&sshd.path("other_key"));
+    let other = std::fs::read_to_string(sshd.path("other_key.pub")).unwrap();
+    std::fs::write(
+        sshd.path("known_hosts"),
+        format!("[127.0.0.1]:{} {other}", sshd.port),
+    )
+    .unwrap();
+    let error = refused(&sshd).await;
+    assert!(matches!(error, RemoteError::HostKey { .. }), "{error:?}");
+    assert_eq!(error.kind(), ErrorKind::RemoteHostKey);
+    assert!(
+        error.to_string().contains("ssh-keygen -R devbox"),
+        "{error}"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_refused_key_says_where_the_key_goes() {
+    let sshd = Sshd::start();
+    std::fs::write(sshd.path("authorized_keys"), "").unwrap();
+    let error = refused(&sshd).await;
+    assert!(matches!(error, RemoteError::Auth { .. }), "{error:?}");
+    assert!(error.to_string().contains("authorized_keys"), "{error}");
+    no_master_left(&sshd);
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_host_that_does_not_answer_is_said_so() {
+    let sshd = Sshd::start();
+    sshd.write_config(free_port());
+    let error = refused(&sshd).await;
+    assert!(
+        matches!(error, RemoteError::Unreachable { .. }),
+        "{error:?}"
+    );
+    assert_eq!(error.kind(), ErrorKind::RemoteUnreachable);
+    no_master_left(&sshd);
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_worktree_missing_on_the_remote_is_named() {
+    let sshd = Sshd::start();
+    std::fs::remove_dir(&sshd.worktree).unwrap();
+    let error = refused(&sshd).await;
+    assert!(matches!(error, RemoteError::NoFolder { .. }), "{error:?}");
+    assert!(
+        error
+            .to_string()
+            .contains("remote-worktree on devbox is not a folder"),
+        "{error}"
+    );
+}
+
+/// `handoff remote test` says a worktree is reachable, or what to do.
+#[test]
+fn handoff_remote_test_says_whether_a_worktree_is_reachable() {
+    let sshd = Sshd::start();
+    let ctx = crate::context::TestContext::new();
+    let spec = format!("devbox:{}", sshd.worktree.display());
+    let run = |spec: &str| {
+        ctx.command(&["remote", "test", spec])
+            .env("HANDOFF_SSH_CONFIG", sshd.path("ssh_config"))
+            .output()
+            .unwrap()
+    };
+    let ok = run(&spec);
+    assert!(
+        ok.status.success(),
+        "{}",
+        String::from_utf8_lossy(&ok.stderr)
+    );
+    assert_eq!(
+        String::from_utf8_lossy(&ok.stdout),
+        format!("{spec}: reachable, the folder is there\n")
+    );
+    let missing = run("devbox:/no/such/folder");
+    assert_eq!(missing.status.code(), Some(1));
+    assert!(
+        String::from_utf8_lossy(&missing.stderr)
+            .contains("/no/such/folder on devbox is not a folder"),
+        "{}",
+        String::from_utf8_lossy(&missing.stderr)
+    );
+    let local = run("/a/local/folder");
+    assert_eq!(local.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&local.stderr).contains("is not a remote worktree"));
+    no_master_left(&sshd);
+}

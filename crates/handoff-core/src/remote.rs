@@ -1,0 +1,78 @@
+//! Worktrees on another machine, reached with the person's own OpenSSH:
+//! their `~/.ssh/config` (or the file the `ssh_config` setting or
+//! `HANDOFF_SSH_CONFIG` names, passed as `ssh -F`), keys, agent,
+//! `ProxyJump` and `known_hosts`. One multiplexed master per connection
+//! (the `openssh` crate), SFTP over it (`openssh-sftp-client`); no SSH
+//! stack of Handoff's own.
+//!
+//! A remote worktree is written `ssh://[user@]host[:port]/abs/path` or, as
+//! `scp` writes it, `host:/abs/path` with `host` an alias of the SSH config.
+
+mod connect;
+mod spec;
+
+pub use connect::{ConnectOptions, Remote, SSH_CONFIG_ENV};
+pub use spec::RemoteSpec;
+
+use std::path::PathBuf;
+
+/// Why a remote worktree cannot be reached. Each message says what to do.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum RemoteError {
+    /// The text is not a remote worktree Handoff understands.
+    #[error(
+        "{text:?} is not a remote worktree: write ssh://[user@]host[:port]/absolute/path or host:/absolute/path"
+    )]
+    BadSpec {
+        /// What was given.
+        text: String,
+    },
+    /// The host's key is not the one `known_hosts` has (or none is known).
+    #[error(
+        "the host key of {host} does not match the one your known_hosts file has for it, or none is known ({detail}). Check that this is the right machine; if its key changed, remove the old one with `ssh-keygen -R {host}`, then connect once with `ssh {host}` to accept the new one"
+    )]
+    HostKey {
+        /// The destination.
+        host: String,
+        /// What ssh said.
+        detail: String,
+    },
+    /// The host refused every key offered.
+    #[error(
+        "{host} refused your key ({detail}). Add your public key to ~/.ssh/authorized_keys there, or load the right key into your agent with `ssh-add`"
+    )]
+    Auth {
+        /// The destination.
+        host: String,
+        /// What ssh said.
+        detail: String,
+    },
+    /// Nothing answered, or the name does not resolve.
+    #[error(
+        "{host} does not answer ({detail}). Check the host name and port, your network, and that an SSH server runs there"
+    )]
+    Unreachable {
+        /// The destination.
+        host: String,
+        /// What ssh said.
+        detail: String,
+    },
+    /// The folder is missing on the remote, or is not a folder.
+    #[error("{path} on {host} is not a folder: {detail}")]
+    NoFolder {
+        /// The destination.
+        host: String,
+        /// The folder.
+        path: PathBuf,
+        /// What the server said.
+        detail: String,
+    },
+    /// Anything else SSH or SFTP reported.
+    #[error("SSH to {host} failed: {detail}")]
+    Failed {
+        /// The destination.
+        host: String,
+        /// What went wrong.
+        detail: String,
+    },
+}
