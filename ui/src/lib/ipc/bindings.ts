@@ -806,6 +806,22 @@ export type ErrorKind =
  */
 "clipboardFailed" | 
 /**
+ * A remote machine's host key is not the known one.
+ */
+"remoteHostKey" | 
+/**
+ * A remote machine refused the person's key.
+ */
+"remoteAuth" | 
+/**
+ * A remote machine does not answer.
+ */
+"remoteUnreachable" | 
+/**
+ * SSH or SFTP failed otherwise.
+ */
+"remoteFailed" | 
+/**
  * Something that should not happen (a task that panicked).
  */
 "internal"
