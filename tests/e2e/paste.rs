@@ -12,6 +12,22 @@ use crate::flows::{Clipboard, uploads, with_app};
 /// Ctrl+V in the prompt box, as a real key press through the X server.
 pub(crate) async fn press_ctrl_v(app: &App) -> Result<()> {
     app.click("[data-testid=prompt-input]").await?;
+    // No window manager runs under Xvfb: keys go where the X focus is (or
+    // the pointer), which need not be this app's window yet. Give it the
+    // focus, then press through XTEST, as a keyboard would.
+    let found = Command::new("xdotool")
+        .args(["search", "--sync", "--onlyvisible", "--name", "^Handoff$"])
+        .output()?;
+    ensure!(found.status.success(), "the app's window is visible");
+    let window = String::from_utf8_lossy(&found.stdout)
+        .lines()
+        .last()
+        .unwrap_or_default()
+        .to_owned();
+    let focused = Command::new("xdotool")
+        .args(["windowfocus", "--sync", &window])
+        .status()?;
+    ensure!(focused.success(), "xdotool windowfocus");
     let pressed = Command::new("xdotool")
         .args(["key", "--clearmodifiers", "ctrl+v"])
         .status()?;
