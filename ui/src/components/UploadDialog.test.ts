@@ -8,16 +8,16 @@ import { itemsFromOffers } from "../lib/upload/dialog";
 // the test says (a slow source).
 let report: ((p: unknown) => void) | null = null;
 let finish: (() => void) | null = null;
-vi.mock("../lib/ipc", () => ({
+vi.mock("../lib/ipc", async (importOriginal) => ({
+  ...(await importOriginal<typeof import("../lib/ipc")>()),
   pictureUrl: () => "",
-  IpcFailure: class extends Error {},
   channel: (onMessage: (p: unknown) => void) => {
     report = onMessage;
     return {};
   },
   unwrap: (p: Promise<unknown>) => p,
   commands: {
-    uploadFiles: () => new Promise((resolve) => (finish = () => resolve([]))),
+    uploadFiles: () => new Promise((resolve) => (finish = () => resolve({ outcomes: [], unrecorded: null }))),
   },
 }));
 
