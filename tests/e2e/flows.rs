@@ -55,16 +55,14 @@ async fn dropped_files_reach_the_worktree_and_the_agent() {
             );
             app.screenshot("02-upload-dialog").await?;
             app.click("[data-testid=upload]").await?;
-            let page = app.wait_for_text("I got your message in 4 parts:").await?;
+            app.wait_for_text("I got your message in 4 parts:").await?;
+            // The reply streams in: the picture, inline, comes after its first words.
+            let page = app.wait_for_text("image: image/png, 128×128 px").await?;
             ensure!(
                 page.contains(
                     "Please review .agor/uploads/shot one é.png, .agor/uploads/notes.txt"
                 ),
                 "{page}"
-            );
-            ensure!(
-                page.contains("image: image/png, 128×128 px"),
-                "the image went inline: {page}"
             );
             app.wait_for("img.thumb").await?;
             app.screenshot("03-conversation").await?;
