@@ -245,9 +245,37 @@ impl App {
             .map(drop)
     }
 
+    /// Clicks the element matching `css`, found again if the page redrew it
+    /// between finding and clicking.
     pub async fn click(&self, css: &str) -> Result<()> {
-        self.wait_for(css).await?.click().await?;
-        Ok(())
+        self.retry_redrawn(css, |element| async move { element.click().await })
+            .await
+    }
+
+    /// Types `keys` into the element matching `css`, found again if the page
+    /// redrew it between finding and typing.
+    pub async fn type_into(&self, css: &str, keys: &str) -> Result<()> {
+        self.retry_redrawn(css, |element| async move { element.send_keys(keys).await })
+            .await
+    }
+
+    /// Runs `act` on the element matching `css`; a reference the page threw
+    /// away by drawing again (a stale element) is looked up afresh.
+    async fn retry_redrawn<F, Fut>(&self, css: &str, act: F) -> Result<()>
+    where
+        F: Fn(fantoccini::elements::Element) -> Fut,
+        Fut: std::future::Future<Output = Result<(), fantoccini::error::CmdError>>,
+    {
+        let mut attempts = 0;
+        loop {
+            let element = self.wait_for(css).await?;
+            match act(element).await {
+                Ok(()) => return Ok(()),
+                Err(error) if attempts < 5 && is_stale(&error) => attempts += 1,
+                Err(error) => return Err(error).with_context(|| format!("acting on {css}")),
+            }
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
     }
 
     /// Simulates the window's drag-drop event (what Tauri emits for a real
@@ -282,6 +310,12 @@ impl App {
         let closing = self.client.clone().close();
         let _ = tokio::time::timeout(Duration::from_secs(10), closing).await;
     }
+}
+
+/// Whether `WebDriver` refused because the element is no longer in the page.
+fn is_stale(error: &fantoccini::error::CmdError) -> bool {
+    let text = error.to_string();
+    text.contains("stale element") || text.contains("was not found")
 }
 
 pub fn tauri_driver() -> PathBuf {

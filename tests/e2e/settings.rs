@@ -2,19 +2,21 @@
 //! with a reason), agent profiles added and tested for real.
 
 use anyhow::{Result, ensure};
-use fantoccini::Locator;
 use fantoccini::key::Key;
 
 use crate::app::{App, World};
 
 /// Selects a field's text and types over it, then leaves the field (as a
 /// person does; `WebDriver` clear would save an empty value first).
-async fn replace_text(field: &fantoccini::elements::Element, text: &str) -> Result<()> {
-    field
-        .send_keys(&format!("{}a{}", Key::Control, Key::Null))
+async fn replace_text(app: &App, field: &str, text: &str) -> Result<()> {
+    app.type_into(field, &format!("{}a{}", Key::Control, Key::Null))
         .await?;
-    field.send_keys(&format!("{text}\t")).await?;
-    Ok(())
+    app.type_into(field, &format!("{text}\t")).await
+}
+
+/// The profile form's field labelled in the n-th place (1-based).
+fn form_field(n: usize) -> String {
+    format!("[data-testid=profile-form] label:nth-of-type({n}) :is(input, textarea)")
 }
 
 #[tokio::test(flavor = "multi_thread")]
@@ -26,14 +28,14 @@ async fn settings_are_saved_and_agents_added_and_tested() {
         input.send_keys(&format!("{},", Key::Control)).await?;
         app.wait_for("[data-testid=settings]").await?;
 
-        let size = app.wait_for("[data-testid=setting-max-file-size]").await?;
-        ensure!(size.prop("value").await?.as_deref() == Some("50 MB"));
-        replace_text(&size, "2 GB").await?;
+        let size = "[data-testid=setting-max-file-size]";
+        ensure!(app.wait_for(size).await?.prop("value").await?.as_deref() == Some("50 MB"));
+        replace_text(&app, size, "2 GB").await?;
         app.wait_for_text("Saved").await?;
         ensure!(world.store().settings().load()?.max_file_size == 2_000_000_000);
 
-        let folder = app.wait_for("[data-testid=setting-uploads-folder]").await?;
-        replace_text(&folder, "../outside").await?;
+        let folder = "[data-testid=setting-uploads-folder]";
+        replace_text(&app, folder, "../outside").await?;
         let text = app
             .wait_for_text("The uploads folder cannot be “../outside”")
             .await?;
@@ -43,32 +45,23 @@ async fn settings_are_saved_and_agents_added_and_tested() {
         );
         ensure!(world.store().settings().load()?.uploads_folder == ".agor/uploads");
         // The field is drawn again with the stored value.
-        let folder = app.wait_for("[data-testid=setting-uploads-folder]").await?;
         ensure!(
-            folder.prop("value").await?.as_deref() == Some(".agor/uploads"),
+            app.wait_for(folder).await?.prop("value").await?.as_deref() == Some(".agor/uploads"),
             "the stored value shows again"
         );
 
         // The built-in demo agent starts for real.
-        let rows = app
-            .client
-            .find_all(Locator::Css("[data-testid=profile-row]"))
+        app.click("[data-testid=profile-row]:first-child button")
             .await?;
-        rows[0].find(Locator::Css("button")).await?.click().await?;
         app.wait_for_text("Handoff demo agent started and answered (takes images).")
             .await?;
 
         // A custom agent: added, listed, and its failure to start explained.
         app.click("[data-testid=settings] > button").await?;
-        let form = app.wait_for("[data-testid=profile-form]").await?;
-        let fields = form.find_all(Locator::Css("input")).await?;
-        fields[0].send_keys("Broken agent").await?;
-        fields[1].send_keys("no-such-agent-acp").await?;
-        fields[2].send_keys("--acp 'two words'").await?;
-        form.find(Locator::Css("textarea"))
-            .await?
-            .send_keys("API_KEY=secret")
-            .await?;
+        app.type_into(&form_field(1), "Broken agent").await?;
+        app.type_into(&form_field(2), "no-such-agent-acp").await?;
+        app.type_into(&form_field(3), "--acp 'two words'").await?;
+        app.type_into(&form_field(4), "API_KEY=secret").await?;
         app.click("[data-testid=profile-form] button[type=submit]")
             .await?;
         app.wait_for_text("no-such-agent-acp is not installed")

@@ -109,7 +109,7 @@ impl crate::remote::RemoteError {
             Self::BadSpec { .. } => ErrorKind::InvalidInput,
             Self::HostKey { .. } => ErrorKind::RemoteHostKey,
             Self::Auth { .. } => ErrorKind::RemoteAuth,
-            Self::Unreachable { .. } => ErrorKind::RemoteUnreachable,
+            Self::Unreachable { .. } | Self::Lost { .. } => ErrorKind::RemoteUnreachable,
             Self::NoFolder { .. } => ErrorKind::NotFound,
             Self::Failed { .. } => ErrorKind::RemoteFailed,
         }
@@ -153,6 +153,7 @@ impl IngestError {
             Self::Destination(_) => ErrorKind::UnsafeDestination,
             Self::WriteFailed { .. } => ErrorKind::WriteFailed,
             Self::StoreFailed { .. } => ErrorKind::StoreFailed,
+            Self::Remote(e) => e.kind(),
         }
     }
 }

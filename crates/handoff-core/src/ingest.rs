@@ -15,7 +15,7 @@
 
 mod error;
 mod place;
-mod source;
+pub(crate) mod source;
 pub(crate) mod stage;
 
 use std::collections::HashMap;
@@ -26,8 +26,8 @@ use std::rc::Rc;
 
 pub use error::IngestError;
 pub use source::{Source, Tally, tally};
+pub(crate) use stage::{Facts, check_regular, hash_file, hex, open_regular};
 pub use stage::{TEMP_PREFIX, TEMP_SUFFIX, temp_owner};
-pub(crate) use stage::{check_regular, hash_file, hex};
 
 use crate::clock::Timestamp;
 use crate::destination::{Destination, Folder, Roots};

@@ -55,7 +55,12 @@ pub fn upload_folders(
     settings: &Settings,
 ) -> Result<Vec<PathBuf>, StoreError> {
     let mut folders = Vec::new();
-    for worktree in store.worktrees().list()? {
+    for worktree in store
+        .worktrees()
+        .list()?
+        .into_iter()
+        .filter(|w| w.host.is_none())
+    {
         if let Ok(f) = Folder::resolve(Destination::Worktree, roots, Some(&worktree.path), settings)
         {
             folders.push(f.path());

@@ -9,12 +9,35 @@
 //! `scp` writes it, `host:/abs/path` with `host` an alias of the SSH config.
 
 mod connect;
+mod folder;
+mod send;
 mod spec;
+mod upload;
 
 pub use connect::{ConnectOptions, Remote, SSH_CONFIG_ENV};
 pub use spec::RemoteSpec;
+pub use upload::upload;
 
 use std::path::PathBuf;
+
+/// Runs `work` to completion from blocking code: on the runtime this
+/// thread belongs to (a blocking-pool thread), else on a runtime of its
+/// own. The connection it makes lives and ends inside `work`.
+pub fn block_on<T, E: From<RemoteError>>(
+    work: impl Future<Output = Result<T, E>>,
+) -> Result<T, E> {
+    match tokio::runtime::Handle::try_current() {
+        Ok(handle) => handle.block_on(work),
+        Err(_) => tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .map_err(|e| RemoteError::Failed {
+                host: "this machine".to_owned(),
+                detail: format!("cannot start the SSH runtime: {e}"),
+            })?
+            .block_on(work),
+    }
+}
 
 /// Why a remote worktree cannot be reached. Each message says what to do.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -65,6 +88,16 @@ pub enum RemoteError {
         /// The folder.
         path: PathBuf,
         /// What the server said.
+        detail: String,
+    },
+    /// The connection dropped while working.
+    #[error(
+        "the connection to {host} was lost ({detail}); nothing was saved under a real name, send it again when {host} answers"
+    )]
+    Lost {
+        /// The destination.
+        host: String,
+        /// What went wrong.
         detail: String,
     },
     /// Anything else SSH or SFTP reported.

@@ -7,11 +7,11 @@ use handoff_core::clock;
 use handoff_core::store::{Direction, FileQuery, FileStatus};
 
 use crate::output::{self, JsonFile, print_json};
-use handoff_core::api::Context;
+use handoff_core::api::{Context, worktrees};
 
 #[derive(Debug, clap::Args)]
 pub struct Args {
-    /// Only files of this worktree.
+    /// Only files of this worktree (a folder, or host:/abs/path for a remote one).
     #[arg(long, value_name = "DIR")]
     worktree: Option<PathBuf>,
     /// Only files of this session.
@@ -34,14 +34,11 @@ pub struct Args {
 pub fn run(ctx: &Context, args: &Args) -> Result<bool> {
     let mut store = ctx.store()?;
     let worktree_id = match &args.worktree {
-        Some(dir) => {
-            let canonical = std::fs::canonicalize(dir).unwrap_or_else(|_| dir.clone());
-            match store.worktrees().find(&canonical)? {
-                Some(w) => Some(w.id),
-                // A worktree Handoff never saw has no files.
-                None => return print(&[], args.json).map(|()| true),
-            }
-        }
+        Some(dir) => match worktrees::find(ctx, dir) {
+            Ok(Some(w)) => Some(w.id),
+            // A worktree Handoff never saw (or that is gone) has no files.
+            Ok(None) | Err(_) => return print(&[], args.json).map(|()| true),
+        },
         None => None,
     };
     let query = FileQuery {

@@ -22,8 +22,10 @@ pub struct Args {
     /// Files or folders to save (folders are copied recursively).
     #[arg(required = true, value_name = "PATH")]
     paths: Vec<PathBuf>,
-    /// The worktree the files are for (default: the session's, else the git
-    /// work tree around the current folder, else the current folder).
+    /// The worktree the files are for: a folder, or a remote worktree
+    /// reached over SSH (host:/abs/path or ssh://[user@]host[:port]/abs/path;
+    /// temp and global then mean that machine's). Default: the session's,
+    /// else the git work tree around the current folder, else the current folder.
     #[arg(long, value_name = "DIR")]
     worktree: Option<PathBuf>,
     /// The session the files belong to.

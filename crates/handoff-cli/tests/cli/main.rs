@@ -18,6 +18,7 @@ mod prompt;
 mod races;
 mod settings;
 mod ssh;
+mod ssh_upload;
 mod terminal;
 mod upload;
 mod use_cases;

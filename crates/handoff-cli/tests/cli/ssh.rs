@@ -56,29 +56,13 @@ impl Sshd {
                 "Port {port}\nListenAddress 127.0.0.1\nHostKey {d}/host_key\nPidFile {d}/sshd.pid\n\
                  AuthorizedKeysFile {d}/authorized_keys\nStrictModes no\nUsePAM no\n\
                  PasswordAuthentication no\nKbdInteractiveAuthentication no\n\
-                 PermitRootLogin prohibit-password\nSubsystem sftp internal-sftp\nLogLevel ERROR\n",
+                 PermitRootLogin prohibit-password\nSubsystem sftp internal-sftp\nLogLevel ERROR\n\
+                 SetEnv TMPDIR={d}/remote-tmp\n",
                 d = d.display()
             ),
         )
         .unwrap();
-        // As root, sshd wants its privilege-separation folder.
-        if rustix::process::geteuid().is_root() {
-            std::fs::create_dir_all("/run/sshd").unwrap();
-        }
-        // In a process group of its own: its per-connection children end with it.
-        let child = Command::new("/usr/sbin/sshd")
-            .process_group(0)
-            .args(["-D", "-e", "-f"])
-            .arg(d.join("sshd_config"))
-            .stdout(Stdio::null())
-            .stderr(std::fs::File::create(d.join("sshd.log")).unwrap())
-            .spawn()
-            .expect("sshd starts (apt install openssh-server)");
-        let deadline = Instant::now() + Duration::from_secs(10);
-        while TcpStream::connect(("127.0.0.1", port)).is_err() {
-            assert!(Instant::now() < deadline, "sshd did not listen on {port}");
-            std::thread::sleep(Duration::from_millis(20));
-        }
+        let child = spawn_sshd(d, port);
         let host_key = std::fs::read_to_string(d.join("host_key.pub")).unwrap();
         std::fs::write(
             d.join("known_hosts"),
@@ -87,6 +71,7 @@ impl Sshd {
         .unwrap();
         let worktree = d.join("remote-worktree");
         std::fs::create_dir(&worktree).unwrap();
+        std::fs::create_dir(d.join("remote-tmp")).unwrap();
         let sshd = Self {
             dir,
             child,
@@ -95,6 +80,32 @@ impl Sshd {
         };
         sshd.write_config(port);
         sshd
+    }
+
+    /// Kills the server and every connection it serves, at once (a
+    /// connection's processes leave the server's process group, so they are
+    /// found as its descendants).
+    pub fn kill(&mut self) {
+        let mut pids = descendants(self.child.id());
+        pids.push(self.child.id());
+        for pid in pids {
+            let _ = Command::new("kill")
+                .args(["-KILL", &pid.to_string()])
+                .stderr(Stdio::null())
+                .status();
+        }
+        let _ = self.child.wait();
+    }
+
+    /// Starts the server again on the same port, with the same keys.
+    pub fn restart(&mut self) {
+        self.kill();
+        self.child = spawn_sshd(self.dir.path(), self.port);
+    }
+
+    /// The remote's temp folder (`TMPDIR` in its sessions).
+    pub fn remote_tmp(&self) -> PathBuf {
+        self.path("remote-tmp")
     }
 
     /// The client config: `devbox` is this server, reached on `port`.
@@ -149,14 +160,70 @@ impl Sshd {
 
 impl Drop for Sshd {
     fn drop(&mut self) {
-        let group = format!("-{}", self.child.id());
-        let _ = Command::new("kill").args(["-KILL", "--", &group]).status();
-        let _ = self.child.wait();
+        self.kill();
     }
 }
 
+/// Every process below `pid` in the process tree.
+fn descendants(pid: u32) -> Vec<u32> {
+    let parents: Vec<(u32, u32)> = std::fs::read_dir("/proc")
+        .unwrap()
+        .flatten()
+        .filter_map(|e| {
+            let child: u32 = e.file_name().to_str()?.parse().ok()?;
+            let stat = std::fs::read_to_string(e.path().join("stat")).ok()?;
+            // The parent is the second field after the parenthesised name.
+            let parent = stat
+                .rsplit_once(')')?
+                .1
+                .split_whitespace()
+                .nth(1)?
+                .parse()
+                .ok()?;
+            Some((child, parent))
+        })
+        .collect();
+    let mut found = vec![pid];
+    let mut i = 0;
+    while i < found.len() {
+        let parent = found[i];
+        found.extend(
+            parents
+                .iter()
+                .filter(|(_, p)| *p == parent)
+                .map(|(c, _)| *c),
+        );
+        i += 1;
+    }
+    found.remove(0);
+    found
+}
+
+/// Starts `sshd` with the config in `dir`, in a process group of its own
+/// (its per-connection children end with it), and waits until it listens.
+fn spawn_sshd(dir: &Path, port: u16) -> Child {
+    // As root, sshd wants its privilege-separation folder.
+    if rustix::process::geteuid().is_root() {
+        std::fs::create_dir_all("/run/sshd").unwrap();
+    }
+    let child = Command::new("/usr/sbin/sshd")
+        .process_group(0)
+        .args(["-D", "-e", "-f"])
+        .arg(dir.join("sshd_config"))
+        .stdout(Stdio::null())
+        .stderr(std::fs::File::create(dir.join("sshd.log")).unwrap())
+        .spawn()
+        .expect("sshd starts (apt install openssh-server)");
+    let deadline = Instant::now() + Duration::from_secs(10);
+    while TcpStream::connect(("127.0.0.1", port)).is_err() {
+        assert!(Instant::now() < deadline, "sshd did not listen on {port}");
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    child
+}
+
 /// Waits until no `ssh` master of this server's tests runs.
-fn no_master_left(sshd: &Sshd) {
+pub fn no_master_left(sshd: &Sshd) {
     let deadline = Instant::now() + Duration::from_secs(5);
     while sshd.masters() > 0 {
         assert!(Instant::now() < deadline, "an ssh master is left running");

@@ -6,6 +6,7 @@ use std::path::{Path, PathBuf};
 use super::{ApiError, Context, worktrees};
 use crate::destination::{Destination, Folder};
 use crate::ingest::{self, Progress, Report};
+use crate::remote::{self, ConnectOptions, Remote};
 use crate::store::Worktree;
 use crate::{ConflictPolicy, Origin, Source, Upload, clock, conversation, mime};
 
@@ -173,7 +174,7 @@ impl Uploaded {
             crate::template::fill(
                 template,
                 &saved,
-                self.worktree.as_ref().map(|w| w.path.as_path()),
+                self.worktree.as_ref().map(Worktree::folder).as_deref(),
             )
         })
     }
@@ -195,7 +196,7 @@ pub fn upload(
         .transpose()?;
     let destination = request.destination.unwrap_or(settings.default_destination);
     let worktree = match (&request.worktree, &session) {
-        (Some(dir), _) => Some(worktrees::add(ctx, dir)?),
+        (Some(dir), _) => Some(worktrees::named(ctx, dir)?),
         (None, Some(session)) => Some(store.worktrees().get(session.worktree_id)?),
         (None, None) if destination == Destination::Worktree => {
             Some(worktrees::at_or_around(ctx, None)?)
@@ -209,21 +210,33 @@ pub fn upload(
     upload.on_conflict = request.on_conflict.unwrap_or(upload.on_conflict);
     upload.max_file_size = request.max_file_size.unwrap_or(upload.max_file_size);
     upload.max_batch_files = request.max_batch_files.unwrap_or(upload.max_batch_files);
-    let report = ingest::upload(
-        &mut store,
-        &ctx.roots,
-        &settings,
-        &upload,
-        clock::now(),
-        progress,
-    );
+    let report = match worktree.as_ref().and_then(Worktree::remote) {
+        Some(spec) => remote::block_on(async {
+            let remote = Remote::connect(&spec, &ConnectOptions::from_env()).await?;
+            let now = clock::now();
+            let report =
+                remote::upload(&remote, &mut store, &settings, &upload, now, progress).await;
+            if let Err(e) = remote.close().await {
+                tracing::warn!(error = %e, "closing the connection after an upload failed");
+            }
+            Ok::<_, ApiError>(report)
+        })?,
+        None => ingest::upload(
+            &mut store,
+            &ctx.roots,
+            &settings,
+            &upload,
+            clock::now(),
+            progress,
+        ),
+    };
     let unrecorded = session.and_then(|session| {
         let saved: Vec<_> = report.saved().cloned().collect();
         conversation::record_uploads(
             &mut store,
             session.id,
             &saved,
-            worktree.as_ref().map(|w| w.path.as_path()),
+            worktree.as_ref().map(Worktree::folder).as_deref(),
             clock::now(),
         )
         .err()

@@ -4,6 +4,7 @@ use std::path::{Path, PathBuf};
 
 use super::{ApiError, Context};
 use crate::clock;
+use crate::remote::{self, ConnectOptions, Remote, RemoteSpec};
 use crate::store::Worktree;
 
 /// Every worktree, oldest first.
@@ -11,8 +12,24 @@ pub fn list(ctx: &Context) -> Result<Vec<Worktree>, ApiError> {
     Ok(ctx.store()?.worktrees().list()?)
 }
 
-/// The worktree at `dir` (a folder that exists), recorded on first use.
+/// The worktree at `dir` (a folder that exists), recorded on first use;
+/// a remote worktree (`host:/abs/path`, `ssh://…`) is connected to first,
+/// to check that the folder is there.
 pub fn add(ctx: &Context, dir: &Path) -> Result<Worktree, ApiError> {
+    if let Some(spec) = RemoteSpec::parse(&dir.to_string_lossy())? {
+        let options = ConnectOptions::from_env();
+        remote::block_on(async {
+            let remote = Remote::connect(&spec, &options).await?;
+            if let Err(e) = remote.close().await {
+                tracing::warn!(error = %e, "closing a checked connection failed");
+            }
+            Ok::<_, ApiError>(())
+        })?;
+        return Ok(ctx
+            .store()?
+            .worktrees()
+            .ensure_remote(&spec, clock::now())?);
+    }
     let canonical = std::fs::canonicalize(dir)
         .ok()
         .filter(|p| p.is_dir())
@@ -31,8 +48,26 @@ pub fn at_or_around(ctx: &Context, dir: Option<&Path>) -> Result<Worktree, ApiEr
     add(ctx, &git_root(&cwd).unwrap_or(cwd))
 }
 
+/// The worktree `dir` names, recorded on first use without looking at it
+/// (a remote one is checked when it is connected to).
+pub fn named(ctx: &Context, dir: &Path) -> Result<Worktree, ApiError> {
+    match RemoteSpec::parse(&dir.to_string_lossy())? {
+        Some(spec) => Ok(ctx
+            .store()?
+            .worktrees()
+            .ensure_remote(&spec, clock::now())?),
+        None => add(ctx, dir),
+    }
+}
+
 /// The recorded worktree at `dir`, if it is one.
 pub fn find(ctx: &Context, dir: &Path) -> Result<Option<Worktree>, ApiError> {
+    if let Some(spec) = RemoteSpec::parse(&dir.to_string_lossy())? {
+        return Ok(ctx
+            .store()?
+            .worktrees()
+            .find(Path::new(&spec.to_string()))?);
+    }
     let canonical = std::fs::canonicalize(dir)
         .map_err(|_| ApiError::not_found(format!("{} does not exist", dir.display())))?;
     Ok(ctx.store()?.worktrees().find(&canonical)?)

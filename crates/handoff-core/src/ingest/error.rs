@@ -58,6 +58,9 @@ pub enum IngestError {
         /// The system's reason.
         reason: String,
     },
+    /// The connection to a remote worktree's machine failed or dropped.
+    #[error(transparent)]
+    Remote(#[from] crate::remote::RemoteError),
     /// The file was saved but could not be recorded; it was removed again.
     #[error("cannot record it: {reason}")]
     StoreFailed {
@@ -67,7 +70,7 @@ pub enum IngestError {
 }
 
 impl IngestError {
-    pub(super) fn unreadable(e: &std::io::Error) -> Self {
+    pub(crate) fn unreadable(e: &std::io::Error) -> Self {
         match e.kind() {
             std::io::ErrorKind::NotFound => Self::NotFound,
             std::io::ErrorKind::PermissionDenied => Self::Unreadable {
@@ -79,7 +82,7 @@ impl IngestError {
         }
     }
 
-    pub(super) fn write_failed(e: &std::io::Error) -> Self {
+    pub(crate) fn write_failed(e: &std::io::Error) -> Self {
         let reason = if e.raw_os_error() == Some(rustix::io::Errno::FBIG.raw_os_error()) {
             "it is over this process's file-size limit (ulimit -f)".to_owned()
         } else {

@@ -38,7 +38,7 @@ impl Source {
 
 /// Where an item's bytes come from.
 #[derive(Debug, Clone)]
-pub(super) enum Input {
+pub(crate) enum Input {
     File(PathBuf),
     Bytes(Arc<[u8]>),
 }
@@ -46,7 +46,7 @@ pub(super) enum Input {
 /// One file to save: its input, the folder group it belongs to (a dropped
 /// folder) with its sanitized path inside that folder, and its safe name.
 #[derive(Debug, Clone)]
-pub(super) struct Item {
+pub(crate) struct Item {
     pub label: String,
     pub input: Input,
     pub group: Option<usize>,
@@ -95,14 +95,14 @@ pub fn tally(path: &Path) -> Tally {
 
 /// Expands sources into items (folders walked recursively, sorted by name),
 /// plus per-item failures found on the way, and the folder names to create.
-pub(super) struct Expanded {
+pub(crate) struct Expanded {
     pub items: Vec<Result<Item, (String, IngestError)>>,
     /// For each item, the index of the source it came from.
     pub sources: Vec<usize>,
     pub groups: Vec<String>,
 }
 
-pub(super) fn expand(sources: &[Source]) -> Expanded {
+pub(crate) fn expand(sources: &[Source]) -> Expanded {
     let mut out = Expanded {
         items: Vec::new(),
         sources: Vec::new(),

@@ -58,7 +58,7 @@ impl Drop for Staged<'_> {
 
 /// What was learnt about the bytes while copying them.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub(super) struct Facts {
+pub(crate) struct Facts {
     pub size: u64,
     pub sha256: String,
     pub sniffed_mime: Option<String>,
@@ -207,7 +207,7 @@ fn mtime_of(file: &File) -> Result<i64, IngestError> {
 
 /// Opens a path for reading without blocking on a FIFO, and refuses
 /// anything that is not a regular file once opened.
-fn open_regular(path: &Path) -> Result<File, IngestError> {
+pub(crate) fn open_regular(path: &Path) -> Result<File, IngestError> {
     let file = std::fs::OpenOptions::new()
         .read(true)
         .custom_flags(rustix::fs::OFlags::NONBLOCK.bits() as i32)

@@ -14,6 +14,11 @@ const COLUMNS: &str = "id, session_id, worktree_id, direction, destination, file
      mime, sniffed_mime, sha256, source, status, display_name, description, revision, mtime_ns, \
      created_at, updated_at, expires_at";
 
+/// Keeps a query to files on this machine: a remote worktree's files have
+/// paths on another machine, which this one must never touch.
+const ON_THIS_MACHINE: &str = "AND (worktree_id IS NULL \
+     OR worktree_id NOT IN (SELECT id FROM worktrees WHERE host IS NOT NULL))";
+
 /// A file about to be recorded (after its bytes are safely in place).
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct NewFile {
@@ -187,17 +192,34 @@ impl<'c> Files<'c> {
         Ok(rows.collect::<Result<_, _>>()?)
     }
 
-    /// The newest record still following a file at exactly `path`.
+    /// The newest record still following a file at exactly `path` on this
+    /// machine.
     pub fn live_at(&mut self, path: &Path) -> Result<Option<FileRecord>, StoreError> {
         let mut stmt = self.conn.prepare_cached(&format!(
             "SELECT {COLUMNS} FROM files WHERE path = ?1 \
-             AND status IN ('present', 'missing', 'modified') ORDER BY id DESC LIMIT 1"
+             AND status IN ('present', 'missing', 'modified') {ON_THIS_MACHINE} ORDER BY id DESC LIMIT 1"
         ))?;
         let mut rows = stmt.query_map([path_text(path)], read_row)?;
         Ok(rows.next().transpose()?)
     }
 
-    /// Records still following a file at `path` or anywhere below it.
+    /// The newest record of worktree `worktree_id` still following a file
+    /// at exactly `path` (a remote worktree's paths are its machine's).
+    pub fn live_in(
+        &mut self,
+        worktree_id: i64,
+        path: &Path,
+    ) -> Result<Option<FileRecord>, StoreError> {
+        let mut stmt = self.conn.prepare_cached(&format!(
+            "SELECT {COLUMNS} FROM files WHERE worktree_id = ?1 AND path = ?2 \
+             AND status IN ('present', 'missing', 'modified') ORDER BY id DESC LIMIT 1"
+        ))?;
+        let mut rows = stmt.query_map(params![worktree_id, path_text(path)], read_row)?;
+        Ok(rows.next().transpose()?)
+    }
+
+    /// Records still following a file at `path` or anywhere below it on
+    /// this machine.
     pub fn live_under(&mut self, path: &Path) -> Result<Vec<FileRecord>, StoreError> {
         let exact = path_text(path);
         let prefix = format!("{}/", exact.trim_end_matches('/'));
@@ -205,27 +227,29 @@ impl<'c> Files<'c> {
         let upper = format!("{}0", exact.trim_end_matches('/'));
         let mut stmt = self.conn.prepare_cached(&format!(
             "SELECT {COLUMNS} FROM files WHERE (path = ?1 OR (path >= ?2 AND path < ?3)) \
-             AND status IN ('present', 'missing', 'modified')"
+             AND status IN ('present', 'missing', 'modified') {ON_THIS_MACHINE}"
         ))?;
         let rows = stmt.query_map(params![exact, prefix, upper], read_row)?;
         Ok(rows.collect::<Result<_, _>>()?)
     }
 
-    /// Every record still following a file on disk.
+    /// Every record still following a file on this machine's disk (files in
+    /// remote worktrees are checked over SSH, not here).
     pub fn live(&mut self) -> Result<Vec<FileRecord>, StoreError> {
         let mut stmt = self.conn.prepare_cached(&format!(
-            "SELECT {COLUMNS} FROM files WHERE status IN ('present', 'missing', 'modified')"
+            "SELECT {COLUMNS} FROM files WHERE status IN ('present', 'missing', 'modified') \
+             {ON_THIS_MACHINE}"
         ))?;
         let rows = stmt.query_map([], read_row)?;
         Ok(rows.collect::<Result<_, _>>()?)
     }
 
-    /// Temp uploads whose time ran out by `now` and that were not yet
-    /// expired or deleted.
+    /// Temp uploads on this machine whose time ran out by `now` and that
+    /// were not yet expired or deleted.
     pub fn due_to_expire(&mut self, now: Timestamp) -> Result<Vec<FileRecord>, StoreError> {
         let mut stmt = self.conn.prepare_cached(&format!(
             "SELECT {COLUMNS} FROM files WHERE expires_at IS NOT NULL AND expires_at <= ?1 \
-             AND status IN ('present', 'missing', 'modified')"
+             AND status IN ('present', 'missing', 'modified') {ON_THIS_MACHINE}"
         ))?;
         let rows = stmt.query_map([now], read_row)?;
         Ok(rows.collect::<Result<_, _>>()?)
@@ -265,10 +289,10 @@ pub(super) fn next_revision(conn: &Connection, file: &NewFile) -> rusqlite::Resu
 /// Marks every record still following a file at `path` as `replaced`: the
 /// path now holds another file, and only one record may follow it.
 pub(super) fn supersede_at(conn: &Connection, path: &Path, now: Timestamp) -> rusqlite::Result<()> {
-    conn.prepare_cached(
+    conn.prepare_cached(&format!(
         "UPDATE files SET status = 'replaced', updated_at = ?2 \
-         WHERE path = ?1 AND status IN ('present', 'missing', 'modified')",
-    )?
+             WHERE path = ?1 AND status IN ('present', 'missing', 'modified') {ON_THIS_MACHINE}"
+    ))?
     .execute(params![path_text(path), now])?;
     Ok(())
 }

@@ -220,6 +220,10 @@ UPDATE messages SET data = json_set(data,
  WHERE kind = 'published' AND json_valid(data) AND json_type(data, '$.name') IS NULL;
 ",
     ),
+    // 9: a worktree can be on another machine, reached over SSH: `host` is
+    // what `ssh` connects to and `path` the worktree as written
+    // (`host:/abs/path` or `ssh://…/abs/path`); NULL for a local folder.
+    M::up("ALTER TABLE worktrees ADD COLUMN host TEXT;"),
 ];
 
 /// Refuses a database from a newer build, then applies pending migrations.

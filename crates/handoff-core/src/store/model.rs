@@ -111,12 +111,33 @@ impl FileRecord {
 pub struct Worktree {
     /// Record id.
     pub id: i64,
-    /// Absolute, canonical path.
+    /// Absolute, canonical path; for a remote worktree, the worktree as
+    /// written (`host:/abs/path` or `ssh://…/abs/path`).
     pub path: PathBuf,
     /// Display name (the folder's name).
     pub name: String,
     /// When it was added.
     pub created_at: Timestamp,
+    /// For a worktree on another machine, what `ssh` connects to.
+    pub host: Option<String>,
+}
+
+impl Worktree {
+    /// The worktree's folder on the machine it is on.
+    #[must_use]
+    pub fn folder(&self) -> PathBuf {
+        self.remote()
+            .map_or_else(|| self.path.clone(), |spec| spec.path)
+    }
+
+    /// Where this worktree is, when it is on another machine.
+    #[must_use]
+    pub fn remote(&self) -> Option<crate::remote::RemoteSpec> {
+        self.host.as_ref()?;
+        crate::remote::RemoteSpec::parse(&self.path.to_string_lossy())
+            .ok()
+            .flatten()
+    }
 }
 
 /// A conversation with one agent in one worktree.

@@ -7,6 +7,7 @@ use rusqlite::{Connection, OptionalExtension, Row, params};
 use super::StoreError;
 use super::model::Worktree;
 use crate::clock::Timestamp;
+use crate::remote::RemoteSpec;
 
 /// Typed access to the `worktrees` table.
 pub struct Worktrees<'c> {
@@ -31,7 +32,31 @@ impl<'c> Worktrees<'c> {
             params![text, name, now],
         )?;
         let found = self.conn.query_row(
-            "SELECT id, path, name, created_at FROM worktrees WHERE path = ?1",
+            "SELECT id, path, name, created_at, host FROM worktrees WHERE path = ?1",
+            [text],
+            read_row,
+        )?;
+        Ok(found)
+    }
+
+    /// The remote worktree `spec`, recording it first if it is new.
+    pub fn ensure_remote(
+        &mut self,
+        spec: &RemoteSpec,
+        now: Timestamp,
+    ) -> Result<Worktree, StoreError> {
+        let text = spec.to_string();
+        let name = spec.path.file_name().map_or_else(
+            || text.clone(),
+            |n| format!("{} on {}", n.to_string_lossy(), spec.host()),
+        );
+        self.conn.execute(
+            "INSERT INTO worktrees (path, name, created_at, host) VALUES (?1, ?2, ?3, ?4) \
+             ON CONFLICT (path) DO NOTHING",
+            params![text, name, now, spec.destination],
+        )?;
+        let found = self.conn.query_row(
+            "SELECT id, path, name, created_at, host FROM worktrees WHERE path = ?1",
             [text],
             read_row,
         )?;
@@ -42,7 +67,7 @@ impl<'c> Worktrees<'c> {
     pub fn get(&mut self, id: i64) -> Result<Worktree, StoreError> {
         self.conn
             .query_row(
-                "SELECT id, path, name, created_at FROM worktrees WHERE id = ?1",
+                "SELECT id, path, name, created_at, host FROM worktrees WHERE id = ?1",
                 [id],
                 read_row,
             )
@@ -58,7 +83,7 @@ impl<'c> Worktrees<'c> {
         Ok(self
             .conn
             .query_row(
-                "SELECT id, path, name, created_at FROM worktrees WHERE path = ?1",
+                "SELECT id, path, name, created_at, host FROM worktrees WHERE path = ?1",
                 [path.to_string_lossy()],
                 read_row,
             )
@@ -69,7 +94,7 @@ impl<'c> Worktrees<'c> {
     pub fn list(&mut self) -> Result<Vec<Worktree>, StoreError> {
         let mut stmt = self
             .conn
-            .prepare_cached("SELECT id, path, name, created_at FROM worktrees ORDER BY id")?;
+            .prepare_cached("SELECT id, path, name, created_at, host FROM worktrees ORDER BY id")?;
         let rows = stmt.query_map([], read_row)?;
         Ok(rows.collect::<Result<_, _>>()?)
     }
@@ -81,5 +106,6 @@ fn read_row(row: &Row<'_>) -> rusqlite::Result<Worktree> {
         path: PathBuf::from(row.get::<_, String>(1)?),
         name: row.get(2)?,
         created_at: row.get(3)?,
+        host: row.get(4)?,
     })
 }
