@@ -30,6 +30,7 @@ test: setup ui
 ## Benchmarks against cp, measured in the same run.
 bench: setup
 	$(CARGO) bench -p handoff-cli --bench ingest
+	$(CARGO) bench -p handoff-cli --bench remote
 	$(CARGO) bench -p handoff-cli --bench agents
 
 ## Regenerates the page's TypeScript bindings from the Rust commands.

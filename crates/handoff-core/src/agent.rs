@@ -19,6 +19,7 @@ pub mod picture;
 mod probe;
 pub mod prompt;
 mod recorder;
+pub mod remote_launch;
 mod sign_in;
 mod stderr;
 mod supervise;
@@ -44,8 +45,8 @@ use crate::destination::{Destination, Folder, Roots};
 use crate::home::{HOME_ENV, Home};
 use crate::mcp;
 use crate::store::{
-    AuthWay, ErrorData, FileRecord, MessageData, MessageKind, NewMessage, Role, Session, Store,
-    Unsent, Worktree,
+    AgentProfile, AuthWay, ErrorData, FileRecord, MessageData, MessageKind, NewMessage, Role,
+    Session, Store, Unsent, Worktree,
 };
 use connection::{Connection, Launch};
 use recorder::Recorder;
@@ -151,15 +152,21 @@ impl AgentSession {
         };
         let settings = store.settings().load()?;
         let recorder = Arc::new(Mutex::new(Recorder::new(store, session_id)));
-        let started = match launch::resolve(&profile, &options.handoff_exe) {
-            Ok(program) => {
+        let started = match place(options, &session, &profile, &worktree, &settings) {
+            Ok(Placed {
+                program,
+                exec_in,
+                env,
+                mcp_servers,
+                read_roots,
+            }) => {
                 let launch = Launch {
                     program: options.handoff_exe.clone(),
-                    args: launch::exec_args(&worktree.path, &program),
-                    env: profile.env.clone().into_iter().collect(),
-                    cwd: worktree.path.clone(),
-                    mcp_servers: vec![publish_server(options, &session)],
-                    read_roots: read_roots(options, &worktree.path, &settings),
+                    args: launch::exec_args(&exec_in, &program),
+                    env,
+                    cwd: worktree.folder(),
+                    mcp_servers,
+                    read_roots,
                     handshake_timeout: options.handshake_timeout,
                     label: profile.name.clone(),
                     mode: session
@@ -281,7 +288,7 @@ impl AgentSession {
         files: &[FileRecord],
     ) -> Result<StopReason, AgentError> {
         let (text, records) = (message.to_owned(), files.to_vec());
-        let worktree = self.worktree.path.clone();
+        let worktree = self.worktree.folder();
         let delivery = prompt::Delivery::for_agent(&self.info().id, self.info().images);
         // Pictures are read and may be scaled: not on the async threads.
         let composed = tokio::task::spawn_blocking(move || {
@@ -414,6 +421,56 @@ fn publish_server(options: &SessionOptions, session: &Session) -> McpServer {
                 EnvVariable::new(mcp::TOKEN_ENV, session.publish_token.clone()),
             ]),
     )
+}
+
+/// Where and how a session's agent runs.
+struct Placed {
+    /// The agent's program.
+    program: launch::Program,
+    /// The local folder the tie process starts it in.
+    exec_in: PathBuf,
+    /// Extra environment for the local process.
+    env: Vec<(String, String)>,
+    /// The MCP servers offered to it.
+    mcp_servers: Vec<McpServer>,
+    /// What it may read through Handoff (nothing for a remote agent: it
+    /// reads its own machine's files).
+    read_roots: Vec<PathBuf>,
+}
+
+/// Runs the agent in the worktree: here, or for a remote worktree, on its
+/// machine through the person's `ssh` (with the profile's environment set
+/// there). A remote agent is offered no publish server yet: the one
+/// Handoff starts runs on this machine.
+fn place(
+    options: &SessionOptions,
+    session: &Session,
+    profile: &AgentProfile,
+    worktree: &Worktree,
+    settings: &crate::Settings,
+) -> Result<Placed, AgentError> {
+    if let Some(spec) = worktree.remote() {
+        let ssh_config = crate::remote::ConnectOptions::from_env().ssh_config;
+        return Ok(Placed {
+            program: remote_launch::ssh_program(
+                profile,
+                &options.handoff_exe,
+                &spec,
+                ssh_config.as_deref(),
+            ),
+            exec_in: options.home.dir().to_owned(),
+            env: Vec::new(),
+            mcp_servers: Vec::new(),
+            read_roots: Vec::new(),
+        });
+    }
+    Ok(Placed {
+        program: launch::resolve(profile, &options.handoff_exe)?,
+        exec_in: worktree.path.clone(),
+        env: profile.env.clone().into_iter().collect(),
+        mcp_servers: vec![publish_server(options, session)],
+        read_roots: read_roots(options, &worktree.path, settings),
+    })
 }
 
 /// The worktree and the temp and global uploads folders, as the settings

@@ -23,9 +23,7 @@ use std::path::PathBuf;
 /// Runs `work` to completion from blocking code: on the runtime this
 /// thread belongs to (a blocking-pool thread), else on a runtime of its
 /// own. The connection it makes lives and ends inside `work`.
-pub fn block_on<T, E: From<RemoteError>>(
-    work: impl Future<Output = Result<T, E>>,
-) -> Result<T, E> {
+pub fn block_on<T, E: From<RemoteError>>(work: impl Future<Output = Result<T, E>>) -> Result<T, E> {
     match tokio::runtime::Handle::try_current() {
         Ok(handle) => handle.block_on(work),
         Err(_) => tokio::runtime::Builder::new_current_thread()

@@ -1,5 +1,5 @@
 //! Uploads into a remote worktree, through a real `sshd` (see
-//! [`crate::ssh::Sshd`]), with the promises of a local upload: the same
+//! [`crate::sshd::Sshd`]), with the promises of a local upload: the same
 //! names, clash policies, limits, hashes, `.gitignore`, permissions; a
 //! planted symlink refused; a server killed mid-file leaving no file under
 //! a real name, and its temp file removed on the next connection.
@@ -13,7 +13,7 @@ use sha2::{Digest, Sha256};
 
 use crate::agreement::files_under;
 use crate::context::{Run, TestContext, p};
-use crate::ssh::{Sshd, no_master_left};
+use crate::sshd::{Sshd, no_master_left};
 
 /// `handoff` in `ctx`, reaching `devbox` through `sshd`'s client config.
 fn handoff(ctx: &TestContext, sshd: &Sshd, args: &[&str]) -> Command {

@@ -276,6 +276,7 @@ async fn run(
         authenticate,
         ..
     } = launch;
+    let client_reads = !read_roots.is_empty();
     let updates = (Arc::clone(&recorder), events.clone());
     let permissions = (recorder, events);
     Client
@@ -318,6 +319,7 @@ async fn run(
         .connect_with(agent, async move |cx: ConnectionTo<Agent>| {
             let asked = Handshake {
                 cwd,
+                reads: client_reads,
                 mcp_servers,
                 label: &label,
                 mode: mode.as_deref(),
@@ -410,6 +412,9 @@ fn ask_permission(
 /// What the handshake asks of the agent.
 struct Handshake<'a> {
     cwd: PathBuf,
+    /// Whether the agent may read files through Handoff (not a remote
+    /// agent: Handoff's reads are of this machine).
+    reads: bool,
     mcp_servers: Vec<McpServer>,
     label: &'a str,
     mode: Option<&'a str>,
@@ -426,6 +431,7 @@ async fn handshake(
 ) -> Result<AgentInfo, Option<AgentError>> {
     let Handshake {
         cwd,
+        reads,
         mcp_servers,
         label,
         mode,
@@ -438,7 +444,7 @@ async fn handshake(
             InitializeRequest::new(ProtocolVersion::V1)
                 .client_capabilities(
                     ClientCapabilities::new()
-                        .fs(FileSystemCapabilities::new().read_text_file(true))
+                        .fs(FileSystemCapabilities::new().read_text_file(reads))
                         // Terminal sign-in: the person runs the command Handoff shows.
                         .meta(terminal_auth_meta()),
                 )

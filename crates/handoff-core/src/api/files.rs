@@ -32,6 +32,10 @@ pub fn untracked(ctx: &Context, session_id: i64) -> Result<Vec<Untracked>, ApiEr
     let settings = store.settings().load()?;
     let session = store.sessions().get(session_id)?;
     let worktree = store.worktrees().get(session.worktree_id)?;
+    if worktree.host.is_some() {
+        // Its uploads folders are on another machine, not looked at from here.
+        return Ok(Vec::new());
+    }
     let folders = untracked::session_folders(&ctx.roots, &worktree.path, &settings);
     Ok(untracked::list(&mut store, &folders)?)
 }

@@ -126,6 +126,10 @@ pub fn mentionable(ctx: &Context, session_id: i64) -> Result<Vec<String>, ApiErr
     let settings = store.settings().load()?;
     let session = store.sessions().get(session_id)?;
     let worktree = store.worktrees().get(session.worktree_id)?;
+    if worktree.host.is_some() {
+        // Its files are on another machine, not listed from here.
+        return Ok(Vec::new());
+    }
     Ok(crate::mentions::mentionable(
         &worktree.path,
         &settings.uploads_folder,

@@ -1,0 +1,94 @@
+//! An agent in a remote worktree: started on the remote machine through the
+//! person's `ssh` (a real `sshd`, see [`crate::sshd`]), given the remote
+//! paths and the picture inline, and gone from the remote when the session
+//! ends.
+
+use std::io::Write;
+use std::process::Stdio;
+use std::time::{Duration, Instant};
+
+use crate::agents::PNG;
+use crate::context::{Run, TestContext, p};
+use crate::sshd::Sshd;
+
+fn run(ctx: &TestContext, sshd: &Sshd, args: &[&str]) -> Run {
+    let mut command = ctx.command(args);
+    command.env("HANDOFF_SSH_CONFIG", sshd.path("ssh_config"));
+    Run(command.output().unwrap())
+}
+
+#[test]
+fn the_demo_agent_runs_on_the_remote_with_the_remote_paths_and_ends_there() {
+    let sshd = Sshd::start();
+    let ctx = TestContext::new();
+    let spec = format!("devbox:{}", sshd.worktree.display());
+    let id = run(&ctx, &sshd, &["session", "new", "--worktree", &spec])
+        .expect(0)
+        .stdout()
+        .trim()
+        .to_owned();
+    let shot = ctx.source("shot.png", PNG);
+    let out = run(
+        &ctx,
+        &sshd,
+        &[
+            "prompt",
+            "--session",
+            &id,
+            "--attach",
+            p(&shot),
+            "See {filepath}",
+        ],
+    )
+    .expect(0)
+    .stdout();
+    assert!(
+        out.starts_with("I got your message in 3 parts:\ntext: \"See .agor/uploads/shot.png\"\n"),
+        "{out}"
+    );
+    assert!(out.contains("image: image/png, 640×480 px"), "{out}");
+    let remote_file = sshd.worktree.join(".agor/uploads/shot.png");
+    assert!(
+        out.contains(&format!("file: {} (image/png, ", remote_file.display())),
+        "the link is the remote path: {out}"
+    );
+    assert_eq!(std::fs::read(&remote_file).unwrap(), PNG);
+    assert!(
+        sshd.wait_idle(),
+        "processes left under sshd: {:?}",
+        sshd.served()
+    );
+
+    // While the agent waits for an answer, it runs under the SSH server.
+    let mut command = ctx.command(&["prompt", "--session", &id, "ask permission first"]);
+    let mut child = command
+        .env("HANDOFF_SSH_CONFIG", sshd.path("ssh_config"))
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let deadline = Instant::now() + Duration::from_secs(30);
+    while !sshd
+        .served()
+        .iter()
+        .any(|pid| command_line(*pid).contains("demo-agent"))
+    {
+        assert!(Instant::now() < deadline, "the agent never ran under sshd");
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    child.stdin.take().unwrap().write_all(b"2\n").unwrap();
+    let out = Run(child.wait_with_output().unwrap()).expect(0).stdout();
+    assert!(out.contains("Permission refused"), "{out}");
+    assert!(
+        sshd.wait_idle(),
+        "processes left under sshd: {:?}",
+        sshd.served()
+    );
+}
+
+fn command_line(pid: u32) -> String {
+    std::fs::read(format!("/proc/{pid}/cmdline"))
+        .map(|bytes| String::from_utf8_lossy(&bytes).replace('\0', " "))
+        .unwrap_or_default()
+}

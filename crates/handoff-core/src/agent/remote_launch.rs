@@ -1,0 +1,134 @@
+//! Starting an agent in a remote worktree: the person's own `ssh` runs the
+//! profile's command there (`ssh -T host 'cd <path> && exec <command>'`),
+//! and ACP flows over that connection's stdin and stdout. Handoff's tie
+//! process still stands between: when the session ends or Handoff quits,
+//! `ssh` ends, the agent's stdin closes, and the agent exits there.
+
+use std::path::{Path, PathBuf};
+
+use super::launch::{Program, SELF_COMMAND};
+use crate::remote::RemoteSpec;
+use crate::store::AgentProfile;
+
+/// The `ssh` command that runs `profile`'s agent in the remote worktree
+/// `spec` (`handoff_exe` stands for the built-in demo agent's program,
+/// found at the same path there), with `ssh_config` as `ssh -F` when given.
+#[must_use]
+pub fn ssh_program(
+    profile: &AgentProfile,
+    handoff_exe: &Path,
+    spec: &RemoteSpec,
+    ssh_config: Option<&Path>,
+) -> Program {
+    let command = if profile.command == SELF_COMMAND {
+        handoff_exe.to_string_lossy().into_owned()
+    } else {
+        profile.command.clone()
+    };
+    let mut line = format!("cd {} && exec", quote(&spec.path.to_string_lossy()));
+    if !profile.env.is_empty() {
+        line.push_str(" env");
+        for (key, value) in &profile.env {
+            line.push(' ');
+            line.push_str(&quote(&format!("{key}={value}")));
+        }
+    }
+    for word in std::iter::once(&command).chain(&profile.args) {
+        line.push(' ');
+        line.push_str(&quote(word));
+    }
+    let mut args = Vec::new();
+    if let Some(config) = ssh_config {
+        args.extend(["-F".to_owned(), config.to_string_lossy().into_owned()]);
+    }
+    args.extend(
+        [
+            "-T",
+            "-o",
+            "BatchMode=yes",
+            "-o",
+            "StrictHostKeyChecking=yes",
+            "-o",
+            "ServerAliveInterval=15",
+            "--",
+        ]
+        .map(str::to_owned),
+    );
+    args.push(spec.destination.clone());
+    args.push(line);
+    Program {
+        path: PathBuf::from("ssh"),
+        args,
+    }
+}
+
+/// `word` quoted for a POSIX shell: in single quotes, each `'` written `'\''`.
+fn quote(word: &str) -> String {
+    format!("'{}'", word.replace('\'', r"'\''"))
+}
+
+#[cfg(test)]
+mod tests {
+    use std::collections::BTreeMap;
+    use std::path::Path;
+
+    use super::ssh_program;
+    use crate::remote::RemoteSpec;
+    use crate::store::AgentProfile;
+
+    fn profile(command: &str, args: &[&str], env: &[(&str, &str)]) -> AgentProfile {
+        AgentProfile {
+            id: 1,
+            name: "agent".to_owned(),
+            command: command.to_owned(),
+            args: args.iter().map(|a| (*a).to_owned()).collect(),
+            env: env
+                .iter()
+                .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
+                .collect::<BTreeMap<_, _>>(),
+            builtin: false,
+            default_mode: None,
+            default_options: BTreeMap::new(),
+        }
+    }
+
+    #[test]
+    fn the_remote_command_is_quoted_word_by_word() {
+        let spec = RemoteSpec::parse("devbox:/home/me/it's here")
+            .unwrap()
+            .unwrap();
+        let program = ssh_program(
+            &profile("my-agent", &["--acp", "$(rm -rf ~)"], &[("KEY", "a b")]),
+            Path::new("/usr/bin/handoff"),
+            &spec,
+            Some(Path::new("/cfg")),
+        );
+        assert_eq!(program.path, Path::new("ssh"));
+        assert_eq!(&program.args[..2], ["-F", "/cfg"]);
+        let [.., destination, line] = program.args.as_slice() else {
+            panic!("no command");
+        };
+        assert_eq!(destination, "devbox");
+        assert_eq!(
+            line,
+            r"cd '/home/me/it'\''s here' && exec env 'KEY=a b' 'my-agent' '--acp' '$(rm -rf ~)'"
+        );
+    }
+
+    #[test]
+    fn the_demo_agent_is_handoffs_own_program_there() {
+        let spec = RemoteSpec::parse("ssh://me@box:2222/w").unwrap().unwrap();
+        let program = ssh_program(
+            &profile("handoff", &["demo-agent"], &[]),
+            Path::new("/opt/handoff"),
+            &spec,
+            None,
+        );
+        assert_eq!(program.args[0], "-T");
+        assert!(program.args.contains(&"ssh://me@box:2222".to_owned()));
+        assert_eq!(
+            program.args.last().unwrap(),
+            "cd '/w' && exec '/opt/handoff' 'demo-agent'"
+        );
+    }
+}
