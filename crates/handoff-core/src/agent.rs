@@ -44,6 +44,7 @@ use crate::clock;
 use crate::destination::{Destination, Folder, Roots};
 use crate::home::{HOME_ENV, Home};
 use crate::mcp;
+use crate::mcp_http::HttpServer;
 use crate::store::{
     AgentProfile, AuthWay, ErrorData, FileRecord, MessageData, MessageKind, NewMessage, Role,
     Session, Store, Unsent, Worktree,
@@ -133,6 +134,8 @@ pub struct AgentSession {
     mode: Mutex<Option<String>>,
     /// The agent's settings for the session, as last heard.
     options: Mutex<Vec<ConfigOption>>,
+    /// A remote agent's publish server, served as long as the session.
+    _publish: Option<HttpServer>,
 }
 
 impl AgentSession {
@@ -152,6 +155,7 @@ impl AgentSession {
         };
         let settings = store.settings().load()?;
         let recorder = Arc::new(Mutex::new(Recorder::new(store, session_id)));
+        let mut publish = None;
         let started = match place(options, &session, &profile, &worktree, &settings) {
             Ok(Placed {
                 program,
@@ -159,7 +163,9 @@ impl AgentSession {
                 env,
                 mcp_servers,
                 read_roots,
+                publish_server,
             }) => {
+                publish = publish_server;
                 let launch = Launch {
                     program: options.handoff_exe.clone(),
                     args: launch::exec_args(&exec_in, &program),
@@ -193,6 +199,18 @@ impl AgentSession {
                 return Err(e);
             }
         };
+        if connection.info.cannot_publish {
+            let note = format!(
+                "{} runs on {} and does not speak MCP over HTTP, so it cannot reach Handoff's publish_file tool from there: files it makes stay on that machine.",
+                connection.info.name,
+                worktree.host.as_deref().unwrap_or("another machine")
+            );
+            if let Err(e) = with(&recorder, |r| {
+                r.record(&NewMessage::text(Role::System, note))
+            }) {
+                tracing::warn!(error = %e, "the conversation did not record a note");
+            }
+        }
         let agent_options = connection.info.options.clone();
         Ok(Self {
             connection,
@@ -201,6 +219,7 @@ impl AgentSession {
             worktree,
             prompt_timeout: options.prompt_timeout,
             mode: Mutex::new(None),
+            _publish: publish,
             options: Mutex::new(agent_options),
         })
     }
@@ -436,12 +455,14 @@ struct Placed {
     /// What it may read through Handoff (nothing for a remote agent: it
     /// reads its own machine's files).
     read_roots: Vec<PathBuf>,
+    /// The HTTP publish server a remote agent reaches through `ssh -R`.
+    publish_server: Option<HttpServer>,
 }
 
 /// Runs the agent in the worktree: here, or for a remote worktree, on its
 /// machine through the person's `ssh` (with the profile's environment set
-/// there). A remote agent is offered no publish server yet: the one
-/// Handoff starts runs on this machine.
+/// there), which forwards a port on the remote's loopback to the
+/// session's HTTP publish server here.
 fn place(
     options: &SessionOptions,
     session: &Session,
@@ -450,6 +471,14 @@ fn place(
     settings: &crate::Settings,
 ) -> Result<Placed, AgentError> {
     if let Some(spec) = worktree.remote() {
+        let server = HttpServer::start(
+            options.home.clone(),
+            session.id,
+            &session.publish_token,
+            crate::publish::DEFAULT_MAX_SIZE,
+        )
+        .map_err(|e| AgentError::Store(format!("cannot start the publish server: {e}")))?;
+        let forward = remote_launch::Forward::new(server.port());
         let ssh_config = crate::remote::ConnectOptions::from_env().ssh_config;
         return Ok(Placed {
             program: remote_launch::ssh_program(
@@ -457,11 +486,13 @@ fn place(
                 &options.handoff_exe,
                 &spec,
                 ssh_config.as_deref(),
+                &forward,
             ),
             exec_in: options.home.dir().to_owned(),
             env: Vec::new(),
-            mcp_servers: Vec::new(),
+            mcp_servers: vec![forward.mcp_server(&session.publish_token)],
             read_roots: Vec::new(),
+            publish_server: Some(server),
         });
     }
     Ok(Placed {
@@ -470,6 +501,7 @@ fn place(
         env: profile.env.clone().into_iter().collect(),
         mcp_servers: vec![publish_server(options, session)],
         read_roots: read_roots(options, &worktree.path, settings),
+        publish_server: None,
     })
 }
 

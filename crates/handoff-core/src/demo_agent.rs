@@ -18,7 +18,7 @@ use std::sync::{Arc, Mutex};
 use agent_client_protocol::v1::ConnectionTo;
 use agent_client_protocol::v1::schema::{
     AgentCapabilities, CancelNotification, ContentBlock, ContentChunk, CurrentModeUpdate,
-    Implementation, InitializeRequest, InitializeResponse, McpServer, McpServerStdio,
+    Implementation, InitializeRequest, InitializeResponse, McpCapabilities, McpServer,
     NewSessionRequest, NewSessionResponse, PermissionOption, PermissionOptionKind,
     PromptCapabilities, PromptRequest, PromptResponse, RequestPermissionOutcome,
     RequestPermissionRequest, SessionMode, SessionModeState, SessionNotification, SessionUpdate,
@@ -28,7 +28,8 @@ use agent_client_protocol::v1::schema::{
 use agent_client_protocol::{Agent, Client, Stdio};
 use rmcp::ServiceExt;
 use rmcp::model::CallToolRequestParams;
-use rmcp::transport::{ConfigureCommandExt, TokioChildProcess};
+use rmcp::transport::streamable_http_client::StreamableHttpClientTransportConfig;
+use rmcp::transport::{ConfigureCommandExt, StreamableHttpClientTransport, TokioChildProcess};
 
 /// The demo agent's name, as it introduces itself.
 pub const NAME: &str = "handoff-demo-agent";
@@ -36,7 +37,7 @@ pub const NAME: &str = "handoff-demo-agent";
 /// What the agent remembers of a session.
 #[derive(Debug, Clone)]
 struct DemoSession {
-    publish_server: Option<McpServerStdio>,
+    publish_server: Option<McpServer>,
     /// The session's working folder.
     cwd: std::path::PathBuf,
     /// `default` or `ask`.
@@ -84,7 +85,8 @@ pub async fn run() -> Result<(), agent_client_protocol::Error> {
                     InitializeResponse::new(init.protocol_version)
                         .agent_capabilities(
                             AgentCapabilities::new()
-                                .prompt_capabilities(PromptCapabilities::new().image(true)),
+                                .prompt_capabilities(PromptCapabilities::new().image(true))
+                                .mcp_capabilities(McpCapabilities::new().http(true)),
                         )
                         .agent_info(
                             Implementation::new(NAME, env!("CARGO_PKG_VERSION"))
@@ -97,14 +99,10 @@ pub async fn run() -> Result<(), agent_client_protocol::Error> {
         .on_receive_request(
             async move |request: NewSessionRequest, responder, _cx| {
                 let cwd = request.cwd.clone();
-                let publish_server =
-                    request
-                        .mcp_servers
-                        .into_iter()
-                        .find_map(|server| match server {
-                            McpServer::Stdio(stdio) => Some(stdio),
-                            _ => None,
-                        });
+                let publish_server = request
+                    .mcp_servers
+                    .into_iter()
+                    .find(|server| matches!(server, McpServer::Stdio(_) | McpServer::Http(_)));
                 let mut sessions = for_new
                     .lock()
                     .unwrap_or_else(std::sync::PoisonError::into_inner);
@@ -342,21 +340,40 @@ async fn publish(
     }
 }
 
-/// Starts the MCP server as given in `session/new`, calls the tool, and
+/// Reaches the MCP server as given in `session/new` (starts it, or
+/// connects to it over HTTP with the headers given), calls the tool, and
 /// returns (`is_error`, text).
 async fn call_publish(
-    server: &McpServerStdio,
+    server: &McpServer,
     path: &str,
     name: Option<&str>,
 ) -> Result<(bool, String), String> {
-    let command = tokio::process::Command::new(&server.command).configure(|cmd| {
-        cmd.args(&server.args);
-        for var in &server.env {
-            cmd.env(&var.name, &var.value);
+    let client = match server {
+        McpServer::Stdio(server) => {
+            let command = tokio::process::Command::new(&server.command).configure(|cmd| {
+                cmd.args(&server.args);
+                for var in &server.env {
+                    cmd.env(&var.name, &var.value);
+                }
+            });
+            let transport = TokioChildProcess::new(command).map_err(|e| e.to_string())?;
+            ().serve(transport).await.map_err(|e| e.to_string())?
         }
-    });
-    let transport = TokioChildProcess::new(command).map_err(|e| e.to_string())?;
-    let client = ().serve(transport).await.map_err(|e| e.to_string())?;
+        McpServer::Http(server) => {
+            let mut config = StreamableHttpClientTransportConfig::with_uri(server.url.as_str());
+            if let Some(token) = server
+                .headers
+                .iter()
+                .find(|h| h.name.eq_ignore_ascii_case("authorization"))
+                .and_then(|h| h.value.strip_prefix("Bearer "))
+            {
+                config = config.auth_header(token);
+            }
+            let transport = StreamableHttpClientTransport::from_config(config);
+            ().serve(transport).await.map_err(|e| e.to_string())?
+        }
+        _ => return Err("the demo agent speaks MCP over stdio and HTTP only".to_owned()),
+    };
     let mut arguments = serde_json::Map::new();
     arguments.insert("path".into(), path.into());
     if let Some(name) = name {

@@ -190,6 +190,7 @@ impl PublishError {
             Self::TooLarge { .. } => ErrorKind::TooLarge,
             Self::Failed { .. } => ErrorKind::WriteFailed,
             Self::Store(e) => e.kind(),
+            Self::Remote(e) => e.kind(),
         }
     }
 }

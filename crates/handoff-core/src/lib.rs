@@ -36,6 +36,7 @@ pub mod home;
 pub mod ingest;
 pub mod logging;
 pub mod mcp;
+pub mod mcp_http;
 mod mcp_stdio;
 pub mod mentions;
 pub mod mime;

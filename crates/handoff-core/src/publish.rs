@@ -8,6 +8,7 @@
 //! uploads folders are accepted (see [`source`]); the snapshot is readable
 //! by this user only.
 
+mod remote_source;
 mod source;
 
 use std::ffi::OsStr;
@@ -100,6 +101,9 @@ pub enum PublishError {
     /// The database failed.
     #[error(transparent)]
     Store(#[from] StoreError),
+    /// The remote worktree's machine could not be reached.
+    #[error(transparent)]
+    Remote(#[from] crate::remote::RemoteError),
 }
 
 /// A published file and the conversation card that shows it.
@@ -146,8 +150,12 @@ pub fn publish(
     {
         return Err(PublishError::BadName(name.to_owned()));
     }
-    let allowed = allowed_roots(store, &worktree.path)?;
-    let source::Publishable { file, path } = source::open(&request.path, &worktree.path, &allowed)?;
+    let source::Publishable { file, path } = if let Some(spec) = worktree.remote() {
+        remote_source::fetch(&request.path, &spec, request.max_size)?
+    } else {
+        let allowed = allowed_roots(store, &worktree.path)?;
+        source::open(&request.path, &worktree.path, &allowed)?
+    };
     let size = file.metadata().map_err(|e| failed(&path, &e))?.len();
     if size > request.max_size {
         return Err(PublishError::TooLarge {

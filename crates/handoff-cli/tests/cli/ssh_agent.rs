@@ -92,3 +92,78 @@ fn command_line(pid: u32) -> String {
         .map(|bytes| String::from_utf8_lossy(&bytes).replace('\0', " "))
         .unwrap_or_default()
 }
+
+/// The remote agent publishes through the port its `ssh` forwards to
+/// Handoff's HTTP publish server; the file is fetched over SFTP and the
+/// snapshot is byte-identical. A path outside the worktree, or a symlink
+/// out of it, is refused there as here.
+#[test]
+fn a_remote_agent_publishes_back_over_the_forwarded_port() {
+    let sshd = Sshd::start();
+    let ctx = TestContext::new();
+    let spec = format!("devbox:{}", sshd.worktree.display());
+    let id = run(&ctx, &sshd, &["session", "new", "--worktree", &spec])
+        .expect(0)
+        .stdout()
+        .trim()
+        .to_owned();
+    let report: Vec<u8> = (0..200_000_u32).flat_map(u32::to_le_bytes).collect();
+    std::fs::write(sshd.worktree.join("report.bin"), &report).unwrap();
+    let secret = sshd.path("secret.txt");
+    std::fs::write(&secret, "not yours").unwrap();
+    std::os::unix::fs::symlink(&secret, sshd.worktree.join("link.txt")).unwrap();
+
+    let out = run(
+        &ctx,
+        &sshd,
+        &["prompt", "--session", &id, "publish report.bin"],
+    )
+    .expect(0)
+    .stdout();
+    assert!(
+        out.contains("publish_file: Published report.bin (revision 1, 800 kB"),
+        "{out}"
+    );
+    let published = run(&ctx, &sshd, &["published", "ls", "--json"]).json();
+    let file_id = published[0]["id"].to_string();
+    let saved = ctx.root.join("saved.bin");
+    run(&ctx, &sshd, &["published", "save", &file_id, p(&saved)]).expect(0);
+    assert_eq!(std::fs::read(&saved).unwrap(), report, "byte-identical");
+
+    for (asked, refusal) in [
+        (p(&secret).to_owned(), "is outside this session's worktree"),
+        ("link.txt".to_owned(), "is outside this session's worktree"),
+        ("missing.txt".to_owned(), ""),
+    ] {
+        let out = run(
+            &ctx,
+            &sshd,
+            &["prompt", "--session", &id, &format!("publish {asked}")],
+        )
+        .expect(0)
+        .stdout();
+        if refusal.is_empty() {
+            // The demo agent writes a missing file first, then publishes it.
+            assert!(out.contains("publish_file: Published missing.txt"), "{out}");
+        } else {
+            assert!(
+                out.contains("publish_file refused: ") && out.contains(refusal),
+                "{out}"
+            );
+        }
+    }
+    assert_eq!(
+        run(&ctx, &sshd, &["published", "ls", "--json"])
+            .json()
+            .as_array()
+            .unwrap()
+            .len(),
+        2,
+        "nothing from outside was published"
+    );
+    assert!(
+        sshd.wait_idle(),
+        "processes left under sshd: {:?}",
+        sshd.served()
+    );
+}

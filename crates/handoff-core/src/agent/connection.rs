@@ -86,6 +86,9 @@ pub struct AgentInfo {
     pub auth_methods: Vec<AuthMethod>,
     /// The name of the profile it was started from.
     pub profile: String,
+    /// It runs on another machine and cannot reach Handoff's publish
+    /// tool there (it does not speak MCP over HTTP).
+    pub cannot_publish: bool,
 }
 
 enum Command {
@@ -475,6 +478,11 @@ async fn handshake(
                 })
             })?;
     }
+    // An HTTP server only for an agent that says it speaks MCP over HTTP.
+    let http = init.agent_capabilities.mcp_capabilities.http;
+    let (mcp_servers, unreachable): (Vec<_>, Vec<_>) = mcp_servers
+        .into_iter()
+        .partition(|server| http || !matches!(server, McpServer::Http(_)));
     match cx
         .send_request(NewSessionRequest::new(cwd).mcp_servers(mcp_servers))
         .block_task()
@@ -494,6 +502,7 @@ async fn handshake(
                 options,
                 auth_methods,
                 profile: label.to_owned(),
+                cannot_publish: !unreachable.is_empty(),
             })
         }
         Err(e)

@@ -6,19 +6,65 @@
 
 use std::path::{Path, PathBuf};
 
+use agent_client_protocol::v1::schema::{HttpHeader, McpServer, McpServerHttp};
+
 use super::launch::{Program, SELF_COMMAND};
 use crate::remote::RemoteSpec;
 use crate::store::AgentProfile;
 
+/// A port on the remote's loopback forwarded to the session's publish
+/// server on this machine's (`ssh -R`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Forward {
+    /// The port there (picked at random among the unprivileged ones;
+    /// `ssh` fails rather than start the agent when it is taken).
+    pub remote: u16,
+    /// The publish server's port here.
+    pub local: u16,
+}
+
+impl Forward {
+    /// A forward to `local` from a random port there.
+    #[must_use]
+    pub fn new(local: u16) -> Self {
+        let mut random = [0_u8; 2];
+        if rustix::rand::getrandom(&mut random, rustix::rand::GetRandomFlags::empty()).is_err() {
+            random = local.to_le_bytes();
+        }
+        Self {
+            remote: 20_000 + u16::from_le_bytes(random) % 40_000,
+            local,
+        }
+    }
+
+    /// The publish server as the agent reaches it there, with the
+    /// session's secret.
+    #[must_use]
+    pub fn mcp_server(&self, token: &str) -> McpServer {
+        McpServer::Http(
+            McpServerHttp::new(
+                crate::mcp::SERVER_NAME,
+                format!("http://127.0.0.1:{}{}", self.remote, crate::mcp_http::PATH),
+            )
+            .headers(vec![HttpHeader::new(
+                "Authorization",
+                format!("Bearer {token}"),
+            )]),
+        )
+    }
+}
+
 /// The `ssh` command that runs `profile`'s agent in the remote worktree
 /// `spec` (`handoff_exe` stands for the built-in demo agent's program,
-/// found at the same path there), with `ssh_config` as `ssh -F` when given.
+/// found at the same path there), with `ssh_config` as `ssh -F` when given
+/// and `forward` open for the agent's publish calls.
 #[must_use]
 pub fn ssh_program(
     profile: &AgentProfile,
     handoff_exe: &Path,
     spec: &RemoteSpec,
     ssh_config: Option<&Path>,
+    forward: &Forward,
 ) -> Program {
     let command = if profile.command == SELF_COMMAND {
         handoff_exe.to_string_lossy().into_owned()
@@ -50,10 +96,17 @@ pub fn ssh_program(
             "StrictHostKeyChecking=yes",
             "-o",
             "ServerAliveInterval=15",
-            "--",
+            "-o",
+            "ExitOnForwardFailure=yes",
         ]
         .map(str::to_owned),
     );
+    args.push("-R".to_owned());
+    args.push(format!(
+        "127.0.0.1:{}:127.0.0.1:{}",
+        forward.remote, forward.local
+    ));
+    args.push("--".to_owned());
     args.push(spec.destination.clone());
     args.push(line);
     Program {
@@ -72,7 +125,7 @@ mod tests {
     use std::collections::BTreeMap;
     use std::path::Path;
 
-    use super::ssh_program;
+    use super::{Forward, ssh_program};
     use crate::remote::RemoteSpec;
     use crate::store::AgentProfile;
 
@@ -102,6 +155,10 @@ mod tests {
             Path::new("/usr/bin/handoff"),
             &spec,
             Some(Path::new("/cfg")),
+            &Forward {
+                remote: 30_000,
+                local: 4_000,
+            },
         );
         assert_eq!(program.path, Path::new("ssh"));
         assert_eq!(&program.args[..2], ["-F", "/cfg"]);
@@ -109,6 +166,12 @@ mod tests {
             panic!("no command");
         };
         assert_eq!(destination, "devbox");
+        assert!(
+            program
+                .args
+                .windows(2)
+                .any(|w| w == ["-R", "127.0.0.1:30000:127.0.0.1:4000"])
+        );
         assert_eq!(
             line,
             r"cd '/home/me/it'\''s here' && exec env 'KEY=a b' 'my-agent' '--acp' '$(rm -rf ~)'"
@@ -123,6 +186,7 @@ mod tests {
             Path::new("/opt/handoff"),
             &spec,
             None,
+            &Forward::new(4_000),
         );
         assert_eq!(program.args[0], "-T");
         assert!(program.args.contains(&"ssh://me@box:2222".to_owned()));
