@@ -25,8 +25,13 @@ pub fn each<T, U: From<T>>(records: Vec<T>) -> Vec<U> {
 #[serde(rename_all = "camelCase")]
 pub struct Worktree {
     pub id: i64,
+    /// The folder; for a remote worktree, as written (`host:/abs/path`).
     pub path: String,
     pub name: String,
+    /// For a worktree on another machine, what `ssh` connects to.
+    pub host: Option<String>,
+    /// The folder on the machine it is on (the path there, for a remote one).
+    pub folder: String,
 }
 
 impl From<store::Worktree> for Worktree {
@@ -34,7 +39,9 @@ impl From<store::Worktree> for Worktree {
         Self {
             id: w.id,
             path: w.path.display().to_string(),
+            folder: w.folder().display().to_string(),
             name: w.name,
+            host: w.host,
         }
     }
 }

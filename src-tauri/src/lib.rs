@@ -62,6 +62,7 @@ pub fn specta_builder() -> Builder<tauri::Wry> {
             commands::files::open_link,
             commands::files::list_untracked,
             commands::files::add_untracked,
+            commands::files::check_remote_files,
             commands::settings::get_settings,
             commands::settings::set_setting,
             commands::settings::save_profile,

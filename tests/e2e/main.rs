@@ -18,5 +18,6 @@ mod panel;
 mod paste;
 mod previews;
 mod real_agent;
+mod remote;
 mod settings;
 mod wayland;

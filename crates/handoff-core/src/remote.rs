@@ -8,8 +8,10 @@
 //! A remote worktree is written `ssh://[user@]host[:port]/abs/path` or, as
 //! `scp` writes it, `host:/abs/path` with `host` an alias of the SSH config.
 
+mod check;
 mod connect;
 mod folder;
+mod place;
 mod send;
 mod spec;
 mod upload;

@@ -23,6 +23,22 @@ pub async fn list_files(
         .await
 }
 
+/// Looks at a remote worktree's files and records what changed there (the
+/// panel asks on opening, on focus and every few seconds while shown);
+/// returns how many records changed. Nothing to do for a local worktree.
+#[tauri::command]
+#[specta::specta]
+pub async fn check_remote_files(
+    state: State<'_, AppState>,
+    worktree_id: i64,
+) -> Result<u32, ApiError> {
+    state
+        .run(move |ctx| {
+            files::check_remote(ctx, worktree_id).map(|n| u32::try_from(n).unwrap_or(u32::MAX))
+        })
+        .await
+}
+
 /// Files in the session's uploads folders (its worktree's, temp, global)
 /// that no record follows, newest first.
 #[tauri::command]

@@ -7,7 +7,7 @@ use handoff_core::clock;
 use handoff_core::store::{Direction, FileQuery, FileStatus};
 
 use crate::output::{self, JsonFile, print_json};
-use handoff_core::api::{Context, worktrees};
+use handoff_core::api::{Context, files, worktrees};
 
 #[derive(Debug, clap::Args)]
 pub struct Args {
@@ -35,7 +35,12 @@ pub fn run(ctx: &Context, args: &Args) -> Result<bool> {
     let mut store = ctx.store()?;
     let worktree_id = match &args.worktree {
         Some(dir) => match worktrees::find(ctx, dir) {
-            Ok(Some(w)) => Some(w.id),
+            Ok(Some(w)) => {
+                // A remote worktree's files are looked at first (this
+                // machine's are followed by the watcher and `gc`).
+                files::check_remote(ctx, w.id)?;
+                Some(w.id)
+            }
             // A worktree Handoff never saw (or that is gone) has no files.
             Ok(None) | Err(_) => return print(&[], args.json).map(|()| true),
         },

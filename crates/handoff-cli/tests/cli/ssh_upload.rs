@@ -341,3 +341,37 @@ fn a_server_killed_mid_upload_leaves_no_file_under_a_real_name() {
     run(&ctx, &sshd, &["upload", "--worktree", &spec, p(&small)]).expect(0);
     assert_eq!(listing(&uploads(&sshd)), [".gitignore", "after.txt"]);
 }
+
+/// Listing a remote worktree looks at its files first, in one batch: a
+/// file the agent deleted there shows as missing, one it changed as
+/// modified; the local watcher and `gc` never touch them.
+#[test]
+fn listing_a_remote_worktree_tells_what_happened_there() {
+    let sshd = Sshd::start();
+    let ctx = TestContext::new();
+    let spec = remote(&sshd);
+    let sources: Vec<PathBuf> = ["kept.txt", "gone.txt", "changed.txt"]
+        .iter()
+        .map(|n| ctx.source(n, n.as_bytes()))
+        .collect();
+    let mut args = vec!["upload", "--worktree", spec.as_str()];
+    args.extend(sources.iter().map(|s| p(s)));
+    run(&ctx, &sshd, &args).expect(0);
+    std::fs::remove_file(uploads(&sshd).join("gone.txt")).unwrap();
+    std::fs::write(uploads(&sshd).join("changed.txt"), "longer than before").unwrap();
+    // `gc` follows this machine's files only.
+    run(&ctx, &sshd, &["gc"]).expect(0);
+    let listed = run(&ctx, &sshd, &["ls", "--worktree", &spec, "--json"]).json();
+    let status = |name: &str| {
+        listed
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|f| f["filename"] == name)
+            .map(|f| f["status"].as_str().unwrap().to_owned())
+            .unwrap()
+    };
+    assert_eq!(status("kept.txt"), "present");
+    assert_eq!(status("gone.txt"), "missing");
+    assert_eq!(status("changed.txt"), "modified");
+}

@@ -4,6 +4,8 @@
 use std::path::Path;
 
 use super::{ApiError, Context};
+use crate::destination::Destination;
+use crate::remote::{self, ConnectOptions, Remote};
 use crate::remove::{self, Removal};
 use crate::store::{FileQuery, FileRecord};
 use crate::untracked::{self, Untracked};
@@ -23,6 +25,40 @@ pub fn list(
         ..FileQuery::default()
     };
     Ok(store.files().list(&query)?)
+}
+
+/// Looks at the files a remote worktree holds (nothing to do for a local
+/// one, which the watcher follows) and records what changed there; returns
+/// how many records changed.
+pub fn check_remote(ctx: &Context, worktree_id: i64) -> Result<usize, ApiError> {
+    let mut store = ctx.store()?;
+    let worktree = store.worktrees().get(worktree_id)?;
+    let Some(spec) = worktree.remote() else {
+        return Ok(0);
+    };
+    let query = FileQuery {
+        worktree_id: Some(worktree.id),
+        ..FileQuery::default()
+    };
+    let records: Vec<FileRecord> = store
+        .files()
+        .list(&query)?
+        .into_iter()
+        .filter(|f| f.destination != Destination::Published && f.status.is_live())
+        .collect();
+    if records.is_empty() {
+        return Ok(0);
+    }
+    let changes = remote::block_on(async {
+        let remote = Remote::connect(&spec, &ConnectOptions::from_env()).await?;
+        let changes = remote.check(&records).await;
+        if let Err(e) = remote.close().await {
+            tracing::warn!(error = %e, "closing the connection after a check failed");
+        }
+        Ok::<_, ApiError>(changes)
+    })?;
+    store.files().set_status(&changes, clock::now())?;
+    Ok(changes.len())
 }
 
 /// Files in the session's uploads folders (its worktree's, temp, global)

@@ -91,10 +91,20 @@ pub fn destinations(ctx: &Context, session_id: i64) -> Result<Destinations, ApiE
     let settings = store.settings().load()?;
     let session = store.sessions().get(session_id)?;
     let worktree = store.worktrees().get(session.worktree_id)?;
-    let folder = |d| {
-        Folder::resolve(d, &ctx.roots, Some(&worktree.path), &settings)
+    let folder = |d| match worktree.remote() {
+        // On another machine: where the files go there, as the person reads it.
+        Some(spec) => Ok(match d {
+            Destination::Worktree => spec.path.join(&settings.uploads_folder),
+            Destination::Temp => PathBuf::from(format!(
+                "{}: its temp folder/{}",
+                spec.host(),
+                crate::destination::TEMP_FOLDER
+            )),
+            _ => PathBuf::from(format!("{}: ~/{}", spec.host(), settings.uploads_folder)),
+        }),
+        None => Folder::resolve(d, &ctx.roots, Some(&worktree.path), &settings)
             .map(|f| f.path())
-            .map_err(|e| e.to_string())
+            .map_err(|e| e.to_string()),
     };
     Ok(Destinations {
         worktree: folder(Destination::Worktree),

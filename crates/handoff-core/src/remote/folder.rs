@@ -76,13 +76,27 @@ impl Remote {
     pub(super) async fn prepare_folder(
         &self,
         destination: Destination,
-        bases: &Bases,
         settings: &Settings,
     ) -> Result<RemoteFolder, IngestError> {
-        let (base, relative) = match destination {
-            Destination::Worktree => (self.spec().path.clone(), settings.uploads_folder.as_str()),
-            Destination::Temp => (bases.temp.clone(), TEMP_FOLDER),
-            Destination::Global => (bases.home.clone(), settings.uploads_folder.as_str()),
+        // The machine's own folders and our uid there are asked only when needed.
+        let (base, relative, uid) = match destination {
+            Destination::Worktree => (
+                self.spec().path.clone(),
+                settings.uploads_folder.as_str(),
+                None,
+            ),
+            Destination::Temp => {
+                let bases = self.bases().await?;
+                (bases.temp, TEMP_FOLDER, Some(bases.uid))
+            }
+            Destination::Global => {
+                let bases = self.bases().await?;
+                (
+                    bases.home,
+                    settings.uploads_folder.as_str(),
+                    Some(bases.uid),
+                )
+            }
             Destination::Published => return Err(DestinationError::NotAnUploadTarget.into()),
         };
         let mut names = Vec::new();
@@ -100,7 +114,7 @@ impl Remote {
             base,
             names,
             private: destination == Destination::Temp,
-            uid: bases.uid,
+            uid: uid.unwrap_or(u32::MAX),
         };
         let mut at = folder.base.clone();
         for name in &folder.names {

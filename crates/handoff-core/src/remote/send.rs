@@ -38,6 +38,9 @@ pub(super) struct SendOptions<'a> {
     pub limit: u64,
     /// Readable by this user only (the shared temp folder).
     pub private: bool,
+    /// fsync this file (`fsync@openssh.com`); a batch syncs the file
+    /// system once instead.
+    pub fsync: bool,
 }
 
 impl Remote {
@@ -192,7 +195,7 @@ impl Remote {
             .await
             .map_err(|e| self.io_error(path, &e.into()))?;
         drop(out);
-        if self.sftp().support_fsync() {
+        if opts.fsync && self.sftp().support_fsync() {
             handle
                 .sync_all()
                 .await
@@ -259,6 +262,28 @@ impl Remote {
             .rename(temp, target)
             .await
             .map_err(|e| self.io_error(target, &e))
+    }
+
+    /// Syncs the file system that holds `folder` there (`sync -f`, or a
+    /// whole `sync` where `sync` has no `-f`): one round trip for a batch.
+    pub(super) async fn sync_file_system(&self, folder: &Path) -> Result<(), IngestError> {
+        let status = self
+            .session()
+            .command("sh")
+            .arg("-c")
+            .arg(r#"sync -f "$1" 2>/dev/null || sync"#)
+            .arg("sh")
+            .arg(folder.to_string_lossy())
+            .status()
+            .await
+            .map_err(|e| IngestError::from(self.lost(&e)))?;
+        if status.success() {
+            Ok(())
+        } else {
+            Err(IngestError::WriteFailed {
+                reason: format!("syncing {} failed ({status})", folder.display()),
+            })
+        }
     }
 
     /// Removes a file, logging (not failing) when that is not possible.

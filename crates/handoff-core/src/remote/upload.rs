@@ -5,31 +5,43 @@
 //! a symlink. A connection that drops mid-batch leaves no file under a real
 //! name; every file it stopped is reported; the next connection removes the
 //! temp files it left.
+//!
+//! The steps, as for a local batch: the folders a dropped folder needs are
+//! made; the files are sent into temp files, a few at a time over the one
+//! channel (one file is fsynced with `fsync@openssh.com`; a batch is made
+//! durable with one `sync -f` of the folder's file system there); they
+//! are linked into place in order; the folder is looked at again and
+//! synced once more; the batch is recorded in one transaction.
 
+use std::cell::RefCell;
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 
+use futures_util::StreamExt;
+
 use super::Remote;
-use super::folder::{RemoteFolder, is_missing};
+use super::place::{Batch, Placed};
 use super::send::{RemoteTemp, SendOptions};
 use crate::clock::Timestamp;
 use crate::destination::Destination;
 use crate::ingest::source::{self, Item};
-use crate::ingest::{
-    ConflictPolicy, IngestError, Outcome, Progress, Report, Saved, TEMP_PREFIX, Upload, temp_owner,
-};
-use crate::naming;
+use crate::ingest::{IngestError, Outcome, Progress, Report, TEMP_PREFIX, Upload, temp_owner};
 use crate::recovery::is_alive;
 use crate::settings::Settings;
-use crate::store::{Direction, FileRecord, NewFile, Store};
-
-/// How many alternative names keep-both tries before giving up.
-const MAX_ALTERNATIVES: u32 = 10_000;
+use crate::store::Store;
 
 /// A temp file this process left this long ago (a connection that dropped
 /// mid-file) is removed by the next upload; a live upload writes far more
 /// often than that.
 const STALE_TEMP_SECS: u64 = 120;
+
+/// A batch this small fsyncs each file instead of syncing the folder's
+/// file system once.
+const FSYNC_EACH_UP_TO: usize = 2;
+
+/// How many files are sent at once over the channel (their requests
+/// interleave, so round trips overlap).
+const SENDS_IN_FLIGHT: usize = 8;
 
 /// Saves `upload` into the remote worktree `remote` reaches (its
 /// worktree, temp folder or home, as `upload.destination` says) and records
@@ -63,15 +75,7 @@ pub async fn upload(
             Err((label, _)) => (source, label.clone()),
         })
         .collect();
-    let folder = match remote.bases().await {
-        Ok(bases) => {
-            remote
-                .prepare_folder(upload.destination, &bases, settings)
-                .await
-        }
-        Err(e) => Err(e.into()),
-    };
-    let folder = match folder {
+    let folder = match remote.prepare_folder(upload.destination, settings).await {
         Ok(folder) => folder,
         Err(e) => return all_failed(labels, &e),
     };
@@ -85,32 +89,45 @@ pub async fn upload(
         group_dirs: HashMap::new(),
         expires_at: (upload.destination == Destination::Temp)
             .then(|| now.saturating_add((settings.temp_expiry_secs as i64).saturating_mul(1000))),
-        lost: None,
     };
-    let sizes = sizes(&expanded.items);
-    let batch_total = sizes.iter().sum();
-    let mut results = Vec::with_capacity(labels.len());
-    let mut done = 0;
-    for (index, (item, &source)) in expanded.items.iter().zip(&expanded.sources).enumerate() {
-        let result = match item {
+    let mut targets = Vec::with_capacity(expanded.items.len());
+    for item in &expanded.items {
+        targets.push(match item {
+            Ok(item) => batch.target(item).await,
             Err((_, e)) => Err(e.clone()),
-            Ok(item) => {
-                let mut report = |item_done: u64, batch_done: u64| {
-                    progress(&Progress {
-                        source,
-                        item: index,
-                        item_done,
-                        item_total: Some(sizes[index]),
-                        batch_done,
-                        batch_total,
-                    });
-                };
-                batch.one(store, item, &mut done, &mut report).await
-            }
-        };
-        results.push(result);
+        });
     }
-    let outcomes = batch.record(store, results, now).await;
+    let fsync_each = count <= FSYNC_EACH_UP_TO;
+    let sent = send_all(
+        &batch,
+        &expanded.items,
+        &expanded.sources,
+        targets,
+        fsync_each,
+        progress,
+    )
+    .await;
+    let sent = if fsync_each {
+        sent
+    } else {
+        durable(remote, &folder.path, sent).await
+    };
+    let mut placed = Vec::with_capacity(sent.len());
+    for (item, temp) in expanded.items.iter().zip(sent) {
+        placed.push(match (item, temp) {
+            (Ok(item), Ok((temp, target))) => {
+                let result = batch.place(store, &temp, &target, &item.name).await;
+                if !matches!(result, Ok(Placed::New { .. })) {
+                    remote.remove_quietly(&temp.path).await;
+                }
+                result
+            }
+            (_, Err(e)) => Err(e),
+            (Err((_, e)), _) => Err(e.clone()),
+        });
+    }
+    let placed = settle(&batch, placed, fsync_each).await;
+    let outcomes = batch.record(store, placed, now).await;
     Report {
         folder: Some(folder.path.clone()),
         outcomes: labels
@@ -126,277 +143,121 @@ pub async fn upload(
     }
 }
 
-/// A file in place on the remote, not yet recorded.
-enum Placed {
-    New {
-        record: NewFile,
-        replaces: Option<i64>,
-    },
-    Reused(FileRecord),
-}
-
-struct Batch<'a> {
-    remote: &'a Remote,
-    upload: &'a Upload,
-    folder: &'a RemoteFolder,
-    groups: &'a [String],
-    /// The folder made for each dropped folder (and its sub-folders).
-    group_dirs: HashMap<(usize, Vec<String>), Result<PathBuf, IngestError>>,
-    expires_at: Option<Timestamp>,
-    /// Set once the connection dropped: the files after it are not tried.
-    lost: Option<IngestError>,
-}
-
-impl Batch<'_> {
-    async fn one(
-        &mut self,
-        store: &mut Store,
-        item: &Item,
-        done: &mut u64,
-        report: &mut dyn FnMut(u64, u64),
-    ) -> Result<Placed, IngestError> {
-        if let Some(lost) = &self.lost {
-            return Err(lost.clone());
-        }
-        let result = self.send_and_place(store, item, done, report).await;
-        if let Err(e @ IngestError::Remote(_)) = &result {
-            self.lost = Some(e.clone());
-        }
-        result
-    }
-
-    async fn send_and_place(
-        &mut self,
-        store: &mut Store,
-        item: &Item,
-        done: &mut u64,
-        report: &mut dyn FnMut(u64, u64),
-    ) -> Result<Placed, IngestError> {
-        let target = self.target(item).await?;
-        let opts = SendOptions {
-            folder: &target,
-            limit: self.upload.max_file_size,
-            private: self.upload.destination == Destination::Temp,
-        };
-        let mut item_done = 0;
-        let mut on_bytes = |n: u64| {
-            item_done += n;
-            *done += n;
-            report(item_done, *done);
-        };
-        let temp = self.remote.send(&item.input, &opts, &mut on_bytes).await?;
-        let placed = self.place(store, &temp, &target, &item.name).await;
-        if placed.is_err() || matches!(placed, Ok(Placed::Reused(_))) {
-            self.remote.remove_quietly(&temp.path).await;
-        }
-        if let Ok(Placed::New { record, .. }) = &placed
-            && let Err(e) = self.remote.still_there(self.folder).await
-        {
-            self.remote.remove_quietly(&record.path).await;
-            return Err(e);
-        }
-        placed
-    }
-
-    /// The folder `item` goes into: the uploads folder, or for a dropped
-    /// folder's file, a new folder named after it (`name (1)` when taken)
-    /// with the item's sub-folders.
-    async fn target(&mut self, item: &Item) -> Result<PathBuf, IngestError> {
-        let Some(group) = item.group else {
-            return Ok(self.folder.path.clone());
-        };
-        let root_key = (group, Vec::new());
-        if !self.group_dirs.contains_key(&root_key) {
-            let made = self.new_folder(&self.groups[group]).await;
-            self.group_dirs.insert(root_key.clone(), made);
-        }
-        let mut at = self.group_dirs[&root_key].clone()?;
-        let mut key = root_key;
-        for sub in &item.subdirs {
-            at.push(sub);
-            key.1.push(sub.clone());
-            if let Some(made) = self.group_dirs.get(&key) {
-                made.clone()?;
-                continue;
+/// Sends every file that has a target into a temp file beside it, a few
+/// at a time; after a lost connection the rest fail at once.
+async fn send_all(
+    batch: &Batch<'_>,
+    items: &[Result<Item, (String, IngestError)>],
+    sources: &[usize],
+    targets: Vec<Result<PathBuf, IngestError>>,
+    fsync_each: bool,
+    progress: &mut dyn FnMut(&Progress),
+) -> Vec<Result<(RemoteTemp, PathBuf), IngestError>> {
+    let sizes = sizes(items);
+    let batch_total = sizes.iter().sum();
+    // The sends run interleaved on this one task: progress is shared, not sent.
+    let shared = RefCell::new((progress, 0_u64));
+    let lost: RefCell<Option<IngestError>> = RefCell::new(None);
+    let (shared, lost, sizes) = (&shared, &lost, &sizes);
+    let sends = items
+        .iter()
+        .zip(targets)
+        .enumerate()
+        .map(|(index, (item, target))| async move {
+            let (item, target) = match (item, target) {
+                (Ok(item), Ok(target)) => (item, target),
+                (Err((_, e)), _) => return Err(e.clone()),
+                (_, Err(e)) => return Err(e),
+            };
+            if let Some(e) = lost.borrow().clone() {
+                return Err(e);
             }
-            let made = self
-                .remote
-                .sftp()
-                .fs()
-                .create_dir(&at)
-                .await
-                .map(|()| at.clone())
-                .map_err(|e| self.remote.io_error(&at, &e));
-            self.group_dirs.insert(key.clone(), made.clone());
-            made?;
-        }
-        Ok(at)
-    }
-
-    async fn new_folder(&self, name: &str) -> Result<PathBuf, IngestError> {
-        let mut fs = self.remote.sftp().fs();
-        for n in 0..=MAX_ALTERNATIVES {
-            let candidate = if n == 0 {
-                name.to_owned()
-            } else {
-                naming::numbered(name, n)
+            let opts = SendOptions {
+                folder: &target,
+                limit: batch.upload.max_file_size,
+                private: batch.upload.destination == Destination::Temp,
+                fsync: fsync_each,
             };
-            let at = self.folder.path.join(&candidate);
-            match fs.create_dir(&at).await {
-                Ok(()) => return Ok(at),
-                Err(e) => match fs.symlink_metadata(&at).await {
-                    Ok(_) => {}
-                    Err(missing) if is_missing(&missing) => {
-                        return Err(self.remote.io_error(&at, &e));
-                    }
-                    Err(other) => return Err(self.remote.io_error(&at, &other)),
-                },
-            }
-        }
-        Err(too_many(name))
-    }
-
-    /// Gives the sent file its name as the clash policy says.
-    async fn place(
-        &self,
-        store: &mut Store,
-        temp: &RemoteTemp,
-        folder: &Path,
-        name: &str,
-    ) -> Result<Placed, IngestError> {
-        let worktree_id = self.upload.worktree.as_ref().map(|w| w.id);
-        if self.upload.on_conflict == ConflictPolicy::Replace {
-            let target = folder.join(name);
-            self.remote.rename_over(&temp.path, &target).await?;
-            let replaces = match worktree_id {
-                Some(id) => store
-                    .files()
-                    .live_in(id, &target)
-                    .map_err(|e| store_failed(&e))?
-                    .map(|r| r.id),
-                None => None,
-            };
-            return Ok(Placed::New {
-                record: self.new_record(temp, name, target),
-                replaces,
-            });
-        }
-        for n in 0..=MAX_ALTERNATIVES {
-            let candidate = if n == 0 {
-                name.to_owned()
-            } else {
-                naming::numbered(name, n)
-            };
-            let target = folder.join(&candidate);
-            if self.remote.link_new(&temp.path, &target).await? {
-                return Ok(Placed::New {
-                    record: self.new_record(temp, &candidate, target),
-                    replaces: None,
+            let mut item_done = 0;
+            let mut on_bytes = |n: u64| {
+                item_done += n;
+                let mut shared = shared.borrow_mut();
+                shared.1 += n;
+                let batch_done = shared.1;
+                (shared.0)(&Progress {
+                    source: sources[index],
+                    item: index,
+                    item_done,
+                    item_total: Some(sizes[index]),
+                    batch_done,
+                    batch_total,
                 });
+            };
+            let sent = batch.remote.send(&item.input, &opts, &mut on_bytes).await;
+            if let Err(e @ IngestError::Remote(_)) = &sent {
+                *lost.borrow_mut() = Some(e.clone());
             }
-            // The same bytes already recorded under that name are reused.
-            if let Some(id) = worktree_id
-                && let Some(record) = store
-                    .files()
-                    .live_in(id, &target)
-                    .map_err(|e| store_failed(&e))?
-                && record.sha256 == temp.facts.sha256
-                && self.unchanged(&target, &record).await
-            {
-                return Ok(Placed::Reused(record));
-            }
-        }
-        Err(too_many(name))
-    }
+            sent.map(|temp| (temp, target))
+        });
+    futures_util::stream::iter(sends)
+        .buffered(SENDS_IN_FLIGHT)
+        .collect()
+        .await
+}
 
-    /// Whether the file at `path` still has the recorded size.
-    async fn unchanged(&self, path: &Path, record: &FileRecord) -> bool {
-        self.remote
-            .sftp()
-            .fs()
-            .symlink_metadata(path)
-            .await
-            .is_ok_and(|m| {
-                m.file_type().is_some_and(|t| t.is_file()) && m.len() == Some(record.size)
-            })
+/// Makes a batch's temp files durable with one sync of the folder's file
+/// system there; if that fails, none of them is placed.
+async fn durable(
+    remote: &Remote,
+    folder: &Path,
+    sent: Vec<Result<(RemoteTemp, PathBuf), IngestError>>,
+) -> Vec<Result<(RemoteTemp, PathBuf), IngestError>> {
+    if !sent.iter().any(Result::is_ok) {
+        return sent;
     }
+    let Err(e) = remote.sync_file_system(folder).await else {
+        return sent;
+    };
+    let mut failed = Vec::with_capacity(sent.len());
+    for result in sent {
+        if let Ok((temp, _)) = &result {
+            remote.remove_quietly(&temp.path).await;
+        }
+        failed.push(result.and(Err(e.clone())));
+    }
+    failed
+}
 
-    fn new_record(&self, temp: &RemoteTemp, name: &str, path: PathBuf) -> NewFile {
-        NewFile {
-            session_id: self.upload.session_id,
-            worktree_id: self.upload.worktree.as_ref().map(|w| w.id),
-            direction: Direction::ToAgent,
-            destination: self.upload.destination,
-            filename: name.to_owned(),
-            path,
-            size: temp.facts.size,
-            mime: crate::mime::guess(name),
-            sniffed_mime: temp.facts.sniffed_mime.clone(),
-            sha256: temp.facts.sha256.clone(),
-            source: self.upload.origin,
-            display_name: None,
-            description: None,
-            revision: 1,
-            mtime_ns: temp.facts.mtime_ns,
-            expires_at: self.expires_at,
+/// Looks at the uploads folder once more (swapped or moved: the placed
+/// files are taken back) and, for a batch, syncs the names placed.
+async fn settle(
+    batch: &Batch<'_>,
+    placed: Vec<Result<Placed, IngestError>>,
+    fsync_each: bool,
+) -> Vec<Result<Placed, IngestError>> {
+    if !placed.iter().any(|p| matches!(p, Ok(Placed::New { .. }))) {
+        return placed;
+    }
+    let mut problem = batch.remote.still_there(batch.folder).await.err();
+    if problem.is_none()
+        && !fsync_each
+        && let Err(e) = batch.remote.sync_file_system(&batch.folder.path).await
+    {
+        problem = Some(e);
+    }
+    let Some(problem) = problem else {
+        return placed;
+    };
+    let mut settled = Vec::with_capacity(placed.len());
+    for result in placed {
+        if let Ok(Placed::New { record, .. }) = &result {
+            batch.remote.remove_quietly(&record.path).await;
+            settled.push(Err(problem.clone()));
+        } else {
+            settled.push(result);
         }
     }
-
-    /// Records every placed file in one transaction; if that fails, the
-    /// files are removed again and each says why.
-    async fn record(
-        &self,
-        store: &mut Store,
-        results: Vec<Result<Placed, IngestError>>,
-        now: Timestamp,
-    ) -> Vec<Result<Saved, IngestError>> {
-        let mut files = Vec::new();
-        let mut replaces = Vec::new();
-        for result in &results {
-            if let Ok(Placed::New {
-                record,
-                replaces: r,
-            }) = result
-            {
-                files.push(record.clone());
-                replaces.extend(*r);
-            }
-        }
-        let recorded = store.files().insert_many(&files, &replaces, now);
-        let mut records = match recorded {
-            Ok(records) => records.into_iter(),
-            Err(e) => {
-                for file in &files {
-                    self.remote.remove_quietly(&file.path).await;
-                }
-                let failed = store_failed(&e);
-                return results
-                    .into_iter()
-                    .map(|r| r.and_then(|_| Err(failed.clone())))
-                    .collect();
-            }
-        };
-        results
-            .into_iter()
-            .map(|result| {
-                result.and_then(|placed| match placed {
-                    Placed::New { .. } => records
-                        .next()
-                        .map(|record| Saved {
-                            record,
-                            reused: false,
-                        })
-                        .ok_or_else(|| IngestError::StoreFailed {
-                            reason: "a record is missing".to_owned(),
-                        }),
-                    Placed::Reused(record) => Ok(Saved {
-                        record,
-                        reused: true,
-                    }),
-                })
-            })
-            .collect()
-    }
+    settled
 }
 
 impl Remote {
@@ -460,17 +321,5 @@ fn all_failed(labels: Vec<(usize, String)>, e: &IngestError) -> Report {
             })
             .collect(),
         refused: None,
-    }
-}
-
-fn store_failed(e: &crate::store::StoreError) -> IngestError {
-    IngestError::StoreFailed {
-        reason: e.to_string(),
-    }
-}
-
-fn too_many(name: &str) -> IngestError {
-    IngestError::WriteFailed {
-        reason: format!("{MAX_ALTERNATIVES} files named like {name} are already there"),
     }
 }

@@ -15,8 +15,9 @@ const COLUMNS: &str = "id, session_id, worktree_id, direction, destination, file
      created_at, updated_at, expires_at";
 
 /// Keeps a query to files on this machine: a remote worktree's files have
-/// paths on another machine, which this one must never touch.
-const ON_THIS_MACHINE: &str = "AND (worktree_id IS NULL \
+/// paths on another machine, which this one must never touch (what its
+/// agent published is snapshotted here).
+const ON_THIS_MACHINE: &str = "AND (destination = 'published' OR worktree_id IS NULL \
      OR worktree_id NOT IN (SELECT id FROM worktrees WHERE host IS NOT NULL))";
 
 /// A file about to be recorded (after its bytes are safely in place).

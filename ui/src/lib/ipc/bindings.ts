@@ -364,6 +364,19 @@ async addUntracked(sessionId: number, path: string) : Promise<Result<FileInfo, A
 }
 },
 /**
+ * Looks at a remote worktree's files and records what changed there (the
+ * panel asks on opening, on focus and every few seconds while shown);
+ * returns how many records changed. Nothing to do for a local worktree.
+ */
+async checkRemoteFiles(worktreeId: number) : Promise<Result<number, ApiError>> {
+    try {
+    return { status: "ok", data: await TAURI_INVOKE("check_remote_files", { worktreeId }) };
+} catch (e) {
+    if(e instanceof Error) throw e;
+    else return { status: "error", error: e  as any };
+}
+},
+/**
  * Every setting.
  */
 async getSettings() : Promise<Result<SettingsView, ApiError>> {
@@ -1306,7 +1319,19 @@ mime: string }
 /**
  * A folder the person works in.
  */
-export type Worktree = { id: number; path: string; name: string }
+export type Worktree = { id: number; 
+/**
+ * The folder; for a remote worktree, as written (`host:/abs/path`).
+ */
+path: string; name: string; 
+/**
+ * For a worktree on another machine, what `ssh` connects to.
+ */
+host: string | null; 
+/**
+ * The folder on the machine it is on (the path there, for a remote one).
+ */
+folder: string }
 
 /** tauri-specta globals **/
 
