@@ -74,7 +74,12 @@ fn serve(state: &AppState, path: &str) -> Result<Response<Vec<u8>>, StatusCode> 
                 .and_then(|record| state.shown_file(record))
                 .map_err(|_| StatusCode::NOT_FOUND)?;
             let mime = record.sniffed_mime.clone().unwrap_or(record.mime.clone());
-            picture(&record.path, &mime, RECORDED)
+            // A file in a remote worktree is fetched over SFTP.
+            match handoff_core::api::files::remote_bytes(&state.ctx, &record, MAX_BYTES) {
+                Ok(Some(bytes)) => respond(bytes, &mime, RECORDED),
+                Ok(None) => picture(&record.path, &mime, RECORDED),
+                Err(_) => Err(StatusCode::NOT_FOUND),
+            }
         }
         "offer" => {
             let id: u32 = id.parse().map_err(|_| StatusCode::BAD_REQUEST)?;

@@ -20,6 +20,7 @@ mod probe;
 pub mod prompt;
 mod recorder;
 pub mod remote_launch;
+mod remote_pictures;
 mod sign_in;
 mod stderr;
 mod supervise;
@@ -309,9 +310,13 @@ impl AgentSession {
         let (text, records) = (message.to_owned(), files.to_vec());
         let worktree = self.worktree.folder();
         let delivery = prompt::Delivery::for_agent(&self.info().id, self.info().images);
+        let copies = match self.worktree.remote() {
+            Some(spec) if delivery.images => remote_pictures::fetch(&spec, &records).await,
+            _ => remote_pictures::Copies::default(),
+        };
         // Pictures are read and may be scaled: not on the async threads.
         let composed = tokio::task::spawn_blocking(move || {
-            prompt::compose(&text, &records, Some(&worktree), delivery)
+            prompt::compose_reading(&text, &records, Some(&worktree), delivery, &copies.paths)
         })
         .await
         .map_err(|e| AgentError::Store(format!("composing the prompt failed: {e}")))?;

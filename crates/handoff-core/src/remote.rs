@@ -10,6 +10,7 @@
 
 mod check;
 mod connect;
+mod download;
 mod folder;
 mod place;
 mod send;
@@ -17,6 +18,7 @@ mod spec;
 mod upload;
 
 pub use connect::{ConnectOptions, Remote, SSH_CONFIG_ENV};
+pub use download::DownloadError;
 pub use spec::RemoteSpec;
 pub use upload::upload;
 

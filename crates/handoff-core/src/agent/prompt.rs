@@ -2,7 +2,8 @@
 //! block with `{filepath}` filled, a `resource_link` per file, and an
 //! `image` block for pictures the agent can see, as each agent takes them.
 
-use std::path::Path;
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
 
 use agent_client_protocol::v1::schema::{ContentBlock, ImageContent, ResourceLink, TextContent};
 use base64::Engine as _;
@@ -84,6 +85,19 @@ pub fn compose(
     worktree: Option<&Path>,
     delivery: Delivery,
 ) -> Composed {
+    compose_reading(message, files, worktree, delivery, &BTreeMap::new())
+}
+
+/// [`compose`], reading a picture's bytes from `copies` (by record id)
+/// where its file is on another machine.
+#[must_use]
+pub fn compose_reading(
+    message: &str,
+    files: &[FileRecord],
+    worktree: Option<&Path>,
+    delivery: Delivery,
+    copies: &BTreeMap<i64, PathBuf>,
+) -> Composed {
     let paths: Vec<&Path> = files.iter().map(|f| f.path.as_path()).collect();
     let mut text = if files.is_empty() {
         message.to_owned()
@@ -112,7 +126,10 @@ pub fn compose(
             note: None,
         };
         if mime.starts_with("image/") {
-            match inline_image(file, mime, delivery) {
+            let bytes_at = copies
+                .get(&file.id)
+                .map_or(file.path.as_path(), PathBuf::as_path);
+            match inline_image(file, bytes_at, mime, delivery) {
                 Ok((image, sent)) => {
                     file_blocks.push(ContentBlock::Image(image));
                     way.sent_as.push(SentAs::Image);
@@ -148,13 +165,14 @@ pub fn compose(
 
 fn inline_image(
     file: &FileRecord,
+    bytes_at: &Path,
     mime: &str,
     delivery: Delivery,
 ) -> Result<(ImageContent, Sent), String> {
     if !delivery.images {
         return Err("the agent takes no pictures".to_owned());
     }
-    let picture = picture::prepare(&file.path, mime, file.size, delivery.limits)?;
+    let picture = picture::prepare(bytes_at, mime, file.size, delivery.limits)?;
     let data = base64::engine::general_purpose::STANDARD.encode(&picture.bytes);
     let image = ImageContent::new(data, picture.mime).uri(file_uri::from_path(&file.path));
     Ok((image, picture.sent))
@@ -224,6 +242,34 @@ mod tests {
             record(1, &up.join("shot.png"), "image/png"),
             record(2, &up.join("notes.txt"), "text/plain"),
         ]
+    }
+
+    /// A picture on another machine goes inline from its local copy; its
+    /// link and path stay the remote ones.
+    #[test]
+    fn a_remote_picture_goes_inline_from_its_copy() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut picture = files(dir.path()).remove(0);
+        let copy = dir.path().join("copy.png");
+        std::fs::rename(&picture.path, &copy).unwrap();
+        picture.path = PathBuf::from("/remote/app/.agor/uploads/shot.png");
+        let copies = BTreeMap::from([(picture.id, copy)]);
+        let composed = compose_reading(
+            "Look",
+            std::slice::from_ref(&picture),
+            Some(Path::new("/remote/app")),
+            Delivery::for_agent("claude-code", true),
+            &copies,
+        );
+        assert_eq!(kinds(&composed), ["text", "link", "image"]);
+        assert_eq!(
+            composed.ways[0].describe(),
+            ".agor/uploads/shot.png: picture 4×3 and link"
+        );
+        let ContentBlock::ResourceLink(link) = &composed.blocks[1] else {
+            panic!("a link first");
+        };
+        assert_eq!(link.uri, "file:///remote/app/.agor/uploads/shot.png");
     }
 
     #[test]

@@ -96,6 +96,40 @@ pub fn get(ctx: &Context, file_id: i64) -> Result<FileRecord, ApiError> {
     Ok(ctx.store()?.files().get(file_id)?)
 }
 
+/// The bytes of a file in a remote worktree, fetched over SFTP (at most
+/// `limit`); `None` for a file on this machine, which the caller reads.
+pub fn remote_bytes(
+    ctx: &Context,
+    record: &FileRecord,
+    limit: u64,
+) -> Result<Option<Vec<u8>>, ApiError> {
+    let Some(worktree_id) = record.worktree_id else {
+        return Ok(None);
+    };
+    if record.destination == Destination::Published {
+        return Ok(None);
+    }
+    let Some(spec) = ctx.store()?.worktrees().get(worktree_id)?.remote() else {
+        return Ok(None);
+    };
+    remote::block_on(async {
+        let remote = Remote::connect(&spec, &ConnectOptions::from_env()).await?;
+        let mut bytes = Vec::new();
+        let fetched = remote.download(&record.path, limit, &mut bytes).await;
+        if let Err(e) = remote.close().await {
+            tracing::warn!(error = %e, "closing the connection after a read failed");
+        }
+        match fetched {
+            Ok(_) => Ok(Some(bytes)),
+            Err(e) => Err(ApiError::not_found(format!(
+                "{} on {}: {e}",
+                record.path.display(),
+                spec.host()
+            ))),
+        }
+    })
+}
+
 /// The record of a file still on disk.
 pub fn existing(record: FileRecord) -> Result<FileRecord, ApiError> {
     if record.path.is_file() {

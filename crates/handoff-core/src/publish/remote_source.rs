@@ -5,19 +5,15 @@
 //! file that the snapshot is then copied from.
 
 use std::fs::File;
-use std::io::{Seek, SeekFrom, Write};
+use std::io::{Seek, SeekFrom};
 use std::path::{Component, Path, PathBuf};
 
 use openssh_sftp_client::error::SftpErrorKind;
-use openssh_sftp_client::file::TokioCompatFile;
-use tokio::io::AsyncReadExt;
 
 use super::PublishError;
 use super::source::Publishable;
-use crate::remote::{self, ConnectOptions, Remote, RemoteSpec};
+use crate::remote::{self, ConnectOptions, DownloadError, Remote, RemoteSpec};
 use crate::size::ByteSize;
-
-const CHUNK: usize = 256 * 1024;
 
 /// Resolves `requested` (relative to the remote worktree when not
 /// absolute) on `spec`'s machine and fetches it if an agent may publish it.
@@ -74,57 +70,23 @@ async fn fetch_over(
     {
         return Err(PublishError::GitInternal(requested.to_owned()));
     }
-    let meta = fs
-        .symlink_metadata(&real)
-        .await
-        .map_err(|e| sftp_failed(&e))?;
-    let kind = meta.file_type();
-    if !kind.is_some_and(|k| k.is_file()) {
-        let kind = match kind {
-            Some(k) if k.is_dir() => "folder",
-            Some(k) if k.is_fifo() => "FIFO",
-            Some(k) if k.is_socket() => "socket",
-            Some(k) if k.is_symlink() => "symlink",
-            _ => "device",
-        };
-        return Err(PublishError::NotRegularFile {
-            path: requested.to_owned(),
-            kind,
-        });
-    }
-    let size = meta.len().unwrap_or(0);
-    let too_large = |size: u64| PublishError::TooLarge {
-        path: requested.to_owned(),
-        size: ByteSize(size),
-        limit: ByteSize(max_size),
-    };
-    if size > max_size {
-        return Err(too_large(size));
-    }
-    let source = remote
-        .sftp()
-        .open(&real)
-        .await
-        .map_err(|e| sftp_failed(&e))?;
-    let mut source = Box::pin(TokioCompatFile::new(source));
     let mut copy = tempfile::tempfile().map_err(|e| failed(requested, &e.to_string()))?;
-    let mut copied = 0_u64;
-    let mut buffer = vec![0_u8; CHUNK];
-    loop {
-        let n = source
-            .read(&mut buffer)
-            .await
-            .map_err(|e| failed(requested, &e.to_string()))?;
-        if n == 0 {
-            break;
-        }
-        copied += n as u64;
-        if copied > max_size {
-            return Err(too_large(copied));
-        }
-        copy.write_all(&buffer[..n])
-            .map_err(|e| failed(requested, &e.to_string()))?;
-    }
+    remote
+        .download(&real, max_size, &mut copy)
+        .await
+        .map_err(|e| match e {
+            DownloadError::NotFound => PublishError::NotFound(requested.to_owned()),
+            DownloadError::NotRegular(kind) => PublishError::NotRegularFile {
+                path: requested.to_owned(),
+                kind,
+            },
+            DownloadError::TooLarge(size) => PublishError::TooLarge {
+                path: requested.to_owned(),
+                size: ByteSize(size),
+                limit: ByteSize(max_size),
+            },
+            DownloadError::Failed(reason) => failed(requested, &reason),
+        })?;
     rewind(&mut copy, requested)?;
     Ok(Publishable {
         file: copy,
