@@ -12,6 +12,7 @@ mod check;
 mod connect;
 mod download;
 mod folder;
+mod pipeline;
 mod place;
 mod send;
 mod spec;
@@ -30,7 +31,7 @@ use std::path::PathBuf;
 pub fn block_on<T, E: From<RemoteError>>(work: impl Future<Output = Result<T, E>>) -> Result<T, E> {
     match tokio::runtime::Handle::try_current() {
         Ok(handle) => handle.block_on(work),
-        Err(_) => tokio::runtime::Builder::new_current_thread()
+        Err(_) => tokio::runtime::Builder::new_multi_thread()
             .enable_all()
             .build()
             .map_err(|e| RemoteError::Failed {

@@ -160,7 +160,7 @@ impl Batch<'_> {
             })
     }
 
-    fn new_record(&self, temp: &RemoteTemp, name: &str, path: PathBuf) -> NewFile {
+    pub fn new_record(&self, temp: &RemoteTemp, name: &str, path: PathBuf) -> NewFile {
         NewFile {
             session_id: self.upload.session_id,
             worktree_id: self.upload.worktree.as_ref().map(|w| w.id),

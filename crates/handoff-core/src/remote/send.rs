@@ -6,15 +6,15 @@
 use std::os::unix::fs::MetadataExt;
 use std::path::{Path, PathBuf};
 
-use openssh_sftp_client::file::{File, TokioCompatFile};
+use bytes::{Bytes, BytesMut};
+use openssh_sftp_client::file::File;
 use openssh_sftp_client::metadata::Permissions;
 use sha2::{Digest, Sha256};
 use std::io::Read;
 
-use tokio::io::AsyncWriteExt;
-
 use super::Remote;
 use super::folder::is_missing;
+use super::pipeline::Pipeline;
 use crate::ingest::source::Input;
 use crate::ingest::{Facts, IngestError, TEMP_PREFIX, TEMP_SUFFIX, hex, open_regular};
 use crate::mime::{self, SNIFF_BYTES};
@@ -124,12 +124,11 @@ impl Remote {
         opts: &SendOptions<'_>,
         on_bytes: &mut dyn FnMut(u64),
     ) -> Result<Facts, IngestError> {
-        let mut handle = file.clone();
-        let mut out = Box::pin(TokioCompatFile::new(file));
+        let mut pipeline = Pipeline::new(file);
         let mut hasher = Sha256::new();
         let mut head = Vec::new();
         let mut size = 0_u64;
-        let mut write = async |chunk: &[u8]| -> Result<(), IngestError> {
+        let mut write = async |chunk: Bytes| -> Result<(), IngestError> {
             size += chunk.len() as u64;
             if size > opts.limit {
                 return Err(IngestError::TooLarge {
@@ -137,15 +136,17 @@ impl Remote {
                     limit: ByteSize(opts.limit),
                 });
             }
-            hasher.update(chunk);
+            hasher.update(&chunk);
             if head.len() < SNIFF_BYTES {
                 let take = (SNIFF_BYTES - head.len()).min(chunk.len());
                 head.extend_from_slice(&chunk[..take]);
             }
-            out.write_all(chunk)
+            let n = chunk.len() as u64;
+            pipeline
+                .push(chunk)
                 .await
-                .map_err(|e| self.io_error(path, &e.into()))?;
-            on_bytes(chunk.len() as u64);
+                .map_err(|e| self.io_error(path, &e))?;
+            on_bytes(n);
             Ok(())
         };
         match input {
@@ -157,11 +158,11 @@ impl Remote {
                     });
                 }
                 for chunk in bytes.chunks(CHUNK) {
-                    write(chunk).await?;
+                    write(Bytes::copy_from_slice(chunk)).await?;
                 }
             }
             Input::File(source) => {
-                let src = open_regular(source)?;
+                let mut src = open_regular(source)?;
                 let before = src.metadata().map_err(|e| IngestError::unreadable(&e))?;
                 if before.len() > opts.limit {
                     return Err(IngestError::TooLarge {
@@ -169,17 +170,17 @@ impl Remote {
                         limit: ByteSize(opts.limit),
                     });
                 }
-                let mut src = src;
-                let mut buf = vec![0_u8; CHUNK];
                 loop {
                     // A local read of one chunk: short next to the network.
+                    let mut buf = BytesMut::zeroed(CHUNK);
                     let n = src
                         .read(&mut buf)
                         .map_err(|e| IngestError::unreadable(&e))?;
                     if n == 0 {
                         break;
                     }
-                    write(&buf[..n]).await?;
+                    buf.truncate(n);
+                    write(buf.freeze()).await?;
                 }
                 let after = src.metadata().map_err(|e| IngestError::unreadable(&e))?;
                 if after.len() != before.len()
@@ -191,10 +192,10 @@ impl Remote {
                 }
             }
         }
-        out.flush()
+        let mut handle = pipeline
+            .finish()
             .await
-            .map_err(|e| self.io_error(path, &e.into()))?;
-        drop(out);
+            .map_err(|e| self.io_error(path, &e))?;
         if opts.fsync && self.sftp().support_fsync() {
             handle
                 .sync_all()

@@ -25,7 +25,9 @@ use super::send::{RemoteTemp, SendOptions};
 use crate::clock::Timestamp;
 use crate::destination::Destination;
 use crate::ingest::source::{self, Item};
-use crate::ingest::{IngestError, Outcome, Progress, Report, TEMP_PREFIX, Upload, temp_owner};
+use crate::ingest::{
+    ConflictPolicy, IngestError, Outcome, Progress, Report, TEMP_PREFIX, Upload, temp_owner,
+};
 use crate::recovery::is_alive;
 use crate::settings::Settings;
 use crate::store::Store;
@@ -41,7 +43,10 @@ const FSYNC_EACH_UP_TO: usize = 2;
 
 /// How many files are sent at once over the channel (their requests
 /// interleave, so round trips overlap).
-const SENDS_IN_FLIGHT: usize = 8;
+const SENDS_IN_FLIGHT: usize = 16;
+
+/// How many files are linked into place at once.
+const PLACES_IN_FLIGHT: usize = 32;
 
 /// Saves `upload` into the remote worktree `remote` reaches (its
 /// worktree, temp folder or home, as `upload.destination` says) and records
@@ -112,20 +117,7 @@ pub async fn upload(
     } else {
         durable(remote, &folder.path, sent).await
     };
-    let mut placed = Vec::with_capacity(sent.len());
-    for (item, temp) in expanded.items.iter().zip(sent) {
-        placed.push(match (item, temp) {
-            (Ok(item), Ok((temp, target))) => {
-                let result = batch.place(store, &temp, &target, &item.name).await;
-                if !matches!(result, Ok(Placed::New { .. })) {
-                    remote.remove_quietly(&temp.path).await;
-                }
-                result
-            }
-            (_, Err(e)) => Err(e),
-            (Err((_, e)), _) => Err(e.clone()),
-        });
-    }
+    let placed = place_all(&batch, store, &expanded.items, sent).await;
     let placed = settle(&batch, placed, fsync_each).await;
     let outcomes = batch.record(store, placed, now).await;
     Report {
@@ -203,6 +195,60 @@ async fn send_all(
         .buffered(SENDS_IN_FLIGHT)
         .collect()
         .await
+}
+
+/// Gives every sent file its name: first each under its own name, many at
+/// once (a link fails on a taken name, so they cannot collide); then, in
+/// order, the ones whose name was taken, as the clash policy says.
+async fn place_all(
+    batch: &Batch<'_>,
+    store: &mut Store,
+    items: &[Result<Item, (String, IngestError)>],
+    sent: Vec<Result<(RemoteTemp, PathBuf), IngestError>>,
+) -> Vec<Result<Placed, IngestError>> {
+    let keep_both = batch.upload.on_conflict == ConflictPolicy::KeepBoth;
+    let first_tries =
+        futures_util::stream::iter(items.iter().zip(&sent).map(|(item, sent)| async move {
+            match (item, sent) {
+                (Ok(item), Ok((temp, target))) if keep_both => {
+                    let at = target.join(&item.name);
+                    Some(
+                        batch
+                            .remote
+                            .link_new(&temp.path, &at)
+                            .await
+                            .map(|linked| (linked, at)),
+                    )
+                }
+                _ => None,
+            }
+        }))
+        .buffered(PLACES_IN_FLIGHT)
+        .collect::<Vec<_>>()
+        .await;
+    let mut placed = Vec::with_capacity(sent.len());
+    for ((item, sent), first) in items.iter().zip(sent).zip(first_tries) {
+        placed.push(match (item, sent, first) {
+            (Ok(item), Ok((temp, _)), Some(Ok((true, at)))) => Ok(Placed::New {
+                record: batch.new_record(&temp, &item.name, at),
+                replaces: None,
+            }),
+            (_, Ok((temp, _)), Some(Err(e))) => {
+                batch.remote.remove_quietly(&temp.path).await;
+                Err(e)
+            }
+            (Ok(item), Ok((temp, target)), _) => {
+                let result = batch.place(store, &temp, &target, &item.name).await;
+                if !matches!(result, Ok(Placed::New { .. })) {
+                    batch.remote.remove_quietly(&temp.path).await;
+                }
+                result
+            }
+            (_, Err(e), _) => Err(e),
+            (Err((_, e)), _, _) => Err(e.clone()),
+        });
+    }
+    placed
 }
 
 /// Makes a batch's temp files durable with one sync of the folder's file
