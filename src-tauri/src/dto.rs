@@ -159,6 +159,9 @@ pub struct SettingsView {
     pub max_batch_files: usize,
     pub temp_expiry_secs: u64,
     pub write_gitignore: bool,
+    /// The SSH config file remote worktrees are reached with; empty: the
+    /// person's own.
+    pub ssh_config: String,
 }
 
 impl From<handoff_core::Settings> for SettingsView {
@@ -171,6 +174,7 @@ impl From<handoff_core::Settings> for SettingsView {
             max_batch_files: s.max_batch_files,
             temp_expiry_secs: s.temp_expiry_secs,
             write_gitignore: s.write_gitignore,
+            ssh_config: s.ssh_config,
         }
     }
 }

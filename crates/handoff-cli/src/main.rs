@@ -76,7 +76,7 @@ fn main() -> ExitCode {
         Command::Prompt(args) => commands::prompt::run(&ctx, &args),
         Command::Published(args) => commands::published::run(&ctx, args),
         Command::Agent(args) => commands::agent::run(&ctx, args),
-        Command::Remote(args) => commands::remote::run(args),
+        Command::Remote(args) => commands::remote::run(&ctx, args),
         Command::Helper(helper) => helper.run(&ctx).map(|()| true).map_err(Into::into),
     };
     match result {

@@ -137,6 +137,8 @@ pub struct AgentSession {
     options: Mutex<Vec<ConfigOption>>,
     /// A remote agent's publish server, served as long as the session.
     _publish: Option<HttpServer>,
+    /// How its worktree's machine is reached, when it is remote.
+    connect: crate::remote::ConnectOptions,
 }
 
 impl AgentSession {
@@ -221,6 +223,7 @@ impl AgentSession {
             prompt_timeout: options.prompt_timeout,
             mode: Mutex::new(None),
             _publish: publish,
+            connect: crate::remote::ConnectOptions::for_settings(&settings),
             options: Mutex::new(agent_options),
         })
     }
@@ -311,7 +314,9 @@ impl AgentSession {
         let worktree = self.worktree.folder();
         let delivery = prompt::Delivery::for_agent(&self.info().id, self.info().images);
         let copies = match self.worktree.remote() {
-            Some(spec) if delivery.images => remote_pictures::fetch(&spec, &records).await,
+            Some(spec) if delivery.images => {
+                remote_pictures::fetch(&spec, &self.connect, &records).await
+            }
             _ => remote_pictures::Copies::default(),
         };
         // Pictures are read and may be scaled: not on the async threads.
@@ -484,7 +489,7 @@ fn place(
         )
         .map_err(|e| AgentError::Store(format!("cannot start the publish server: {e}")))?;
         let forward = remote_launch::Forward::new(server.port());
-        let ssh_config = crate::remote::ConnectOptions::from_env().ssh_config;
+        let ssh_config = crate::remote::ConnectOptions::for_settings(settings).ssh_config;
         return Ok(Placed {
             program: remote_launch::ssh_program(
                 profile,

@@ -151,7 +151,8 @@ pub fn publish(
         return Err(PublishError::BadName(name.to_owned()));
     }
     let source::Publishable { file, path } = if let Some(spec) = worktree.remote() {
-        remote_source::fetch(&request.path, &spec, request.max_size)?
+        let options = crate::remote::ConnectOptions::for_settings(&store.settings().load()?);
+        remote_source::fetch(&request.path, &spec, &options, request.max_size)?
     } else {
         let allowed = allowed_roots(store, &worktree.path)?;
         source::open(&request.path, &worktree.path, &allowed)?

@@ -32,6 +32,10 @@ pub struct Settings {
     /// Whether the first write into a worktree's uploads folder also writes a
     /// `.gitignore` containing `*` there.
     pub write_gitignore: bool,
+    /// The SSH config file remote worktrees are reached with (`ssh -F`);
+    /// empty: the person's own `~/.ssh/config`. `HANDOFF_SSH_CONFIG`, when
+    /// set, wins.
+    pub ssh_config: String,
 }
 
 impl Default for Settings {
@@ -44,12 +48,13 @@ impl Default for Settings {
             max_batch_files: 10,
             temp_expiry_secs: 24 * 60 * 60,
             write_gitignore: true,
+            ssh_config: String::new(),
         }
     }
 }
 
 /// The names of all settings, in display order.
-pub const KEYS: [&str; 7] = [
+pub const KEYS: [&str; 8] = [
     "default_destination",
     "uploads_folder",
     "on_conflict",
@@ -57,6 +62,7 @@ pub const KEYS: [&str; 7] = [
     "max_batch_files",
     "temp_expiry_secs",
     "write_gitignore",
+    "ssh_config",
 ];
 
 /// A setting name or value that was refused.
@@ -88,6 +94,7 @@ pub fn label(key: &str) -> &str {
         "max_batch_files" => "The most files per upload",
         "temp_expiry_secs" => "When temp uploads are deleted",
         "write_gitignore" => "Keeping uploads out of git",
+        "ssh_config" => "The SSH config file",
         other => other,
     }
 }
@@ -114,6 +121,7 @@ impl Settings {
             "max_batch_files" => self.max_batch_files.to_string(),
             "temp_expiry_secs" => self.temp_expiry_secs.to_string(),
             "write_gitignore" => self.write_gitignore.to_string(),
+            "ssh_config" => self.ssh_config.clone(),
             _ => return Err(SettingsError::UnknownKey(key.to_owned())),
         })
     }
@@ -171,6 +179,15 @@ impl Settings {
                     "false" | "off" | "no" | "0" => false,
                     _ => return Err(invalid(&"true or false")),
                 };
+            }
+            "ssh_config" => {
+                let path = value.trim();
+                if !path.is_empty() && !Path::new(path).is_absolute() {
+                    return Err(invalid(
+                        &"the full path of an SSH config file (such as /home/me/.ssh/work_config), or empty for your own ~/.ssh/config",
+                    ));
+                }
+                path.clone_into(&mut self.ssh_config);
             }
             _ => return Err(SettingsError::UnknownKey(key.to_owned())),
         }

@@ -4,6 +4,7 @@ use std::path::PathBuf;
 
 use anyhow::Result;
 use clap::Subcommand;
+use handoff_core::api::Context;
 use handoff_core::remote::{ConnectOptions, Remote, RemoteError, RemoteSpec};
 
 use crate::output::{terminal_safe, terminal_safe_lines};
@@ -22,13 +23,13 @@ enum Action {
         /// The remote worktree.
         worktree: String,
         /// An SSH config file to use instead of ~/.ssh/config (default:
-        /// $HANDOFF_SSH_CONFIG).
+        /// $HANDOFF_SSH_CONFIG, else the ssh_config setting).
         #[arg(long, value_name = "FILE")]
         ssh_config: Option<PathBuf>,
     },
 }
 
-pub fn run(args: Args) -> Result<bool> {
+pub fn run(ctx: &Context, args: Args) -> Result<bool> {
     match args.action {
         Action::Test {
             worktree,
@@ -37,7 +38,7 @@ pub fn run(args: Args) -> Result<bool> {
             let Some(spec) = RemoteSpec::parse(&worktree)? else {
                 return Err(RemoteError::BadSpec { text: worktree }.into());
             };
-            let mut options = ConnectOptions::from_env();
+            let mut options = ConnectOptions::for_settings(&ctx.store()?.settings().load()?);
             options.ssh_config = ssh_config.or(options.ssh_config);
             let runtime = tokio::runtime::Runtime::new()?;
             runtime.block_on(async {

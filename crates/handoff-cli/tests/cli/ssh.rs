@@ -117,3 +117,35 @@ fn handoff_remote_test_says_whether_a_worktree_is_reachable() {
     assert!(String::from_utf8_lossy(&local.stderr).contains("is not a remote worktree"));
     no_master_left(&sshd);
 }
+
+/// The `ssh_config` setting names the config file remote worktrees are
+/// reached with (`HANDOFF_SSH_CONFIG` wins when set); a relative path is
+/// refused with what to give instead.
+#[test]
+fn the_ssh_config_setting_names_the_config_file() {
+    let sshd = Sshd::start();
+    let ctx = crate::context::TestContext::new();
+    let spec = format!("devbox:{}", sshd.worktree.display());
+    let refused = ctx
+        .run(&["settings", "set", "ssh_config", "work_config"])
+        .expect(1);
+    assert!(
+        refused
+            .stderr()
+            .contains("The SSH config file cannot be “work_config”: the full path"),
+        "{}",
+        refused.stderr()
+    );
+    let unknown = ctx.run(&["remote", "test", &spec]).expect(1);
+    assert!(unknown.stderr().contains("devbox"), "{}", unknown.stderr());
+    let config = sshd.path("ssh_config");
+    ctx.run(&["settings", "set", "ssh_config", config.to_str().unwrap()])
+        .expect(0);
+    let reached = ctx.run(&["remote", "test", &spec]).expect(0);
+    assert!(
+        reached.stdout().contains("reachable"),
+        "{}",
+        reached.stdout()
+    );
+    no_master_left(&sshd);
+}

@@ -25,7 +25,11 @@ pub(super) struct Copies {
 /// Fetches the pictures among `files` from `spec`'s machine. A picture that
 /// cannot be fetched is left out (the prompt then says it could not be
 /// read, and still links it).
-pub(super) async fn fetch(spec: &RemoteSpec, files: &[FileRecord]) -> Copies {
+pub(super) async fn fetch(
+    spec: &RemoteSpec,
+    options: &ConnectOptions,
+    files: &[FileRecord],
+) -> Copies {
     let pictures: Vec<&FileRecord> = files
         .iter()
         .filter(|f| {
@@ -48,7 +52,7 @@ pub(super) async fn fetch(spec: &RemoteSpec, files: &[FileRecord]) -> Copies {
             return Copies::default();
         }
     };
-    let remote = match Remote::connect(spec, &ConnectOptions::from_env()).await {
+    let remote = match Remote::connect(spec, options).await {
         Ok(remote) => remote,
         Err(e) => {
             tracing::warn!(error = %e, "cannot fetch the prompt's pictures");

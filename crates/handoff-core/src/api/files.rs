@@ -49,8 +49,9 @@ pub fn check_remote(ctx: &Context, worktree_id: i64) -> Result<usize, ApiError> 
     if records.is_empty() {
         return Ok(0);
     }
+    let options = ConnectOptions::for_settings(&store.settings().load()?);
     let changes = remote::block_on(async {
-        let remote = Remote::connect(&spec, &ConnectOptions::from_env()).await?;
+        let remote = Remote::connect(&spec, &options).await?;
         let changes = remote.check(&records).await;
         if let Err(e) = remote.close().await {
             tracing::warn!(error = %e, "closing the connection after a check failed");
@@ -109,11 +110,14 @@ pub fn remote_bytes(
     if record.destination == Destination::Published {
         return Ok(None);
     }
-    let Some(spec) = ctx.store()?.worktrees().get(worktree_id)?.remote() else {
+    let mut store = ctx.store()?;
+    let Some(spec) = store.worktrees().get(worktree_id)?.remote() else {
         return Ok(None);
     };
+    let options = ConnectOptions::for_settings(&store.settings().load()?);
+    drop(store);
     remote::block_on(async {
-        let remote = Remote::connect(&spec, &ConnectOptions::from_env()).await?;
+        let remote = Remote::connect(&spec, &options).await?;
         let mut bytes = Vec::new();
         let fetched = remote.download(&record.path, limit, &mut bytes).await;
         if let Err(e) = remote.close().await {

@@ -222,7 +222,7 @@ pub fn upload(
     upload.max_batch_files = request.max_batch_files.unwrap_or(upload.max_batch_files);
     let report = match worktree.as_ref().and_then(Worktree::remote) {
         Some(spec) => remote::block_on(async {
-            let remote = Remote::connect(&spec, &ConnectOptions::from_env()).await?;
+            let remote = Remote::connect(&spec, &ConnectOptions::for_settings(&settings)).await?;
             let now = clock::now();
             let report =
                 remote::upload(&remote, &mut store, &settings, &upload, now, progress).await;

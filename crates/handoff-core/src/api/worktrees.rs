@@ -17,7 +17,7 @@ pub fn list(ctx: &Context) -> Result<Vec<Worktree>, ApiError> {
 /// to check that the folder is there.
 pub fn add(ctx: &Context, dir: &Path) -> Result<Worktree, ApiError> {
     if let Some(spec) = RemoteSpec::parse(&dir.to_string_lossy())? {
-        let options = ConnectOptions::from_env();
+        let options = ConnectOptions::for_settings(&ctx.store()?.settings().load()?);
         remote::block_on(async {
             let remote = Remote::connect(&spec, &options).await?;
             if let Err(e) = remote.close().await {

@@ -20,6 +20,7 @@ use crate::size::ByteSize;
 pub(super) fn fetch(
     requested: &Path,
     spec: &RemoteSpec,
+    options: &ConnectOptions,
     max_size: u64,
 ) -> Result<Publishable, PublishError> {
     let requested = if requested.is_absolute() {
@@ -28,7 +29,7 @@ pub(super) fn fetch(
         spec.path.join(requested)
     };
     remote::block_on(async {
-        let remote = Remote::connect(spec, &ConnectOptions::from_env()).await?;
+        let remote = Remote::connect(spec, options).await?;
         let fetched = fetch_over(&remote, &requested, spec, max_size).await;
         if let Err(e) = remote.close().await {
             tracing::warn!(error = %e, "closing the connection after a publish failed");

@@ -37,6 +37,17 @@ impl ConnectOptions {
             timeout: Duration::from_secs(20),
         }
     }
+
+    /// The options `settings` ask for (their `ssh_config`), with
+    /// `HANDOFF_SSH_CONFIG` winning when set.
+    #[must_use]
+    pub fn for_settings(settings: &crate::Settings) -> Self {
+        let mut options = Self::from_env();
+        if options.ssh_config.is_none() && !settings.ssh_config.is_empty() {
+            options.ssh_config = Some(PathBuf::from(&settings.ssh_config));
+        }
+        options
+    }
 }
 
 /// A connection to a remote worktree's machine, checked to hold the folder.

@@ -1127,7 +1127,12 @@ export type Session = { id: number; worktreeId: number; agentProfileId: number |
 /**
  * Every setting, typed for the settings page.
  */
-export type SettingsView = { defaultDestination: Destination; uploadsFolder: string; onConflict: ConflictPolicy; maxFileSize: number; maxBatchFiles: number; tempExpirySecs: number; writeGitignore: boolean }
+export type SettingsView = { defaultDestination: Destination; uploadsFolder: string; onConflict: ConflictPolicy; maxFileSize: number; maxBatchFiles: number; tempExpirySecs: number; writeGitignore: boolean; 
+/**
+ * The SSH config file remote worktrees are reached with; empty: the
+ * person's own.
+ */
+sshConfig: string }
 /**
  * What a person does to sign in one way.
  */
