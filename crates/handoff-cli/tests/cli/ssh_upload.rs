@@ -375,3 +375,34 @@ fn listing_a_remote_worktree_tells_what_happened_there() {
     assert_eq!(status("gone.txt"), "missing");
     assert_eq!(status("changed.txt"), "modified");
 }
+
+/// An uploads folder on the remote that already holds the person's own
+/// files is refused (a `.gitignore` of `*` would hide them from git), and
+/// nothing is written there.
+#[test]
+fn a_remote_folder_of_the_persons_own_files_is_refused() {
+    let sshd = Sshd::start();
+    let ctx = TestContext::new();
+    std::fs::create_dir(sshd.worktree.join("src")).unwrap();
+    std::fs::write(sshd.worktree.join("src/main.rs"), "fn main() {}\n").unwrap();
+    ctx.run(&["settings", "set", "uploads_folder", "src"])
+        .expect(0);
+    let src = ctx.source("shot.png", b"png");
+    let out = run(
+        &ctx,
+        &sshd,
+        &["upload", "--worktree", &remote(&sshd), p(&src)],
+    )
+    .expect(1);
+    assert!(
+        out.stderr()
+            .contains("already holds files Handoff did not put there (such as main.rs)"),
+        "{}",
+        out.stderr()
+    );
+    assert_eq!(
+        listing(&sshd.worktree.join("src")),
+        ["main.rs"],
+        "nothing written"
+    );
+}

@@ -122,6 +122,7 @@ impl Remote {
             self.folder_at(&at, &folder, true).await?;
         }
         if destination == Destination::Worktree && settings.write_gitignore {
+            self.check_not_persons(&folder.path).await?;
             self.write_gitignore_once(&folder.path).await?;
         }
         Ok(folder)
@@ -197,6 +198,37 @@ impl Remote {
             }
         }
         Ok(())
+    }
+
+    /// Refuses a folder that already holds files Handoff did not put there
+    /// (and no `.gitignore` of Handoff's): one of `*` would hide them from git.
+    async fn check_not_persons(&self, folder: &Path) -> Result<(), IngestError> {
+        use futures_util::StreamExt;
+        let mut fs = self.sftp().fs();
+        let gitignore = folder.join(".gitignore");
+        if let Ok(text) = fs.read(&gitignore).await
+            && String::from_utf8_lossy(&text).trim() == "*"
+        {
+            return Ok(());
+        }
+        let dir = fs
+            .open_dir(folder)
+            .await
+            .map_err(|e| self.io_error(folder, &e))?;
+        let entries: Vec<_> = dir.read_dir().collect().await;
+        let foreign = entries.into_iter().flatten().find_map(|entry| {
+            let name = entry.filename().to_string_lossy().into_owned();
+            (name != "." && name != ".." && !name.starts_with(TEMP_PREFIX)).then_some(name)
+        });
+        match foreign {
+            None => Ok(()),
+            Some(name) => Err(unsafe_at(
+                folder,
+                &format!(
+                    "cannot hold uploads: it already holds files Handoff did not put there (such as {name}); a .gitignore of * there would hide them from git. Choose a new folder"
+                ),
+            )),
+        }
     }
 
     /// Writes `*` into the folder's `.gitignore` unless one is there: under
