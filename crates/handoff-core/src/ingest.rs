@@ -25,8 +25,9 @@ use std::path::PathBuf;
 use std::rc::Rc;
 
 pub use error::IngestError;
+pub(crate) use place::{MAX_ALTERNATIVES, store_failed, too_many};
 pub use source::{Source, Tally, tally};
-pub(crate) use stage::{Facts, check_regular, hash_file, hex, open_regular};
+pub(crate) use stage::{Facts, changed, check_regular, hash_file, hex, open_regular};
 pub use stage::{TEMP_PREFIX, TEMP_SUFFIX, temp_owner};
 
 use crate::clock::Timestamp;
@@ -165,6 +166,15 @@ impl Report {
             .filter_map(|o| o.result.as_ref().ok().map(|s| &s.record))
     }
 
+    /// The batch refused as a whole when its `count` files are over `limit`.
+    pub(crate) fn over_batch_limit(count: usize, limit: usize) -> Option<Self> {
+        (count > limit).then(|| Self {
+            folder: None,
+            outcomes: Vec::new(),
+            refused: Some(IngestError::BatchLimit { count, limit }),
+        })
+    }
+
     /// Whether every file was saved.
     #[must_use]
     pub fn all_saved(&self) -> bool {
@@ -237,16 +247,9 @@ pub fn upload(
     progress: &mut dyn FnMut(&Progress),
 ) -> Report {
     let expanded = source::expand(&upload.sources);
-    let count = expanded.items.iter().filter(|i| i.is_ok()).count();
-    if count > upload.max_batch_files {
-        return Report {
-            folder: None,
-            outcomes: Vec::new(),
-            refused: Some(IngestError::BatchLimit {
-                count,
-                limit: upload.max_batch_files,
-            }),
-        };
+    let count = expanded.files();
+    if let Some(refused) = Report::over_batch_limit(count, upload.max_batch_files) {
+        return refused;
     }
     let worktree_path = upload.worktree.as_ref().map(|w| w.path.as_path());
     let folder = Folder::resolve(upload.destination, roots, worktree_path, settings)

@@ -9,24 +9,23 @@ use std::time::{Duration, Instant};
 
 use crate::agents::PNG;
 use crate::context::{Run, TestContext, p};
+use crate::ssh_upload::{handoff, remote, run};
 use crate::sshd::Sshd;
 
-fn run(ctx: &TestContext, sshd: &Sshd, args: &[&str]) -> Run {
-    let mut command = ctx.command(args);
-    command.env("HANDOFF_SSH_CONFIG", sshd.path("ssh_config"));
-    Run(command.output().unwrap())
+/// A new session in the remote worktree; its id.
+fn remote_session(ctx: &TestContext, sshd: &Sshd) -> String {
+    run(ctx, sshd, &["session", "new", "--worktree", &remote(sshd)])
+        .expect(0)
+        .stdout()
+        .trim()
+        .to_owned()
 }
 
 #[test]
 fn the_demo_agent_runs_on_the_remote_with_the_remote_paths_and_ends_there() {
     let sshd = Sshd::start();
     let ctx = TestContext::new();
-    let spec = format!("devbox:{}", sshd.worktree.display());
-    let id = run(&ctx, &sshd, &["session", "new", "--worktree", &spec])
-        .expect(0)
-        .stdout()
-        .trim()
-        .to_owned();
+    let id = remote_session(&ctx, &sshd);
     let shot = ctx.source("shot.png", PNG);
     let out = run(
         &ctx,
@@ -60,14 +59,16 @@ fn the_demo_agent_runs_on_the_remote_with_the_remote_paths_and_ends_there() {
     );
 
     // While the agent waits for an answer, it runs under the SSH server.
-    let mut command = ctx.command(&["prompt", "--session", &id, "ask permission first"]);
-    let mut child = command
-        .env("HANDOFF_SSH_CONFIG", sshd.path("ssh_config"))
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
+    let mut child = handoff(
+        &ctx,
+        &sshd,
+        &["prompt", "--session", &id, "ask permission first"],
+    )
+    .stdin(Stdio::piped())
+    .stdout(Stdio::piped())
+    .stderr(Stdio::piped())
+    .spawn()
+    .unwrap();
     let deadline = Instant::now() + Duration::from_secs(30);
     while !sshd
         .served()
@@ -101,12 +102,7 @@ fn command_line(pid: u32) -> String {
 fn a_remote_agent_publishes_back_over_the_forwarded_port() {
     let sshd = Sshd::start();
     let ctx = TestContext::new();
-    let spec = format!("devbox:{}", sshd.worktree.display());
-    let id = run(&ctx, &sshd, &["session", "new", "--worktree", &spec])
-        .expect(0)
-        .stdout()
-        .trim()
-        .to_owned();
+    let id = remote_session(&ctx, &sshd);
     let report: Vec<u8> = (0..200_000_u32).flat_map(u32::to_le_bytes).collect();
     std::fs::write(sshd.worktree.join("report.bin"), &report).unwrap();
     let secret = sshd.path("secret.txt");

@@ -16,17 +16,18 @@ use crate::context::{Run, TestContext, p};
 use crate::sshd::{Sshd, no_master_left};
 
 /// `handoff` in `ctx`, reaching `devbox` through `sshd`'s client config.
-fn handoff(ctx: &TestContext, sshd: &Sshd, args: &[&str]) -> Command {
+pub(crate) fn handoff(ctx: &TestContext, sshd: &Sshd, args: &[&str]) -> Command {
     let mut command = ctx.command(args);
     command.env("HANDOFF_SSH_CONFIG", sshd.path("ssh_config"));
     command
 }
 
-fn run(ctx: &TestContext, sshd: &Sshd, args: &[&str]) -> Run {
+pub(crate) fn run(ctx: &TestContext, sshd: &Sshd, args: &[&str]) -> Run {
     Run(handoff(ctx, sshd, args).output().unwrap())
 }
 
-fn remote(sshd: &Sshd) -> String {
+/// The remote worktree `devbox:<worktree>`.
+pub(crate) fn remote(sshd: &Sshd) -> String {
     format!("devbox:{}", sshd.worktree.display())
 }
 

@@ -22,7 +22,7 @@ use crate::safe_dir::SafeDir;
 use crate::store::{FileRecord, NewFile, Store, StoreError};
 
 /// How many alternative names keep-both tries before giving up.
-const MAX_ALTERNATIVES: u32 = 10_000;
+pub(crate) const MAX_ALTERNATIVES: u32 = 10_000;
 
 /// One staged file and where it should go.
 pub(super) struct Job<'d> {
@@ -302,13 +302,13 @@ pub(super) fn create_folder(dir: &SafeDir, name: &str) -> Result<SafeDir, Ingest
     Err(too_many(name))
 }
 
-fn too_many(name: &str) -> IngestError {
+pub(crate) fn too_many(name: &str) -> IngestError {
     IngestError::WriteFailed {
         reason: format!("{MAX_ALTERNATIVES} files named like {name} are already there"),
     }
 }
 
-pub(super) fn store_failed(e: &StoreError) -> IngestError {
+pub(crate) fn store_failed(e: &StoreError) -> IngestError {
     IngestError::StoreFailed {
         reason: e.to_string(),
     }

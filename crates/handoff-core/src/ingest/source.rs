@@ -102,6 +102,13 @@ pub(crate) struct Expanded {
     pub groups: Vec<String>,
 }
 
+impl Expanded {
+    /// How many files there are to save (what the batch limit counts).
+    pub fn files(&self) -> usize {
+        self.items.iter().filter(|i| i.is_ok()).count()
+    }
+}
+
 pub(crate) fn expand(sources: &[Source]) -> Expanded {
     let mut out = Expanded {
         items: Vec::new(),

@@ -156,7 +156,7 @@ pub(super) fn stage_file<'d>(
 }
 
 /// Whether a file was written to between two looks at it.
-fn changed(before: &std::fs::Metadata, after: &std::fs::Metadata) -> bool {
+pub(crate) fn changed(before: &std::fs::Metadata, after: &std::fs::Metadata) -> bool {
     before.len() != after.len()
         || before.mtime() != after.mtime()
         || before.mtime_nsec() != after.mtime_nsec()

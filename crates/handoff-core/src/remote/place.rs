@@ -9,12 +9,11 @@ use super::folder::{RemoteFolder, is_missing};
 use super::send::RemoteTemp;
 use crate::clock::Timestamp;
 use crate::ingest::source::Item;
-use crate::ingest::{ConflictPolicy, IngestError, Saved, Upload};
+use crate::ingest::{
+    ConflictPolicy, IngestError, MAX_ALTERNATIVES, Saved, Upload, store_failed, too_many,
+};
 use crate::naming;
 use crate::store::{Direction, FileRecord, NewFile, Store};
-
-/// How many alternative names keep-both tries before giving up.
-const MAX_ALTERNATIVES: u32 = 10_000;
 
 /// A file in place on the remote, not yet recorded.
 pub(super) enum Placed {
@@ -235,17 +234,5 @@ impl Batch<'_> {
                 })
             })
             .collect()
-    }
-}
-
-fn store_failed(e: &crate::store::StoreError) -> IngestError {
-    IngestError::StoreFailed {
-        reason: e.to_string(),
-    }
-}
-
-fn too_many(name: &str) -> IngestError {
-    IngestError::WriteFailed {
-        reason: format!("{MAX_ALTERNATIVES} files named like {name} are already there"),
     }
 }

@@ -16,7 +16,7 @@ use super::Remote;
 use super::folder::is_missing;
 use super::pipeline::Pipeline;
 use crate::ingest::source::Input;
-use crate::ingest::{Facts, IngestError, TEMP_PREFIX, TEMP_SUFFIX, hex, open_regular};
+use crate::ingest::{Facts, IngestError, TEMP_PREFIX, TEMP_SUFFIX, changed, hex, open_regular};
 use crate::mime::{self, SNIFF_BYTES};
 use crate::size::ByteSize;
 
@@ -183,11 +183,7 @@ impl Remote {
                     write(buf.freeze()).await?;
                 }
                 let after = src.metadata().map_err(|e| IngestError::unreadable(&e))?;
-                if after.len() != before.len()
-                    || after.mtime_nsec() != before.mtime_nsec()
-                    || after.mtime() != before.mtime()
-                    || after.ctime_nsec() != before.ctime_nsec()
-                {
+                if changed(&before, &after) {
                     return Err(IngestError::ChangedWhileRead);
                 }
             }

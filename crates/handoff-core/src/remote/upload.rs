@@ -60,16 +60,9 @@ pub async fn upload(
     progress: &mut dyn FnMut(&Progress),
 ) -> Report {
     let expanded = source::expand(&upload.sources);
-    let count = expanded.items.iter().filter(|i| i.is_ok()).count();
-    if count > upload.max_batch_files {
-        return Report {
-            folder: None,
-            outcomes: Vec::new(),
-            refused: Some(IngestError::BatchLimit {
-                count,
-                limit: upload.max_batch_files,
-            }),
-        };
+    let count = expanded.files();
+    if let Some(refused) = Report::over_batch_limit(count, upload.max_batch_files) {
+        return refused;
     }
     let labels: Vec<(usize, String)> = expanded
         .items
