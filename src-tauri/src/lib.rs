@@ -159,6 +159,8 @@ pub fn run() {
             // Agents end with the app (they also die with it if it is killed).
             let state = handle.state::<AppState>();
             tauri::async_runtime::block_on(state.agents.stop_all());
+            // Then the connections to remote worktrees' machines.
+            handoff_core::remote::close_all();
         }
     });
 }

@@ -8,6 +8,11 @@
 //! - R2: a folder of 1,000 files of 16 KiB as one upload vs `scp -r` then
 //!   `sync -f` there; target ratio ≤ 2.
 //!
+//! - R3: reaching a remote worktree again (what each upload, files-panel
+//!   check, thumbnail and publish fetch starts with) on the kept connection
+//!   vs `ssh devbox true`, a new connection (what each paid before
+//!   connections were kept); target ratio ≤ 0.1.
+//!
 //! `HANDOFF_BENCH_QUICK=1` runs smaller sizes (for checking the harness).
 
 use std::fs;
@@ -23,6 +28,7 @@ mod common;
 mod sshd;
 
 use common::{human, paired, report, write_pseudo_random};
+use handoff_core::remote::{self, Remote, RemoteError};
 use sshd::Sshd;
 
 const RUNS: usize = 5;
@@ -36,6 +42,7 @@ fn main() {
     println!("Remote worktree benchmarks ({RUNS} runs each, medians; a real sshd on 127.0.0.1)");
     r1_large_file(&work, &sshd, if quick { 64 << 20 } else { 1 << 30 });
     r2_many_files(&work, &sshd, if quick { 100 } else { 1000 });
+    r3_reach_again(&sshd);
     let _ = fs::remove_dir_all(&work);
 }
 
@@ -85,6 +92,42 @@ fn r2_many_files(work: &Path, sshd: &Sshd, count: usize) {
         Some(baseline),
         "≤ 2×",
     );
+}
+
+fn r3_reach_again(sshd: &Sshd) {
+    let (spec, options) = (sshd.spec(), sshd.options());
+    let reach = || {
+        remote::block_on(async {
+            let started = Instant::now();
+            Remote::connect(&spec, &options).await?;
+            Ok::<_, RemoteError>(started.elapsed())
+        })
+        .unwrap()
+    };
+    reach();
+    let (ours, baseline) = paired(
+        RUNS * 4,
+        || {
+            let started = Instant::now();
+            let status = Command::new("ssh")
+                .arg("-F")
+                .arg(sshd.path("ssh_config"))
+                .args(["devbox", "true"])
+                .status()
+                .unwrap();
+            assert!(status.success(), "ssh failed");
+            started.elapsed()
+        },
+        reach,
+    );
+    report(
+        "R3",
+        "reaching a remote worktree again: kept connection vs a new ssh connection",
+        ours,
+        Some(baseline),
+        "≤ 0.1×",
+    );
+    remote::close_all();
 }
 
 /// `scp` (SFTP underneath, as Handoff) of `src` into `target` on the

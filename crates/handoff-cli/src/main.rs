@@ -79,6 +79,8 @@ fn main() -> ExitCode {
         Command::Remote(args) => commands::remote::run(&ctx, args),
         Command::Helper(helper) => helper.run(&ctx).map(|()| true).map_err(Into::into),
     };
+    // The SSH connections a command kept end with it.
+    handoff_core::remote::close_all();
     match result {
         Ok(true) => ExitCode::from(OK),
         Ok(false) => ExitCode::from(FAILED),

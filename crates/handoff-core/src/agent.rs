@@ -135,8 +135,8 @@ pub struct AgentSession {
     mode: Mutex<Option<String>>,
     /// The agent's settings for the session, as last heard.
     options: Mutex<Vec<ConfigOption>>,
-    /// A remote agent's publish server, served as long as the session.
-    _publish: Option<HttpServer>,
+    /// A remote agent's publish server and forward, kept as long as the session.
+    _publish: Option<RemotePublish>,
     /// How its worktree's machine is reached, when it is remote.
     connect: crate::remote::ConnectOptions,
 }
@@ -159,16 +159,16 @@ impl AgentSession {
         let settings = store.settings().load()?;
         let recorder = Arc::new(Mutex::new(Recorder::new(store, session_id)));
         let mut publish = None;
-        let started = match place(options, &session, &profile, &worktree, &settings) {
+        let started = match place(options, &session, &profile, &worktree, &settings).await {
             Ok(Placed {
                 program,
                 exec_in,
                 env,
                 mcp_servers,
                 read_roots,
-                publish_server,
+                publish: bridge,
             }) => {
-                publish = publish_server;
+                publish = bridge;
                 let launch = Launch {
                     program: options.handoff_exe.clone(),
                     args: launch::exec_args(&exec_in, &program),
@@ -465,15 +465,22 @@ struct Placed {
     /// What it may read through Handoff (nothing for a remote agent: it
     /// reads its own machine's files).
     read_roots: Vec<PathBuf>,
-    /// The HTTP publish server a remote agent reaches through `ssh -R`.
-    publish_server: Option<HttpServer>,
+    /// How a remote agent reaches the publish server here.
+    publish: Option<RemotePublish>,
+}
+
+/// A remote agent's way back: the session's HTTP publish server here and
+/// the port forwarded to it from the remote's loopback (closed first).
+struct RemotePublish {
+    _forward: crate::remote::Forwarded,
+    _server: HttpServer,
 }
 
 /// Runs the agent in the worktree: here, or for a remote worktree, on its
-/// machine through the person's `ssh` (with the profile's environment set
-/// there), which forwards a port on the remote's loopback to the
-/// session's HTTP publish server here.
-fn place(
+/// machine through the person's `ssh` over the kept master (with the
+/// profile's environment set there), whose connection forwards a port on
+/// the remote's loopback to the session's HTTP publish server here.
+async fn place(
     options: &SessionOptions,
     session: &Session,
     profile: &AgentProfile,
@@ -481,6 +488,8 @@ fn place(
     settings: &crate::Settings,
 ) -> Result<Placed, AgentError> {
     if let Some(spec) = worktree.remote() {
+        let connect = crate::remote::ConnectOptions::for_settings(settings);
+        let remote = crate::remote::Remote::connect(&spec, &connect).await?;
         let server = HttpServer::start(
             options.home.clone(),
             session.id,
@@ -488,21 +497,26 @@ fn place(
             crate::publish::DEFAULT_MAX_SIZE,
         )
         .map_err(|e| AgentError::Store(format!("cannot start the publish server: {e}")))?;
-        let forward = remote_launch::Forward::new(server.port());
-        let ssh_config = crate::remote::ConnectOptions::for_settings(settings).ssh_config;
+        let forward = remote.forward(server.port()).await?;
         return Ok(Placed {
             program: remote_launch::ssh_program(
                 profile,
                 &options.handoff_exe,
                 &spec,
-                ssh_config.as_deref(),
-                &forward,
+                connect.ssh_config.as_deref(),
+                remote.session().control_socket(),
             ),
             exec_in: options.home.dir().to_owned(),
             env: Vec::new(),
-            mcp_servers: vec![forward.mcp_server(&session.publish_token)],
+            mcp_servers: vec![remote_launch::mcp_server(
+                forward.remote_port(),
+                &session.publish_token,
+            )],
             read_roots: Vec::new(),
-            publish_server: Some(server),
+            publish: Some(RemotePublish {
+                _forward: forward,
+                _server: server,
+            }),
         });
     }
     Ok(Placed {
@@ -511,7 +525,7 @@ fn place(
         env: profile.env.clone().into_iter().collect(),
         mcp_servers: vec![publish_server(options, session)],
         read_roots: read_roots(options, &worktree.path, settings),
-        publish_server: None,
+        publish: None,
     })
 }
 

@@ -172,6 +172,7 @@ impl AgentError {
             Self::BadOption { .. } => ErrorKind::UnknownOption,
             Self::Busy => ErrorKind::AgentBusy,
             Self::Store(_) => ErrorKind::StoreFailed,
+            Self::Remote(e) => e.kind(),
         }
     }
 }
@@ -203,6 +204,7 @@ impl RemoveError {
             Self::Store(e) => e.kind(),
             Self::AlreadyGone { .. } => ErrorKind::AlreadyGone,
             Self::Trash { .. } | Self::Io { .. } => ErrorKind::DeleteFailed,
+            Self::Remote(e) => e.kind(),
         }
     }
 }

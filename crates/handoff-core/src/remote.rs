@@ -1,9 +1,10 @@
 //! Worktrees on another machine, reached with the person's own OpenSSH:
 //! their `~/.ssh/config` (or the file the `ssh_config` setting or
 //! `HANDOFF_SSH_CONFIG` names, passed as `ssh -F`), keys, agent,
-//! `ProxyJump` and `known_hosts`. One multiplexed master per connection
-//! (the `openssh` crate), SFTP over it (`openssh-sftp-client`); no SSH
-//! stack of Handoff's own.
+//! `ProxyJump` and `known_hosts`. One multiplexed master per machine, kept
+//! while Handoff runs (the `openssh` crate), SFTP over it
+//! (`openssh-sftp-client`), the agent's `ssh` through it too; no SSH stack
+//! of Handoff's own.
 //!
 //! A remote worktree is written `ssh://[user@]host[:port]/abs/path` or, as
 //! `scp` writes it, `host:/abs/path` with `host` an alias of the SSH config.
@@ -12,35 +13,23 @@ mod check;
 mod connect;
 mod download;
 mod folder;
+mod forward;
 mod pipeline;
 mod place;
+mod pool;
+mod remove;
 mod send;
 mod spec;
 mod upload;
 
 pub use connect::{ConnectOptions, Remote, SSH_CONFIG_ENV};
 pub use download::DownloadError;
+pub use forward::Forwarded;
+pub use pool::{block_on, close_all, disconnect};
 pub use spec::RemoteSpec;
 pub use upload::upload;
 
 use std::path::PathBuf;
-
-/// Runs `work` to completion from blocking code: on the runtime this
-/// thread belongs to (a blocking-pool thread), else on a runtime of its
-/// own. The connection it makes lives and ends inside `work`.
-pub fn block_on<T, E: From<RemoteError>>(work: impl Future<Output = Result<T, E>>) -> Result<T, E> {
-    match tokio::runtime::Handle::try_current() {
-        Ok(handle) => handle.block_on(work),
-        Err(_) => tokio::runtime::Builder::new_multi_thread()
-            .enable_all()
-            .build()
-            .map_err(|e| RemoteError::Failed {
-                host: "this machine".to_owned(),
-                detail: format!("cannot start the SSH runtime: {e}"),
-            })?
-            .block_on(work),
-    }
-}
 
 /// Why a remote worktree cannot be reached. Each message says what to do.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]

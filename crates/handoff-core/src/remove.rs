@@ -1,5 +1,6 @@
 //! Deleting recorded files on the person's request: to the OS trash by
-//! default, so nothing is lost by a wrong click.
+//! default, so nothing is lost by a wrong click. A file in a remote
+//! worktree is deleted there, over SSH, never at the same path here.
 
 use std::io;
 
@@ -37,6 +38,9 @@ pub enum RemoveError {
         /// Why.
         reason: String,
     },
+    /// The file is on a remote worktree's machine, which could not delete it.
+    #[error(transparent)]
+    Remote(#[from] crate::remote::RemoteError),
     /// Deleting failed.
     #[error("cannot delete {path}: {source}")]
     Io {
@@ -62,20 +66,14 @@ pub fn remove(
             status: record.status,
         });
     }
-    let path = record.path.display().to_string();
-    if std::fs::symlink_metadata(&record.path).is_ok() {
-        match how {
-            Removal::Trash => trash::delete(&record.path).map_err(|e| RemoveError::Trash {
-                path,
-                reason: e.to_string(),
-            })?,
-            Removal::Permanent => {
-                std::fs::remove_file(&record.path).or_else(|e| match e.kind() {
-                    io::ErrorKind::NotFound => Ok(()),
-                    _ => Err(RemoveError::Io { path, source: e }),
-                })?;
-            }
-        }
+    if let Some(spec) = remote_of(store, &record)? {
+        let options = crate::remote::ConnectOptions::for_settings(&store.settings().load()?);
+        crate::remote::block_on(async {
+            let remote = crate::remote::Remote::connect(&spec, &options).await?;
+            remote.remove_file(&record.path).await
+        })?;
+    } else {
+        remove_here(&record.path, how)?;
     }
     store.files().set_status(
         &[StatusChange {
@@ -86,4 +84,41 @@ pub fn remove(
         now,
     )?;
     Ok(store.files().get(id)?)
+}
+
+/// The remote worktree a record's file is on, if any (what its agent
+/// published is snapshotted here, so it is not).
+fn remote_of(
+    store: &mut Store,
+    record: &FileRecord,
+) -> Result<Option<crate::remote::RemoteSpec>, StoreError> {
+    match record.worktree_id {
+        Some(id) if record.destination != crate::destination::Destination::Published => {
+            Ok(store.worktrees().get(id)?.remote())
+        }
+        _ => Ok(None),
+    }
+}
+
+/// Deletes a file on this machine, to the trash or for good.
+fn remove_here(path: &std::path::Path, how: Removal) -> Result<(), RemoveError> {
+    let shown = path.display().to_string();
+    if std::fs::symlink_metadata(path).is_ok() {
+        match how {
+            Removal::Trash => trash::delete(path).map_err(|e| RemoveError::Trash {
+                path: shown,
+                reason: e.to_string(),
+            })?,
+            Removal::Permanent => {
+                std::fs::remove_file(path).or_else(|e| match e.kind() {
+                    io::ErrorKind::NotFound => Ok(()),
+                    _ => Err(RemoveError::Io {
+                        path: shown,
+                        source: e,
+                    }),
+                })?;
+            }
+        }
+    }
+    Ok(())
 }

@@ -74,7 +74,12 @@ pub async fn preview_file(
 ) -> Result<FilePreview, ApiError> {
     let record = shown(&state, file_id).await?;
     state
-        .run(move |_| {
+        .run(move |ctx| {
+            // A remote worktree's file is previewed from a fresh copy.
+            let record = FileRecord {
+                path: files::local_path(ctx, &record)?,
+                ..record
+            };
             handoff_core::preview::preview(&record)
                 .map(Into::into)
                 .map_err(|e| ApiError::not_found(format!("{}: {e}", record.path.display())))
@@ -86,7 +91,10 @@ pub async fn preview_file(
 #[tauri::command]
 #[specta::specta]
 pub async fn open_file(state: State<'_, AppState>, file_id: i64) -> Result<(), ApiError> {
-    let path = files::existing(shown(&state, file_id).await?)?.path;
+    let record = shown(&state, file_id).await?;
+    let path = state
+        .run(move |ctx| files::local_path(ctx, &record))
+        .await?;
     tauri_plugin_opener::open_path(&path, None::<&str>).map_err(open_failed)
 }
 
@@ -102,11 +110,12 @@ pub async fn open_link(url: String) -> Result<(), ApiError> {
     tauri_plugin_opener::open_url(&url, None::<&str>).map_err(open_failed)
 }
 
-/// Shows a recorded file in the file manager.
+/// Shows a recorded file in the file manager (a file on this machine).
 #[tauri::command]
 #[specta::specta]
 pub async fn reveal_file(state: State<'_, AppState>, file_id: i64) -> Result<(), ApiError> {
-    let path = files::existing(shown(&state, file_id).await?)?.path;
+    let record = shown(&state, file_id).await?;
+    let path = state.run(move |ctx| files::here(ctx, record)).await?.path;
     tauri_plugin_opener::reveal_item_in_dir(&path).map_err(open_failed)
 }
 
@@ -119,12 +128,14 @@ pub async fn save_file_as(
     state: State<'_, AppState>,
     file_id: i64,
 ) -> Result<Option<String>, ApiError> {
-    let record = files::existing(shown(&state, file_id).await?)?;
+    let record = shown(&state, file_id).await?;
     let Some(dest) = ask_where(&app, &naming::sanitize(&record.filename)).await else {
         return Ok(None);
     };
     let shown = dest.display().to_string();
-    state.run(move |_| files::copy_to(&record, &dest)).await?;
+    state
+        .run(move |ctx| files::save_copy(ctx, &record, &dest))
+        .await?;
     Ok(Some(shown))
 }
 

@@ -43,12 +43,11 @@ pub fn run(ctx: &Context, args: Args) -> Result<bool> {
             let runtime = tokio::runtime::Runtime::new()?;
             runtime.block_on(async {
                 match Remote::connect(&spec, &options).await {
-                    Ok(remote) => {
+                    Ok(_) => {
                         println!(
                             "{}: reachable, the folder is there",
                             terminal_safe(&spec.to_string())
                         );
-                        remote.close().await?;
                         Ok(true)
                     }
                     Err(e) => {

@@ -1,8 +1,11 @@
-//! `handoff rm`: delete recorded files, to the OS trash by default.
+//! `handoff rm`: delete recorded files, to the OS trash by default (a
+//! remote worktree's files are deleted there, where no trash is).
 
 use anyhow::Result;
 use handoff_core::clock;
+use handoff_core::destination::Destination;
 use handoff_core::remove::{self, Removal};
+use handoff_core::store::{FileRecord, Store};
 use serde::Serialize;
 
 use crate::output::{JsonError, JsonFile, print_json, safe_path, terminal_safe};
@@ -66,11 +69,27 @@ pub fn run(ctx: &Context, args: &Args) -> Result<bool> {
     } else {
         for (id, result) in &results {
             match result {
-                Ok(record) if args.permanent => println!("deleted {}", safe_path(&record.path)),
-                Ok(record) => println!("moved to trash {}", safe_path(&record.path)),
+                Ok(record) => match remote_host(&mut store, record) {
+                    Some(host) => println!(
+                        "deleted on {} {}",
+                        terminal_safe(&host),
+                        safe_path(&record.path)
+                    ),
+                    None if args.permanent => println!("deleted {}", safe_path(&record.path)),
+                    None => println!("moved to trash {}", safe_path(&record.path)),
+                },
                 Err(e) => eprintln!("{id}: {}", terminal_safe(&e.to_string())),
             }
         }
     }
     Ok(all_ok)
+}
+
+/// The machine a deleted record's file was on, when it was a remote
+/// worktree's (no trash there: it was deleted for good).
+fn remote_host(store: &mut Store, record: &FileRecord) -> Option<String> {
+    if record.destination == Destination::Published {
+        return None;
+    }
+    store.worktrees().get(record.worktree_id?).ok()?.host
 }

@@ -19,6 +19,7 @@ mod races;
 mod settings;
 mod ssh;
 mod ssh_agent;
+mod ssh_files;
 mod ssh_upload;
 mod sshd;
 mod terminal;

@@ -2,7 +2,7 @@
 //! What can go wrong says what to do.
 
 use handoff_core::ErrorKind;
-use handoff_core::remote::{Remote, RemoteError};
+use handoff_core::remote::{self, Remote, RemoteError};
 
 use crate::sshd::{Sshd, free_port, keygen, no_master_left};
 
@@ -22,8 +22,53 @@ async fn a_remote_worktree_is_reached_through_the_named_ssh_config() {
     assert_eq!(remote.spec().host(), "devbox");
     let listed = remote.sftp().fs().metadata(&sshd.worktree).await.unwrap();
     assert!(listed.file_type().unwrap().is_dir());
-    remote.close().await.unwrap();
+    remote::disconnect(&sshd.spec(), &sshd.options()).await;
     no_master_left(&sshd);
+}
+
+/// One master per machine, kept: every later connect goes through it (the
+/// server holds one connection however many operations run, 8 of them at
+/// once), a master that died is replaced on the next connect, and
+/// `disconnect` ends it.
+#[tokio::test(flavor = "multi_thread")]
+async fn one_kept_master_serves_every_operation_and_a_dead_one_is_replaced() {
+    let sshd = Sshd::start();
+    let (spec, options) = (sshd.spec(), sshd.options());
+    let first = Remote::connect(&spec, &options).await.unwrap();
+    let socket = first.session().control_socket().to_owned();
+    let mut many = tokio::task::JoinSet::new();
+    for _ in 0..8 {
+        let (spec, options) = (spec.clone(), options.clone());
+        many.spawn(async move {
+            let remote = Remote::connect(&spec, &options).await.unwrap();
+            let meta = remote.sftp().fs().metadata(&spec.path).await.unwrap();
+            assert!(meta.file_type().unwrap().is_dir());
+            remote.session().control_socket().to_owned()
+        });
+    }
+    for reached in many.join_all().await {
+        assert_eq!(reached, socket, "the same master");
+    }
+    assert_eq!(sshd.connections(), 1, "one connection at the server");
+
+    // The master dies (as when the laptop sleeps): the next connect opens
+    // a new one instead of failing.
+    let exited = std::process::Command::new("ssh")
+        .args(["-F", "/dev/null", "-O", "exit", "-S"])
+        .arg(&socket)
+        .arg("devbox")
+        .output()
+        .unwrap();
+    assert!(exited.status.success(), "{exited:?}");
+    drop(first);
+    let again = Remote::connect(&spec, &options).await.unwrap();
+    assert_ne!(again.session().control_socket(), socket);
+    assert!(again.sftp().fs().metadata(&spec.path).await.is_ok());
+    drop(again);
+
+    remote::disconnect(&spec, &options).await;
+    no_master_left(&sshd);
+    assert!(sshd.wait_idle(), "left under sshd: {:?}", sshd.served());
 }
 
 #[tokio::test(flavor = "multi_thread")]

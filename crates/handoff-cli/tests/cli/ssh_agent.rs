@@ -78,6 +78,11 @@ fn the_demo_agent_runs_on_the_remote_with_the_remote_paths_and_ends_there() {
         assert!(Instant::now() < deadline, "the agent never ran under sshd");
         std::thread::sleep(Duration::from_millis(50));
     }
+    assert_eq!(
+        sshd.connections(),
+        1,
+        "the agent's ssh goes through the master the upload opened"
+    );
     child.stdin.take().unwrap().write_all(b"2\n").unwrap();
     let out = Run(child.wait_with_output().unwrap()).expect(0).stdout();
     assert!(out.contains("Permission refused"), "{out}");

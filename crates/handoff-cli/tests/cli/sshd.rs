@@ -107,6 +107,16 @@ impl Sshd {
         descendants(self.child.id())
     }
 
+    /// How many connections the server holds (one process each, directly
+    /// under the listener).
+    pub fn connections(&self) -> usize {
+        let listener = self.child.id();
+        parents()
+            .iter()
+            .filter(|(_, parent)| *parent == listener)
+            .count()
+    }
+
     /// Waits until the server runs nothing for any connection.
     pub fn wait_idle(&self) -> bool {
         let deadline = Instant::now() + Duration::from_secs(10);
@@ -182,7 +192,26 @@ impl Drop for Sshd {
 
 /// Every process below `pid` in the process tree.
 fn descendants(pid: u32) -> Vec<u32> {
-    let parents: Vec<(u32, u32)> = std::fs::read_dir("/proc")
+    let parents = parents();
+    let mut found = vec![pid];
+    let mut i = 0;
+    while i < found.len() {
+        let parent = found[i];
+        found.extend(
+            parents
+                .iter()
+                .filter(|(_, p)| *p == parent)
+                .map(|(c, _)| *c),
+        );
+        i += 1;
+    }
+    found.remove(0);
+    found
+}
+
+/// Every process and its parent.
+fn parents() -> Vec<(u32, u32)> {
+    std::fs::read_dir("/proc")
         .unwrap()
         .flatten()
         .filter_map(|e| {
@@ -198,21 +227,7 @@ fn descendants(pid: u32) -> Vec<u32> {
                 .ok()?;
             Some((child, parent))
         })
-        .collect();
-    let mut found = vec![pid];
-    let mut i = 0;
-    while i < found.len() {
-        let parent = found[i];
-        found.extend(
-            parents
-                .iter()
-                .filter(|(_, p)| *p == parent)
-                .map(|(c, _)| *c),
-        );
-        i += 1;
-    }
-    found.remove(0);
-    found
+        .collect()
 }
 
 /// Starts `sshd` with the config in `dir`, in a process group of its own

@@ -73,6 +73,9 @@ pub enum AgentError {
     /// The session or its files could not be read or recorded.
     #[error("{0}")]
     Store(String),
+    /// The remote worktree's machine could not be reached.
+    #[error(transparent)]
+    Remote(#[from] crate::remote::RemoteError),
 }
 
 impl AgentError {

@@ -1,6 +1,7 @@
 //! Starting an agent in a remote worktree: the person's own `ssh` runs the
-//! profile's command there (`ssh -T host 'cd <path> && exec <command>'`),
-//! and ACP flows over that connection's stdin and stdout. Handoff's tie
+//! profile's command there (`ssh -T host 'cd <path> && exec <command>'`)
+//! through the machine's kept master, and ACP flows over that channel's
+//! stdin and stdout. Handoff's tie
 //! process still stands between: when the session ends or Handoff quits,
 //! `ssh` ends, the agent's stdin closes, and the agent exits there.
 
@@ -12,59 +13,33 @@ use super::launch::{Program, SELF_COMMAND};
 use crate::remote::RemoteSpec;
 use crate::store::AgentProfile;
 
-/// A port on the remote's loopback forwarded to the session's publish
-/// server on this machine's (`ssh -R`).
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct Forward {
-    /// The port there (picked at random among the unprivileged ones;
-    /// `ssh` fails rather than start the agent when it is taken).
-    pub remote: u16,
-    /// The publish server's port here.
-    pub local: u16,
-}
-
-impl Forward {
-    /// A forward to `local` from a random port there.
-    #[must_use]
-    pub fn new(local: u16) -> Self {
-        let mut random = [0_u8; 2];
-        if rustix::rand::getrandom(&mut random, rustix::rand::GetRandomFlags::empty()).is_err() {
-            random = local.to_le_bytes();
-        }
-        Self {
-            remote: 20_000 + u16::from_le_bytes(random) % 40_000,
-            local,
-        }
-    }
-
-    /// The publish server as the agent reaches it there, with the
-    /// session's secret.
-    #[must_use]
-    pub fn mcp_server(&self, token: &str) -> McpServer {
-        McpServer::Http(
-            McpServerHttp::new(
-                crate::mcp::SERVER_NAME,
-                format!("http://127.0.0.1:{}{}", self.remote, crate::mcp_http::PATH),
-            )
-            .headers(vec![HttpHeader::new(
-                "Authorization",
-                format!("Bearer {token}"),
-            )]),
+/// The publish server as the agent reaches it there (`port` on the
+/// remote's loopback, forwarded here), with the session's secret.
+#[must_use]
+pub fn mcp_server(port: u16, token: &str) -> McpServer {
+    McpServer::Http(
+        McpServerHttp::new(
+            crate::mcp::SERVER_NAME,
+            format!("http://127.0.0.1:{port}{}", crate::mcp_http::PATH),
         )
-    }
+        .headers(vec![HttpHeader::new(
+            "Authorization",
+            format!("Bearer {token}"),
+        )]),
+    )
 }
 
 /// The `ssh` command that runs `profile`'s agent in the remote worktree
 /// `spec` (`handoff_exe` stands for the built-in demo agent's program,
-/// found at the same path there), with `ssh_config` as `ssh -F` when given
-/// and `forward` open for the agent's publish calls.
+/// found at the same path there), with `ssh_config` as `ssh -F` when given,
+/// through the kept master listening on `control_socket`.
 #[must_use]
 pub fn ssh_program(
     profile: &AgentProfile,
     handoff_exe: &Path,
     spec: &RemoteSpec,
     ssh_config: Option<&Path>,
-    forward: &Forward,
+    control_socket: &Path,
 ) -> Program {
     let command = if profile.command == SELF_COMMAND {
         handoff_exe.to_string_lossy().into_owned()
@@ -87,25 +62,22 @@ pub fn ssh_program(
     if let Some(config) = ssh_config {
         args.extend(["-F".to_owned(), config.to_string_lossy().into_owned()]);
     }
+    args.push("-S".to_owned());
+    args.push(control_socket.to_string_lossy().into_owned());
     args.extend(
         [
             "-T",
+            "-o",
+            "ControlMaster=no",
             "-o",
             "BatchMode=yes",
             "-o",
             "StrictHostKeyChecking=yes",
             "-o",
             "ServerAliveInterval=15",
-            "-o",
-            "ExitOnForwardFailure=yes",
         ]
         .map(str::to_owned),
     );
-    args.push("-R".to_owned());
-    args.push(format!(
-        "127.0.0.1:{}:127.0.0.1:{}",
-        forward.remote, forward.local
-    ));
     args.push("--".to_owned());
     args.push(spec.destination.clone());
     args.push(line);
@@ -125,7 +97,7 @@ mod tests {
     use std::collections::BTreeMap;
     use std::path::Path;
 
-    use super::{Forward, ssh_program};
+    use super::ssh_program;
     use crate::remote::RemoteSpec;
     use crate::store::AgentProfile;
 
@@ -155,10 +127,7 @@ mod tests {
             Path::new("/usr/bin/handoff"),
             &spec,
             Some(Path::new("/cfg")),
-            &Forward {
-                remote: 30_000,
-                local: 4_000,
-            },
+            Path::new("/run/ctl"),
         );
         assert_eq!(program.path, Path::new("ssh"));
         assert_eq!(&program.args[..2], ["-F", "/cfg"]);
@@ -166,12 +135,7 @@ mod tests {
             panic!("no command");
         };
         assert_eq!(destination, "devbox");
-        assert!(
-            program
-                .args
-                .windows(2)
-                .any(|w| w == ["-R", "127.0.0.1:30000:127.0.0.1:4000"])
-        );
+        assert!(program.args.windows(2).any(|w| w == ["-S", "/run/ctl"]));
         assert_eq!(
             line,
             r"cd '/home/me/it'\''s here' && exec env 'KEY=a b' 'my-agent' '--acp' '$(rm -rf ~)'"
@@ -186,9 +150,9 @@ mod tests {
             Path::new("/opt/handoff"),
             &spec,
             None,
-            &Forward::new(4_000),
+            Path::new("/run/ctl"),
         );
-        assert_eq!(program.args[0], "-T");
+        assert_eq!(program.args[..3], ["-S", "/run/ctl", "-T"]);
         assert!(program.args.contains(&"ssh://me@box:2222".to_owned()));
         assert_eq!(
             program.args.last().unwrap(),

@@ -78,9 +78,6 @@ pub(super) async fn fetch(
             }
         }
     }
-    if let Err(e) = remote.close().await {
-        tracing::warn!(error = %e, "closing the connection after fetching pictures failed");
-    }
     Copies {
         _dir: Some(dir),
         paths,

@@ -1,11 +1,11 @@
 //! The files that moved: listing them, the untracked ones in uploads
 //! folders, and what can be done with one.
 
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
 use super::{ApiError, Context};
 use crate::destination::Destination;
-use crate::remote::{self, ConnectOptions, Remote};
+use crate::remote::{self, ConnectOptions, Remote, RemoteSpec};
 use crate::remove::{self, Removal};
 use crate::store::{FileQuery, FileRecord};
 use crate::untracked::{self, Untracked};
@@ -52,11 +52,7 @@ pub fn check_remote(ctx: &Context, worktree_id: i64) -> Result<usize, ApiError> 
     let options = ConnectOptions::for_settings(&store.settings().load()?);
     let changes = remote::block_on(async {
         let remote = Remote::connect(&spec, &options).await?;
-        let changes = remote.check(&records).await;
-        if let Err(e) = remote.close().await {
-            tracing::warn!(error = %e, "closing the connection after a check failed");
-        }
-        Ok::<_, ApiError>(changes)
+        Ok::<_, ApiError>(remote.check(&records).await)
     })?;
     store.files().set_status(&changes, clock::now())?;
     Ok(changes.len())
@@ -97,13 +93,13 @@ pub fn get(ctx: &Context, file_id: i64) -> Result<FileRecord, ApiError> {
     Ok(ctx.store()?.files().get(file_id)?)
 }
 
-/// The bytes of a file in a remote worktree, fetched over SFTP (at most
-/// `limit`); `None` for a file on this machine, which the caller reads.
-pub fn remote_bytes(
+/// The remote worktree a record's file is on, and how to reach it; `None`
+/// for a file on this machine (what a remote agent published is
+/// snapshotted here).
+fn remote_of(
     ctx: &Context,
     record: &FileRecord,
-    limit: u64,
-) -> Result<Option<Vec<u8>>, ApiError> {
+) -> Result<Option<(RemoteSpec, ConnectOptions)>, ApiError> {
     let Some(worktree_id) = record.worktree_id else {
         return Ok(None);
     };
@@ -115,23 +111,106 @@ pub fn remote_bytes(
         return Ok(None);
     };
     let options = ConnectOptions::for_settings(&store.settings().load()?);
-    drop(store);
+    Ok(Some((spec, options)))
+}
+
+/// The bytes of a file in a remote worktree, fetched over SFTP (at most
+/// `limit`); `None` for a file on this machine, which the caller reads.
+pub fn remote_bytes(
+    ctx: &Context,
+    record: &FileRecord,
+    limit: u64,
+) -> Result<Option<Vec<u8>>, ApiError> {
+    let Some((spec, options)) = remote_of(ctx, record)? else {
+        return Ok(None);
+    };
+    let mut bytes = Vec::new();
+    fetch(&spec, &options, record, limit, &mut bytes)?;
+    Ok(Some(bytes))
+}
+
+/// A path on this machine holding the file's bytes: its own, or for a
+/// file in a remote worktree a copy fetched now over SFTP into the data
+/// folder's `remote-copies` (what Open and the preview read).
+pub fn local_path(ctx: &Context, record: &FileRecord) -> Result<PathBuf, ApiError> {
+    let Some((spec, options)) = remote_of(ctx, record)? else {
+        return Ok(existing(record.clone())?.path);
+    };
+    let folder = ctx
+        .home
+        .dir()
+        .join("remote-copies")
+        .join(record.id.to_string());
+    std::fs::create_dir_all(&folder).map_err(|e| cannot_write(&folder, &e))?;
+    let copy = folder.join(crate::naming::sanitize(&record.filename));
+    fetch_into(&spec, &options, record, &copy)?;
+    Ok(copy)
+}
+
+/// Saves a copy of a recorded file at `dest` (Save as): copied here, or
+/// fetched from its remote worktree.
+pub fn save_copy(ctx: &Context, record: &FileRecord, dest: &Path) -> Result<(), ApiError> {
+    match remote_of(ctx, record)? {
+        Some((spec, options)) => fetch_into(&spec, &options, record, dest),
+        None => copy_to(&existing(record.clone())?, dest),
+    }
+}
+
+/// Fetches a remote file into `dest` whole: written to a temp file beside
+/// it, then renamed over it.
+fn fetch_into(
+    spec: &RemoteSpec,
+    options: &ConnectOptions,
+    record: &FileRecord,
+    dest: &Path,
+) -> Result<(), ApiError> {
+    let folder = dest.parent().unwrap_or(Path::new("."));
+    let mut temp = tempfile::Builder::new()
+        .prefix(".handoff-fetch")
+        .tempfile_in(folder)
+        .map_err(|e| cannot_write(dest, &e))?;
+    fetch(spec, options, record, u64::MAX, temp.as_file_mut())?;
+    temp.persist(dest)
+        .map(drop)
+        .map_err(|e| cannot_write(dest, &e.error))
+}
+
+fn fetch(
+    spec: &RemoteSpec,
+    options: &ConnectOptions,
+    record: &FileRecord,
+    limit: u64,
+    out: &mut (dyn std::io::Write + Send),
+) -> Result<u64, ApiError> {
     remote::block_on(async {
-        let remote = Remote::connect(&spec, &options).await?;
-        let mut bytes = Vec::new();
-        let fetched = remote.download(&record.path, limit, &mut bytes).await;
-        if let Err(e) = remote.close().await {
-            tracing::warn!(error = %e, "closing the connection after a read failed");
-        }
-        match fetched {
-            Ok(_) => Ok(Some(bytes)),
-            Err(e) => Err(ApiError::not_found(format!(
-                "{} on {}: {e}",
-                record.path.display(),
-                spec.host()
-            ))),
-        }
+        let remote = Remote::connect(spec, options).await?;
+        remote
+            .download(&record.path, limit, out)
+            .await
+            .map_err(|e| {
+                ApiError::not_found(format!("{} on {}: {e}", record.path.display(), spec.host()))
+            })
     })
+}
+
+fn cannot_write(path: &Path, e: &std::io::Error) -> ApiError {
+    ApiError::new(
+        ErrorKind::WriteFailed,
+        format!("cannot save to {}: {e}", path.display()),
+    )
+}
+
+/// The record of a file on this machine that is still there (what Show in
+/// folder needs): a remote worktree's file is refused, saying so.
+pub fn here(ctx: &Context, record: FileRecord) -> Result<FileRecord, ApiError> {
+    match remote_of(ctx, &record)? {
+        Some((spec, _)) => Err(ApiError::invalid(format!(
+            "{} is on {}, not on this machine; use Save a copy as… to bring it here",
+            record.filename,
+            spec.host()
+        ))),
+        None => existing(record),
+    }
 }
 
 /// The record of a file still on disk.
@@ -146,14 +225,11 @@ pub fn existing(record: FileRecord) -> Result<FileRecord, ApiError> {
     }
 }
 
-/// Copies a recorded file to `dest` (Save as).
-pub fn copy_to(record: &FileRecord, dest: &Path) -> Result<(), ApiError> {
-    std::fs::copy(&record.path, dest).map(drop).map_err(|e| {
-        ApiError::new(
-            ErrorKind::WriteFailed,
-            format!("cannot save to {}: {e}", dest.display()),
-        )
-    })
+/// Copies a file on this machine to `dest`.
+fn copy_to(record: &FileRecord, dest: &Path) -> Result<(), ApiError> {
+    std::fs::copy(&record.path, dest)
+        .map(drop)
+        .map_err(|e| cannot_write(dest, &e))
 }
 
 /// Moves a recorded file to the OS trash and marks it deleted.

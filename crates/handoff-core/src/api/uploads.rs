@@ -224,12 +224,9 @@ pub fn upload(
         Some(spec) => remote::block_on(async {
             let remote = Remote::connect(&spec, &ConnectOptions::for_settings(&settings)).await?;
             let now = clock::now();
-            let report =
-                remote::upload(&remote, &mut store, &settings, &upload, now, progress).await;
-            if let Err(e) = remote.close().await {
-                tracing::warn!(error = %e, "closing the connection after an upload failed");
-            }
-            Ok::<_, ApiError>(report)
+            Ok::<_, ApiError>(
+                remote::upload(&remote, &mut store, &settings, &upload, now, progress).await,
+            )
         })?,
         None => ingest::upload(
             &mut store,

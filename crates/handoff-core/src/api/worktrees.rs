@@ -19,10 +19,7 @@ pub fn add(ctx: &Context, dir: &Path) -> Result<Worktree, ApiError> {
     if let Some(spec) = RemoteSpec::parse(&dir.to_string_lossy())? {
         let options = ConnectOptions::for_settings(&ctx.store()?.settings().load()?);
         remote::block_on(async {
-            let remote = Remote::connect(&spec, &options).await?;
-            if let Err(e) = remote.close().await {
-                tracing::warn!(error = %e, "closing a checked connection failed");
-            }
+            Remote::connect(&spec, &options).await?;
             Ok::<_, ApiError>(())
         })?;
         return Ok(ctx

@@ -30,11 +30,7 @@ pub(super) fn fetch(
     };
     remote::block_on(async {
         let remote = Remote::connect(spec, options).await?;
-        let fetched = fetch_over(&remote, &requested, spec, max_size).await;
-        if let Err(e) = remote.close().await {
-            tracing::warn!(error = %e, "closing the connection after a publish failed");
-        }
-        fetched
+        fetch_over(&remote, &requested, spec, max_size).await
     })
 }
 

@@ -1,13 +1,14 @@
-//! Connecting: one master per remote, SFTP over it, and SSH's own words
+//! Reaching a remote worktree over its machine's kept connection, and SSH's own words
 //! turned into what a person can do about them.
 
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::Duration;
 
-use openssh::{KnownHosts, Session, SessionBuilder};
-use openssh_sftp_client::{Sftp, SftpOptions};
+use openssh::Session;
+use openssh_sftp_client::Sftp;
 
+use super::pool::{self, Link};
 use super::{RemoteError, RemoteSpec};
 
 /// Names an SSH config file to use instead of `~/.ssh/config` (which `ssh`
@@ -50,48 +51,37 @@ impl ConnectOptions {
     }
 }
 
-/// A connection to a remote worktree's machine, checked to hold the folder.
+/// A remote worktree's machine, reached through its kept connection
+/// (see [`super::pool`]), checked to hold the folder.
 pub struct Remote {
     spec: RemoteSpec,
-    session: Arc<Session>,
-    sftp: Sftp,
+    link: Arc<Link>,
 }
 
 impl Remote {
-    /// Connects to `spec`'s machine (its host key checked strictly against
-    /// `known_hosts`, never asking anything) and checks that the worktree
-    /// is a folder there.
+    /// Reaches `spec`'s machine (on a new connection its host key is checked
+    /// strictly against `known_hosts`, never asking anything) and checks
+    /// that the worktree is a folder there. A kept connection found dead is
+    /// replaced by a new one.
     pub async fn connect(spec: &RemoteSpec, options: &ConnectOptions) -> Result<Self, RemoteError> {
-        let mut builder = SessionBuilder::default();
-        builder
-            .known_hosts_check(KnownHosts::Strict)
-            .connect_timeout(options.timeout)
-            .server_alive_interval(Duration::from_secs(15))
-            .control_directory(&options.control_dir);
-        if let Some(config) = &options.ssh_config {
-            builder.config_file(config);
-        }
-        let session = builder
-            .connect_mux(&spec.destination)
-            .await
-            .map_err(|e| classify(spec, &e))?;
-        let session = Arc::new(session);
-        let sftp = Sftp::from_clonable_session(Arc::clone(&session), sftp_options())
-            .await
-            .map_err(|e| failed(spec, &e))?;
-        let remote = Self {
-            spec: spec.clone(),
-            session,
-            sftp,
-        };
-        match remote.check_folder(&spec.path).await {
-            Ok(()) => Ok(remote),
-            Err(e) => {
-                // No master is left running for a worktree that is not there.
-                if let Err(closing) = remote.close().await {
-                    tracing::warn!(error = %closing, "closing the connection failed");
+        let mut retried = false;
+        loop {
+            let link = pool::link(spec, options).await?;
+            match check_folder(spec, &link.sftp).await {
+                Ok(()) => {
+                    return Ok(Self {
+                        spec: spec.clone(),
+                        link,
+                    });
                 }
-                Err(e)
+                Err(Checked::Missing(e)) => return Err(e),
+                Err(Checked::Dead(e)) => {
+                    pool::forget(spec, options, link).await;
+                    if retried {
+                        return Err(e);
+                    }
+                    retried = true;
+                }
             }
         }
     }
@@ -105,58 +95,45 @@ impl Remote {
     /// The SFTP channel.
     #[must_use]
     pub fn sftp(&self) -> &Sftp {
-        &self.sftp
+        &self.link.sftp
     }
 
     /// The SSH connection (to run commands through the same master).
     #[must_use]
     pub fn session(&self) -> &Session {
-        &self.session
+        &self.link.session
     }
 
-    async fn check_folder(&self, path: &Path) -> Result<(), RemoteError> {
-        let no_folder = |detail: String| RemoteError::NoFolder {
-            host: self.spec.host().to_owned(),
-            path: path.to_owned(),
+    /// The connection itself, to hold it open.
+    pub(crate) fn link(&self) -> Arc<Link> {
+        Arc::clone(&self.link)
+    }
+}
+
+/// Why the folder check failed: the server answered that it is not a
+/// folder, or the connection did not answer.
+enum Checked {
+    Missing(RemoteError),
+    Dead(RemoteError),
+}
+
+async fn check_folder(spec: &RemoteSpec, sftp: &Sftp) -> Result<(), Checked> {
+    let no_folder = |detail: String| {
+        Checked::Missing(RemoteError::NoFolder {
+            host: spec.host().to_owned(),
+            path: spec.path.clone(),
             detail,
-        };
-        let meta = self
-            .sftp
-            .fs()
-            .metadata(path)
-            .await
-            .map_err(|e| no_folder(e.to_string()))?;
-        if meta.file_type().is_some_and(|t| t.is_dir()) {
-            Ok(())
-        } else {
-            Err(no_folder("it is a file".to_owned()))
-        }
-    }
-
-    /// Ends SFTP and the master.
-    pub async fn close(self) -> Result<(), RemoteError> {
-        let Self {
-            spec,
-            session,
-            sftp,
-        } = self;
-        sftp.close().await.map_err(|e| failed(&spec, &e))?;
-        if let Ok(session) = Arc::try_unwrap(session) {
-            session.close().await.map_err(|e| failed(&spec, &e))?;
-        }
-        Ok(())
+        })
+    };
+    match sftp.fs().metadata(&spec.path).await {
+        Ok(meta) if meta.file_type().is_some_and(|t| t.is_dir()) => Ok(()),
+        Ok(_) => Err(no_folder("it is a file".to_owned())),
+        Err(e @ openssh_sftp_client::Error::SftpError(..)) => Err(no_folder(e.to_string())),
+        Err(e) => Err(Checked::Dead(failed(spec, &e))),
     }
 }
 
-/// SFTP tuned for large files: up to 8 MiB of writes in flight per file
-/// (the default, 640 KiB, leaves the link idle between round trips).
-fn sftp_options() -> SftpOptions {
-    SftpOptions::new().tokio_compat_file_write_limit(
-        std::num::NonZeroUsize::new(8 << 20).unwrap_or(std::num::NonZeroUsize::MIN),
-    )
-}
-
-fn failed(spec: &RemoteSpec, e: &dyn std::error::Error) -> RemoteError {
+pub(super) fn failed(spec: &RemoteSpec, e: &dyn std::error::Error) -> RemoteError {
     RemoteError::Failed {
         host: spec.host().to_owned(),
         detail: chain(e),
@@ -179,7 +156,7 @@ fn chain(e: &dyn std::error::Error) -> String {
 }
 
 /// What ssh's own message says went wrong.
-fn classify(spec: &RemoteSpec, e: &openssh::Error) -> RemoteError {
+pub(super) fn classify(spec: &RemoteSpec, e: &openssh::Error) -> RemoteError {
     let said = chain(e);
     let detail = said
         .lines()

@@ -57,6 +57,14 @@ describe("row actions", () => {
     expect(actionForKey("to_agent", "Delete")).toBe("trash");
   });
 
+  it("offers no folder to show for a file on a remote machine, and deletes it there", () => {
+    const actions = rowActions("to_agent", "devbox");
+    expect(actions.map((a) => a.action)).not.toContain("reveal");
+    expect(actions.find((a) => a.action === "trash")?.label).toBe("Delete from devbox");
+    expect(actionForKey("to_agent", "r", "devbox")).toBeNull();
+    expect(actionForKey("to_agent", "r")).toBe("reveal");
+  });
+
   it("names the folder of a file inside the worktree relatively", () => {
     expect(folderOf("/w/.agor/uploads/proj (1)/a.txt", "/w")).toBe(".agor/uploads/proj (1)");
     expect(folderOf("/tmp/agor-uploads/a.txt", "/w")).toBe("/tmp/agor-uploads");

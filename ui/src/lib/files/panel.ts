@@ -73,8 +73,12 @@ export function age(now: number, then: number): string {
 export type RowAction = "preview" | "open" | "reveal" | "copy" | "mention" | "send" | "save" | "trash";
 
 /** The actions of a row, in menu order: sending again and mentioning only
- *  for files sent to the agent. */
-export function rowActions(direction: FileInfo["direction"]): { action: RowAction; label: string; key: string }[] {
+ *  for files sent to the agent; a file on a remote worktree's `host` has
+ *  no folder here to show and is deleted there, where no trash is. */
+export function rowActions(
+  direction: FileInfo["direction"],
+  host: string | null = null,
+): { action: RowAction; label: string; key: string }[] {
   const all: { action: RowAction; label: string; key: string }[] = [
     { action: "preview", label: "Preview", key: "Enter" },
     { action: "open", label: "Open", key: "o" },
@@ -83,15 +87,16 @@ export function rowActions(direction: FileInfo["direction"]): { action: RowActio
     { action: "mention", label: "Mention in the message", key: "m" },
     { action: "send", label: "Send to the agent again", key: "s" },
     { action: "save", label: "Save a copy as…", key: "a" },
-    { action: "trash", label: "Move to trash", key: "Delete" },
+    { action: "trash", label: host ? `Delete from ${host}` : "Move to trash", key: "Delete" },
   ];
-  return direction === "to_agent" ? all : all.filter((a) => a.action !== "mention" && a.action !== "send");
+  const own = direction === "to_agent" ? all : all.filter((a) => a.action !== "mention" && a.action !== "send");
+  return host ? own.filter((a) => a.action !== "reveal") : own;
 }
 
 /** The action a key pressed on a focused row stands for. */
-export function actionForKey(direction: FileInfo["direction"], key: string): RowAction | null {
+export function actionForKey(direction: FileInfo["direction"], key: string, host: string | null = null): RowAction | null {
   const k = key === " " ? "Enter" : key.length === 1 ? key.toLowerCase() : key;
-  return rowActions(direction).find((a) => a.key === k)?.action ?? null;
+  return rowActions(direction, host).find((a) => a.key === k)?.action ?? null;
 }
 
 /** The folder a file is in, relative to `root` (the worktree) when inside:
