@@ -1,9 +1,11 @@
 #!/usr/bin/env bash
 # Installs what building and testing Handoff needs, and only what is missing:
 # Debian packages (the webview, Xvfb and the X tools the desktop tests use,
-# OpenSSH's client and server for the remote-worktree tests),
-# the UI's node modules, the agents the interop tests drive (tests/agents),
-# and tauri-driver. Uses sudo only when not root.
+# OpenSSH's client and server for the remote-worktree tests, Chromium and
+# its driver for the share-link viewer tests), the UI's node modules, the
+# agents the interop tests drive (tests/agents), tauri-driver, and Garage
+# (the S3-compatible server the share tests run). Uses sudo only when not
+# root.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -13,6 +15,7 @@ packages=(
   xvfb xauth webkit2gtk-driver xclip xdotool python3-gi gir1.2-gtk-3.0 dbus-daemon
   sway wl-clipboard
   openssh-client openssh-server
+  libdbus-1-dev chromium chromium-driver
 )
 # A Node.js installed outside Debian's packages is fine.
 command -v node >/dev/null && command -v npm >/dev/null || packages+=(nodejs npm)
@@ -63,4 +66,11 @@ fi
 if ! command -v tauri-driver >/dev/null && [ ! -x "${CARGO_HOME:-$HOME/.cargo}/bin/tauri-driver" ]; then
   echo "setup: installing tauri-driver"
   cargo install tauri-driver --locked --version '^2.1'
+fi
+
+# Garage: a real S3-compatible server for the share tests and benchmarks
+# (built from crates.io once per machine, ~10 minutes).
+if ! command -v garage >/dev/null && [ ! -x "${CARGO_HOME:-$HOME/.cargo}/bin/garage" ]; then
+  echo "setup: installing garage (an S3-compatible server for the share tests)"
+  cargo install garage --locked --version '^2.5'
 fi

@@ -8,5 +8,5 @@ export default defineConfig({
   build: { target: "es2022", outDir: "dist", emptyOutDir: true },
   // Component tests mount Svelte's browser build into jsdom.
   resolve: process.env.VITEST ? { conditions: ["browser"] } : undefined,
-  test: { environment: "jsdom", include: ["src/**/*.test.ts"] },
+  test: { environment: "jsdom", include: ["src/**/*.test.ts", "viewer/**/*.test.ts"] },
 });

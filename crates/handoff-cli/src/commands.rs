@@ -9,5 +9,6 @@ pub mod remote;
 pub mod rm;
 pub mod session;
 pub mod settings;
+pub mod share;
 pub mod upload;
 pub mod watch;

@@ -51,6 +51,9 @@ enum Command {
     Agent(commands::agent::Args),
     /// Check remote worktrees reached over SSH.
     Remote(commands::remote::Args),
+    /// Share a file as a link that works outside Handoff (expiring,
+    /// revocable, optionally end-to-end encrypted); list and revoke shares.
+    Share(commands::share::Args),
     #[command(flatten)]
     Helper(Helper),
 }
@@ -77,6 +80,7 @@ fn main() -> ExitCode {
         Command::Published(args) => commands::published::run(&ctx, args),
         Command::Agent(args) => commands::agent::run(&ctx, args),
         Command::Remote(args) => commands::remote::run(&ctx, args),
+        Command::Share(args) => commands::share::run(&ctx, args),
         Command::Helper(helper) => helper.run(&ctx).map(|()| true).map_err(Into::into),
     };
     // The SSH connections a command kept end with it.

@@ -14,6 +14,7 @@ pub mod helpers;
 pub mod live_folders;
 pub mod profiles;
 pub mod sessions;
+pub mod shares;
 pub mod uploads;
 pub mod worktrees;
 

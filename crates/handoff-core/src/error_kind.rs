@@ -82,6 +82,14 @@ pub enum ErrorKind {
     RemoteUnreachable,
     /// SSH or SFTP failed otherwise.
     RemoteFailed,
+    /// Sharing is not set up, or the bucket it names is not there.
+    ShareNotSetUp,
+    /// The storage refused the key (unknown, wrong secret, no access, clock).
+    ShareRefused,
+    /// The storage does not answer.
+    ShareUnreachable,
+    /// The storage failed otherwise.
+    ShareFailed,
     /// Something that should not happen (a task that panicked).
     Internal,
 }
@@ -112,6 +120,27 @@ impl crate::remote::RemoteError {
             Self::Unreachable { .. } | Self::Lost { .. } => ErrorKind::RemoteUnreachable,
             Self::NoFolder { .. } => ErrorKind::NotFound,
             Self::Failed { .. } => ErrorKind::RemoteFailed,
+        }
+    }
+}
+
+impl crate::share::ShareError {
+    /// The kind of this error.
+    #[must_use]
+    pub fn kind(&self) -> ErrorKind {
+        match self {
+            Self::NotSetUp | Self::BadEndpoint(_) | Self::BucketMissing { .. } => {
+                ErrorKind::ShareNotSetUp
+            }
+            Self::NoKey { .. } | Self::WrongKey(_) | Self::Denied(_) | Self::ClockSkew(_) => {
+                ErrorKind::ShareRefused
+            }
+            Self::Unreachable { .. } => ErrorKind::ShareUnreachable,
+            Self::Failed(_) | Self::Keyring(_) => ErrorKind::ShareFailed,
+            Self::File(_) => ErrorKind::Unreadable,
+            Self::BadExpiry(_) => ErrorKind::InvalidInput,
+            Self::NotLive(_) => ErrorKind::AlreadyGone,
+            Self::Store(e) => e.kind(),
         }
     }
 }

@@ -36,6 +36,19 @@ pub struct Settings {
     /// empty: the person's own `~/.ssh/config`. `HANDOFF_SSH_CONFIG`, when
     /// set, wins.
     pub ssh_config: String,
+    /// The S3-compatible storage share links are made in: its endpoint
+    /// (`https://s3.eu-west-1.amazonaws.com`, `http://127.0.0.1:3900`);
+    /// empty: sharing is not set up.
+    pub share_endpoint: String,
+    /// The storage's region (`us-east-1`, `auto` for R2, `garage`).
+    pub share_region: String,
+    /// The bucket shared files are put in.
+    pub share_bucket: String,
+    /// The folder of the bucket they go under.
+    pub share_prefix: String,
+    /// Whether share links are end-to-end encrypted unless asked otherwise
+    /// (the share dialog remembers the last choice).
+    pub share_encrypt: bool,
 }
 
 impl Default for Settings {
@@ -49,12 +62,17 @@ impl Default for Settings {
             temp_expiry_secs: 24 * 60 * 60,
             write_gitignore: true,
             ssh_config: String::new(),
+            share_endpoint: String::new(),
+            share_region: "us-east-1".to_owned(),
+            share_bucket: String::new(),
+            share_prefix: "handoff/".to_owned(),
+            share_encrypt: false,
         }
     }
 }
 
 /// The names of all settings, in display order.
-pub const KEYS: [&str; 8] = [
+pub const KEYS: [&str; 13] = [
     "default_destination",
     "uploads_folder",
     "on_conflict",
@@ -63,6 +81,11 @@ pub const KEYS: [&str; 8] = [
     "temp_expiry_secs",
     "write_gitignore",
     "ssh_config",
+    "share_endpoint",
+    "share_region",
+    "share_bucket",
+    "share_prefix",
+    "share_encrypt",
 ];
 
 /// A setting name or value that was refused.
@@ -95,6 +118,11 @@ pub fn label(key: &str) -> &str {
         "temp_expiry_secs" => "When temp uploads are deleted",
         "write_gitignore" => "Keeping uploads out of git",
         "ssh_config" => "The SSH config file",
+        "share_endpoint" => "The storage endpoint",
+        "share_region" => "The storage region",
+        "share_bucket" => "The bucket",
+        "share_prefix" => "The folder in the bucket",
+        "share_encrypt" => "Encrypting share links",
         other => other,
     }
 }
@@ -122,6 +150,11 @@ impl Settings {
             "temp_expiry_secs" => self.temp_expiry_secs.to_string(),
             "write_gitignore" => self.write_gitignore.to_string(),
             "ssh_config" => self.ssh_config.clone(),
+            "share_endpoint" => self.share_endpoint.clone(),
+            "share_region" => self.share_region.clone(),
+            "share_bucket" => self.share_bucket.clone(),
+            "share_prefix" => self.share_prefix.clone(),
+            "share_encrypt" => self.share_encrypt.to_string(),
             _ => return Err(SettingsError::UnknownKey(key.to_owned())),
         })
     }
@@ -174,12 +207,10 @@ impl Settings {
                 };
             }
             "write_gitignore" => {
-                self.write_gitignore = match value.trim() {
-                    "true" | "on" | "yes" | "1" => true,
-                    "false" | "off" | "no" | "0" => false,
-                    _ => return Err(invalid(&"true or false")),
-                };
+                self.write_gitignore =
+                    parse_bool(value).ok_or_else(|| invalid(&"true or false"))?;
             }
+            key if key.starts_with("share_") => self.set_share(key, value)?,
             "ssh_config" => {
                 let path = value.trim();
                 if !path.is_empty() && !Path::new(path).is_absolute() {
@@ -192,6 +223,82 @@ impl Settings {
             _ => return Err(SettingsError::UnknownKey(key.to_owned())),
         }
         Ok(())
+    }
+
+    /// Sets one of the sharing settings, validating it first.
+    fn set_share(&mut self, key: &str, value: &str) -> Result<(), SettingsError> {
+        let invalid = |why: &dyn fmt::Display| SettingsError::InvalidValue {
+            key: key.to_owned(),
+            value: value.to_owned(),
+            why: why.to_string(),
+        };
+        match key {
+            "share_encrypt" => {
+                self.share_encrypt = parse_bool(value).ok_or_else(|| invalid(&"true or false"))?;
+            }
+            "share_endpoint" => {
+                let endpoint = value.trim().trim_end_matches('/');
+                if !(endpoint.is_empty()
+                    || endpoint.starts_with("https://")
+                    || endpoint.starts_with("http://"))
+                {
+                    return Err(invalid(
+                        &"the storage's address, starting with https:// (or http:// for one on this network), or empty",
+                    ));
+                }
+                endpoint.clone_into(&mut self.share_endpoint);
+            }
+            "share_region" => {
+                let region = value.trim();
+                if region.is_empty()
+                    || !region
+                        .chars()
+                        .all(|c| c.is_ascii_alphanumeric() || c == '-')
+                {
+                    return Err(invalid(
+                        &"letters, digits and -, such as us-east-1 (auto for R2)",
+                    ));
+                }
+                region.clone_into(&mut self.share_region);
+            }
+            "share_bucket" => {
+                let bucket = value.trim();
+                if !bucket
+                    .chars()
+                    .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-' || c == '.')
+                    || bucket.len() == 1
+                    || bucket.len() == 2
+                    || bucket.len() > 63
+                {
+                    return Err(invalid(&"3 to 63 lowercase letters, digits, - and ."));
+                }
+                bucket.clone_into(&mut self.share_bucket);
+            }
+            "share_prefix" => {
+                let prefix = value.trim().trim_matches('/');
+                if prefix.split('/').any(|part| part == "." || part == "..")
+                    || prefix.chars().any(char::is_control)
+                    || prefix.contains("//")
+                {
+                    return Err(invalid(&"folder names separated by /, such as handoff/"));
+                }
+                self.share_prefix = if prefix.is_empty() {
+                    String::new()
+                } else {
+                    format!("{prefix}/")
+                };
+            }
+            _ => return Err(SettingsError::UnknownKey(key.to_owned())),
+        }
+        Ok(())
+    }
+}
+
+fn parse_bool(value: &str) -> Option<bool> {
+    match value.trim() {
+        "true" | "on" | "yes" | "1" => Some(true),
+        "false" | "off" | "no" | "0" => Some(false),
+        _ => None,
     }
 }
 

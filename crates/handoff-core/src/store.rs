@@ -14,6 +14,7 @@ mod model;
 mod profiles;
 mod sessions;
 mod settings;
+mod shares;
 #[cfg(test)]
 mod tests;
 mod worktrees;
@@ -35,6 +36,7 @@ pub use model::{
 pub use profiles::Profiles;
 pub use sessions::Sessions;
 pub use settings::SettingsTable;
+pub use shares::{NewShare, Share, Shares};
 pub use worktrees::Worktrees;
 
 /// How long a writer waits for another process's lock before giving up.
@@ -197,6 +199,11 @@ impl Store {
     /// Conversations with agents.
     pub fn sessions(&mut self) -> Sessions<'_> {
         Sessions::new(&mut self.conn)
+    }
+
+    /// Share links.
+    pub fn shares(&mut self) -> Shares<'_> {
+        Shares::new(&mut self.conn)
     }
 
     /// Conversation lines.

@@ -7,8 +7,8 @@ use handoff_core::expiry;
 use handoff_core::reconcile::{self, ReconcileReport};
 use serde::Serialize;
 
-use crate::output::{print_json, safe_path};
-use handoff_core::api::Context;
+use crate::output::{print_json, safe_path, terminal_safe};
+use handoff_core::api::{Context, shares};
 
 #[derive(Debug, clap::Args)]
 pub struct Args {
@@ -22,6 +22,7 @@ struct JsonGc {
     #[serde(flatten)]
     reconcile: ReconcileReport,
     expired: Vec<std::path::PathBuf>,
+    shares_deleted: usize,
 }
 
 pub fn run(ctx: &Context, args: &Args) -> Result<bool> {
@@ -34,12 +35,25 @@ pub fn run(ctx: &Context, args: &Args) -> Result<bool> {
         .collect();
     let folders = reconcile::upload_folders(&mut store, &ctx.roots, &settings)?;
     let report = reconcile::reconcile(&mut store, &folders, now)?;
+    // Expired share links' objects are deleted from the storage; when it
+    // does not answer, the next gc tries again.
+    let shares_deleted = shares::sweep(ctx).unwrap_or_else(|e| {
+        eprintln!(
+            "expired shares were not deleted: {}",
+            terminal_safe(&e.to_string())
+        );
+        0
+    });
     if args.json {
         print_json(&JsonGc {
             reconcile: report,
             expired,
+            shares_deleted,
         })?;
         return Ok(true);
+    }
+    if shares_deleted > 0 {
+        println!("deleted {shares_deleted} expired share(s) from the storage");
     }
     for change in &report.changed {
         println!(
@@ -66,6 +80,7 @@ pub fn run(ctx: &Context, args: &Args) -> Result<bool> {
         && report.removed_temp.is_empty()
         && report.recovered.is_empty()
         && report.untracked.is_empty()
+        && shares_deleted == 0
     {
         eprintln!("everything matches the disk");
     }

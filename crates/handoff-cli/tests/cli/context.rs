@@ -38,7 +38,10 @@ impl TestContext {
             .env("HANDOFF_HOME", self.root.join("data"))
             .env("HOME", self.root.join("home"))
             .env("XDG_DATA_HOME", self.root.join("home/.local/share"))
-            .env("TMPDIR", self.root.join("tmp"));
+            .env("TMPDIR", self.root.join("tmp"))
+            // Share keys go to a file in the data folder, never the
+            // person's own keyring.
+            .env("HANDOFF_NO_KEYRING", "1");
         cmd
     }
 

@@ -57,6 +57,7 @@ from_kinded!(
     crate::settings::SettingsError,
     crate::destination::DestinationError,
     crate::remote::RemoteError,
+    crate::share::ShareError,
 );
 
 impl From<tokio::task::JoinError> for ApiError {

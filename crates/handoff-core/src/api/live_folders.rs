@@ -70,7 +70,12 @@ pub fn run(
         .map_err(|e| ApiError::new(crate::ErrorKind::Internal, e.to_string()))?;
     let mut known: HashSet<PathBuf> = HashSet::new();
     let mut version = store.data_version()?;
+    let mut shares_swept: Option<std::time::Instant> = None;
     while !options.stop.load(Ordering::Relaxed) {
+        if options.sweep && shares_swept.is_none_or(|at| at.elapsed() >= SWEEP_EVERY) {
+            shares_swept = Some(std::time::Instant::now());
+            sweep_shares(ctx);
+        }
         watch_new_folders(ctx, &mut store, &mut watcher, &mut known, on_event);
         std::thread::sleep(POLL);
         for event in events.try_iter() {
@@ -86,6 +91,22 @@ pub fn run(
         }
     }
     Ok(())
+}
+
+/// Deletes the objects of expired share links, on a thread of its own (the
+/// storage may be slow to answer, or not answer).
+fn sweep_shares(ctx: &Context) {
+    let ctx = ctx.clone();
+    let spawned = std::thread::Builder::new()
+        .name("handoff-shares".to_owned())
+        .spawn(move || match super::shares::sweep(&ctx) {
+            Ok(0) => {}
+            Ok(n) => tracing::info!(deleted = n, "expired shares deleted from the storage"),
+            Err(e) => tracing::warn!(error = %e, "expired shares were not deleted; next time"),
+        });
+    if let Err(e) = spawned {
+        tracing::warn!(error = %e, "cannot sweep expired shares");
+    }
 }
 
 /// Watches uploads folders that appeared since the last look, and reports

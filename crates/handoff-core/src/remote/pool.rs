@@ -4,8 +4,8 @@
 //! publish fetches, the agent's own `ssh`) goes through them. A connection
 //! found dead is dropped and the next operation opens a new one.
 //!
-//! The connections live on a runtime of their own, so they outlast the
-//! callers' runtimes (a CLI command's, a webview protocol thread's).
+//! The connections live on the process's network runtime
+//! ([`crate::runtime`]), so they outlast the callers' runtimes.
 //! [`close_all`] ends them when Handoff quits; a master whose Handoff was
 //! killed ends by itself seconds after (its SFTP channel, open as long as
 //! Handoff holds the connection, closes with Handoff's end of it).
@@ -38,30 +38,17 @@ type Key = (String, Option<PathBuf>);
 
 type Slot = Arc<tokio::sync::Mutex<Option<Arc<Link>>>>;
 
+#[derive(Default)]
 struct Pool {
-    runtime: tokio::runtime::Runtime,
     slots: Mutex<HashMap<Key, Slot>>,
 }
 
-static POOL: OnceLock<Result<Pool, String>> = OnceLock::new();
+static POOL: OnceLock<Pool> = OnceLock::new();
 
-fn pool() -> Result<&'static Pool, RemoteError> {
-    POOL.get_or_init(|| {
-        tokio::runtime::Builder::new_multi_thread()
-            .worker_threads(2)
-            .thread_name("handoff-ssh")
-            .enable_all()
-            .build()
-            .map(|runtime| Pool {
-                runtime,
-                slots: Mutex::new(HashMap::new()),
-            })
-            .map_err(|e| e.to_string())
-    })
-    .as_ref()
-    .map_err(|e| RemoteError::Failed {
+fn runtime() -> Result<&'static tokio::runtime::Runtime, RemoteError> {
+    crate::runtime::get().map_err(|detail| RemoteError::Failed {
         host: "this machine".to_owned(),
-        detail: format!("cannot start the SSH runtime: {e}"),
+        detail,
     })
 }
 
@@ -79,13 +66,13 @@ fn key(spec: &RemoteSpec, options: &ConnectOptions) -> Key {
 /// Runs `work` to completion from blocking code, on the connections'
 /// runtime (so what it opens outlives it).
 pub fn block_on<T, E: From<RemoteError>>(work: impl Future<Output = Result<T, E>>) -> Result<T, E> {
-    pool()?.runtime.handle().block_on(work)
+    runtime()?.handle().block_on(work)
 }
 
 /// Runs `work` on the connections' runtime, from any runtime or none.
 pub(crate) fn spawn(work: impl Future<Output = ()> + Send + 'static) {
-    match pool() {
-        Ok(pool) => drop(pool.runtime.spawn(work)),
+    match runtime() {
+        Ok(runtime) => drop(runtime.spawn(work)),
         Err(e) => tracing::warn!(error = %e, "cannot run SSH work"),
     }
 }
@@ -95,16 +82,14 @@ pub(crate) async fn link(
     spec: &RemoteSpec,
     options: &ConnectOptions,
 ) -> Result<Arc<Link>, RemoteError> {
-    let pool = pool()?;
-    let slot = pool.slot(key(spec, options));
+    let slot = POOL.get_or_init(Pool::default).slot(key(spec, options));
     let mut held = slot.lock().await;
     if let Some(link) = held.as_ref() {
         return Ok(Arc::clone(link));
     }
     let (spec, options) = (spec.clone(), options.clone());
     let host = spec.host().to_owned();
-    let link = pool
-        .runtime
+    let link = runtime()?
         .spawn(async move { open(&spec, &options).await })
         .await
         .map_err(|e| RemoteError::Failed {
@@ -118,8 +103,7 @@ pub(crate) async fn link(
 
 /// Drops `link` from the pool (it was found dead) and ends it.
 pub(crate) async fn forget(spec: &RemoteSpec, options: &ConnectOptions, link: Arc<Link>) {
-    let Ok(pool) = pool() else { return };
-    let slot = pool.slot(key(spec, options));
+    let slot = POOL.get_or_init(Pool::default).slot(key(spec, options));
     let mut held = slot.lock().await;
     if held.as_ref().is_some_and(|kept| Arc::ptr_eq(kept, &link)) {
         *held = None;
@@ -131,8 +115,7 @@ pub(crate) async fn forget(spec: &RemoteSpec, options: &ConnectOptions, link: Ar
 /// Ends the kept connection to `spec`'s machine, if there is one (a
 /// channel still in use, such as a running agent's, ends with it).
 pub async fn disconnect(spec: &RemoteSpec, options: &ConnectOptions) {
-    let Ok(pool) = pool() else { return };
-    let slot = pool.slot(key(spec, options));
+    let slot = POOL.get_or_init(Pool::default).slot(key(spec, options));
     let link = slot.lock().await.take();
     if let Some(link) = link {
         let (done, ended) = tokio::sync::oneshot::channel();
@@ -147,7 +130,9 @@ pub async fn disconnect(spec: &RemoteSpec, options: &ConnectOptions) {
 /// Ends every kept connection (when Handoff quits). Call it from blocking
 /// code.
 pub fn close_all() {
-    let Some(Ok(pool)) = POOL.get() else { return };
+    let (Some(pool), Some(runtime)) = (POOL.get(), crate::runtime::started()) else {
+        return;
+    };
     let slots: Vec<Slot> = pool
         .slots
         .lock()
@@ -155,7 +140,7 @@ pub fn close_all() {
         .drain()
         .map(|(_, slot)| slot)
         .collect();
-    pool.runtime.block_on(async {
+    runtime.block_on(async {
         for slot in slots {
             let link = slot.lock().await.take();
             if let Some(link) = link {

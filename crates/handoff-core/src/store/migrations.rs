@@ -224,6 +224,27 @@ UPDATE messages SET data = json_set(data,
     // what `ssh` connects to and `path` the worktree as written
     // (`host:/abs/path` or `ssh://…/abs/path`); NULL for a local folder.
     M::up("ALTER TABLE worktrees ADD COLUMN host TEXT;"),
+    // 10: share links: a file's bytes put in S3-compatible storage under
+    // `object_key`, reachable by `url` (presigned, or the viewer page's
+    // link when `encrypted`) until `expires_at`, or until revoked (the
+    // object deleted). `sha256` is the revision shared, to reuse the object
+    // while its link lives; `deleted_at` when the object is gone.
+    M::up(
+        "CREATE TABLE shares (
+    id INTEGER PRIMARY KEY,
+    file_id INTEGER NOT NULL REFERENCES files(id),
+    object_key TEXT NOT NULL,
+    sha256 TEXT NOT NULL,
+    encrypted INTEGER NOT NULL,
+    url TEXT NOT NULL,
+    created_at INTEGER NOT NULL,
+    expires_at INTEGER NOT NULL,
+    revoked_at INTEGER,
+    deleted_at INTEGER
+);
+CREATE INDEX shares_by_file ON shares (file_id);
+CREATE INDEX shares_to_delete ON shares (expires_at) WHERE deleted_at IS NULL;",
+    ),
 ];
 
 /// Refuses a database from a newer build, then applies pending migrations.

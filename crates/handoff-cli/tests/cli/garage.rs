@@ -1,0 +1,194 @@
+//! A real S3-compatible server for tests and benchmarks: Garage, one node
+//! on 127.0.0.1 and free ports, its data in a folder of its own, with a
+//! bucket and a key made for each run (`make test` installs `garage`).
+
+use std::fmt::Write;
+use std::os::unix::fs::PermissionsExt;
+use std::os::unix::process::CommandExt;
+use std::path::PathBuf;
+use std::process::{Child, Command, Output, Stdio};
+use std::time::{Duration, Instant};
+
+use tempfile::TempDir;
+
+use crate::sshd::free_port;
+
+/// A Garage server of this test's own.
+pub struct Garage {
+    dir: TempDir,
+    child: Child,
+    /// The S3 endpoint (`http://127.0.0.1:<port>`).
+    pub endpoint: String,
+    /// The bucket made for the test.
+    pub bucket: String,
+    /// Its access key id.
+    pub key_id: String,
+    /// The key's secret.
+    pub secret: String,
+}
+
+/// The region Garage answers for.
+pub const REGION: &str = "garage";
+
+/// The `garage` program: on the `PATH`, else where `cargo install` puts it.
+pub fn program() -> PathBuf {
+    let cargo_bin = std::env::var_os("CARGO_HOME")
+        .map(PathBuf::from)
+        .or_else(|| std::env::var_os("HOME").map(|h| PathBuf::from(h).join(".cargo")))
+        .map(|c| c.join("bin/garage"));
+    cargo_bin
+        .filter(|p| p.exists())
+        .unwrap_or_else(|| PathBuf::from("garage"))
+}
+
+impl Garage {
+    pub fn start() -> Self {
+        let dir = tempfile::Builder::new().prefix("garage").tempdir().unwrap();
+        let d = dir.path();
+        let (rpc, s3, admin) = (free_port(), free_port(), free_port());
+        let mut secret = [0_u8; 32];
+        rustix::rand::getrandom(&mut secret, rustix::rand::GetRandomFlags::empty()).unwrap();
+        let secret = secret.iter().fold(String::new(), |mut hex, b| {
+            let _ = write!(hex, "{b:02x}");
+            hex
+        });
+        let config = d.join("garage.toml");
+        std::fs::write(
+            &config,
+            format!(
+                "metadata_dir = \"{d}/meta\"\ndata_dir = \"{d}/data\"\ndb_engine = \"sqlite\"\n\
+                 replication_factor = 1\nrpc_bind_addr = \"127.0.0.1:{rpc}\"\n\
+                 rpc_public_addr = \"127.0.0.1:{rpc}\"\nrpc_secret = \"{secret}\"\n\
+                 [s3_api]\ns3_region = \"{REGION}\"\napi_bind_addr = \"127.0.0.1:{s3}\"\n\
+                 root_domain = \".s3.garage.localhost\"\n[admin]\napi_bind_addr = \"127.0.0.1:{admin}\"\n",
+                d = d.display()
+            ),
+        )
+        .unwrap();
+        std::fs::set_permissions(&config, std::fs::Permissions::from_mode(0o600)).unwrap();
+        let child = Command::new(program())
+            .process_group(0)
+            .arg("-c")
+            .arg(&config)
+            .arg("server")
+            .env("RUST_LOG", "warn")
+            .stdout(Stdio::null())
+            .stderr(std::fs::File::create(d.join("garage.log")).unwrap())
+            .spawn()
+            .expect("garage starts (make test installs it)");
+        let mut garage = Self {
+            dir,
+            child,
+            endpoint: format!("http://127.0.0.1:{s3}"),
+            bucket: "handoff-shares".to_owned(),
+            key_id: String::new(),
+            secret: String::new(),
+        };
+        garage.set_up();
+        garage
+    }
+
+    /// One node, its layout applied, a bucket and a key allowed on it.
+    fn set_up(&mut self) {
+        let deadline = Instant::now() + Duration::from_secs(30);
+        let id = loop {
+            let out = self.cli(&["node", "id", "-q"]);
+            if out.status.success() {
+                let text = String::from_utf8_lossy(&out.stdout).into_owned();
+                break text.trim().split('@').next().unwrap().to_owned();
+            }
+            assert!(
+                Instant::now() < deadline,
+                "garage did not start: {}",
+                self.log()
+            );
+            std::thread::sleep(Duration::from_millis(100));
+        };
+        self.ok(&["layout", "assign", "-z", "dc1", "-c", "1G", &id]);
+        self.ok(&["layout", "apply", "--version", "1"]);
+        let bucket = self.bucket.clone();
+        self.ok(&["bucket", "create", &bucket]);
+        let key = self.ok(&["key", "create", "handoff-test"]);
+        let field = |name: &str| {
+            key.lines()
+                .find_map(|l| l.trim().strip_prefix(name))
+                .map_or_else(|| panic!("no {name} in {key}"), |v| v.trim().to_owned())
+        };
+        self.key_id = field("Key ID:");
+        self.secret = field("Secret key:");
+        self.ok(&[
+            "bucket",
+            "allow",
+            "--read",
+            "--write",
+            "--owner",
+            &bucket,
+            "--key",
+            "handoff-test",
+        ]);
+    }
+
+    /// Runs `garage` against this server.
+    pub fn cli(&self, args: &[&str]) -> Output {
+        Command::new(program())
+            .arg("-c")
+            .arg(self.dir.path().join("garage.toml"))
+            .args(args)
+            .env("RUST_LOG", "warn")
+            .output()
+            .unwrap()
+    }
+
+    fn ok(&self, args: &[&str]) -> String {
+        let out = self.cli(args);
+        assert!(
+            out.status.success(),
+            "garage {args:?}: {}{}",
+            String::from_utf8_lossy(&out.stdout),
+            String::from_utf8_lossy(&out.stderr)
+        );
+        String::from_utf8_lossy(&out.stdout).into_owned()
+    }
+
+    pub fn log(&self) -> String {
+        std::fs::read_to_string(self.dir.path().join("garage.log")).unwrap_or_default()
+    }
+
+    /// Stops the server (its data stays).
+    pub fn kill(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+impl Drop for Garage {
+    fn drop(&mut self) {
+        self.kill();
+    }
+}
+
+/// `curl` of `url`: the status, the headers (lowercased names) and the body.
+pub fn fetch(url: &str) -> (u16, String, Vec<u8>) {
+    let dir = tempfile::tempdir().unwrap();
+    let (headers, body) = (dir.path().join("headers"), dir.path().join("body"));
+    let out = Command::new("curl")
+        .args(["-s", "-g", "-o"])
+        .arg(&body)
+        .arg("-D")
+        .arg(&headers)
+        .args(["-w", "%{http_code}", "--"])
+        .arg(url)
+        .output()
+        .expect("curl runs");
+    let status = String::from_utf8_lossy(&out.stdout)
+        .trim()
+        .parse()
+        .unwrap_or(0);
+    (
+        status,
+        std::fs::read_to_string(&headers)
+            .unwrap_or_default()
+            .to_ascii_lowercase(),
+        std::fs::read(&body).unwrap_or_default(),
+    )
+}

@@ -1,0 +1,351 @@
+//! Share links: a recorded file put in the S3-compatible storage the
+//! person names, reachable by a presigned link that expires (at most 7
+//! days), revocable by deleting the object, optionally end-to-end
+//! encrypted (the bucket holds ciphertext; the key travels in the link's
+//! fragment, which browsers never send). Every share is recorded and said
+//! in the file's conversation.
+
+pub mod credentials;
+mod encrypt;
+mod multipart;
+mod storage;
+pub mod viewer;
+
+use std::time::Duration;
+
+pub use credentials::{AccessKey, KeptIn};
+pub use storage::{Storage, StorageConfig};
+
+use crate::clock::Timestamp;
+use crate::home::Home;
+use crate::store::{FileRecord, NewMessage, NewShare, Role, Share, Store, StoreError};
+
+/// The longest a link may work: SigV4 presigned URLs last at most 7 days.
+pub const MAX_LIFE: Duration = Duration::from_secs(7 * 24 * 60 * 60);
+
+/// Why sharing failed. Each message says what to do.
+#[derive(Debug, thiserror::Error)]
+pub enum ShareError {
+    /// No storage is named in the settings.
+    #[error(
+        "sharing is not set up: name the storage's endpoint and bucket in Settings → Sharing (or `handoff settings set share_endpoint https://…` and `share_bucket`)"
+    )]
+    NotSetUp,
+    /// The endpoint is not a usable address.
+    #[error("the storage endpoint is not usable: {0}")]
+    BadEndpoint(String),
+    /// No access key is kept for the storage.
+    #[error(
+        "no access key for {endpoint}: add it in Settings → Sharing, or with `handoff share key`"
+    )]
+    NoKey {
+        /// The storage.
+        endpoint: String,
+    },
+    /// The key could not be kept.
+    #[error("{0}")]
+    Keyring(String),
+    /// The bucket does not exist.
+    #[error("the bucket {bucket} does not exist at {endpoint}: create it, or name another one")]
+    BucketMissing {
+        /// The bucket.
+        bucket: String,
+        /// The storage.
+        endpoint: String,
+    },
+    /// The storage does not know the key, or its secret is wrong.
+    #[error("the storage refused the access key ({0}): check the key id and its secret")]
+    WrongKey(String),
+    /// The key is known but may not do this.
+    #[error(
+        "the storage refused ({0}): give the key read and write access to the bucket, or check the link's expiry"
+    )]
+    Denied(String),
+    /// This machine's clock is too far from the storage's.
+    #[error(
+        "the storage says this machine's clock is wrong ({0}): set the clock (turn on network time), then try again"
+    )]
+    ClockSkew(String),
+    /// Nothing answered.
+    #[error(
+        "cannot reach the storage at {endpoint} ({detail}): check the address and your network; nothing was shared"
+    )]
+    Unreachable {
+        /// The storage.
+        endpoint: String,
+        /// What went wrong.
+        detail: String,
+    },
+    /// The storage answered with an error.
+    #[error("the storage failed: {0}")]
+    Failed(String),
+    /// The file cannot be shared as it is.
+    #[error("{0}")]
+    File(String),
+    /// The expiry asked for is not one a link can have.
+    #[error("a link can last 1h, 24h or 7d (or any number of m, h or d up to 7 days), not {0:?}")]
+    BadExpiry(String),
+    /// The share is not there, or already revoked.
+    #[error("{0}")]
+    NotLive(String),
+    /// The store failed.
+    #[error(transparent)]
+    Store(#[from] StoreError),
+}
+
+/// Reads an expiry such as `1h`, `24h`, `7d`, `90m` (at most 7 days).
+pub fn parse_expiry(text: &str) -> Result<Duration, ShareError> {
+    let bad = || ShareError::BadExpiry(text.to_owned());
+    let text = text.trim();
+    let (number, unit) = text.split_at(text.len().saturating_sub(1));
+    let n: u64 = number.parse().map_err(|_| bad())?;
+    let secs = match unit {
+        "m" => n * 60,
+        "h" => n * 3600,
+        "d" => n * 86_400,
+        _ => return Err(bad()),
+    };
+    let life = Duration::from_secs(secs);
+    if secs == 0 || life > MAX_LIFE {
+        return Err(bad());
+    }
+    Ok(life)
+}
+
+/// "24 h", "7 d", "30 min": how long a link lasts, for people.
+#[must_use]
+pub fn describe_life(life: Duration) -> String {
+    let secs = life.as_secs();
+    if secs.is_multiple_of(86_400) {
+        format!("{} d", secs / 86_400)
+    } else if secs.is_multiple_of(3600) {
+        format!("{} h", secs / 3600)
+    } else {
+        format!("{} min", secs.div_ceil(60))
+    }
+}
+
+/// What to share and how.
+#[derive(Debug, Clone)]
+pub struct ShareRequest {
+    /// The recorded file.
+    pub file_id: i64,
+    /// How long the link works.
+    pub life: Duration,
+    /// Whether the bucket gets ciphertext only.
+    pub encrypt: bool,
+}
+
+/// The storage the settings name, with its kept key.
+pub fn storage(home: &Home, settings: &crate::Settings) -> Result<Storage, ShareError> {
+    let config = StorageConfig::from_settings(settings)?;
+    let key = credentials::load(home, &config.endpoint)?;
+    Storage::new(config, rusty_s3::Credentials::new(key.id, key.secret))
+}
+
+/// Shares a file: puts its bytes (or their ciphertext) in the bucket,
+/// records the share and says so in the file's conversation. While a link
+/// to the same bytes, made the same way, still works, its object serves
+/// the new link (nothing is uploaded again).
+pub async fn share(
+    store: &mut Store,
+    storage: &Storage,
+    request: &ShareRequest,
+    now: Timestamp,
+    progress: &(dyn Fn(u64) + Sync),
+) -> Result<Share, ShareError> {
+    let record = store.files().get(request.file_id)?;
+    if !record.status.is_live() || !record.path.is_file() {
+        return Err(ShareError::File(format!(
+            "{} is no longer there to share",
+            record.filename
+        )));
+    }
+    let life_ms = request.life.as_millis() as i64;
+    let reused = store
+        .shares()
+        .reusable(record.id, &record.sha256, request.encrypt, now)?;
+    let (key, url) = if let Some(kept) = reused {
+        // The same bytes are in the bucket: a new link to them.
+        let url = if request.encrypt {
+            encrypt::relink(storage, &kept, &record, request.life, now).await?
+        } else {
+            storage.link(&kept.object_key, request.life, now)
+        };
+        (kept.object_key, url)
+    } else {
+        let key = object_key(&storage.config().prefix, &record, request.encrypt);
+        let url = if request.encrypt {
+            encrypt::put(storage, &key, &record, request.life, now, progress).await?
+        } else {
+            put_plain(storage, &key, &record, progress).await?;
+            storage.link(&key, request.life, now)
+        };
+        (key, url)
+    };
+    let share = store.shares().insert(
+        &NewShare {
+            file_id: record.id,
+            object_key: key,
+            sha256: record.sha256.clone(),
+            encrypted: request.encrypt,
+            url,
+            expires_at: now + life_ms,
+        },
+        now,
+    )?;
+    tell(
+        store,
+        &record,
+        &format!(
+            "Shared {}{}, expires in {}",
+            record.filename,
+            if request.encrypt {
+                " (end-to-end encrypted)"
+            } else {
+                ""
+            },
+            describe_life(request.life)
+        ),
+        now,
+    );
+    Ok(share)
+}
+
+/// Revokes share `id`: deletes its object (every link to it stops at once)
+/// and records it.
+pub async fn revoke(
+    store: &mut Store,
+    storage: &Storage,
+    id: i64,
+    now: Timestamp,
+) -> Result<Share, ShareError> {
+    let share = store.shares().get(id)?;
+    if share.revoked_at.is_some() {
+        return Err(ShareError::NotLive(format!(
+            "share {id} was already revoked"
+        )));
+    }
+    storage.delete(&share.object_key).await?;
+    store.shares().revoke(&share.object_key, now)?;
+    store.shares().deleted(&share.object_key, now)?;
+    if let Ok(record) = store.files().get(share.file_id) {
+        tell(
+            store,
+            &record,
+            &format!("Revoked the link to {}", record.filename),
+            now,
+        );
+    }
+    Ok(store.shares().get(id)?)
+}
+
+/// Deletes the objects of links that expired before `now`; how many. An
+/// unreachable storage is tried again next time.
+pub async fn sweep(
+    store: &mut Store,
+    storage: &Storage,
+    now: Timestamp,
+) -> Result<usize, ShareError> {
+    let mut deleted = 0;
+    for share in store.shares().expired(now)? {
+        // An object shared again with a later expiry is kept for that link.
+        if store
+            .shares()
+            .still_used(&share.object_key, share.id, now)?
+        {
+            continue;
+        }
+        storage.delete(&share.object_key).await?;
+        store.shares().deleted(&share.object_key, now)?;
+        deleted += 1;
+    }
+    Ok(deleted)
+}
+
+/// Where a file's bytes go: under the prefix, a random folder (links
+/// cannot be guessed from one another), the file's name.
+fn object_key(prefix: &str, record: &FileRecord, encrypted: bool) -> String {
+    let mut random = [0_u8; 16];
+    if rustix::rand::getrandom(&mut random, rustix::rand::GetRandomFlags::empty()).is_err() {
+        random = (crate::clock::now() as u128 ^ u128::from(std::process::id())).to_le_bytes();
+    }
+    let folder = crate::ingest::stage::hex(&random);
+    let name = crate::naming::sanitize(&record.filename);
+    if encrypted {
+        format!("{prefix}{folder}/{name}.age")
+    } else {
+        format!("{prefix}{folder}/{name}")
+    }
+}
+
+async fn put_plain(
+    storage: &Storage,
+    key: &str,
+    record: &FileRecord,
+    progress: &(dyn Fn(u64) + Sync),
+) -> Result<(), ShareError> {
+    let file = std::fs::File::open(&record.path)
+        .map_err(|e| ShareError::File(format!("cannot read {}: {e}", record.filename)))?;
+    let size = file
+        .metadata()
+        .map_err(|e| ShareError::File(format!("cannot read {}: {e}", record.filename)))?
+        .len();
+    let disposition = content_disposition(&record.filename);
+    let headers = storage::ObjectHeaders {
+        content_type: &record.mime,
+        disposition: &disposition,
+    };
+    storage.put_file(key, file, size, &headers, progress).await
+}
+
+/// `inline; filename="…"; filename*=UTF-8''…`: shown in the browser, saved
+/// under the file's name (RFC 6266; an ASCII fallback first).
+#[must_use]
+pub fn content_disposition(name: &str) -> String {
+    let ascii: String = name
+        .chars()
+        .map(|c| {
+            if c.is_ascii_graphic() && c != '"' && c != '\\' || c == ' ' {
+                c
+            } else {
+                '_'
+            }
+        })
+        .collect();
+    let encoded = percent_encode(name);
+    format!("inline; filename=\"{ascii}\"; filename*=UTF-8''{encoded}")
+}
+
+/// `text` with every byte but unreserved ones as `%XX`.
+fn percent_encode(text: &str) -> String {
+    use std::fmt::Write;
+    let mut out = String::with_capacity(text.len());
+    for byte in text.bytes() {
+        if byte.is_ascii_alphanumeric() || b"-._~".contains(&byte) {
+            out.push(byte as char);
+        } else {
+            let _ = write!(out, "%{byte:02X}");
+        }
+    }
+    out
+}
+
+/// A line in the file's conversation (a file of no session says nothing).
+fn tell(store: &mut Store, record: &FileRecord, text: &str, now: Timestamp) {
+    let Some(session_id) = record.session_id else {
+        return;
+    };
+    if let Err(e) = store
+        .messages()
+        .append(session_id, &NewMessage::text(Role::System, text), now)
+    {
+        tracing::warn!(error = %e, "the conversation did not record a share");
+    }
+}
+
+impl From<String> for ShareError {
+    fn from(detail: String) -> Self {
+        Self::Failed(detail)
+    }
+}

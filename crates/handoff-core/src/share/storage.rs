@@ -1,0 +1,369 @@
+//! The S3-compatible storage share links live in: requests signed with
+//! SigV4 (`rusty-s3`), sent with `reqwest`, large files in parts read one
+//! at a time from disk (never the whole file in memory), and the storage's
+//! error codes turned into what a person can do about them.
+
+use std::io::Read;
+use std::time::Duration;
+
+use rusty_s3::actions::{
+    CompleteMultipartUpload, CreateMultipartUpload, DeleteObject, GetObject, HeadBucket,
+    HeadObject, PutObject, UploadPart,
+};
+use rusty_s3::{Bucket, Credentials, S3Action, UrlStyle};
+
+use super::ShareError;
+use crate::clock::Timestamp;
+
+/// Parts of a large upload: 8 MiB each (S3 wants at least 5 MiB).
+pub const PART_SIZE: usize = 8 << 20;
+/// How long a request Handoff itself sends stays signed.
+const REQUEST_LIFE: Duration = Duration::from_secs(15 * 60);
+
+/// Where share links live, as the settings name it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StorageConfig {
+    /// The endpoint (`https://…`).
+    pub endpoint: String,
+    /// The region.
+    pub region: String,
+    /// The bucket.
+    pub bucket: String,
+    /// The folder of the bucket objects go under (empty or ending in `/`).
+    pub prefix: String,
+}
+
+impl StorageConfig {
+    /// The storage the settings name; refused when sharing is not set up.
+    pub fn from_settings(settings: &crate::Settings) -> Result<Self, ShareError> {
+        if settings.share_endpoint.is_empty() || settings.share_bucket.is_empty() {
+            return Err(ShareError::NotSetUp);
+        }
+        Ok(Self {
+            endpoint: settings.share_endpoint.clone(),
+            region: settings.share_region.clone(),
+            bucket: settings.share_bucket.clone(),
+            prefix: settings.share_prefix.clone(),
+        })
+    }
+}
+
+/// A connection to the storage with its credentials.
+pub struct Storage {
+    config: StorageConfig,
+    bucket: Bucket,
+    credentials: Credentials,
+    http: reqwest::Client,
+}
+
+/// What a stored object says of itself when fetched.
+pub struct ObjectHeaders<'a> {
+    /// Its `Content-Type`.
+    pub content_type: &'a str,
+    /// Its `Content-Disposition` (the file's name).
+    pub disposition: &'a str,
+}
+
+impl Storage {
+    /// The storage `config` names, reached with `credentials`.
+    pub fn new(config: StorageConfig, credentials: Credentials) -> Result<Self, ShareError> {
+        let endpoint = config
+            .endpoint
+            .parse()
+            .map_err(|e| ShareError::BadEndpoint(format!("{}: {e}", config.endpoint)))?;
+        let bucket = Bucket::new(
+            endpoint,
+            UrlStyle::Path,
+            config.bucket.clone(),
+            config.region.clone(),
+        )
+        .map_err(|e| ShareError::BadEndpoint(format!("{}: {e:?}", config.endpoint)))?;
+        let http = reqwest::Client::builder()
+            .connect_timeout(Duration::from_secs(10))
+            .build()
+            .map_err(|e| ShareError::BadEndpoint(e.to_string()))?;
+        Ok(Self {
+            config,
+            bucket,
+            credentials,
+            http,
+        })
+    }
+
+    /// The storage's settings.
+    #[must_use]
+    pub fn config(&self) -> &StorageConfig {
+        &self.config
+    }
+
+    /// Checks that the bucket is there and the key may use it (a request
+    /// the storage must sign-check, so a wrong key or a skewed clock shows).
+    pub async fn check(&self) -> Result<(), ShareError> {
+        let url = HeadBucket::new(&self.bucket, Some(&self.credentials)).sign(REQUEST_LIFE);
+        let response = self.send(self.http.head(url)).await?;
+        if response.status().is_success() {
+            return Ok(());
+        }
+        // HEAD answers carry no body: ask again with a GET of a listing to
+        // learn why.
+        let mut list = self.bucket.list_objects_v2(Some(&self.credentials));
+        list.with_max_keys(1);
+        let response = self.send(self.http.get(list.sign(REQUEST_LIFE))).await?;
+        self.refused(response).await.map(drop)
+    }
+
+    /// Puts the file `file` (`size` bytes) at `key` with `headers`, in parts
+    /// when it is large; `progress` hears the bytes sent so far.
+    pub async fn put_file(
+        &self,
+        key: &str,
+        file: std::fs::File,
+        size: u64,
+        headers: &ObjectHeaders<'_>,
+        progress: &(dyn Fn(u64) + Sync),
+    ) -> Result<(), ShareError> {
+        if size <= PART_SIZE as u64 {
+            let mut bytes = Vec::with_capacity(size as usize);
+            file.take(PART_SIZE as u64 + 1)
+                .read_to_end(&mut bytes)
+                .map_err(|e| ShareError::File(format!("cannot read it: {e}")))?;
+            self.put_bytes(key, bytes, headers).await?;
+            progress(size);
+            return Ok(());
+        }
+        super::multipart::put(self, key, file, headers, progress).await
+    }
+
+    /// Puts `bytes` at `key` in one request.
+    pub async fn put_bytes(
+        &self,
+        key: &str,
+        bytes: Vec<u8>,
+        headers: &ObjectHeaders<'_>,
+    ) -> Result<(), ShareError> {
+        let mut put = PutObject::new(&self.bucket, Some(&self.credentials), key);
+        put.headers_mut()
+            .insert("content-type", headers.content_type);
+        put.headers_mut()
+            .insert("content-disposition", headers.disposition);
+        let request = self
+            .http
+            .put(put.sign(REQUEST_LIFE))
+            .header("content-type", headers.content_type)
+            .header("content-disposition", headers.disposition)
+            .body(bytes);
+        self.expect_ok(request).await.map(drop)
+    }
+
+    /// Whether an object is at `key`.
+    pub async fn exists(&self, key: &str) -> Result<bool, ShareError> {
+        let head = HeadObject::new(&self.bucket, Some(&self.credentials), key);
+        let response = self.send(self.http.head(head.sign(REQUEST_LIFE))).await?;
+        if response.status() == reqwest::StatusCode::NOT_FOUND {
+            return Ok(false);
+        }
+        self.refused(response).await.map(|_| true)
+    }
+
+    /// Starts a multipart upload; its id.
+    pub(super) async fn create_multipart(
+        &self,
+        key: &str,
+        headers: &ObjectHeaders<'_>,
+    ) -> Result<String, ShareError> {
+        let mut create = CreateMultipartUpload::new(&self.bucket, Some(&self.credentials), key);
+        create
+            .headers_mut()
+            .insert("content-type", headers.content_type);
+        create
+            .headers_mut()
+            .insert("content-disposition", headers.disposition);
+        let request = self
+            .http
+            .post(create.sign(REQUEST_LIFE))
+            .header("content-type", headers.content_type)
+            .header("content-disposition", headers.disposition);
+        let body = self.expect_ok(request).await?.text().await.map_err(lost)?;
+        let created = CreateMultipartUpload::parse_response(&body)
+            .map_err(|e| ShareError::Failed(format!("an answer not understood: {e}")))?;
+        Ok(created.upload_id().to_owned())
+    }
+
+    /// Sends part `number` (from 1); its ETag.
+    pub(super) async fn upload_part(
+        &self,
+        key: &str,
+        upload_id: &str,
+        number: u16,
+        bytes: Vec<u8>,
+    ) -> Result<String, ShareError> {
+        let part = UploadPart::new(
+            &self.bucket,
+            Some(&self.credentials),
+            key,
+            number,
+            upload_id,
+        );
+        let response = self
+            .expect_ok(self.http.put(part.sign(REQUEST_LIFE)).body(bytes))
+            .await?;
+        response
+            .headers()
+            .get("etag")
+            .and_then(|v| v.to_str().ok())
+            .map(str::to_owned)
+            .ok_or_else(|| ShareError::Failed("a part was stored without an ETag".to_owned()))
+    }
+
+    /// Ends a multipart upload with its parts' ETags, in order.
+    pub(super) async fn complete_multipart(
+        &self,
+        key: &str,
+        upload_id: &str,
+        etags: &[String],
+    ) -> Result<(), ShareError> {
+        let complete = CompleteMultipartUpload::new(
+            &self.bucket,
+            Some(&self.credentials),
+            key,
+            upload_id,
+            etags.iter().map(String::as_str),
+        );
+        let url = complete.sign(REQUEST_LIFE);
+        let response = self
+            .expect_ok(self.http.post(url).body(complete.body()))
+            .await?;
+        // An error can come inside a 200 answer.
+        let body = response.text().await.map_err(lost)?;
+        if body.contains("<Error>") {
+            return Err(ShareError::Failed(error_text(&body)));
+        }
+        Ok(())
+    }
+
+    /// Gives up a multipart upload (its parts are deleted).
+    pub(super) async fn abort_multipart(&self, key: &str, upload_id: &str) {
+        let abort = rusty_s3::actions::AbortMultipartUpload::new(
+            &self.bucket,
+            Some(&self.credentials),
+            key,
+            upload_id,
+        );
+        if let Err(e) = self.send(self.http.delete(abort.sign(REQUEST_LIFE))).await {
+            tracing::warn!(error = %e, "giving up a multipart upload failed");
+        }
+    }
+
+    /// Deletes the object `key` (its links stop working at once); an
+    /// object already gone is fine.
+    pub async fn delete(&self, key: &str) -> Result<(), ShareError> {
+        let delete = DeleteObject::new(&self.bucket, Some(&self.credentials), key);
+        let response = self
+            .send(self.http.delete(delete.sign(REQUEST_LIFE)))
+            .await?;
+        if response.status().is_success() || response.status() == reqwest::StatusCode::NOT_FOUND {
+            return Ok(());
+        }
+        self.refused(response).await.map(drop)
+    }
+
+    /// A link to the object `key` that works for `life` from `now`
+    /// (presigned GET; at most 7 days, as SigV4 allows).
+    #[must_use]
+    pub fn link(&self, key: &str, life: Duration, now: Timestamp) -> String {
+        let get = GetObject::new(&self.bucket, Some(&self.credentials), key);
+        let at = jiff::Timestamp::from_millisecond(now).unwrap_or_else(|_| jiff::Timestamp::now());
+        get.sign_with_time(life, &at).to_string()
+    }
+
+    async fn expect_ok(
+        &self,
+        request: reqwest::RequestBuilder,
+    ) -> Result<reqwest::Response, ShareError> {
+        self.refused(self.send(request).await?).await
+    }
+
+    async fn send(
+        &self,
+        request: reqwest::RequestBuilder,
+    ) -> Result<reqwest::Response, ShareError> {
+        request.send().await.map_err(|e| ShareError::Unreachable {
+            endpoint: self.config.endpoint.clone(),
+            detail: error_chain(&e),
+        })
+    }
+
+    /// The answer when it is a success, else the error it names.
+    async fn refused(&self, response: reqwest::Response) -> Result<reqwest::Response, ShareError> {
+        let status = response.status();
+        if status.is_success() {
+            return Ok(response);
+        }
+        let body = response.text().await.unwrap_or_default();
+        let code = tag(&body, "Code").unwrap_or_default();
+        let said = error_text(&body);
+        Err(match code {
+            "NoSuchBucket" => ShareError::BucketMissing {
+                bucket: self.config.bucket.clone(),
+                endpoint: self.config.endpoint.clone(),
+            },
+            "InvalidAccessKeyId" | "SignatureDoesNotMatch" | "InvalidSignature" => {
+                ShareError::WrongKey(said)
+            }
+            "RequestTimeTooSkewed" => ShareError::ClockSkew(said),
+            // Garage's word for a request dated too far from its clock.
+            "InvalidRequest" if said.contains("Date is too") => ShareError::ClockSkew(said),
+            // Garage says AccessDenied for a bad signature or unknown key.
+            "AccessDenied"
+                if said.to_ascii_lowercase().contains("signature")
+                    || said.to_ascii_lowercase().contains("no such key") =>
+            {
+                ShareError::WrongKey(said)
+            }
+            "AccessDenied" => ShareError::Denied(said),
+            _ if status == reqwest::StatusCode::NOT_FOUND && code.is_empty() => {
+                ShareError::BucketMissing {
+                    bucket: self.config.bucket.clone(),
+                    endpoint: self.config.endpoint.clone(),
+                }
+            }
+            _ if status == reqwest::StatusCode::FORBIDDEN && code.is_empty() => {
+                ShareError::Denied(format!("{status}"))
+            }
+            _ => ShareError::Failed(format!("{status}: {said}")),
+        })
+    }
+}
+
+/// The text of `<name>` in an XML answer.
+fn tag<'a>(body: &'a str, name: &str) -> Option<&'a str> {
+    let open = format!("<{name}>");
+    let start = body.find(&open)? + open.len();
+    let end = body[start..].find(&format!("</{name}>"))? + start;
+    Some(body[start..end].trim())
+}
+
+/// The storage's words for an error: its code and message.
+fn error_text(body: &str) -> String {
+    match (tag(body, "Code"), tag(body, "Message")) {
+        (Some(code), Some(message)) => format!("{code}: {message}"),
+        (Some(code), None) => code.to_owned(),
+        _ => body.chars().take(200).collect(),
+    }
+}
+
+fn error_chain(e: &dyn std::error::Error) -> String {
+    let mut text = e.to_string();
+    let mut source = e.source();
+    while let Some(cause) = source {
+        text.push_str(": ");
+        text.push_str(&cause.to_string());
+        source = cause.source();
+    }
+    text
+}
+
+#[allow(clippy::needless_pass_by_value)] // used as `map_err(lost)`
+fn lost(e: reqwest::Error) -> ShareError {
+    ShareError::Failed(format!("the answer was cut: {}", error_chain(&e)))
+}
