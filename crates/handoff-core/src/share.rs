@@ -296,7 +296,9 @@ async fn put_plain(
         content_type: &record.mime,
         disposition: &disposition,
     };
-    storage.put_file(key, file, size, &headers, progress).await
+    storage
+        .put_file(key, &record.path, file, size, &headers, progress)
+        .await
 }
 
 /// `inline; filename="…"; filename*=UTF-8''…`: shown in the browser, saved

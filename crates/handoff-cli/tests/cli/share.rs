@@ -304,3 +304,87 @@ fn percent_decode(text: &str) -> String {
     }
     String::from_utf8(out).unwrap()
 }
+
+/// A 1 GiB share streams: the file goes up in parts read one at a time
+/// (plain) or through an encrypted temp copy (end-to-end), and the process
+/// never holds more than 64 MB; the object is the file, byte for byte.
+#[test]
+fn a_1_gib_share_streams_in_under_64_mb() {
+    use sha2::{Digest, Sha256};
+    let garage = Garage::start();
+    let ctx = TestContext::new();
+    configure(&ctx, &garage);
+    let src = ctx.root.join("src/big.bin");
+    let mut out = std::io::BufWriter::new(std::fs::File::create(&src).unwrap());
+    let mut block = vec![0_u8; 1 << 20];
+    let mut state = 0x9E37_79B9_7F4A_7C15_u64;
+    for _ in 0..1024 {
+        for chunk in block.chunks_exact_mut(8) {
+            state ^= state << 13;
+            state ^= state >> 7;
+            state ^= state << 17;
+            chunk.copy_from_slice(&state.to_le_bytes());
+        }
+        out.write_all(&block).unwrap();
+    }
+    drop(out);
+    let uploaded = ctx
+        .run(&[
+            "upload",
+            "--dest",
+            "temp",
+            "--max-file-size",
+            "2GB",
+            "--json",
+            p(&src),
+        ])
+        .expect(0)
+        .json();
+    let id = uploaded["files"][0]["file"]["id"].to_string();
+    let sha = uploaded["files"][0]["file"]["sha256"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    for how in ["--plain", "--encrypt"] {
+        let started = std::time::Instant::now();
+        let measured = std::process::Command::new("/usr/bin/time")
+            .args(["-f", "%M"])
+            .arg(env!("CARGO_BIN_EXE_handoff"))
+            .args(["share", "--json", how, &id])
+            .envs(
+                ctx.command(&[])
+                    .get_envs()
+                    .filter_map(|(k, v)| Some((k, v?))),
+            )
+            .current_dir(&ctx.worktree)
+            .output()
+            .unwrap();
+        let out = Run(measured).expect(0);
+        let peak_kib: u64 = out.stderr().trim().lines().last().unwrap().parse().unwrap();
+        eprintln!(
+            "share {how} of 1 GiB: peak RSS {} MB, {:.1} s",
+            peak_kib / 1024,
+            started.elapsed().as_secs_f64()
+        );
+        assert!(peak_kib < 64 * 1024, "{how}: peak RSS {peak_kib} KiB");
+        if how == "--plain" {
+            let url = out.json()["url"].as_str().unwrap().to_owned();
+            let body = ctx.root.join("fetched.bin");
+            let got = std::process::Command::new("curl")
+                .args(["-s", "-f", "-o"])
+                .arg(&body)
+                .arg(&url)
+                .status()
+                .unwrap();
+            assert!(got.success());
+            let mut hasher = Sha256::new();
+            std::io::copy(&mut std::fs::File::open(&body).unwrap(), &mut hasher).unwrap();
+            assert_eq!(
+                format!("{:x}", hasher.finalize()),
+                sha,
+                "the object is the file"
+            );
+            std::fs::remove_file(&body).unwrap();
+        }
+    }
+}

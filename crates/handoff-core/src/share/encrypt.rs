@@ -43,7 +43,7 @@ pub(super) async fn put(
         disposition: &disposition,
     };
     storage
-        .put_file(key, file, size, &headers, progress)
+        .put_file(key, sealed.path(), file, size, &headers, progress)
         .await?;
     drop(sealed);
     link(

@@ -1,34 +1,36 @@
-//! A large file put in parts: read from disk one part at a time, a few
-//! parts in flight, the upload given up (its parts deleted) on any error.
+//! A large file put in parts: each part streamed from its place in the
+//! file (never whole in memory), a few parts in flight, the upload given
+//! up (its parts deleted) on any error.
 
-use std::io::Read;
+use std::io::SeekFrom;
+use std::path::Path;
 
 use futures_util::StreamExt;
 use futures_util::stream::FuturesOrdered;
+use tokio::io::{AsyncReadExt, AsyncSeekExt};
 
 use super::ShareError;
 use super::storage::{ObjectHeaders, PART_SIZE, Storage};
 
-/// Parts sent at once: at most this many parts are in memory.
+/// Parts sent at once.
 const IN_FLIGHT: usize = 4;
 /// S3 numbers parts from 1 to 10,000.
 const MAX_PARTS: u64 = 10_000;
+/// How much of a part is read at a time.
+const READ_CHUNK: usize = 256 * 1024;
 
-/// Puts `file` at `key` in parts.
+/// Puts the `size` bytes of the file at `path` at `key`, in parts.
 pub(super) async fn put(
     storage: &Storage,
     key: &str,
-    file: std::fs::File,
+    path: &Path,
+    size: u64,
     headers: &ObjectHeaders<'_>,
     progress: &(dyn Fn(u64) + Sync),
 ) -> Result<(), ShareError> {
-    let size = file
-        .metadata()
-        .map_err(|e| ShareError::File(format!("cannot read it: {e}")))?
-        .len();
-    let part_size = (PART_SIZE as u64).max(size.div_ceil(MAX_PARTS)) as usize;
+    let part_size = (PART_SIZE as u64).max(size.div_ceil(MAX_PARTS));
     let upload_id = storage.create_multipart(key, headers).await?;
-    let sent = match parts(storage, key, &upload_id, file, part_size, progress).await {
+    let sent = match parts(storage, key, &upload_id, path, size, part_size, progress).await {
         Ok(etags) => storage.complete_multipart(key, &upload_id, &etags).await,
         Err(e) => Err(e),
     };
@@ -43,35 +45,27 @@ async fn parts(
     storage: &Storage,
     key: &str,
     upload_id: &str,
-    mut file: std::fs::File,
-    part_size: usize,
+    path: &Path,
+    size: u64,
+    part_size: u64,
     progress: &(dyn Fn(u64) + Sync),
 ) -> Result<Vec<String>, ShareError> {
     let mut etags = Vec::new();
     let mut in_flight = FuturesOrdered::new();
     let mut sent = 0_u64;
+    let mut offset = 0_u64;
     let mut number = 0_u16;
-    loop {
-        let (back, bytes) = tokio::task::spawn_blocking(move || {
-            let mut bytes = Vec::with_capacity(part_size);
-            let read = (&mut file).take(part_size as u64).read_to_end(&mut bytes);
-            (file, read.map(|_| bytes))
-        })
-        .await
-        .map_err(|e| ShareError::File(format!("reading it stopped: {e}")))?;
-        file = back;
-        let bytes = bytes.map_err(|e| ShareError::File(format!("cannot read it: {e}")))?;
-        if bytes.is_empty() {
-            break;
-        }
+    while offset < size {
+        let len = part_size.min(size - offset);
         number += 1;
-        let len = bytes.len() as u64;
+        let body = part_body(path, offset, len).await?;
         in_flight.push_back(async move {
             storage
-                .upload_part(key, upload_id, number, bytes)
+                .upload_part(key, upload_id, number, body, len)
                 .await
                 .map(|etag| (etag, len))
         });
+        offset += len;
         while in_flight.len() >= IN_FLIGHT {
             let Some(done) = in_flight.next().await else {
                 break;
@@ -89,4 +83,15 @@ async fn parts(
         progress(sent);
     }
     Ok(etags)
+}
+
+/// The `len` bytes at `offset` of the file, as a streamed request body.
+async fn part_body(path: &Path, offset: u64, len: u64) -> Result<reqwest::Body, ShareError> {
+    let unreadable = |e: std::io::Error| ShareError::File(format!("cannot read it: {e}"));
+    let mut file = tokio::fs::File::open(path).await.map_err(unreadable)?;
+    file.seek(SeekFrom::Start(offset))
+        .await
+        .map_err(unreadable)?;
+    let stream = tokio_util::io::ReaderStream::with_capacity(file.take(len), READ_CHUNK);
+    Ok(reqwest::Body::wrap_stream(stream))
 }

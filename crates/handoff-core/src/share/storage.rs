@@ -15,7 +15,8 @@ use rusty_s3::{Bucket, Credentials, S3Action, UrlStyle};
 use super::ShareError;
 use crate::clock::Timestamp;
 
-/// Parts of a large upload: 8 MiB each (S3 wants at least 5 MiB).
+/// Parts of a large upload: 8 MiB each (S3 wants at least 5 MiB); a file
+/// up to this size goes in one request.
 pub const PART_SIZE: usize = 8 << 20;
 /// How long a request Handoff itself sends stays signed.
 const REQUEST_LIFE: Duration = Duration::from_secs(15 * 60);
@@ -112,11 +113,13 @@ impl Storage {
         self.refused(response).await.map(drop)
     }
 
-    /// Puts the file `file` (`size` bytes) at `key` with `headers`, in parts
-    /// when it is large; `progress` hears the bytes sent so far.
+    /// Puts the file at `path` (`size` bytes, read through `file`) at `key`
+    /// with `headers`, in parts streamed from disk when it is large;
+    /// `progress` hears the bytes sent so far.
     pub async fn put_file(
         &self,
         key: &str,
+        path: &std::path::Path,
         file: std::fs::File,
         size: u64,
         headers: &ObjectHeaders<'_>,
@@ -131,7 +134,8 @@ impl Storage {
             progress(size);
             return Ok(());
         }
-        super::multipart::put(self, key, file, headers, progress).await
+        drop(file);
+        super::multipart::put(self, key, path, size, headers, progress).await
     }
 
     /// Puts `bytes` at `key` in one request.
@@ -189,13 +193,15 @@ impl Storage {
         Ok(created.upload_id().to_owned())
     }
 
-    /// Sends part `number` (from 1); its ETag.
+    /// Sends part `number` (from 1), `len` bytes streamed from `body`; its
+    /// ETag.
     pub(super) async fn upload_part(
         &self,
         key: &str,
         upload_id: &str,
         number: u16,
-        bytes: Vec<u8>,
+        body: reqwest::Body,
+        len: u64,
     ) -> Result<String, ShareError> {
         let part = UploadPart::new(
             &self.bucket,
@@ -205,7 +211,12 @@ impl Storage {
             upload_id,
         );
         let response = self
-            .expect_ok(self.http.put(part.sign(REQUEST_LIFE)).body(bytes))
+            .expect_ok(
+                self.http
+                    .put(part.sign(REQUEST_LIFE))
+                    .header("content-length", len)
+                    .body(body),
+            )
             .await?;
         response
             .headers()
