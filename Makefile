@@ -32,6 +32,7 @@ bench: setup
 	$(CARGO) bench -p handoff-cli --bench ingest
 	$(CARGO) bench -p handoff-cli --bench remote
 	$(CARGO) bench -p handoff-cli --bench agents
+	$(CARGO) bench -p handoff-cli --bench share
 
 ## Regenerates the page's TypeScript bindings from the Rust commands.
 bindings:

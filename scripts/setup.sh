@@ -2,7 +2,8 @@
 # Installs what building and testing Handoff needs, and only what is missing:
 # Debian packages (the webview, Xvfb and the X tools the desktop tests use,
 # OpenSSH's client and server for the remote-worktree tests, Chromium and
-# its driver for the share-link viewer tests), the UI's node modules, the
+# its driver for the share-link viewer tests, rclone as the share
+# benchmark's stock S3 client), the UI's node modules, the
 # agents the interop tests drive (tests/agents), tauri-driver, and Garage
 # (the S3-compatible server the share tests run). Uses sudo only when not
 # root.
@@ -15,7 +16,7 @@ packages=(
   xvfb xauth webkit2gtk-driver xclip xdotool python3-gi gir1.2-gtk-3.0 dbus-daemon
   sway wl-clipboard
   openssh-client openssh-server
-  libdbus-1-dev chromium chromium-driver
+  libdbus-1-dev chromium chromium-driver rclone
 )
 # A Node.js installed outside Debian's packages is fine.
 command -v node >/dev/null && command -v npm >/dev/null || packages+=(nodejs npm)
