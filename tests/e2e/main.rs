@@ -20,4 +20,5 @@ mod previews;
 mod real_agent;
 mod remote;
 mod settings;
+mod share_viewer;
 mod wayland;

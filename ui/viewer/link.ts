@@ -41,7 +41,7 @@ export function refusal(status: number, body: string): string {
   const message = /<Message>([^<]*)<\/Message>/.exec(body)?.[1] ?? "";
   if (status === 404 || code === "NoSuchKey") return "This link was revoked: the file is no longer shared.";
   if (/expired|too old/i.test(message) || /expired/i.test(code)) return "This link has expired.";
-  if (code === "SignatureDoesNotMatch" || code === "AuthorizationQueryParametersError") {
+  if (code === "SignatureDoesNotMatch" || code === "AuthorizationQueryParametersError" || /signature/i.test(message)) {
     return "This link is damaged: part of it is missing or was changed. Ask for the link again.";
   }
   return `The storage refused to give the file (${status}${code ? ` ${code}` : ""}).`;

@@ -31,6 +31,8 @@ describe("encrypted share links", () => {
     expect(refusal(404, "<Error><Code>NoSuchKey</Code></Error>")).toMatch(/revoked/);
     expect(refusal(403, "<Error><Code>AccessDenied</Code><Message>Request has expired</Message></Error>")).toMatch(/expired/);
     expect(refusal(403, "<Error><Code>SignatureDoesNotMatch</Code></Error>")).toMatch(/damaged/);
+    expect(refusal(403, "<Error><Code>AccessDenied</Code><Message>Forbidden: Invalid signature</Message></Error>")).toMatch(/damaged/);
+    expect(refusal(400, "<Error><Code>InvalidRequest</Code><Message>Bad request: Date is too old</Message></Error>")).toMatch(/expired/);
   });
 
   it("is embedded in Handoff as built from these sources", async () => {

@@ -21,9 +21,6 @@ mod common;
 #[allow(dead_code)]
 #[path = "../tests/cli/garage.rs"]
 mod garage;
-#[allow(dead_code)]
-#[path = "../tests/cli/sshd.rs"]
-mod sshd;
 
 use common::{human, paired, report, write_pseudo_random};
 use garage::{Garage, REGION};
@@ -44,14 +41,13 @@ fn main() {
     let id = record(&home, &src);
     println!("Share benchmarks ({RUNS} runs each, medians; a real Garage on 127.0.0.1)");
     for (label, how, target) in [("S1", "--plain", "≤ 1.2×"), ("S2", "--encrypt", "≤ 1.5×")] {
-        let (ours, baseline) = paired(
-            RUNS,
-            || rclone(&garage, &src),
-            || share(&home, &id, how),
-        );
+        let (ours, baseline) = paired(RUNS, || rclone(&garage, &src), || share(&home, &id, how));
         report(
             label,
-            &format!("one {} file: handoff share {how} vs rclone copyto", human(size)),
+            &format!(
+                "one {} file: handoff share {how} vs rclone copyto",
+                human(size)
+            ),
             ours,
             Some(baseline),
             target,
@@ -101,7 +97,14 @@ fn set_up(home: &Path, garage: &Garage) {
 /// Records `src` (a temp upload); its id.
 fn record(home: &Path, src: &Path) -> String {
     let out = ok(handoff(home)
-        .args(["upload", "--dest", "temp", "--max-file-size", "4GB", "--json"])
+        .args([
+            "upload",
+            "--dest",
+            "temp",
+            "--max-file-size",
+            "4GB",
+            "--json",
+        ])
         .arg(src));
     let json: serde_json::Value = serde_json::from_str(&out).unwrap();
     json["files"][0]["file"]["id"].to_string()

@@ -11,7 +11,13 @@ use std::time::{Duration, Instant};
 
 use tempfile::TempDir;
 
-use crate::sshd::free_port;
+fn free_port() -> u16 {
+    std::net::TcpListener::bind(("127.0.0.1", 0))
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port()
+}
 
 /// A Garage server of this test's own.
 pub struct Garage {
