@@ -113,3 +113,23 @@ pub async fn read_on_main_thread(
         )
     })
 }
+
+/// Puts `text` on the clipboard (the page cannot once its click's moment
+/// has passed, as after a share's upload), kept there after Handoff quits
+/// where a clipboard manager runs.
+pub async fn write_on_main_thread(
+    app: &tauri::AppHandle,
+    text: String,
+) -> Result<(), handoff_core::api::ApiError> {
+    use handoff_core::{ErrorKind, api::ApiError};
+    let (tx, rx) = tokio::sync::oneshot::channel();
+    app.run_on_main_thread(move || {
+        let clipboard = gtk::Clipboard::get(&gdk::SELECTION_CLIPBOARD);
+        clipboard.set_text(&text);
+        clipboard.store();
+        let _ = tx.send(());
+    })
+    .map_err(|e| ApiError::new(ErrorKind::ClipboardFailed, e.to_string()))?;
+    rx.await
+        .map_err(|_| ApiError::new(ErrorKind::ClipboardFailed, "the clipboard could not be set"))
+}

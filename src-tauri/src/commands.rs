@@ -5,6 +5,7 @@ pub mod agent;
 pub mod files;
 pub mod opened;
 pub mod settings;
+pub mod shares;
 pub mod sign_in;
 pub mod uploads;
 pub mod workspace;

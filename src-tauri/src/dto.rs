@@ -162,6 +162,13 @@ pub struct SettingsView {
     /// The SSH config file remote worktrees are reached with; empty: the
     /// person's own.
     pub ssh_config: String,
+    /// The S3-compatible storage share links go to (empty: not set up).
+    pub share_endpoint: String,
+    pub share_region: String,
+    pub share_bucket: String,
+    pub share_prefix: String,
+    /// Whether the share dialog starts with end-to-end encryption on.
+    pub share_encrypt: bool,
 }
 
 impl From<handoff_core::Settings> for SettingsView {
@@ -175,6 +182,47 @@ impl From<handoff_core::Settings> for SettingsView {
             temp_expiry_secs: s.temp_expiry_secs,
             write_gitignore: s.write_gitignore,
             ssh_config: s.ssh_config,
+            share_endpoint: s.share_endpoint,
+            share_region: s.share_region,
+            share_bucket: s.share_bucket,
+            share_prefix: s.share_prefix,
+            share_encrypt: s.share_encrypt,
+        }
+    }
+}
+
+/// A share link, as the share dialog and the Shared list show it.
+#[derive(Debug, Clone, Serialize, Type)]
+#[serde(rename_all = "camelCase")]
+pub struct ShareInfo {
+    pub id: i64,
+    pub file_id: i64,
+    pub filename: String,
+    pub url: String,
+    pub encrypted: bool,
+    /// When it was made, ms since the epoch.
+    pub created_at: i64,
+    /// When its link stops working, ms since the epoch.
+    pub expires_at: i64,
+    pub revoked_at: Option<i64>,
+    /// Whether the link works now.
+    pub live: bool,
+}
+
+impl ShareInfo {
+    /// The share of `filename`, as of `now`.
+    #[must_use]
+    pub fn of(share: handoff_core::store::Share, filename: String, now: i64) -> Self {
+        Self {
+            live: share.is_live(now),
+            id: share.id,
+            file_id: share.file_id,
+            filename,
+            url: share.url,
+            encrypted: share.encrypted,
+            created_at: share.created_at,
+            expires_at: share.expires_at,
+            revoked_at: share.revoked_at,
         }
     }
 }

@@ -8,6 +8,10 @@
 mod agent_errors;
 mod app;
 mod flows;
+// The S3-compatible server the share tests run.
+#[allow(dead_code)]
+#[path = "../../crates/handoff-cli/tests/cli/garage.rs"]
+mod garage;
 mod instance;
 mod keyboard;
 mod layout;
@@ -21,4 +25,5 @@ mod real_agent;
 mod remote;
 mod settings;
 mod share_viewer;
+mod sharing;
 mod wayland;

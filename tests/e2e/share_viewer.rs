@@ -16,9 +16,7 @@ use serde_json::{Value, json};
 
 use crate::app::target_dir;
 
-#[allow(dead_code)]
-#[path = "../../crates/handoff-cli/tests/cli/garage.rs"]
-mod garage;
+use crate::garage;
 
 /// `handoff` with its own data folder, sharing to `garage`.
 struct Handoff {

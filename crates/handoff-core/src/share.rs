@@ -116,7 +116,7 @@ pub fn parse_expiry(text: &str) -> Result<Duration, ShareError> {
 #[must_use]
 pub fn describe_life(life: Duration) -> String {
     let secs = life.as_secs();
-    if secs.is_multiple_of(86_400) {
+    if secs >= 2 * 86_400 && secs.is_multiple_of(86_400) {
         format!("{} d", secs / 86_400)
     } else if secs.is_multiple_of(3600) {
         format!("{} h", secs / 3600)
@@ -349,5 +349,38 @@ fn tell(store: &mut Store, record: &FileRecord, text: &str, now: Timestamp) {
 impl From<String> for ShareError {
     fn from(detail: String) -> Self {
         Self::Failed(detail)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::time::Duration;
+
+    use super::{content_disposition, describe_life, parse_expiry};
+
+    #[test]
+    fn expiries_are_read_up_to_seven_days() {
+        assert_eq!(parse_expiry("1h").unwrap(), Duration::from_secs(3600));
+        assert_eq!(parse_expiry("7d").unwrap(), Duration::from_secs(7 * 86_400));
+        assert_eq!(parse_expiry(" 90m ").unwrap(), Duration::from_secs(5400));
+        for refused in ["8d", "0h", "1w", "h", "", "-1h", "1.5h"] {
+            assert!(parse_expiry(refused).is_err(), "{refused:?}");
+        }
+    }
+
+    #[test]
+    fn lives_are_said_in_the_largest_whole_unit() {
+        assert_eq!(describe_life(Duration::from_secs(86_400)), "24 h");
+        assert_eq!(describe_life(Duration::from_secs(7 * 86_400)), "7 d");
+        assert_eq!(describe_life(Duration::from_secs(3600)), "1 h");
+        assert_eq!(describe_life(Duration::from_secs(5400)), "90 min");
+    }
+
+    #[test]
+    fn the_file_name_survives_in_the_disposition() {
+        assert_eq!(
+            content_disposition("Q3 \"final\" résumé.pdf"),
+            "inline; filename=\"Q3 _final_ r_sum_.pdf\"; filename*=UTF-8''Q3%20%22final%22%20r%C3%A9sum%C3%A9.pdf"
+        );
     }
 }

@@ -34,7 +34,7 @@ describe("a published-file card", () => {
     expect(el.querySelector(".card-meta")!.textContent).toBe("PNG image · 4.1 kB");
     expect(el.querySelector(".card-description")!.textContent).toBe("Latency by week");
     expect(el.querySelector(".card-icon")!.getAttribute("data-icon")).toBe("image");
-    expect([...el.querySelectorAll("button")].map((b) => b.textContent)).toEqual(["Save as…", "Open", "Reveal"]);
+    expect([...el.querySelectorAll("button")].map((b) => b.textContent)).toEqual(["Save as…", "Open", "Reveal", "Share…"]);
   });
 
   it("opens the preview on click and runs the action of a button", () => {
@@ -56,7 +56,7 @@ describe("a published-file card", () => {
     const onfile = render(card);
     const el = document.querySelector("[data-testid=card]") as HTMLElement;
     expect(el.tabIndex).toBe(0);
-    expect([...el.querySelectorAll("button")].map((b) => b.tabIndex)).toEqual([-1, -1, -1]);
+    expect([...el.querySelectorAll("button")].map((b) => b.tabIndex)).toEqual([-1, -1, -1, -1]);
     for (const [key, action] of [["Enter", "preview"], ["o", "open"], ["R", "reveal"], ["a", "save"]]) {
       el.dispatchEvent(new KeyboardEvent("keydown", { key, bubbles: true, cancelable: true }));
       expect(onfile).toHaveBeenLastCalledWith(12, action, "chart.png");

@@ -49,7 +49,7 @@ describe("cardActionForKey", () => {
   it("previews on Enter or Space and runs a button's action on its key, in either case", () => {
     expect(cardActionForKey("Enter")).toBe("preview");
     expect(cardActionForKey(" ")).toBe("preview");
-    expect(CARD_BUTTONS.map((b) => cardActionForKey(b.key.toUpperCase()))).toEqual(["save", "open", "reveal"]);
+    expect(CARD_BUTTONS.map((b) => cardActionForKey(b.key.toUpperCase()))).toEqual(["save", "open", "reveal", "share"]);
     expect(cardActionForKey("x")).toBeNull();
     expect(cardActionForKey("Tab")).toBeNull();
   });

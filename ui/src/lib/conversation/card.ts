@@ -32,7 +32,7 @@ export function cardOf(message: Message): Card | null {
 }
 
 /** What a card can do: preview on Enter or a click, the rest from its buttons. */
-export type CardAction = "preview" | "save" | "open" | "reveal";
+export type CardAction = "preview" | "save" | "open" | "reveal" | "share";
 
 /** A card's buttons in order, each with the key that runs it on a focused
  *  card (the files panel's keys for the same actions). The card is one Tab
@@ -41,6 +41,7 @@ export const CARD_BUTTONS: { action: Exclude<CardAction, "preview">; label: stri
   { action: "save", label: "Save as…", key: "a" },
   { action: "open", label: "Open", key: "o" },
   { action: "reveal", label: "Reveal", key: "r" },
+  { action: "share", label: "Share…", key: "l" },
 ];
 
 /** The action a key pressed on a focused card stands for. */

@@ -50,7 +50,7 @@ describe("files panel", () => {
 
 describe("row actions", () => {
   it("offers mention and send again only for files sent to the agent, each with a key", () => {
-    expect(rowActions("from_agent").map((a) => a.action)).toEqual(["preview", "open", "reveal", "copy", "save", "trash"]);
+    expect(rowActions("from_agent").map((a) => a.action)).toEqual(["preview", "open", "reveal", "copy", "save", "share", "trash"]);
     expect(actionForKey("to_agent", "M")).toBe("mention");
     expect(actionForKey("from_agent", "m")).toBeNull();
     expect(actionForKey("to_agent", " ")).toBe("preview");

@@ -70,11 +70,12 @@ export function age(now: number, then: number): string {
 
 /** What a files-panel row can do, with the key that does it when the row
  *  has focus. */
-export type RowAction = "preview" | "open" | "reveal" | "copy" | "mention" | "send" | "save" | "trash";
+export type RowAction = "preview" | "open" | "reveal" | "copy" | "mention" | "send" | "save" | "share" | "trash";
 
 /** The actions of a row, in menu order: sending again and mentioning only
  *  for files sent to the agent; a file on a remote worktree's `host` has
- *  no folder here to show and is deleted there, where no trash is. */
+ *  no folder here to show nor bytes here to share, and is deleted there,
+ *  where no trash is. */
 export function rowActions(
   direction: FileInfo["direction"],
   host: string | null = null,
@@ -87,10 +88,11 @@ export function rowActions(
     { action: "mention", label: "Mention in the message", key: "m" },
     { action: "send", label: "Send to the agent again", key: "s" },
     { action: "save", label: "Save a copy as…", key: "a" },
+    { action: "share", label: "Share a link…", key: "l" },
     { action: "trash", label: host ? `Delete from ${host}` : "Move to trash", key: "Delete" },
   ];
   const own = direction === "to_agent" ? all : all.filter((a) => a.action !== "mention" && a.action !== "send");
-  return host ? own.filter((a) => a.action !== "reveal") : own;
+  return host ? own.filter((a) => a.action !== "reveal" && a.action !== "share") : own;
 }
 
 /** The action a key pressed on a focused row stands for. */

@@ -284,7 +284,7 @@ async openFile(fileId: number) : Promise<Result<null, ApiError>> {
 }
 },
 /**
- * Shows a recorded file in the file manager.
+ * Shows a recorded file in the file manager (a file on this machine).
  */
 async revealFile(fileId: number) : Promise<Result<null, ApiError>> {
     try {
@@ -428,6 +428,73 @@ async deleteProfile(profileId: number) : Promise<Result<null, ApiError>> {
 async testProfile(profileId: number) : Promise<Result<string, ApiError>> {
     try {
     return { status: "ok", data: await TAURI_INVOKE("test_profile", { profileId }) };
+} catch (e) {
+    if(e instanceof Error) throw e;
+    else return { status: "error", error: e  as any };
+}
+},
+/**
+ * Shares file `file_id` for `expires` (`1h`, `24h`, `7d`), end-to-end
+ * encrypted or not (the choice is remembered for next time).
+ */
+async shareFile(fileId: number, expires: string, encrypt: boolean) : Promise<Result<ShareInfo, ApiError>> {
+    try {
+    return { status: "ok", data: await TAURI_INVOKE("share_file", { fileId, expires, encrypt }) };
+} catch (e) {
+    if(e instanceof Error) throw e;
+    else return { status: "error", error: e  as any };
+}
+},
+/**
+ * Every share, newest first.
+ */
+async listShares() : Promise<Result<ShareInfo[], ApiError>> {
+    try {
+    return { status: "ok", data: await TAURI_INVOKE("list_shares") };
+} catch (e) {
+    if(e instanceof Error) throw e;
+    else return { status: "error", error: e  as any };
+}
+},
+/**
+ * Revokes share `share_id`: its object is deleted, its link stops at once.
+ */
+async revokeShare(shareId: number) : Promise<Result<ShareInfo, ApiError>> {
+    try {
+    return { status: "ok", data: await TAURI_INVOKE("revoke_share", { shareId }) };
+} catch (e) {
+    if(e instanceof Error) throw e;
+    else return { status: "error", error: e  as any };
+}
+},
+/**
+ * Checks the storage the settings name; what works, or what does not.
+ */
+async testShareStorage() : Promise<Result<string, ApiError>> {
+    try {
+    return { status: "ok", data: await TAURI_INVOKE("test_share_storage") };
+} catch (e) {
+    if(e instanceof Error) throw e;
+    else return { status: "error", error: e  as any };
+}
+},
+/**
+ * Keeps the storage's access key (in the OS keyring, else a private file).
+ */
+async saveShareKey(keyId: string, secret: string) : Promise<Result<KeptIn, ApiError>> {
+    try {
+    return { status: "ok", data: await TAURI_INVOKE("save_share_key", { keyId, secret }) };
+} catch (e) {
+    if(e instanceof Error) throw e;
+    else return { status: "error", error: e  as any };
+}
+},
+/**
+ * Puts a share's link (or any text) on the clipboard.
+ */
+async copyText(text: string) : Promise<Result<null, ApiError>> {
+    try {
+    return { status: "ok", data: await TAURI_INVOKE("copy_text", { text }) };
 } catch (e) {
     if(e instanceof Error) throw e;
     else return { status: "error", error: e  as any };
@@ -835,6 +902,22 @@ export type ErrorKind =
  */
 "remoteFailed" | 
 /**
+ * Sharing is not set up, or the bucket it names is not there.
+ */
+"shareNotSetUp" | 
+/**
+ * The storage refused the key (unknown, wrong secret, no access, clock).
+ */
+"shareRefused" | 
+/**
+ * The storage does not answer.
+ */
+"shareUnreachable" | 
+/**
+ * The storage failed otherwise.
+ */
+"shareFailed" | 
+/**
  * Something that should not happen (a task that panicked).
  */
 "internal"
@@ -914,6 +997,18 @@ picture?: Sent | null;
  * Why it was not sent inline, when it is an image that was not.
  */
 note?: string | null }
+/**
+ * Where an access key was kept.
+ */
+export type KeptIn = 
+/**
+ * The OS keyring.
+ */
+"keyring" | 
+/**
+ * The file in the data folder (0600).
+ */
+"file"
 /**
  * One line of a conversation.
  */
@@ -1132,7 +1227,31 @@ export type SettingsView = { defaultDestination: Destination; uploadsFolder: str
  * The SSH config file remote worktrees are reached with; empty: the
  * person's own.
  */
-sshConfig: string }
+sshConfig: string; 
+/**
+ * The S3-compatible storage share links go to (empty: not set up).
+ */
+shareEndpoint: string; shareRegion: string; shareBucket: string; sharePrefix: string; 
+/**
+ * Whether the share dialog starts with end-to-end encryption on.
+ */
+shareEncrypt: boolean }
+/**
+ * A share link, as the share dialog and the Shared list show it.
+ */
+export type ShareInfo = { id: number; fileId: number; filename: string; url: string; encrypted: boolean; 
+/**
+ * When it was made, ms since the epoch.
+ */
+createdAt: number; 
+/**
+ * When its link stops working, ms since the epoch.
+ */
+expiresAt: number; revokedAt: number | null; 
+/**
+ * Whether the link works now.
+ */
+live: boolean }
 /**
  * What a person does to sign in one way.
  */
