@@ -161,6 +161,7 @@ pub async fn share(
             record.filename
         )));
     }
+    unchanged(&record)?;
     let life_ms = request.life.as_millis() as i64;
     let reused = store
         .shares()
@@ -181,6 +182,12 @@ pub async fn share(
             put_plain(storage, &key, &record, progress).await?;
             storage.link(&key, request.life, now)
         };
+        // Bytes that changed while they were read are not the recorded
+        // revision: the object goes, nothing is recorded.
+        if let Err(changed) = unchanged(&record) {
+            storage.delete(&key).await?;
+            return Err(changed);
+        }
         (key, url)
     };
     let share = store.shares().insert(
@@ -261,6 +268,29 @@ pub async fn sweep(
         deleted += 1;
     }
     Ok(deleted)
+}
+
+/// Refuses a file whose bytes are no longer the recorded revision (its
+/// size or modification time moved, or the records already saw it change):
+/// the link would serve other bytes than the record's SHA-256 says.
+fn unchanged(record: &FileRecord) -> Result<(), ShareError> {
+    let changed = || {
+        ShareError::File(format!(
+            "{} changed since it was recorded; share it once it is saved again (upload or publish it anew)",
+            record.filename
+        ))
+    };
+    if record.status == crate::store::FileStatus::Modified {
+        return Err(changed());
+    }
+    let meta = std::fs::metadata(&record.path)
+        .map_err(|e| ShareError::File(format!("cannot read {}: {e}", record.filename)))?;
+    if meta.len() != record.size
+        || (record.mtime_ns != 0 && crate::clock::mtime_ns(&meta) != record.mtime_ns)
+    {
+        return Err(changed());
+    }
+    Ok(())
 }
 
 /// Where a file's bytes go: under the prefix, a random folder (links

@@ -235,6 +235,29 @@ fn what_goes_wrong_with_the_storage_says_what_to_do() {
     assert_eq!(std::fs::read(path).unwrap(), b"keep me");
 }
 
+/// A file edited after it was recorded is not shared under the recorded
+/// revision: the person is told, nothing goes to the bucket.
+#[test]
+fn a_file_changed_since_it_was_recorded_is_not_shared() {
+    let garage = Garage::start();
+    let ctx = TestContext::new();
+    configure(&ctx, &garage);
+    let id = uploaded(&ctx, "draft.md", b"first words");
+    let files = ctx.run(&["ls", "--json"]).expect(0).json();
+    let path = files[0]["path"].as_str().unwrap().to_owned();
+    std::fs::write(&path, b"other, longer words").unwrap();
+    let refused = ctx.run(&["share", &id]).expect(1);
+    assert!(
+        refused
+            .stderr()
+            .contains("draft.md changed since it was recorded"),
+        "{}",
+        refused.stderr()
+    );
+    let listed = ctx.run(&["share", "ls", "--json"]).expect(0).json();
+    assert!(listed.as_array().unwrap().is_empty());
+}
+
 /// A link signed two hours ago for one hour is refused by the store; the
 /// sweep deletes its object, and a later share makes a new one.
 #[test]
