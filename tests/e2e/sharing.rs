@@ -87,7 +87,7 @@ async fn a_published_file_is_shared_as_an_encrypted_link_and_revoked() {
             .split('&')
             .find_map(|kv| kv.strip_prefix("u="))
             .context("no object link")?;
-        let object = decode(object);
+        let object = garage::percent_decode(object);
         ensure!(garage::fetch(&object).0 == 200, "the ciphertext is there");
         app.click("[data-testid=share-dialog] .buttons .primary")
             .await?;
@@ -151,20 +151,4 @@ async fn set_up_in_settings(app: &App, garage: &garage::Garage) -> Result<()> {
         .await?;
     app.dialog_closed().await?;
     Ok(())
-}
-
-fn decode(text: &str) -> String {
-    let bytes = text.as_bytes();
-    let mut out = Vec::new();
-    let mut i = 0;
-    while i < bytes.len() {
-        if bytes[i] == b'%' && i + 2 < bytes.len() {
-            out.push(u8::from_str_radix(&text[i + 1..i + 3], 16).unwrap_or(b'?'));
-            i += 3;
-        } else {
-            out.push(bytes[i]);
-            i += 1;
-        }
-    }
-    String::from_utf8_lossy(&out).into_owned()
 }

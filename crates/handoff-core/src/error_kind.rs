@@ -250,3 +250,18 @@ impl AddError {
         }
     }
 }
+
+/// The error and its causes, one sentence.
+pub(crate) fn chain(e: &dyn std::error::Error) -> String {
+    let mut text = e.to_string();
+    let mut source = e.source();
+    while let Some(cause) = source {
+        let said = cause.to_string();
+        if !text.contains(&said) {
+            text.push_str(": ");
+            text.push_str(said.trim());
+        }
+        source = cause.source();
+    }
+    text
+}

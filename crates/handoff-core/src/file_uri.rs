@@ -5,17 +5,26 @@ use std::path::{Path, PathBuf};
 /// `file:///abs/a%20b.png` for `/abs/a b.png`.
 #[must_use]
 pub fn from_path(path: &Path) -> String {
-    use std::fmt::Write as _;
     use std::os::unix::ffi::OsStrExt;
-    let mut uri = String::from("file://");
-    for &b in path.as_os_str().as_bytes() {
-        if b.is_ascii_alphanumeric() || b"/-._~".contains(&b) {
-            uri.push(char::from(b));
+    format!(
+        "file://{}",
+        percent_encode(path.as_os_str().as_bytes(), b"/")
+    )
+}
+
+/// `bytes` with every byte but the unreserved ones (letters, digits,
+/// `-._~`) and those in `keep` written `%XX`.
+pub(crate) fn percent_encode(bytes: &[u8], keep: &[u8]) -> String {
+    use std::fmt::Write as _;
+    let mut out = String::with_capacity(bytes.len());
+    for &b in bytes {
+        if b.is_ascii_alphanumeric() || b"-._~".contains(&b) || keep.contains(&b) {
+            out.push(char::from(b));
         } else {
-            let _ = write!(uri, "%{b:02X}");
+            let _ = write!(out, "%{b:02X}");
         }
     }
-    uri
+    out
 }
 
 /// The path of a `file://` URI, or `None` for other schemes.

@@ -31,6 +31,20 @@ pub use upload::upload;
 
 use std::path::PathBuf;
 
+/// The remote worktree a record's file is on, if any (what its agent
+/// published is snapshotted on this machine, so it is not).
+pub fn worktree_of(
+    store: &mut crate::Store,
+    record: &crate::FileRecord,
+) -> Result<Option<RemoteSpec>, crate::StoreError> {
+    match record.worktree_id {
+        Some(id) if record.destination != crate::destination::Destination::Published => {
+            Ok(store.worktrees().get(id)?.remote())
+        }
+        _ => Ok(None),
+    }
+}
+
 /// Why a remote worktree cannot be reached. Each message says what to do.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum RemoteError {

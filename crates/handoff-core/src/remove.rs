@@ -66,7 +66,7 @@ pub fn remove(
             status: record.status,
         });
     }
-    if let Some(spec) = remote_of(store, &record)? {
+    if let Some(spec) = crate::remote::worktree_of(store, &record)? {
         let options = crate::remote::ConnectOptions::for_settings(&store.settings().load()?);
         crate::remote::block_on(async {
             let remote = crate::remote::Remote::connect(&spec, &options).await?;
@@ -84,20 +84,6 @@ pub fn remove(
         now,
     )?;
     Ok(store.files().get(id)?)
-}
-
-/// The remote worktree a record's file is on, if any (what its agent
-/// published is snapshotted here, so it is not).
-fn remote_of(
-    store: &mut Store,
-    record: &FileRecord,
-) -> Result<Option<crate::remote::RemoteSpec>, StoreError> {
-    match record.worktree_id {
-        Some(id) if record.destination != crate::destination::Destination::Published => {
-            Ok(store.worktrees().get(id)?.remote())
-        }
-        _ => Ok(None),
-    }
 }
 
 /// Deletes a file on this machine, to the trash or for good.

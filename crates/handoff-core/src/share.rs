@@ -255,16 +255,20 @@ pub async fn sweep(
     now: Timestamp,
 ) -> Result<usize, ShareError> {
     let mut deleted = 0;
+    let mut done = std::collections::BTreeSet::new();
     for share in store.shares().expired(now)? {
-        // An object shared again with a later expiry is kept for that link.
-        if store
-            .shares()
-            .still_used(&share.object_key, share.id, now)?
+        // An object shared again with a later expiry is kept for that link;
+        // several expired shares of one object delete it once.
+        if done.contains(&share.object_key)
+            || store
+                .shares()
+                .still_used(&share.object_key, share.id, now)?
         {
             continue;
         }
         storage.delete(&share.object_key).await?;
         store.shares().deleted(&share.object_key, now)?;
+        done.insert(share.object_key);
         deleted += 1;
     }
     Ok(deleted)
@@ -345,22 +349,8 @@ pub fn content_disposition(name: &str) -> String {
             }
         })
         .collect();
-    let encoded = percent_encode(name);
+    let encoded = crate::file_uri::percent_encode(name.as_bytes(), b"");
     format!("inline; filename=\"{ascii}\"; filename*=UTF-8''{encoded}")
-}
-
-/// `text` with every byte but unreserved ones as `%XX`.
-fn percent_encode(text: &str) -> String {
-    use std::fmt::Write;
-    let mut out = String::with_capacity(text.len());
-    for byte in text.bytes() {
-        if byte.is_ascii_alphanumeric() || b"-._~".contains(&byte) {
-            out.push(byte as char);
-        } else {
-            let _ = write!(out, "%{byte:02X}");
-        }
-    }
-    out
 }
 
 /// A line in the file's conversation (a file of no session says nothing).

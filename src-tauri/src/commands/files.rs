@@ -149,7 +149,7 @@ pub async fn delete_file(state: State<'_, AppState>, file_id: i64) -> Result<Fil
 }
 
 /// The record of a file of the worktree on screen.
-async fn shown(state: &AppState, file_id: i64) -> Result<FileRecord, ApiError> {
+pub(crate) async fn shown(state: &AppState, file_id: i64) -> Result<FileRecord, ApiError> {
     let record = state.run(move |ctx| files::get(ctx, file_id)).await?;
     state.shown_file(record)
 }

@@ -18,10 +18,7 @@ pub async fn share_file(
     expires: String,
     encrypt: bool,
 ) -> Result<ShareInfo, ApiError> {
-    let record = state
-        .run(move |ctx| handoff_core::api::files::get(ctx, file_id))
-        .await?;
-    let record = state.shown_file(record)?;
+    let record = super::files::shown(&state, file_id).await?;
     state
         .run(move |ctx| {
             let life = share::parse_expiry(&expires)?;

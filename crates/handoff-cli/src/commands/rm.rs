@@ -3,7 +3,6 @@
 
 use anyhow::Result;
 use handoff_core::clock;
-use handoff_core::destination::Destination;
 use handoff_core::remove::{self, Removal};
 use handoff_core::store::{FileRecord, Store};
 use serde::Serialize;
@@ -88,8 +87,6 @@ pub fn run(ctx: &Context, args: &Args) -> Result<bool> {
 /// The machine a deleted record's file was on, when it was a remote
 /// worktree's (no trash there: it was deleted for good).
 fn remote_host(store: &mut Store, record: &FileRecord) -> Option<String> {
-    if record.destination == Destination::Published {
-        return None;
-    }
-    store.worktrees().get(record.worktree_id?).ok()?.host
+    let spec = handoff_core::remote::worktree_of(store, record).ok()??;
+    Some(spec.destination)
 }

@@ -166,19 +166,19 @@ pub fn run(ctx: &Context, args: Args) -> Result<bool> {
 
 fn list(ctx: &Context, json: bool) -> Result<bool> {
     let listed = shares::list(ctx)?;
+    let now = clock::now();
     if json {
         let rows: Vec<_> = listed
             .iter()
-            .map(|l| JsonShare::new(&l.share, Some(&l.filename), l.live))
+            .map(|l| JsonShare::new(&l.share, Some(&l.filename), l.share.is_live(now)))
             .collect();
         print_json(&rows)?;
         return Ok(true);
     }
-    let now = clock::now();
     for l in &listed {
         let state = if l.share.revoked_at.is_some() {
             "revoked".to_owned()
-        } else if l.live {
+        } else if l.share.is_live(now) {
             format!("expires in {}", crate::output::age(l.share.expires_at, now))
         } else {
             "expired".to_owned()

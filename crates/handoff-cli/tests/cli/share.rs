@@ -11,7 +11,7 @@ use std::process::Stdio;
 use serde_json::Value;
 
 use crate::context::{Run, TestContext, p};
-use crate::garage::{Garage, REGION, fetch};
+use crate::garage::{Garage, REGION, fetch, percent_decode};
 
 /// Points `ctx`'s Handoff at `garage` and keeps its key.
 pub fn configure(ctx: &TestContext, garage: &Garage) {
@@ -310,22 +310,6 @@ fn an_expired_link_is_refused_and_its_object_swept() {
 
 fn contains(haystack: &[u8], needle: &[u8]) -> bool {
     haystack.windows(needle.len()).any(|w| w == needle)
-}
-
-fn percent_decode(text: &str) -> String {
-    let bytes = text.as_bytes();
-    let mut out = Vec::with_capacity(bytes.len());
-    let mut i = 0;
-    while i < bytes.len() {
-        if bytes[i] == b'%' && i + 2 < bytes.len() {
-            out.push(u8::from_str_radix(&text[i + 1..i + 3], 16).unwrap());
-            i += 3;
-        } else {
-            out.push(bytes[i]);
-            i += 1;
-        }
-    }
-    String::from_utf8(out).unwrap()
 }
 
 /// A 1 GiB share streams: the file goes up in parts read one at a time

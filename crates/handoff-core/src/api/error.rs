@@ -60,6 +60,13 @@ from_kinded!(
     crate::share::ShareError,
 );
 
+/// What the network runtime says when it cannot start.
+impl From<String> for ApiError {
+    fn from(message: String) -> Self {
+        Self::new(ErrorKind::Internal, message)
+    }
+}
+
 impl From<tokio::task::JoinError> for ApiError {
     fn from(e: tokio::task::JoinError) -> Self {
         Self::new(

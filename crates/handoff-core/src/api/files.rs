@@ -100,14 +100,8 @@ fn remote_of(
     ctx: &Context,
     record: &FileRecord,
 ) -> Result<Option<(RemoteSpec, ConnectOptions)>, ApiError> {
-    let Some(worktree_id) = record.worktree_id else {
-        return Ok(None);
-    };
-    if record.destination == Destination::Published {
-        return Ok(None);
-    }
     let mut store = ctx.store()?;
-    let Some(spec) = store.worktrees().get(worktree_id)?.remote() else {
+    let Some(spec) = remote::worktree_of(&mut store, record)? else {
         return Ok(None);
     };
     let options = ConnectOptions::for_settings(&store.settings().load()?);

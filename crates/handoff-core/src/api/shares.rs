@@ -7,9 +7,9 @@ use std::time::Duration;
 use serde::Serialize;
 
 use super::{ApiError, Context};
+use crate::clock;
 use crate::share::{self, AccessKey, KeptIn, ShareError, ShareRequest};
 use crate::store::Share;
-use crate::{ErrorKind, clock};
 
 /// A share with what the list shows of it.
 #[derive(Debug, Clone, Serialize)]
@@ -18,14 +18,6 @@ pub struct ShareListing {
     pub share: Share,
     /// The shared file's name.
     pub filename: String,
-    /// Whether its link works now.
-    pub live: bool,
-}
-
-impl From<String> for ApiError {
-    fn from(message: String) -> Self {
-        Self::new(ErrorKind::Internal, message)
-    }
 }
 
 /// Shares file `file_id` for `life`, encrypted or not; `progress` hears
@@ -54,7 +46,6 @@ pub fn share(
 /// Every share, newest first, with its file's name.
 pub fn list(ctx: &Context) -> Result<Vec<ShareListing>, ApiError> {
     let mut store = ctx.store()?;
-    let now = clock::now();
     let shares = store.shares().list()?;
     Ok(shares
         .into_iter()
@@ -63,7 +54,6 @@ pub fn list(ctx: &Context) -> Result<Vec<ShareListing>, ApiError> {
                 .files()
                 .get(share.file_id)
                 .map_or_else(|_| format!("file {}", share.file_id), |f| f.filename),
-            live: share.is_live(now),
             share,
         })
         .collect())

@@ -136,28 +136,13 @@ async fn check_folder(spec: &RemoteSpec, sftp: &Sftp) -> Result<(), Checked> {
 pub(super) fn failed(spec: &RemoteSpec, e: &dyn std::error::Error) -> RemoteError {
     RemoteError::Failed {
         host: spec.host().to_owned(),
-        detail: chain(e),
+        detail: crate::error_kind::chain(e),
     }
-}
-
-/// The error and its causes, one sentence.
-fn chain(e: &dyn std::error::Error) -> String {
-    let mut text = e.to_string();
-    let mut source = e.source();
-    while let Some(cause) = source {
-        let said = cause.to_string();
-        if !text.contains(&said) {
-            text.push_str(": ");
-            text.push_str(said.trim());
-        }
-        source = cause.source();
-    }
-    text
 }
 
 /// What ssh's own message says went wrong.
 pub(super) fn classify(spec: &RemoteSpec, e: &openssh::Error) -> RemoteError {
-    let said = chain(e);
+    let said = crate::error_kind::chain(e);
     let detail = said
         .lines()
         .map(str::trim)

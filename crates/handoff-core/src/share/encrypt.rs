@@ -85,6 +85,7 @@ async fn link(
     now: Timestamp,
 ) -> Result<String, ShareError> {
     let page = viewer::ensure(storage).await?;
+    let encode = |text: &str| crate::file_uri::percent_encode(text.as_bytes(), b"");
     let fragment = format!(
         "k={}&u={}&n={}&t={}",
         secret,
@@ -124,9 +125,4 @@ fn seal(
         .and_then(|mut out| out.flush())
         .map_err(|e| failed(&e))?;
     Ok(sealed)
-}
-
-/// `text` percent-encoded for a URL fragment's value.
-fn encode(text: &str) -> String {
-    super::percent_encode(text)
 }

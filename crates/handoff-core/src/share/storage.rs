@@ -300,7 +300,7 @@ impl Storage {
     ) -> Result<reqwest::Response, ShareError> {
         request.send().await.map_err(|e| ShareError::Unreachable {
             endpoint: self.config.endpoint.clone(),
-            detail: error_chain(&e),
+            detail: crate::error_kind::chain(&e),
         })
     }
 
@@ -363,18 +363,10 @@ fn error_text(body: &str) -> String {
     }
 }
 
-fn error_chain(e: &dyn std::error::Error) -> String {
-    let mut text = e.to_string();
-    let mut source = e.source();
-    while let Some(cause) = source {
-        text.push_str(": ");
-        text.push_str(&cause.to_string());
-        source = cause.source();
-    }
-    text
-}
-
 #[allow(clippy::needless_pass_by_value)] // used as `map_err(lost)`
 fn lost(e: reqwest::Error) -> ShareError {
-    ShareError::Failed(format!("the answer was cut: {}", error_chain(&e)))
+    ShareError::Failed(format!(
+        "the answer was cut: {}",
+        crate::error_kind::chain(&e)
+    ))
 }
