@@ -1,13 +1,14 @@
 //! Agents that flood Handoff through `handoff prompt`: a line that never
-//! ends, and one line of 500 MB. Each is a real agent process (the fake
-//! agent) speaking ACP on stdio to the real `handoff` binary, which writes
-//! a real SQLite file; Handoff's memory is read from `/proc` while it runs.
+//! ends, one line of 500 MB, and a reply of 50 MB. Each is a real agent
+//! process (the fake agent) speaking ACP on stdio to the real `handoff`
+//! binary, which writes a real SQLite file; Handoff's memory is read from
+//! `/proc` while it runs.
 
 use std::io::Read;
 use std::process::Stdio;
 use std::time::{Duration, Instant};
 
-use handoff_core::store::MessageKind;
+use handoff_core::store::{FileQuery, MessageData, MessageKind};
 
 use crate::agents::{read_pid, wait_gone};
 use crate::context::TestContext;
@@ -145,4 +146,57 @@ fn a_line_that_never_ends_stops_the_agent_and_memory_stays_bounded() {
             run.peak_kib >> 10
         );
     }
+}
+
+/// A reply of 50 MB in 1 MB pieces was stored whole in the conversation,
+/// each piece rewriting the line so far (1.3 GB written). Now the
+/// conversation stores 1 MB of the turn and the rest is a file of the
+/// session, with its card; together they are the whole reply. Runs about
+/// four seconds.
+#[test]
+fn a_long_reply_keeps_1_mb_in_the_conversation_and_the_rest_as_a_file() {
+    let ctx = TestContext::new();
+    let (session_id, _) = ctx.fake_agent("long");
+    let run = prompt(&ctx, session_id);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    assert!(
+        run.peak_kib < MEMORY_LIMIT_KIB,
+        "Handoff held {} MiB",
+        run.peak_kib >> 10
+    );
+    let mut store = ctx.store();
+    let messages = store.messages().list(session_id).unwrap();
+    let stored: String = messages
+        .iter()
+        .filter(|m| m.kind == MessageKind::Text && m.role == handoff_core::store::Role::Agent)
+        .map(|m| m.body.as_str())
+        .collect();
+    assert_eq!(stored.len(), 1_000_000);
+    let card = messages
+        .iter()
+        .find_map(|m| match &m.data {
+            Some(MessageData::Published(card)) => Some(card.clone()),
+            _ => None,
+        })
+        .expect("a card for the rest of the reply");
+    assert_eq!(card.name, handoff_core::publish::REPLY_REST);
+    let record = store
+        .files()
+        .list(&FileQuery::default())
+        .unwrap()
+        .into_iter()
+        .find(|f| f.id == card.file_id)
+        .unwrap();
+    let rest = std::fs::read_to_string(&record.path).unwrap();
+    let whole: String = (0..50u8)
+        .map(|n| char::from(b'a' + n % 26).to_string().repeat(1 << 20))
+        .collect();
+    assert_eq!(stored.len() + rest.len(), whole.len());
+    assert!(stored + &rest == whole, "the reply is kept whole, in order");
+    assert!(database_size(&ctx) < 8 << 20, "{}", database_size(&ctx));
+    eprintln!(
+        "50 MB reply: {:?}, Handoff's peak {} MiB",
+        run.took,
+        run.peak_kib >> 10
+    );
 }
