@@ -1,8 +1,8 @@
 //! Agents that flood Handoff through `handoff prompt`: a line that never
-//! ends, one line of 500 MB, and a reply of 50 MB. Each is a real agent
-//! process (the fake agent) speaking ACP on stdio to the real `handoff`
-//! binary, which writes a real SQLite file; Handoff's memory is read from
-//! `/proc` while it runs.
+//! ends, one line of 500 MB, a reply of 50 MB, 20,000 tool calls and as
+//! many updates. Each is a real agent process (the fake agent) speaking ACP
+//! on stdio to the real `handoff` binary, which writes a real SQLite file;
+//! Handoff's memory is read from `/proc` while it runs.
 
 use std::io::Read;
 use std::process::Stdio;
@@ -198,5 +198,57 @@ fn a_long_reply_keeps_1_mb_in_the_conversation_and_the_rest_as_a_file() {
         "50 MB reply: {:?}, Handoff's peak {} MiB",
         run.took,
         run.peak_kib >> 10
+    );
+}
+
+/// 20,000 tool calls and then 20,000 updates of calls that do not exist:
+/// each update read every tool call of the session to find its own, so
+/// 5,000 took 44 s and 20,000 did not end in 280 s. Now an index finds a
+/// call by its id: the agent, which waits for Handoff to have handled all
+/// of them, finds that the updates took Handoff under 5 s of CPU (about
+/// 2 s; the whole turn runs about 15 s on this busy two-core machine);
+/// the one real update still lands.
+#[test]
+fn twenty_thousand_tool_call_updates_take_seconds() {
+    let ctx = TestContext::new();
+    let notes = ctx.worktree.join("notes.txt");
+    std::fs::write(&notes, "ready\n").unwrap();
+    let (session_id, _) = ctx.fake_agent_with(
+        "calls",
+        &[
+            ("FAKE_AGENT_COUNT", "20000".to_owned()),
+            ("FAKE_AGENT_READ", notes.display().to_string()),
+        ],
+    );
+    let run = prompt(&ctx, session_id);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    let (wall, cpu) = run
+        .stdout
+        .lines()
+        .find_map(|l| {
+            let rest = l.strip_prefix("the updates took ")?;
+            let (wall, cpu) = rest.split_once(" s, Handoff's CPU ")?;
+            Some((
+                wall.parse::<f64>().ok()?,
+                cpu.trim_end_matches(" s").parse::<f64>().ok()?,
+            ))
+        })
+        .unwrap_or_else(|| panic!("the agent says how long: {}", run.stdout));
+    assert!(cpu <= 5.0, "the updates took {cpu} s of Handoff's CPU");
+    assert!(run.took < Duration::from_secs(90), "took {:?}", run.took);
+    let messages = ctx.store().messages().list(session_id).unwrap();
+    let calls: Vec<_> = messages
+        .iter()
+        .filter_map(|m| match &m.data {
+            Some(MessageData::ToolCall(call)) => Some(call),
+            _ => None,
+        })
+        .collect();
+    assert_eq!(calls.len(), 20_000);
+    assert_eq!(calls[0].status, "completed");
+    assert!(calls[1..].iter().all(|c| c.status == "pending"));
+    eprintln!(
+        "20,000 updates: {wall} s ({cpu} s of Handoff's CPU); the whole turn {:?}",
+        run.took
     );
 }
