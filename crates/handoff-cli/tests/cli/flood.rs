@@ -1,8 +1,9 @@
 //! Agents that flood Handoff through `handoff prompt`: a line that never
 //! ends, one line of 500 MB, a reply of 50 MB, 20,000 tool calls and as
-//! many updates. Each is a real agent process (the fake agent) speaking ACP
-//! on stdio to the real `handoff` binary, which writes a real SQLite file;
-//! Handoff's memory is read from `/proc` while it runs.
+//! many updates; and the files Handoff may hold open. Each agent is a real
+//! process (the fake agent) speaking ACP on stdio to the real `handoff`
+//! binary, which writes a real SQLite file; Handoff's memory is read from
+//! `/proc` while it runs.
 
 use std::io::Read;
 use std::process::Stdio;
@@ -251,4 +252,36 @@ fn twenty_thousand_tool_call_updates_take_seconds() {
         "20,000 updates: {wall} s ({cpu} s of Handoff's CPU); the whole turn {:?}",
         run.took
     );
+}
+
+/// Handoff ran with the soft limit of open files it was given (often
+/// 1,024) though the system let it hold more: connections to its publish
+/// server were refused at 1,024. Now it raises the soft limit to the hard
+/// one as it starts. Runs under a second.
+#[test]
+fn handoff_may_open_as_many_files_as_the_system_allows() {
+    let ctx = TestContext::new();
+    let (session_id, pidfile) = ctx.fake_agent("hang");
+    let inner = ctx.command(&["prompt", "--session", &session_id.to_string(), "hello"]);
+    let mut handoff = std::process::Command::new("prlimit")
+        .arg("--nofile=1024:4096")
+        .arg(inner.get_program())
+        .args(inner.get_args())
+        .envs(inner.get_envs().filter_map(|(k, v)| Some((k, v?))))
+        .current_dir(inner.get_current_dir().unwrap())
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    read_pid(&pidfile);
+    let limits = std::fs::read_to_string(format!("/proc/{}/limits", handoff.id())).unwrap();
+    handoff.kill().unwrap();
+    handoff.wait().unwrap();
+    let open_files: Vec<&str> = limits
+        .lines()
+        .find_map(|l| l.strip_prefix("Max open files"))
+        .unwrap()
+        .split_whitespace()
+        .collect();
+    assert_eq!(open_files[..2], ["4096", "4096"], "{limits}");
 }
