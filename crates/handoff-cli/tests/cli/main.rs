@@ -22,6 +22,7 @@ mod share;
 mod ssh;
 mod ssh_agent;
 mod ssh_files;
+mod ssh_races;
 mod ssh_upload;
 mod sshd;
 mod terminal;
