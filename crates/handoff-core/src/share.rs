@@ -76,6 +76,9 @@ pub enum ShareError {
         /// What went wrong.
         detail: String,
     },
+    /// No randomness for the object's name or the encryption key.
+    #[error(transparent)]
+    NoRandomness(#[from] crate::random::NoRandomness),
     /// The storage answered with an error.
     #[error("the storage failed: {0}")]
     Failed(String),
@@ -175,7 +178,7 @@ pub async fn share(
         };
         (kept.object_key, url)
     } else {
-        let key = object_key(&storage.config().prefix, &record, request.encrypt);
+        let key = object_key(&storage.config().prefix, &record, request.encrypt)?;
         let url = if request.encrypt {
             encrypt::put(storage, &key, &record, request.life, now, progress).await?
         } else {
@@ -299,18 +302,14 @@ fn unchanged(record: &FileRecord) -> Result<(), ShareError> {
 
 /// Where a file's bytes go: under the prefix, a random folder (links
 /// cannot be guessed from one another), the file's name.
-fn object_key(prefix: &str, record: &FileRecord, encrypted: bool) -> String {
-    let mut random = [0_u8; 16];
-    if rustix::rand::getrandom(&mut random, rustix::rand::GetRandomFlags::empty()).is_err() {
-        random = (crate::clock::now() as u128 ^ u128::from(std::process::id())).to_le_bytes();
-    }
-    let folder = crate::ingest::stage::hex(&random);
+fn object_key(prefix: &str, record: &FileRecord, encrypted: bool) -> Result<String, ShareError> {
+    let folder = crate::random::hex::<16>()?;
     let name = crate::naming::sanitize(&record.filename);
-    if encrypted {
+    Ok(if encrypted {
         format!("{prefix}{folder}/{name}.age")
     } else {
         format!("{prefix}{folder}/{name}")
-    }
+    })
 }
 
 async fn put_plain(

@@ -166,6 +166,35 @@ impl Garage {
         String::from_utf8_lossy(&out.stdout).into_owned()
     }
 
+    /// The keys of the objects in the bucket (`ListObjectsV2`).
+    pub fn objects(&self) -> Vec<String> {
+        elements(&self.bucket_get("list-type=2"), "Contents", "Key")
+    }
+
+    /// A `GET` of the bucket with `query`, signed with the test's key by
+    /// curl (not by the code under test); the answer's body.
+    fn bucket_get(&self, query: &str) -> String {
+        let out = Command::new("curl")
+            .args(["-s", "-S", "-w", "\n%{http_code}", "-H"])
+            // The SHA-256 of the empty body (S3 wants it said).
+            .arg("x-amz-content-sha256: e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855")
+            .arg("--aws-sigv4")
+            .arg(format!("aws:amz:{REGION}:s3"))
+            .arg("--user")
+            .arg(format!("{}:{}", self.key_id, self.secret))
+            .arg(format!("{}/{}?{query}", self.endpoint, self.bucket))
+            .output()
+            .expect("curl runs");
+        let text = String::from_utf8(out.stdout).unwrap();
+        let (body, status) = text.rsplit_once('\n').unwrap_or_default();
+        assert!(
+            out.status.success() && status == "200",
+            "GET ?{query}: {status} {body} {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        body.to_owned()
+    }
+
     pub fn log(&self) -> String {
         std::fs::read_to_string(self.dir.path().join("garage.log")).unwrap_or_default()
     }
@@ -181,6 +210,20 @@ impl Drop for Garage {
     fn drop(&mut self) {
         self.kill();
     }
+}
+
+/// The text of each `<field>` inside each `<entry>` of an S3 listing.
+fn elements(xml: &str, entry: &str, field: &str) -> Vec<String> {
+    let (open, close) = (format!("<{entry}>"), format!("</{entry}>"));
+    let (start, end) = (format!("<{field}>"), format!("</{field}>"));
+    xml.split(&open)
+        .skip(1)
+        .filter_map(|rest| {
+            let body = rest.split(&close).next()?;
+            let value = body.split(&start).nth(1)?.split(&end).next()?;
+            Some(value.to_owned())
+        })
+        .collect()
 }
 
 /// The status of a plain `GET path` on 127.0.0.1:`port`, if anything

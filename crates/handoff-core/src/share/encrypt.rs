@@ -24,6 +24,9 @@ pub(super) async fn put(
     now: Timestamp,
     progress: &(dyn Fn(u64) + Sync),
 ) -> Result<String, ShareError> {
+    // age draws its keys from the system's random source and panics
+    // without one: refuse first, in words.
+    crate::random::check()?;
     let identity = age::x25519::Identity::generate();
     let source = record.path.clone();
     let recipient = identity.to_public();

@@ -68,6 +68,9 @@ pub struct ObjectHeaders<'a> {
 impl Storage {
     /// The storage `config` names, reached with `credentials`.
     pub fn new(config: StorageConfig, credentials: Credentials) -> Result<Self, ShareError> {
+        // TLS, object keys and encryption keys all draw on the kernel's
+        // randomness: without it, say so rather than fail somewhere inside.
+        crate::random::check()?;
         let endpoint = config
             .endpoint
             .parse()

@@ -1,0 +1,80 @@
+//! Share links under attack, on a real Garage and the real `handoff`:
+//! with the system's random source failing, nothing secret is made from
+//! the clock.
+
+use std::process::Command;
+
+use crate::context::{TestContext, p};
+use crate::garage::Garage;
+use crate::share::{configure, uploaded};
+
+/// With `getrandom` refused to the process (a seccomp filter, as a
+/// sandbox may have), a session gets no publish token and a file no share
+/// link: each says the random source failed, and nothing reaches the
+/// bucket. Before, the token was the time in ms and the pid, and the
+/// object key the same. Runs in about 2 s.
+#[cfg(target_arch = "x86_64")]
+#[test]
+fn without_the_system_random_source_no_secret_is_made() {
+    let garage = Garage::start();
+    let ctx = TestContext::new();
+    configure(&ctx, &garage);
+    let id = uploaded(&ctx, "secret.txt", b"for one person only");
+    for (args, what) in [
+        (
+            vec!["session", "new", "--worktree", p(&ctx.worktree)],
+            "session",
+        ),
+        (vec!["share", "--plain", id.as_str()], "share"),
+        (vec!["share", "--encrypt", id.as_str()], "encrypted share"),
+    ] {
+        let out = Command::new("python3")
+            .args(["-c", REFUSE_GETRANDOM, env!("CARGO_BIN_EXE_handoff")])
+            .args(&args)
+            .current_dir(&ctx.worktree)
+            .envs(
+                ctx.command(&[])
+                    .get_envs()
+                    .filter_map(|(k, v)| Some((k, v?))),
+            )
+            .output()
+            .expect("python3 runs");
+        let out = crate::context::Run(out).expect(1);
+        assert!(
+            out.stderr().contains("the system's random source failed"),
+            "{what}: {}",
+            out.stderr()
+        );
+    }
+    assert!(garage.objects().is_empty(), "{:?}", garage.objects());
+    let listed = ctx.run(&["share", "ls", "--json"]).expect(0).json();
+    assert!(listed.as_array().unwrap().is_empty(), "{listed}");
+    let sessions = ctx.run(&["session", "ls", "--json"]).expect(0).json();
+    assert!(sessions.as_array().unwrap().is_empty(), "{sessions}");
+}
+
+/// Runs the program in `argv[1:]` with `getrandom(2)` failing with `ENOSYS`
+/// (a seccomp filter on x86-64, installed through ctypes, then exec). The
+/// standard library then reads `/dev/urandom` for its hash seeds; Handoff
+/// must refuse to make a secret.
+#[cfg(target_arch = "x86_64")]
+const REFUSE_GETRANDOM: &str = r#"
+import ctypes, os, struct, sys
+def op(code, k, jt=0, jf=0):
+    return struct.pack("HBBI", code, jt, jf, k)
+LOAD, JEQ, RET = 0x20, 0x15, 0x06
+program = b"".join([
+    op(LOAD, 4),                       # the architecture
+    op(JEQ, 0xC000003E, 0, 3),         # x86-64, else allow
+    op(LOAD, 0),                       # the system call
+    op(JEQ, 318, 0, 1),                # getrandom
+    op(RET, 0x00050000 | 38),          # fails with ENOSYS
+    op(RET, 0x7FFF0000),               # anything else is allowed
+])
+class Program(ctypes.Structure):
+    _fields_ = [("len", ctypes.c_ushort), ("filter", ctypes.c_char_p)]
+libc = ctypes.CDLL(None, use_errno=True)
+assert libc.prctl(38, 1, 0, 0, 0) == 0, "PR_SET_NO_NEW_PRIVS"
+assert libc.prctl(22, 2, ctypes.byref(Program(len(program) // 8, program)), 0, 0) == 0, "PR_SET_SECCOMP"
+os.execv(sys.argv[1], sys.argv[1:])
+"#;
