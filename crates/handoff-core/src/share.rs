@@ -68,13 +68,29 @@ pub enum ShareError {
     ClockSkew(String),
     /// Nothing answered.
     #[error(
-        "cannot reach the storage at {endpoint} ({detail}): check the address and your network; nothing was shared"
+        "cannot reach the storage at {endpoint} ({detail}): check the address and your network"
     )]
     Unreachable {
         /// The storage.
         endpoint: String,
-        /// What went wrong.
+        /// What went wrong (never a request's URL: a signed one is a
+        /// credential).
         detail: String,
+    },
+    /// A share failed on the way; nothing of it is in the bucket.
+    #[error("{0}; nothing was shared")]
+    NothingShared(Box<ShareError>),
+    /// A revoke failed: the link still works.
+    #[error("{cause}. {filename} is still shared (share {id}): {left}")]
+    StillShared {
+        /// The share.
+        id: i64,
+        /// The shared file's name.
+        filename: String,
+        /// How long the link still works, and what to do.
+        left: String,
+        /// Why the revoke failed.
+        cause: Box<ShareError>,
     },
     /// No randomness for the object's name or the encryption key.
     #[error(transparent)]
@@ -180,9 +196,13 @@ pub async fn share(
     } else {
         let key = object_key(&storage.config().prefix, &record, request.encrypt)?;
         let url = if request.encrypt {
-            encrypt::put(storage, &key, &record, request.life, now, progress).await?
+            encrypt::put(storage, &key, &record, request.life, now, progress)
+                .await
+                .map_err(nothing_shared)?
         } else {
-            put_plain(storage, &key, &record, progress).await?;
+            put_plain(storage, &key, &record, progress)
+                .await
+                .map_err(nothing_shared)?;
             storage.link(&key, request.life, now)
         };
         // Bytes that changed while they were read are not the recorded
@@ -222,6 +242,15 @@ pub async fn share(
     Ok(share)
 }
 
+/// A storage that did not answer mid-share left nothing shared; other
+/// errors say what they say.
+fn nothing_shared(e: ShareError) -> ShareError {
+    match e {
+        ShareError::Unreachable { .. } => ShareError::NothingShared(Box::new(e)),
+        e => e,
+    }
+}
+
 /// Revokes share `id`: deletes its object (every link to it stops at once)
 /// and records it.
 pub async fn revoke(
@@ -236,10 +265,18 @@ pub async fn revoke(
             "share {id} was already revoked"
         )));
     }
-    storage.delete(&share.object_key).await?;
+    let record = store.files().get(share.file_id).ok();
+    if let Err(cause) = storage.delete(&share.object_key).await {
+        return Err(ShareError::StillShared {
+            id,
+            filename: record.map_or_else(|| format!("file {}", share.file_id), |r| r.filename),
+            left: still_works(share.expires_at, now),
+            cause: Box::new(cause),
+        });
+    }
     store.shares().revoke(&share.object_key, now)?;
     store.shares().deleted(&share.object_key, now)?;
-    if let Ok(record) = store.files().get(share.file_id) {
+    if let Some(record) = record {
         tell(
             store,
             &record,
@@ -248,6 +285,26 @@ pub async fn revoke(
         );
     }
     Ok(store.shares().get(id)?)
+}
+
+/// What a link whose revoke failed still does, for people: how long it
+/// works (rounded up: it may work that long), and what to do.
+fn still_works(expires_at: Timestamp, now: Timestamp) -> String {
+    if expires_at <= now {
+        return "its link has expired, but its object stays in the bucket until a revoke or gc reaches the storage".to_owned();
+    }
+    let minutes = (expires_at - now + 59_999) / 60_000;
+    let hours = (minutes + 59) / 60;
+    let left = if hours > 48 {
+        format!("{} d", (hours + 23) / 24)
+    } else if minutes > 60 {
+        format!("{hours} h")
+    } else {
+        format!("{minutes} min")
+    };
+    format!(
+        "its link keeps working for another {left} unless the revoke is tried again and reaches the storage"
+    )
 }
 
 /// Deletes the objects of links that expired before `now`; how many. An
@@ -375,7 +432,7 @@ impl From<String> for ShareError {
 mod tests {
     use std::time::Duration;
 
-    use super::{content_disposition, describe_life, parse_expiry};
+    use super::{content_disposition, describe_life, parse_expiry, still_works};
 
     #[test]
     fn expiries_are_read_up_to_seven_days() {
@@ -393,6 +450,15 @@ mod tests {
         assert_eq!(describe_life(Duration::from_secs(7 * 86_400)), "7 d");
         assert_eq!(describe_life(Duration::from_secs(3600)), "1 h");
         assert_eq!(describe_life(Duration::from_secs(5400)), "90 min");
+    }
+
+    #[test]
+    fn a_failed_revoke_says_how_long_the_link_may_still_work() {
+        let says = |left_ms| still_works(left_ms, 0);
+        assert!(says(86_400_000 - 1_000).contains("for another 24 h unless"));
+        assert!(says(7 * 86_400_000).contains("for another 7 d unless"));
+        assert!(says(90_000).contains("for another 2 min unless"));
+        assert!(says(0).contains("has expired, but its object stays"));
     }
 
     #[test]

@@ -1,7 +1,8 @@
 //! The S3-compatible storage share links live in: requests signed with
 //! SigV4 (`rusty-s3`), sent with `reqwest`, large files in parts read one
 //! at a time from disk (never the whole file in memory), and the storage's
-//! error codes turned into what a person can do about them.
+//! error codes turned into what a person can do about them. No error says
+//! a request's URL: a signed one is a credential while it lasts.
 
 use std::io::Read;
 use std::time::Duration;
@@ -303,7 +304,7 @@ impl Storage {
     ) -> Result<reqwest::Response, ShareError> {
         request.send().await.map_err(|e| ShareError::Unreachable {
             endpoint: self.config.endpoint.clone(),
-            detail: crate::error_kind::chain(&e),
+            detail: crate::error_kind::chain(&e.without_url()),
         })
     }
 
@@ -370,6 +371,6 @@ fn error_text(body: &str) -> String {
 fn lost(e: reqwest::Error) -> ShareError {
     ShareError::Failed(format!(
         "the answer was cut: {}",
-        crate::error_kind::chain(&e)
+        crate::error_kind::chain(&e.without_url())
     ))
 }
