@@ -138,7 +138,7 @@ impl crate::share::ShareError {
             }
             Self::Unreachable { .. } => ErrorKind::ShareUnreachable,
             Self::Failed(_) | Self::Keyring(_) => ErrorKind::ShareFailed,
-            Self::File(_) => ErrorKind::Unreadable,
+            Self::File(_) | Self::Changed { .. } => ErrorKind::Unreadable,
             Self::NothingShared(cause) | Self::StillShared { cause, .. } => cause.kind(),
             Self::NoRandomness(_) => ErrorKind::Internal,
             Self::BadExpiry(_) => ErrorKind::InvalidInput,

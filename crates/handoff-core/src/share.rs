@@ -3,7 +3,8 @@
 //! days), revocable by deleting the object, optionally end-to-end
 //! encrypted (the bucket holds ciphertext; the key travels in the link's
 //! fragment, which browsers never send). Every share is recorded and said
-//! in the file's conversation.
+//! in the file's conversation. The bytes sent are hashed on the way: a
+//! link serves the recorded revision, or nothing is shared.
 
 pub mod credentials;
 mod encrypt;
@@ -14,7 +15,7 @@ pub mod viewer;
 use std::time::Duration;
 
 pub use credentials::{AccessKey, KeptIn};
-pub use storage::{Storage, StorageConfig};
+pub use storage::{Recorded, Storage, StorageConfig};
 
 use crate::clock::Timestamp;
 use crate::home::Home;
@@ -92,6 +93,14 @@ pub enum ShareError {
         /// Why the revoke failed.
         cause: Box<ShareError>,
     },
+    /// The file's bytes are not the revision its record holds.
+    #[error(
+        "{filename} changed since it was recorded (its bytes are not the recorded SHA-256); nothing was shared: share it once it is saved again (upload or publish it anew)"
+    )]
+    Changed {
+        /// The file's name.
+        filename: String,
+    },
     /// No randomness for the object's name or the encryption key.
     #[error(transparent)]
     NoRandomness(#[from] crate::random::NoRandomness),
@@ -165,7 +174,9 @@ pub fn storage(home: &Home, settings: &crate::Settings) -> Result<Storage, Share
 /// Shares a file: puts its bytes (or their ciphertext) in the bucket,
 /// records the share and says so in the file's conversation. While a link
 /// to the same bytes, made the same way, still works, its object serves
-/// the new link (nothing is uploaded again).
+/// the new link (nothing is uploaded again). The bytes sent must be the
+/// recorded ones ([`ShareError::Changed`], nothing in the bucket,
+/// otherwise).
 pub async fn share(
     store: &mut Store,
     storage: &Storage,
@@ -205,12 +216,6 @@ pub async fn share(
                 .map_err(nothing_shared)?;
             storage.link(&key, request.life, now)
         };
-        // Bytes that changed while they were read are not the recorded
-        // revision: the object goes, nothing is recorded.
-        if let Err(changed) = unchanged(&record) {
-            storage.delete(&key).await?;
-            return Err(changed);
-        }
         (key, url)
     };
     let share = store.shares().insert(
@@ -334,15 +339,12 @@ pub async fn sweep(
     Ok(deleted)
 }
 
-/// Refuses a file whose bytes are no longer the recorded revision (its
-/// size or modification time moved, or the records already saw it change):
-/// the link would serve other bytes than the record's SHA-256 says.
+/// Refuses at once a file that is plainly no longer the recorded
+/// revision (its size or modification time moved, or the records already
+/// saw it change); the bytes sent are hashed too, for what this misses.
 fn unchanged(record: &FileRecord) -> Result<(), ShareError> {
-    let changed = || {
-        ShareError::File(format!(
-            "{} changed since it was recorded; share it once it is saved again (upload or publish it anew)",
-            record.filename
-        ))
+    let changed = || ShareError::Changed {
+        filename: record.filename.clone(),
     };
     if record.status == crate::store::FileStatus::Modified {
         return Err(changed());
@@ -377,17 +379,17 @@ async fn put_plain(
 ) -> Result<(), ShareError> {
     let file = std::fs::File::open(&record.path)
         .map_err(|e| ShareError::File(format!("cannot read {}: {e}", record.filename)))?;
-    let size = file
-        .metadata()
-        .map_err(|e| ShareError::File(format!("cannot read {}: {e}", record.filename)))?
-        .len();
     let disposition = content_disposition(&record.filename);
     let headers = storage::ObjectHeaders {
         content_type: &record.mime,
         disposition: &disposition,
     };
+    let recorded = Recorded {
+        filename: &record.filename,
+        sha256: &record.sha256,
+    };
     storage
-        .put_file(key, &record.path, file, size, &headers, progress)
+        .put_file(key, &record.path, file, &headers, Some(recorded), progress)
         .await
 }
 

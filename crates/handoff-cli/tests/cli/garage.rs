@@ -166,6 +166,12 @@ impl Garage {
         String::from_utf8_lossy(&out.stdout).into_owned()
     }
 
+    /// The keys of the multipart uploads in progress in the bucket, as a
+    /// real `ListMultipartUploads` request (signed by curl) lists them.
+    pub fn multipart_uploads(&self) -> Vec<String> {
+        elements(&self.bucket_get("uploads="), "Upload", "Key")
+    }
+
     /// The keys of the objects in the bucket (`ListObjectsV2`).
     pub fn objects(&self) -> Vec<String> {
         elements(&self.bucket_get("list-type=2"), "Contents", "Key")

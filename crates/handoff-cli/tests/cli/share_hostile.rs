@@ -1,13 +1,112 @@
 //! Share links under attack, on a real Garage and the real `handoff`: a
-//! revoke that cannot reach the storage says what is still shared without
-//! printing a signed URL, and with the system's random source failing
-//! nothing secret is made from the clock.
+//! file edited behind Handoff's back (same size, old mtime put back) is
+//! not shared, a revoke that cannot reach the storage says what is still
+//! shared without printing a signed URL, and with the system's random
+//! source failing nothing secret is made from the clock.
 
+use std::io::Write;
 use std::process::Command;
 
 use crate::context::{TestContext, p};
 use crate::garage::Garage;
 use crate::share::{configure, uploaded};
+
+/// Writes `size` incompressible-looking bytes to `src/<name>`; records it
+/// as a temp upload; its id.
+fn uploaded_large(ctx: &TestContext, name: &str, size: usize) -> String {
+    let src = ctx.root.join("src").join(name);
+    let mut out = std::fs::File::create(&src).unwrap();
+    let mut block = vec![0_u8; 1 << 20];
+    let mut state = 0x9E37_79B9_7F4A_7C15_u64;
+    for _ in 0..size >> 20 {
+        for chunk in block.chunks_exact_mut(8) {
+            state ^= state << 13;
+            state ^= state >> 7;
+            state ^= state << 17;
+            chunk.copy_from_slice(&state.to_le_bytes());
+        }
+        out.write_all(&block).unwrap();
+    }
+    drop(out);
+    let out = ctx
+        .run(&[
+            "upload",
+            "--dest",
+            "temp",
+            "--max-file-size",
+            "1GB",
+            "--json",
+            p(&src),
+        ])
+        .expect(0)
+        .json();
+    out["files"][0]["file"]["id"].to_string()
+}
+
+/// Edits an upload's bytes behind Handoff's back, keeping its size and
+/// putting its old modification time back, so its size and mtime still
+/// match the record: a small file (one request), a 20 MiB one (in parts,
+/// the edit in its second part) and an encrypted share are each refused,
+/// saying the file changed, and the bucket holds nothing. Before, the
+/// link served the edited bytes under the recorded SHA-256.
+/// Runs in about 3 s.
+#[test]
+fn a_same_size_edit_with_its_mtime_put_back_is_not_shared() {
+    let garage = Garage::start();
+    let ctx = TestContext::new();
+    configure(&ctx, &garage);
+    let small = uploaded(&ctx, "notes.txt", &b"the recorded words\n".repeat(100));
+    let large = uploaded_large(&ctx, "large.bin", 20 << 20);
+    let files = ctx.run(&["ls", "--json"]).expect(0).json();
+    for row in files.as_array().unwrap() {
+        let path = row["path"].as_str().unwrap();
+        let size = std::fs::metadata(path).unwrap().len();
+        // Within the second 8 MiB part of the large file.
+        edit_in_place(path, (size / 2).min(9 << 20));
+    }
+    for args in [
+        vec!["share", "--plain", &small],
+        vec!["share", "--plain", &large],
+        vec!["share", "--encrypt", &small],
+    ] {
+        let refused = ctx.run(&args).expect(1);
+        assert!(
+            refused.stderr().contains("changed since it was recorded")
+                && refused.stderr().contains("nothing was shared"),
+            "{args:?}: {}",
+            refused.stderr()
+        );
+    }
+    let in_bucket = garage.objects();
+    assert!(in_bucket.is_empty(), "{in_bucket:?}");
+    assert!(garage.multipart_uploads().is_empty());
+    let listed = ctx.run(&["share", "ls", "--json"]).expect(0).json();
+    assert!(listed.as_array().unwrap().is_empty(), "{listed}");
+}
+
+/// Flips the byte at `at` of the file at `path`, then puts its
+/// modification time back: the same size, the same mtime, other bytes.
+fn edit_in_place(path: &str, at: u64) {
+    use std::io::{Read, Seek, SeekFrom};
+    let modified = std::fs::metadata(path).unwrap().modified().unwrap();
+    let mut file = std::fs::OpenOptions::new()
+        .read(true)
+        .write(true)
+        .open(path)
+        .unwrap();
+    let mut byte = [0_u8; 1];
+    file.seek(SeekFrom::Start(at)).unwrap();
+    file.read_exact(&mut byte).unwrap();
+    file.seek(SeekFrom::Start(at)).unwrap();
+    file.write_all(&[byte[0] ^ 0x20]).unwrap();
+    file.set_times(std::fs::FileTimes::new().set_modified(modified))
+        .unwrap();
+    drop(file);
+    assert_eq!(
+        std::fs::metadata(path).unwrap().modified().unwrap(),
+        modified
+    );
+}
 
 /// Revokes a share while the storage is down: refused, saying which file
 /// is still shared and for how long, with no URL (a signed one is a

@@ -5,6 +5,7 @@
 //! a request's URL: a signed one is a credential while it lasts.
 
 use std::io::Read;
+use std::path::Path;
 use std::time::Duration;
 
 use rusty_s3::actions::{
@@ -12,6 +13,7 @@ use rusty_s3::actions::{
     HeadObject, PutObject, UploadPart,
 };
 use rusty_s3::{Bucket, Credentials, S3Action, UrlStyle};
+use sha2::{Digest, Sha256};
 
 use super::ShareError;
 use crate::clock::Timestamp;
@@ -56,6 +58,29 @@ pub struct Storage {
     bucket: Bucket,
     credentials: Credentials,
     http: reqwest::Client,
+}
+
+/// The bytes a share must send: the file's recorded revision.
+#[derive(Debug, Clone, Copy)]
+pub struct Recorded<'a> {
+    /// The file's name (for the error that says it changed).
+    pub filename: &'a str,
+    /// The SHA-256 its record holds, in hex.
+    pub sha256: &'a str,
+}
+
+impl Recorded<'_> {
+    /// Whether `digest` (the SHA-256 of the bytes sent) is the recorded
+    /// one; else the error that says the file changed.
+    pub(super) fn check(&self, digest: &[u8]) -> Result<(), ShareError> {
+        if crate::ingest::hex(digest) == self.sha256 {
+            Ok(())
+        } else {
+            Err(ShareError::Changed {
+                filename: self.filename.to_owned(),
+            })
+        }
+    }
 }
 
 /// What a stored object says of itself when fetched.
@@ -117,29 +142,39 @@ impl Storage {
         self.refused(response).await.map(drop)
     }
 
-    /// Puts the file at `path` (`size` bytes, read through `file`) at `key`
-    /// with `headers`, in parts streamed from disk when it is large;
-    /// `progress` hears the bytes sent so far.
+    /// Puts the file at `path` (read through `file`) at `key` with
+    /// `headers`, in parts streamed from disk when it is large;
+    /// `progress` hears the bytes sent so far. With `recorded`, the bytes
+    /// sent are hashed on the way and the object is made only when they
+    /// are the recorded ones ([`ShareError::Changed`] otherwise, nothing
+    /// left in the bucket).
     pub async fn put_file(
         &self,
         key: &str,
-        path: &std::path::Path,
+        path: &Path,
         file: std::fs::File,
-        size: u64,
         headers: &ObjectHeaders<'_>,
+        recorded: Option<Recorded<'_>>,
         progress: &(dyn Fn(u64) + Sync),
     ) -> Result<(), ShareError> {
+        let size = file
+            .metadata()
+            .map_err(|e| ShareError::File(format!("cannot read it: {e}")))?
+            .len();
         if size <= PART_SIZE as u64 {
             let mut bytes = Vec::with_capacity(size as usize);
             file.take(PART_SIZE as u64 + 1)
                 .read_to_end(&mut bytes)
                 .map_err(|e| ShareError::File(format!("cannot read it: {e}")))?;
+            if let Some(recorded) = recorded {
+                recorded.check(&Sha256::digest(&bytes))?;
+            }
             self.put_bytes(key, bytes, headers).await?;
             progress(size);
             return Ok(());
         }
         drop(file);
-        super::multipart::put(self, key, path, size, headers, progress).await
+        super::multipart::put(self, key, path, size, headers, recorded, progress).await
     }
 
     /// Puts `bytes` at `key` in one request.
