@@ -4,10 +4,12 @@
 //! encrypted (the bucket holds ciphertext; the key travels in the link's
 //! fragment, which browsers never send). Every share is recorded and said
 //! in the file's conversation. The bytes sent are hashed on the way: a
-//! link serves the recorded revision, or nothing is shared.
+//! link serves the recorded revision, or nothing is shared. Multipart
+//! uploads a killed share left are aborted by the next sweep.
 
 pub mod credentials;
 mod encrypt;
+mod leftovers;
 mod multipart;
 mod storage;
 pub mod viewer;
@@ -164,11 +166,25 @@ pub struct ShareRequest {
     pub encrypt: bool,
 }
 
-/// The storage the settings name, with its kept key.
+/// The storage the settings name, with its kept key; this home's uploads
+/// in progress are marked in its `sharing` folder.
 pub fn storage(home: &Home, settings: &crate::Settings) -> Result<Storage, ShareError> {
     let config = StorageConfig::from_settings(settings)?;
     let key = credentials::load(home, &config.endpoint)?;
-    Storage::new(config, rusty_s3::Credentials::new(key.id, key.secret))
+    Storage::new(
+        config,
+        rusty_s3::Credentials::new(key.id, key.secret),
+        home.dir().join("sharing"),
+    )
+}
+
+/// What a sweep of the storage removed.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, serde::Serialize)]
+pub struct Swept {
+    /// Objects of expired links deleted.
+    pub objects: usize,
+    /// Unfinished multipart uploads aborted (their parts deleted).
+    pub uploads: usize,
 }
 
 /// Shares a file: puts its bytes (or their ciphertext) in the bucket,
@@ -176,7 +192,7 @@ pub fn storage(home: &Home, settings: &crate::Settings) -> Result<Storage, Share
 /// to the same bytes, made the same way, still works, its object serves
 /// the new link (nothing is uploaded again). The bytes sent must be the
 /// recorded ones ([`ShareError::Changed`], nothing in the bucket,
-/// otherwise).
+/// otherwise). Then the uploads killed shares left are aborted.
 pub async fn share(
     store: &mut Store,
     storage: &Storage,
@@ -244,6 +260,11 @@ pub async fn share(
         ),
         now,
     );
+    match leftovers::abort(storage, now).await {
+        Ok(0) => {}
+        Ok(n) => tracing::info!(aborted = n, "unfinished uploads aborted"),
+        Err(e) => tracing::warn!(error = %e, "unfinished uploads were not looked for"),
+    }
     Ok(share)
 }
 
@@ -257,7 +278,8 @@ fn nothing_shared(e: ShareError) -> ShareError {
 }
 
 /// Revokes share `id`: deletes its object (every link to it stops at once)
-/// and records it.
+/// and records it. When the storage does not delete it, the error says
+/// which file is still shared and for how long.
 pub async fn revoke(
     store: &mut Store,
     storage: &Storage,
@@ -312,13 +334,14 @@ fn still_works(expires_at: Timestamp, now: Timestamp) -> String {
     )
 }
 
-/// Deletes the objects of links that expired before `now`; how many. An
-/// unreachable storage is tried again next time.
+/// Deletes the objects of links that expired before `now` and aborts the
+/// multipart uploads killed shares left. An unreachable storage is tried
+/// again next time.
 pub async fn sweep(
     store: &mut Store,
     storage: &Storage,
     now: Timestamp,
-) -> Result<usize, ShareError> {
+) -> Result<Swept, ShareError> {
     let mut deleted = 0;
     let mut done = std::collections::BTreeSet::new();
     for share in store.shares().expired(now)? {
@@ -336,7 +359,10 @@ pub async fn sweep(
         done.insert(share.object_key);
         deleted += 1;
     }
-    Ok(deleted)
+    Ok(Swept {
+        objects: deleted,
+        uploads: leftovers::abort(storage, now).await?,
+    })
 }
 
 /// Refuses at once a file that is plainly no longer the recorded

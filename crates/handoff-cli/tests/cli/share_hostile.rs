@@ -1,12 +1,15 @@
-//! Share links under attack, on a real Garage and the real `handoff`: a
-//! file edited behind Handoff's back (same size, old mtime put back) is
-//! not shared, a revoke that cannot reach the storage says what is still
+//! Share links under attack, on a real Garage and the real `handoff`:
+//! shares killed mid-upload leave no parts behind once swept, a file
+//! edited behind Handoff's back (same size, old mtime put back) is not
+//! shared, a revoke that cannot reach the storage says what is still
 //! shared without printing a signed URL, and with the system's random
 //! source failing nothing secret is made from the clock.
 
 use std::io::Write;
 use std::process::Command;
+use std::time::{Duration, Instant};
 
+use crate::agreement::Lcg;
 use crate::context::{TestContext, p};
 use crate::garage::Garage;
 use crate::share::{configure, uploaded};
@@ -41,6 +44,106 @@ fn uploaded_large(ctx: &TestContext, name: &str, size: usize) -> String {
         .expect(0)
         .json();
     out["files"][0]["file"]["id"].to_string()
+}
+
+/// Waits (up to 60 s) until Garage lists `count` multipart uploads.
+fn wait_for_uploads(garage: &Garage, count: usize) {
+    let deadline = Instant::now() + Duration::from_secs(60);
+    loop {
+        let now = garage.multipart_uploads().len();
+        if now >= count {
+            return;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "{now} uploads, not {count}: no upload began"
+        );
+        std::thread::sleep(Duration::from_millis(10));
+    }
+}
+
+/// Starts `handoff share --plain <id>`, waits for its multipart upload to
+/// begin, lets it send for a random 0–400 ms and kills it (SIGKILL).
+fn kill_mid_share(ctx: &TestContext, garage: &Garage, id: &str, rng: &mut Lcg) {
+    let before = garage.multipart_uploads().len();
+    let mut child = ctx
+        .command(&["share", "--plain", id])
+        .stdout(std::process::Stdio::null())
+        .spawn()
+        .unwrap();
+    wait_for_uploads(garage, before + 1);
+    std::thread::sleep(Duration::from_millis(rng.below(400)));
+    assert!(
+        child.try_wait().unwrap().is_none(),
+        "the share ended before it was killed"
+    );
+    child.kill().unwrap();
+    child.wait().unwrap();
+}
+
+/// A share of this many bytes takes seconds, so one runs all along a gc.
+const SIZE: usize = 512 << 20;
+
+/// Kills five shares of a 512 MiB file at random points of their
+/// multipart uploads: each leaves its upload (and the parts it sent) in
+/// the bucket, which `handoff gc` then aborts, down to zero, as a real
+/// `ListMultipartUploads` says. A share running meanwhile keeps its
+/// upload and finishes; two more kills are cleaned by the next share.
+/// Before the sweep, five kills of a 300 MB share left 746,586,112 bytes
+/// in five uploads that neither gc nor a later share removed.
+/// Runs in about 25 s (debug build).
+#[test]
+fn shares_killed_mid_upload_leave_nothing_once_swept() {
+    let garage = Garage::start();
+    let ctx = TestContext::new();
+    configure(&ctx, &garage);
+    let big = uploaded_large(&ctx, "big.bin", SIZE);
+    let seed = u64::from_le_bytes(rustix_random());
+    eprintln!("kill points seeded with {seed}");
+    let mut rng = Lcg(seed);
+    for _ in 0..5 {
+        kill_mid_share(&ctx, &garage, &big, &mut rng);
+    }
+    let left = garage.multipart_uploads();
+    assert_eq!(left.len(), 5, "each kill left its upload: {left:?}");
+    assert!(garage.objects().is_empty(), "no share finished");
+
+    // A share in progress while gc runs is not touched.
+    let before = garage.multipart_uploads().len();
+    let mut running = ctx
+        .command(&["share", "--plain", "--json", &big])
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    wait_for_uploads(&garage, before + 1);
+    let gc = ctx.run(&["gc", "--json"]).expect(0).json();
+    assert_eq!(gc["uploads_aborted"], 5, "{gc}");
+    assert!(
+        running.try_wait().unwrap().is_none(),
+        "the share ran all along the gc"
+    );
+    let running = crate::context::Run(running.wait_with_output().unwrap()).expect(0);
+    let url = running.json()["url"].as_str().unwrap().to_owned();
+    let (status, _, body) = crate::garage::fetch(&url);
+    assert_eq!((status, body.len()), (200, SIZE), "the running share");
+    assert_eq!(garage.multipart_uploads(), Vec::<String>::new());
+    // Revoked, so that sharing the file again uploads it again.
+    let share_id = running.json()["id"].to_string();
+    ctx.run(&["share", "revoke", &share_id]).expect(0);
+
+    // Two more kills; the next share (a small file) sweeps them.
+    for _ in 0..2 {
+        kill_mid_share(&ctx, &garage, &big, &mut rng);
+    }
+    assert_eq!(garage.multipart_uploads().len(), 2);
+    let small = uploaded(&ctx, "small.txt", b"a few words");
+    ctx.run(&["share", &small]).expect(0);
+    assert_eq!(garage.multipart_uploads(), Vec::<String>::new());
+    assert_eq!(
+        ctx.run(&["gc", "--json"]).expect(0).json()["uploads_aborted"],
+        0
+    );
 }
 
 /// Edits an upload's bytes behind Handoff's back, keeping its size and
@@ -219,3 +322,9 @@ assert libc.prctl(38, 1, 0, 0, 0) == 0, "PR_SET_NO_NEW_PRIVS"
 assert libc.prctl(22, 2, ctypes.byref(Program(len(program) // 8, program)), 0, 0) == 0, "PR_SET_SECCOMP"
 os.execv(sys.argv[1], sys.argv[1:])
 "#;
+
+fn rustix_random() -> [u8; 8] {
+    let mut seed = [0_u8; 8];
+    rustix::rand::getrandom(&mut seed, rustix::rand::GetRandomFlags::empty()).unwrap();
+    seed
+}

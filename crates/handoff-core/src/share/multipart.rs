@@ -1,6 +1,7 @@
 //! A large file put in parts: each part streamed from its place in the
-//! file (never whole in memory), a few parts in flight, the upload given
-//! up (its parts deleted) on any error. With the recorded revision to match,
+//! file (never whole in memory), a few parts in flight, the upload marked
+//! as this home's while it runs (see [`super::leftovers`]) and given up
+//! (its parts deleted) on any error. With the recorded revision to match,
 //! every byte sent is hashed on its way, in file order, and the upload is
 //! completed only when the bytes sent are the recorded ones.
 
@@ -16,6 +17,7 @@ use sha2::{Digest, Sha256};
 use tokio::io::{AsyncReadExt, AsyncSeekExt};
 
 use super::ShareError;
+use super::leftovers::Mark;
 use super::storage::{ObjectHeaders, PART_SIZE, Recorded, Storage};
 
 /// Parts sent at once.
@@ -40,6 +42,7 @@ pub(super) async fn put(
     progress: &(dyn Fn(u64) + Sync),
 ) -> Result<(), ShareError> {
     let part_size = (PART_SIZE as u64).max(size.div_ceil(MAX_PARTS));
+    let mark = Mark::take(storage.in_flight(), key).await?;
     let upload_id = storage.create_multipart(key, headers).await?;
     let hashed = recorded.map(|_| Arc::new(InOrder::default()));
     let parts = Parts {
@@ -59,8 +62,14 @@ pub(super) async fn put(
         Ok(etags) => storage.complete_multipart(key, &upload_id, &etags).await,
         Err(e) => Err(e),
     };
-    if sent.is_err() {
-        storage.abort_multipart(key, &upload_id).await;
+    if sent.is_ok() {
+        mark.done();
+    } else {
+        match storage.abort_multipart(key, &upload_id).await {
+            Ok(()) => mark.done(),
+            // The mark stays: the next sweep aborts the upload.
+            Err(e) => tracing::warn!(error = %e, "giving up a multipart upload failed"),
+        }
     }
     sent
 }
