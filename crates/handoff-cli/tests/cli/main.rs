@@ -19,6 +19,7 @@ mod prompt;
 mod races;
 mod settings;
 mod share;
+mod share_hostile;
 mod ssh;
 mod ssh_agent;
 mod ssh_files;
