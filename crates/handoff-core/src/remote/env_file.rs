@@ -9,7 +9,6 @@ use std::path::PathBuf;
 use openssh_sftp_client::metadata::Permissions;
 
 use super::{Remote, RemoteError};
-use crate::ingest::hex;
 
 impl Remote {
     /// Writes `env` as shell assignments into `env` in a new folder of
@@ -33,15 +32,8 @@ impl Remote {
         let bases = self.bases().await?;
         let mut fs = self.sftp().fs();
         for _ in 0..16 {
-            let mut random = [0_u8; 12];
-            rustix::rand::getrandom(&mut random, rustix::rand::GetRandomFlags::empty()).map_err(
-                |e| {
-                    failed(format!(
-                        "the system's random source failed ({e}); nothing was sent"
-                    ))
-                },
-            )?;
-            let folder = bases.temp.join(format!(".handoff-env-{}", hex(&random)));
+            let random = crate::random::hex::<12>().map_err(|e| failed(e.to_string()))?;
+            let folder = bases.temp.join(format!(".handoff-env-{random}"));
             if fs
                 .dir_builder()
                 .permissions(Permissions::from(0o700))
