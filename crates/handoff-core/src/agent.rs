@@ -24,6 +24,7 @@ mod remote_pictures;
 mod sign_in;
 mod stderr;
 mod supervise;
+mod transport;
 
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex, PoisonError};
@@ -190,6 +191,7 @@ impl AgentSession {
                         .collect(),
                     agent_command: program.command_line(),
                     authenticate: None,
+                    max_message: settings.max_agent_message,
                 };
                 Connection::start(launch, Arc::clone(&recorder), events).await
             }

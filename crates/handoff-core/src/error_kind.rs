@@ -197,7 +197,7 @@ impl AgentError {
         match self {
             Self::NotInstalled { .. } => ErrorKind::AgentNotInstalled,
             Self::AuthRequired { .. } => ErrorKind::AuthRequired,
-            Self::Crashed { .. } => ErrorKind::AgentCrashed,
+            Self::Crashed { .. } | Self::TooLong { .. } => ErrorKind::AgentCrashed,
             Self::Timeout { .. } => ErrorKind::AgentTimeout,
             Self::Refused { .. } => ErrorKind::AgentFailed,
             Self::UnknownMode { .. } => ErrorKind::UnknownMode,

@@ -49,6 +49,9 @@ pub struct Settings {
     /// Whether share links are end-to-end encrypted unless asked otherwise
     /// (the share dialog remembers the last choice).
     pub share_encrypt: bool,
+    /// Largest message an agent may send (one line of ACP), in bytes; an
+    /// agent that sends a longer one is stopped.
+    pub max_agent_message: u64,
 }
 
 impl Default for Settings {
@@ -67,12 +70,20 @@ impl Default for Settings {
             share_bucket: String::new(),
             share_prefix: "handoff/".to_owned(),
             share_encrypt: false,
+            max_agent_message: 64_000_000,
         }
     }
 }
 
+/// The smallest limit of one agent message: agents send whole files and
+/// pictures in one.
+pub const MIN_AGENT_MESSAGE: u64 = 1_000_000;
+/// The largest limit of one agent message: Handoff holds a whole message
+/// in memory, a few times over while reading it.
+pub const MAX_AGENT_MESSAGE: u64 = 1_000_000_000;
+
 /// The names of all settings, in display order.
-pub const KEYS: [&str; 13] = [
+pub const KEYS: [&str; 14] = [
     "default_destination",
     "uploads_folder",
     "on_conflict",
@@ -86,6 +97,7 @@ pub const KEYS: [&str; 13] = [
     "share_bucket",
     "share_prefix",
     "share_encrypt",
+    "max_agent_message",
 ];
 
 /// A setting name or value that was refused.
@@ -123,6 +135,7 @@ pub fn label(key: &str) -> &str {
         "share_bucket" => "The bucket",
         "share_prefix" => "The folder in the bucket",
         "share_encrypt" => "Encrypting share links",
+        "max_agent_message" => "The largest message from an agent",
         other => other,
     }
 }
@@ -155,6 +168,7 @@ impl Settings {
             "share_bucket" => self.share_bucket.clone(),
             "share_prefix" => self.share_prefix.clone(),
             "share_encrypt" => self.share_encrypt.to_string(),
+            "max_agent_message" => self.max_agent_message.to_string(),
             _ => return Err(SettingsError::UnknownKey(key.to_owned())),
         })
     }
@@ -187,6 +201,17 @@ impl Settings {
                     return Err(invalid(&"must be more than 0"));
                 }
                 self.max_file_size = size.0;
+            }
+            "max_agent_message" => {
+                let size: ByteSize = value.parse().map_err(|e| invalid(&e))?;
+                if !(MIN_AGENT_MESSAGE..=MAX_AGENT_MESSAGE).contains(&size.0) {
+                    return Err(invalid(&format_args!(
+                        "from {} (agents send whole files in one message) to {}",
+                        ByteSize(MIN_AGENT_MESSAGE),
+                        ByteSize(MAX_AGENT_MESSAGE)
+                    )));
+                }
+                self.max_agent_message = size.0;
             }
             "max_batch_files" => {
                 self.max_batch_files = match value.trim().parse::<usize>() {
@@ -427,6 +452,10 @@ mod tests {
         assert_eq!(s, Settings::default());
         s.set("max_file_size", "1.5GB").unwrap();
         assert_eq!(s.max_file_size, 1_500_000_000);
+        assert!(s.set("max_agent_message", "100kB").is_err());
+        assert!(s.set("max_agent_message", "2GB").is_err());
+        s.set("max_agent_message", "16MiB").unwrap();
+        assert_eq!(s.max_agent_message, 16 << 20);
     }
 
     #[test]

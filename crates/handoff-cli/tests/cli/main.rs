@@ -7,6 +7,7 @@ mod context;
 mod crash;
 mod file_size_limit;
 mod first_use;
+mod flood;
 mod garage;
 mod gc;
 mod hostile;

@@ -20,9 +20,7 @@ use agent_client_protocol::v1::schema::{
     RequestPermissionResponse, SelectedPermissionOutcome, SessionConfigOptionValue,
     SessionNotification, SetSessionConfigOptionRequest, SetSessionModeRequest, StopReason,
 };
-use agent_client_protocol::{
-    AcpAgent, AcpAgentConfig, Agent, Client, ErrorCode, LineDirection, Responder, V1,
-};
+use agent_client_protocol::{Agent, Client, ErrorCode, Responder, V1};
 use serde_json::json;
 use tokio::sync::{mpsc, oneshot};
 use tokio::task::JoinHandle;
@@ -32,6 +30,7 @@ use super::options::{self, Choices, ConfigOption};
 use super::recorder::Recorder;
 use super::sign_in::AuthMethod;
 use super::stderr::StderrTail;
+use super::transport::AgentProcess;
 use super::{AgentError, AgentEvent, PermissionAsk, PermissionChoice};
 use crate::store::{MessageData, MessageKind, NewMessage, Role};
 
@@ -64,6 +63,9 @@ pub struct Launch {
     pub agent_command: Vec<String>,
     /// The sign-in method to run (`authenticate`) before opening the session.
     pub authenticate: Option<String>,
+    /// The most bytes one message of the agent may hold; a longer one
+    /// stops it.
+    pub max_message: u64,
 }
 
 /// What the agent said of itself.
@@ -122,15 +124,13 @@ impl Connection {
         events: mpsc::UnboundedSender<AgentEvent>,
     ) -> Result<Self, AgentError> {
         let stderr = StderrTail::default();
-        let config = AcpAgentConfig::new(&launch.program)
-            .args(launch.args.clone())
-            .envs(launch.env.clone());
-        let tail = stderr.clone();
-        let agent = AcpAgent::new(config).with_debug(move |line, direction| {
-            if direction == LineDirection::Stderr {
-                tail.push(line);
-            }
-        });
+        let agent = AgentProcess {
+            program: launch.program.clone(),
+            args: launch.args.clone(),
+            env: launch.env.clone(),
+            max_line: usize::try_from(launch.max_message).unwrap_or(usize::MAX),
+            stderr: stderr.clone(),
+        };
         let (ready_tx, ready_rx) = oneshot::channel();
         let (commands, command_rx) = mpsc::unbounded_channel();
         let timeout = launch.handshake_timeout;
@@ -260,7 +260,7 @@ impl Drop for Connection {
 
 /// The connection task: handshake, then prompts until the commands end.
 async fn run(
-    agent: AcpAgent,
+    agent: AgentProcess,
     launch: Launch,
     recorder: Arc<Mutex<Recorder>>,
     events: mpsc::UnboundedSender<AgentEvent>,

@@ -32,6 +32,15 @@ pub enum AgentError {
         /// The last lines the agent wrote to stderr.
         stderr_tail: String,
     },
+    /// The agent sent one message over the limit (a line of ACP that never
+    /// ended, or a huge one); Handoff stopped it.
+    #[error(
+        "the agent sent one message of over {limit}, more than Handoff takes (setting max_agent_message), so Handoff stopped it"
+    )]
+    TooLong {
+        /// The limit of one message.
+        limit: crate::size::ByteSize,
+    },
     /// The agent did not answer in time.
     #[error(
         "the agent did not answer {stage} within {seconds} s{}",

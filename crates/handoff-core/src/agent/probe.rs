@@ -66,6 +66,7 @@ async fn handshake(
         options: profile.default_options.clone(),
         agent_command: program.command_line(),
         authenticate: authenticate.map(str::to_owned),
+        max_message: crate::Settings::default().max_agent_message,
     };
     let connection = Connection::start(launch, recorder, events).await?;
     let info = connection.info.clone();

@@ -1,12 +1,14 @@
 //! What an agent wrote to stderr last, and how it ended: the tie process
 //! that stands between Handoff and the agent writes the agent's exit status
-//! there as its last line, marked so that no agent output is taken for it.
+//! there as its last line, marked so that no agent output is taken for it;
+//! Handoff notes there when it stopped the agent itself.
 
 use std::collections::VecDeque;
 use std::sync::{Arc, Mutex, PoisonError};
 use std::time::Duration;
 
 use super::AgentError;
+use crate::size::ByteSize;
 
 /// Lines kept for error messages.
 const LINES: usize = 20;
@@ -23,6 +25,8 @@ pub struct StderrTail(Arc<Mutex<Tail>>);
 struct Tail {
     lines: VecDeque<String>,
     exit: Option<i32>,
+    /// The limit of one message, when the agent was stopped for going over it.
+    too_long: Option<u64>,
 }
 
 impl StderrTail {
@@ -68,8 +72,28 @@ impl StderrTail {
         }
     }
 
-    /// The error for an agent that stopped: its exit status and last lines.
+    /// Notes that Handoff stopped the agent because one message of it
+    /// went over `limit` bytes.
+    pub fn stopped_for_size(&self, limit: u64) {
+        self.0
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .too_long = Some(limit);
+    }
+
+    /// The error for an agent that stopped: its exit status and last lines,
+    /// or why Handoff stopped it.
     pub fn crashed(&self) -> AgentError {
+        if let Some(limit) = self
+            .0
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .too_long
+        {
+            return AgentError::TooLong {
+                limit: ByteSize(limit),
+            };
+        }
         AgentError::Crashed {
             exit: self.exit(),
             stderr_tail: self.text(),
@@ -107,5 +131,10 @@ mod tests {
         // An agent cannot fake it without the mark.
         tail.push("handoff: agent exit 0");
         assert_eq!(tail.exit(), Some(3));
+        tail.stopped_for_size(64_000_000);
+        assert_eq!(
+            tail.crashed().to_string(),
+            "the agent sent one message of over 64 MB, more than Handoff takes (setting max_agent_message), so Handoff stopped it"
+        );
     }
 }
