@@ -508,6 +508,11 @@ async fn place(
         )
         .map_err(|e| AgentError::Store(format!("cannot start the publish server: {e}")))?;
         let forward = remote.forward(server.port()).await?;
+        let env_file = if profile.env.is_empty() {
+            None
+        } else {
+            Some(remote.env_file(&profile.env).await?)
+        };
         return Ok(Placed {
             program: remote_launch::ssh_program(
                 profile,
@@ -515,6 +520,7 @@ async fn place(
                 &spec,
                 connect.ssh_config.as_deref(),
                 remote.session().control_socket(),
+                env_file.as_deref(),
             ),
             exec_in: options.home.dir().to_owned(),
             env: Vec::new(),

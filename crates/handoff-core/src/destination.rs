@@ -163,13 +163,12 @@ fn write_gitignore_once(folder: &SafeDir) -> Result<(), DestinationError> {
     if folder.has(name) {
         return Ok(());
     }
-    let mut random = [0_u8; 6];
-    let _ = rustix::rand::getrandom(&mut random, rustix::rand::GetRandomFlags::empty());
+    let random = crate::random::hex::<6>().map_err(|e| failed(&e.into()))?;
     let temp = std::ffi::OsString::from(format!(
         "{}{}-{}{}",
         crate::ingest::TEMP_PREFIX,
         std::process::id(),
-        crate::ingest::hex(&random),
+        random,
         crate::ingest::TEMP_SUFFIX
     ));
     let mut file = folder.create_file(&temp, 0o644).map_err(|e| failed(&e))?;

@@ -101,6 +101,7 @@ impl StoreError {
         match self {
             Self::NotFound { .. } => ErrorKind::NotFound,
             Self::TooNew { .. } => ErrorKind::DatabaseTooNew,
+            Self::NoRandomness(_) => ErrorKind::Internal,
             Self::InvalidSetting(_)
             | Self::BuiltinProfile { .. }
             | Self::ProfileNameTaken { .. } => ErrorKind::InvalidSetting,
@@ -137,7 +138,9 @@ impl crate::share::ShareError {
             }
             Self::Unreachable { .. } => ErrorKind::ShareUnreachable,
             Self::Failed(_) | Self::Keyring(_) => ErrorKind::ShareFailed,
-            Self::File(_) => ErrorKind::Unreadable,
+            Self::File(_) | Self::Changed { .. } => ErrorKind::Unreadable,
+            Self::NothingShared(cause) | Self::StillShared { cause, .. } => cause.kind(),
+            Self::NoRandomness(_) => ErrorKind::Internal,
             Self::BadExpiry(_) => ErrorKind::InvalidInput,
             Self::NotLive(_) => ErrorKind::AlreadyGone,
             Self::Store(e) => e.kind(),

@@ -44,6 +44,7 @@ pub mod naming;
 pub mod preview;
 pub mod process;
 pub mod publish;
+pub mod random;
 pub mod reconcile;
 pub mod recovery;
 pub mod remote;

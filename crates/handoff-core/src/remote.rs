@@ -12,8 +12,10 @@
 mod check;
 mod connect;
 mod download;
+mod env_file;
 mod folder;
 mod forward;
+mod held;
 mod pipeline;
 mod place;
 mod pool;
@@ -30,6 +32,12 @@ pub use spec::RemoteSpec;
 pub use upload::upload;
 
 use std::path::PathBuf;
+
+/// `word` quoted for a POSIX shell: in single quotes, each `'` written `'\''`.
+#[must_use]
+pub fn quote(word: &str) -> String {
+    format!("'{}'", word.replace('\'', r"'\''"))
+}
 
 /// The remote worktree a record's file is on, if any (what its agent
 /// published is snapshotted on this machine, so it is not).

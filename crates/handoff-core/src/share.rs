@@ -3,10 +3,13 @@
 //! days), revocable by deleting the object, optionally end-to-end
 //! encrypted (the bucket holds ciphertext; the key travels in the link's
 //! fragment, which browsers never send). Every share is recorded and said
-//! in the file's conversation.
+//! in the file's conversation. The bytes sent are hashed on the way: a
+//! link serves the recorded revision, or nothing is shared. Multipart
+//! uploads a killed share left are aborted by the next sweep.
 
 pub mod credentials;
 mod encrypt;
+mod leftovers;
 mod multipart;
 mod storage;
 pub mod viewer;
@@ -14,7 +17,7 @@ pub mod viewer;
 use std::time::Duration;
 
 pub use credentials::{AccessKey, KeptIn};
-pub use storage::{Storage, StorageConfig};
+pub use storage::{Recorded, Storage, StorageConfig};
 
 use crate::clock::Timestamp;
 use crate::home::Home;
@@ -68,14 +71,41 @@ pub enum ShareError {
     ClockSkew(String),
     /// Nothing answered.
     #[error(
-        "cannot reach the storage at {endpoint} ({detail}): check the address and your network; nothing was shared"
+        "cannot reach the storage at {endpoint} ({detail}): check the address and your network"
     )]
     Unreachable {
         /// The storage.
         endpoint: String,
-        /// What went wrong.
+        /// What went wrong (never a request's URL: a signed one is a
+        /// credential).
         detail: String,
     },
+    /// A share failed on the way; nothing of it is in the bucket.
+    #[error("{0}; nothing was shared")]
+    NothingShared(Box<ShareError>),
+    /// A revoke failed: the link still works.
+    #[error("{cause}. {filename} is still shared (share {id}): {left}")]
+    StillShared {
+        /// The share.
+        id: i64,
+        /// The shared file's name.
+        filename: String,
+        /// How long the link still works, and what to do.
+        left: String,
+        /// Why the revoke failed.
+        cause: Box<ShareError>,
+    },
+    /// The file's bytes are not the revision its record holds.
+    #[error(
+        "{filename} changed since it was recorded (its bytes are not the recorded SHA-256); nothing was shared: share it once it is saved again (upload or publish it anew)"
+    )]
+    Changed {
+        /// The file's name.
+        filename: String,
+    },
+    /// No randomness for the object's name or the encryption key.
+    #[error(transparent)]
+    NoRandomness(#[from] crate::random::NoRandomness),
     /// The storage answered with an error.
     #[error("the storage failed: {0}")]
     Failed(String),
@@ -136,17 +166,33 @@ pub struct ShareRequest {
     pub encrypt: bool,
 }
 
-/// The storage the settings name, with its kept key.
+/// The storage the settings name, with its kept key; this home's uploads
+/// in progress are marked in its `sharing` folder.
 pub fn storage(home: &Home, settings: &crate::Settings) -> Result<Storage, ShareError> {
     let config = StorageConfig::from_settings(settings)?;
     let key = credentials::load(home, &config.endpoint)?;
-    Storage::new(config, rusty_s3::Credentials::new(key.id, key.secret))
+    Storage::new(
+        config,
+        rusty_s3::Credentials::new(key.id, key.secret),
+        home.dir().join("sharing"),
+    )
+}
+
+/// What a sweep of the storage removed.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, serde::Serialize)]
+pub struct Swept {
+    /// Objects of expired links deleted.
+    pub objects: usize,
+    /// Unfinished multipart uploads aborted (their parts deleted).
+    pub uploads: usize,
 }
 
 /// Shares a file: puts its bytes (or their ciphertext) in the bucket,
 /// records the share and says so in the file's conversation. While a link
 /// to the same bytes, made the same way, still works, its object serves
-/// the new link (nothing is uploaded again).
+/// the new link (nothing is uploaded again). The bytes sent must be the
+/// recorded ones ([`ShareError::Changed`], nothing in the bucket,
+/// otherwise). Then the uploads killed shares left are aborted.
 pub async fn share(
     store: &mut Store,
     storage: &Storage,
@@ -175,19 +221,17 @@ pub async fn share(
         };
         (kept.object_key, url)
     } else {
-        let key = object_key(&storage.config().prefix, &record, request.encrypt);
+        let key = object_key(&storage.config().prefix, &record, request.encrypt)?;
         let url = if request.encrypt {
-            encrypt::put(storage, &key, &record, request.life, now, progress).await?
+            encrypt::put(storage, &key, &record, request.life, now, progress)
+                .await
+                .map_err(nothing_shared)?
         } else {
-            put_plain(storage, &key, &record, progress).await?;
+            put_plain(storage, &key, &record, progress)
+                .await
+                .map_err(nothing_shared)?;
             storage.link(&key, request.life, now)
         };
-        // Bytes that changed while they were read are not the recorded
-        // revision: the object goes, nothing is recorded.
-        if let Err(changed) = unchanged(&record) {
-            storage.delete(&key).await?;
-            return Err(changed);
-        }
         (key, url)
     };
     let share = store.shares().insert(
@@ -216,11 +260,26 @@ pub async fn share(
         ),
         now,
     );
+    match leftovers::abort(storage, now).await {
+        Ok(0) => {}
+        Ok(n) => tracing::info!(aborted = n, "unfinished uploads aborted"),
+        Err(e) => tracing::warn!(error = %e, "unfinished uploads were not looked for"),
+    }
     Ok(share)
 }
 
+/// A storage that did not answer mid-share left nothing shared; other
+/// errors say what they say.
+fn nothing_shared(e: ShareError) -> ShareError {
+    match e {
+        ShareError::Unreachable { .. } => ShareError::NothingShared(Box::new(e)),
+        e => e,
+    }
+}
+
 /// Revokes share `id`: deletes its object (every link to it stops at once)
-/// and records it.
+/// and records it. When the storage does not delete it, the error says
+/// which file is still shared and for how long.
 pub async fn revoke(
     store: &mut Store,
     storage: &Storage,
@@ -233,10 +292,18 @@ pub async fn revoke(
             "share {id} was already revoked"
         )));
     }
-    storage.delete(&share.object_key).await?;
+    let record = store.files().get(share.file_id).ok();
+    if let Err(cause) = storage.delete(&share.object_key).await {
+        return Err(ShareError::StillShared {
+            id,
+            filename: record.map_or_else(|| format!("file {}", share.file_id), |r| r.filename),
+            left: still_works(share.expires_at, now),
+            cause: Box::new(cause),
+        });
+    }
     store.shares().revoke(&share.object_key, now)?;
     store.shares().deleted(&share.object_key, now)?;
-    if let Ok(record) = store.files().get(share.file_id) {
+    if let Some(record) = record {
         tell(
             store,
             &record,
@@ -247,13 +314,34 @@ pub async fn revoke(
     Ok(store.shares().get(id)?)
 }
 
-/// Deletes the objects of links that expired before `now`; how many. An
-/// unreachable storage is tried again next time.
+/// What a link whose revoke failed still does, for people: how long it
+/// works (rounded up: it may work that long), and what to do.
+fn still_works(expires_at: Timestamp, now: Timestamp) -> String {
+    if expires_at <= now {
+        return "its link has expired, but its object stays in the bucket until a revoke or gc reaches the storage".to_owned();
+    }
+    let minutes = (expires_at - now + 59_999) / 60_000;
+    let hours = (minutes + 59) / 60;
+    let left = if hours > 48 {
+        format!("{} d", (hours + 23) / 24)
+    } else if minutes > 60 {
+        format!("{hours} h")
+    } else {
+        format!("{minutes} min")
+    };
+    format!(
+        "its link keeps working for another {left} unless the revoke is tried again and reaches the storage"
+    )
+}
+
+/// Deletes the objects of links that expired before `now` and aborts the
+/// multipart uploads killed shares left. An unreachable storage is tried
+/// again next time.
 pub async fn sweep(
     store: &mut Store,
     storage: &Storage,
     now: Timestamp,
-) -> Result<usize, ShareError> {
+) -> Result<Swept, ShareError> {
     let mut deleted = 0;
     let mut done = std::collections::BTreeSet::new();
     for share in store.shares().expired(now)? {
@@ -271,18 +359,18 @@ pub async fn sweep(
         done.insert(share.object_key);
         deleted += 1;
     }
-    Ok(deleted)
+    Ok(Swept {
+        objects: deleted,
+        uploads: leftovers::abort(storage, now).await?,
+    })
 }
 
-/// Refuses a file whose bytes are no longer the recorded revision (its
-/// size or modification time moved, or the records already saw it change):
-/// the link would serve other bytes than the record's SHA-256 says.
+/// Refuses at once a file that is plainly no longer the recorded
+/// revision (its size or modification time moved, or the records already
+/// saw it change); the bytes sent are hashed too, for what this misses.
 fn unchanged(record: &FileRecord) -> Result<(), ShareError> {
-    let changed = || {
-        ShareError::File(format!(
-            "{} changed since it was recorded; share it once it is saved again (upload or publish it anew)",
-            record.filename
-        ))
+    let changed = || ShareError::Changed {
+        filename: record.filename.clone(),
     };
     if record.status == crate::store::FileStatus::Modified {
         return Err(changed());
@@ -299,18 +387,14 @@ fn unchanged(record: &FileRecord) -> Result<(), ShareError> {
 
 /// Where a file's bytes go: under the prefix, a random folder (links
 /// cannot be guessed from one another), the file's name.
-fn object_key(prefix: &str, record: &FileRecord, encrypted: bool) -> String {
-    let mut random = [0_u8; 16];
-    if rustix::rand::getrandom(&mut random, rustix::rand::GetRandomFlags::empty()).is_err() {
-        random = (crate::clock::now() as u128 ^ u128::from(std::process::id())).to_le_bytes();
-    }
-    let folder = crate::ingest::stage::hex(&random);
+fn object_key(prefix: &str, record: &FileRecord, encrypted: bool) -> Result<String, ShareError> {
+    let folder = crate::random::hex::<16>()?;
     let name = crate::naming::sanitize(&record.filename);
-    if encrypted {
+    Ok(if encrypted {
         format!("{prefix}{folder}/{name}.age")
     } else {
         format!("{prefix}{folder}/{name}")
-    }
+    })
 }
 
 async fn put_plain(
@@ -321,17 +405,17 @@ async fn put_plain(
 ) -> Result<(), ShareError> {
     let file = std::fs::File::open(&record.path)
         .map_err(|e| ShareError::File(format!("cannot read {}: {e}", record.filename)))?;
-    let size = file
-        .metadata()
-        .map_err(|e| ShareError::File(format!("cannot read {}: {e}", record.filename)))?
-        .len();
     let disposition = content_disposition(&record.filename);
     let headers = storage::ObjectHeaders {
         content_type: &record.mime,
         disposition: &disposition,
     };
+    let recorded = Recorded {
+        filename: &record.filename,
+        sha256: &record.sha256,
+    };
     storage
-        .put_file(key, &record.path, file, size, &headers, progress)
+        .put_file(key, &record.path, file, &headers, Some(recorded), progress)
         .await
 }
 
@@ -376,7 +460,7 @@ impl From<String> for ShareError {
 mod tests {
     use std::time::Duration;
 
-    use super::{content_disposition, describe_life, parse_expiry};
+    use super::{content_disposition, describe_life, parse_expiry, still_works};
 
     #[test]
     fn expiries_are_read_up_to_seven_days() {
@@ -394,6 +478,15 @@ mod tests {
         assert_eq!(describe_life(Duration::from_secs(7 * 86_400)), "7 d");
         assert_eq!(describe_life(Duration::from_secs(3600)), "1 h");
         assert_eq!(describe_life(Duration::from_secs(5400)), "90 min");
+    }
+
+    #[test]
+    fn a_failed_revoke_says_how_long_the_link_may_still_work() {
+        let says = |left_ms| still_works(left_ms, 0);
+        assert!(says(86_400_000 - 1_000).contains("for another 24 h unless"));
+        assert!(says(7 * 86_400_000).contains("for another 7 d unless"));
+        assert!(says(90_000).contains("for another 2 min unless"));
+        assert!(says(0).contains("has expired, but its object stays"));
     }
 
     #[test]

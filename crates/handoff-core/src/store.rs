@@ -82,6 +82,9 @@ pub enum StoreError {
         /// Why.
         source: std::io::Error,
     },
+    /// No randomness for a secret the record needs.
+    #[error(transparent)]
+    NoRandomness(#[from] crate::random::NoRandomness),
     /// A record that was asked for does not exist.
     #[error("{what} {id} does not exist")]
     NotFound {

@@ -1,10 +1,12 @@
-//! `handoff gc`: bring the records in line with the disk and expire old
-//! temp uploads.
+//! `handoff gc`: bring the records in line with the disk, expire old temp
+//! uploads, and sweep the share storage (expired links' objects, uploads
+//! killed shares left).
 
 use anyhow::Result;
 use handoff_core::clock;
 use handoff_core::expiry;
 use handoff_core::reconcile::{self, ReconcileReport};
+use handoff_core::share::Swept;
 use serde::Serialize;
 
 use crate::output::{print_json, safe_path, terminal_safe};
@@ -23,6 +25,7 @@ struct JsonGc {
     reconcile: ReconcileReport,
     expired: Vec<std::path::PathBuf>,
     shares_deleted: usize,
+    uploads_aborted: usize,
 }
 
 pub fn run(ctx: &Context, args: &Args) -> Result<bool> {
@@ -35,25 +38,36 @@ pub fn run(ctx: &Context, args: &Args) -> Result<bool> {
         .collect();
     let folders = reconcile::upload_folders(&mut store, &ctx.roots, &settings)?;
     let report = reconcile::reconcile(&mut store, &folders, now)?;
-    // Expired share links' objects are deleted from the storage; when it
-    // does not answer, the next gc tries again.
-    let shares_deleted = shares::sweep(ctx).unwrap_or_else(|e| {
+    // Expired share links' objects are deleted from the storage and the
+    // uploads killed shares left are aborted; when it does not answer, the
+    // next gc tries again.
+    let swept = shares::sweep(ctx).unwrap_or_else(|e| {
         eprintln!(
-            "expired shares were not deleted: {}",
+            "the share storage was not swept: {}",
             terminal_safe(&e.to_string())
         );
-        0
+        Swept::default()
     });
     if args.json {
         print_json(&JsonGc {
             reconcile: report,
             expired,
-            shares_deleted,
+            shares_deleted: swept.objects,
+            uploads_aborted: swept.uploads,
         })?;
         return Ok(true);
     }
-    if shares_deleted > 0 {
-        println!("deleted {shares_deleted} expired share(s) from the storage");
+    if swept.objects > 0 {
+        println!(
+            "deleted {} expired share(s) from the storage",
+            swept.objects
+        );
+    }
+    if swept.uploads > 0 {
+        println!(
+            "aborted {} unfinished upload(s) in the storage (their parts deleted)",
+            swept.uploads
+        );
     }
     for change in &report.changed {
         println!(
@@ -80,7 +94,7 @@ pub fn run(ctx: &Context, args: &Args) -> Result<bool> {
         && report.removed_temp.is_empty()
         && report.recovered.is_empty()
         && report.untracked.is_empty()
-        && shares_deleted == 0
+        && swept == Swept::default()
     {
         eprintln!("everything matches the disk");
     }

@@ -23,6 +23,7 @@ fn free_port() -> u16 {
 pub struct Garage {
     dir: TempDir,
     child: Child,
+    admin: u16,
     /// The S3 endpoint (`http://127.0.0.1:<port>`).
     pub endpoint: String,
     /// The bucket made for the test.
@@ -85,6 +86,7 @@ impl Garage {
         let mut garage = Self {
             dir,
             child,
+            admin,
             endpoint: format!("http://127.0.0.1:{s3}"),
             bucket: "handoff-shares".to_owned(),
             key_id: String::new(),
@@ -94,24 +96,19 @@ impl Garage {
         garage
     }
 
-    /// One node, its layout applied, a bucket and a key allowed on it.
+    /// One node, its layout applied, a bucket and a key allowed on it. Each
+    /// step waits for what it needs: `node id` only reads a file, so the
+    /// node's RPC is awaited (`status` answers) before the layout is set,
+    /// and the cluster's health before the bucket is made.
     fn set_up(&mut self) {
-        let deadline = Instant::now() + Duration::from_secs(30);
-        let id = loop {
-            let out = self.cli(&["node", "id", "-q"]);
-            if out.status.success() {
-                let text = String::from_utf8_lossy(&out.stdout).into_owned();
-                break text.trim().split('@').next().unwrap().to_owned();
-            }
-            assert!(
-                Instant::now() < deadline,
-                "garage did not start: {}",
-                self.log()
-            );
-            std::thread::sleep(Duration::from_millis(100));
-        };
+        self.wait_until("its RPC answers", || self.cli(&["status"]).status.success());
+        let id = self.ok(&["node", "id", "-q"]);
+        let id = id.trim().split('@').next().unwrap().to_owned();
         self.ok(&["layout", "assign", "-z", "dc1", "-c", "1G", &id]);
         self.ok(&["layout", "apply", "--version", "1"]);
+        self.wait_until("it says it is healthy", || {
+            http_status(self.admin, "/health") == Some(200)
+        });
         let bucket = self.bucket.clone();
         self.ok(&["bucket", "create", &bucket]);
         let key = self.ok(&["key", "create", "handoff-test"]);
@@ -132,6 +129,19 @@ impl Garage {
             "--key",
             "handoff-test",
         ]);
+    }
+
+    /// Polls `ready` every 50 ms for up to 30 s.
+    fn wait_until(&self, what: &str, mut ready: impl FnMut() -> bool) {
+        let deadline = Instant::now() + Duration::from_secs(30);
+        while !ready() {
+            assert!(
+                Instant::now() < deadline,
+                "garage started, but not until {what}: {}",
+                self.log()
+            );
+            std::thread::sleep(Duration::from_millis(50));
+        }
     }
 
     /// Runs `garage` against this server.
@@ -156,6 +166,41 @@ impl Garage {
         String::from_utf8_lossy(&out.stdout).into_owned()
     }
 
+    /// The keys of the multipart uploads in progress in the bucket, as a
+    /// real `ListMultipartUploads` request (signed by curl) lists them.
+    pub fn multipart_uploads(&self) -> Vec<String> {
+        elements(&self.bucket_get("uploads="), "Upload", "Key")
+    }
+
+    /// The keys of the objects in the bucket (`ListObjectsV2`).
+    pub fn objects(&self) -> Vec<String> {
+        elements(&self.bucket_get("list-type=2"), "Contents", "Key")
+    }
+
+    /// A `GET` of the bucket with `query`, signed with the test's key by
+    /// curl (not by the code under test); the answer's body.
+    fn bucket_get(&self, query: &str) -> String {
+        let out = Command::new("curl")
+            .args(["-s", "-S", "-w", "\n%{http_code}", "-H"])
+            // The SHA-256 of the empty body (S3 wants it said).
+            .arg("x-amz-content-sha256: e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855")
+            .arg("--aws-sigv4")
+            .arg(format!("aws:amz:{REGION}:s3"))
+            .arg("--user")
+            .arg(format!("{}:{}", self.key_id, self.secret))
+            .arg(format!("{}/{}?{query}", self.endpoint, self.bucket))
+            .output()
+            .expect("curl runs");
+        let text = String::from_utf8(out.stdout).unwrap();
+        let (body, status) = text.rsplit_once('\n').unwrap_or_default();
+        assert!(
+            out.status.success() && status == "200",
+            "GET ?{query}: {status} {body} {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        body.to_owned()
+    }
+
     pub fn log(&self) -> String {
         std::fs::read_to_string(self.dir.path().join("garage.log")).unwrap_or_default()
     }
@@ -171,6 +216,32 @@ impl Drop for Garage {
     fn drop(&mut self) {
         self.kill();
     }
+}
+
+/// The text of each `<field>` inside each `<entry>` of an S3 listing.
+fn elements(xml: &str, entry: &str, field: &str) -> Vec<String> {
+    let (open, close) = (format!("<{entry}>"), format!("</{entry}>"));
+    let (start, end) = (format!("<{field}>"), format!("</{field}>"));
+    xml.split(&open)
+        .skip(1)
+        .filter_map(|rest| {
+            let body = rest.split(&close).next()?;
+            let value = body.split(&start).nth(1)?.split(&end).next()?;
+            Some(value.to_owned())
+        })
+        .collect()
+}
+
+/// The status of a plain `GET path` on 127.0.0.1:`port`, if anything
+/// answers there.
+fn http_status(port: u16, path: &str) -> Option<u16> {
+    use std::io::{Read, Write as _};
+    let mut stream = std::net::TcpStream::connect(("127.0.0.1", port)).ok()?;
+    stream.set_read_timeout(Some(Duration::from_secs(5))).ok()?;
+    write!(stream, "GET {path} HTTP/1.0\r\nHost: 127.0.0.1\r\n\r\n").ok()?;
+    let mut head = [0_u8; 12];
+    stream.read_exact(&mut head).ok()?;
+    std::str::from_utf8(&head[9..12]).ok()?.parse().ok()
 }
 
 /// `curl` of `url`: the status, the headers (lowercased names) and the body.

@@ -297,7 +297,7 @@ fn an_expired_link_is_refused_and_its_object_swept() {
     let swept = runtime
         .block_on(share::sweep(&mut store, &storage, now))
         .unwrap();
-    assert_eq!(swept, 1);
+    assert_eq!(swept.objects, 1);
     assert!(!runtime.block_on(storage.exists(&old.object_key)).unwrap());
     assert!(store.shares().get(old.id).unwrap().deleted_at.is_some());
 

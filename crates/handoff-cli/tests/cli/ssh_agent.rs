@@ -59,16 +59,7 @@ fn the_demo_agent_runs_on_the_remote_with_the_remote_paths_and_ends_there() {
     );
 
     // While the agent waits for an answer, it runs under the SSH server.
-    let mut child = handoff(
-        &ctx,
-        &sshd,
-        &["prompt", "--session", &id, "ask permission first"],
-    )
-    .stdin(Stdio::piped())
-    .stdout(Stdio::piped())
-    .stderr(Stdio::piped())
-    .spawn()
-    .unwrap();
+    let mut child = waiting_prompt(&ctx, &sshd, &id);
     let deadline = Instant::now() + Duration::from_secs(30);
     while !sshd
         .served()
@@ -91,6 +82,21 @@ fn the_demo_agent_runs_on_the_remote_with_the_remote_paths_and_ends_there() {
         "processes left under sshd: {:?}",
         sshd.served()
     );
+}
+
+/// A prompt that makes the agent ask for permission: it waits on the
+/// terminal (its stdin) for the answer.
+fn waiting_prompt(ctx: &TestContext, sshd: &Sshd, id: &str) -> std::process::Child {
+    handoff(
+        ctx,
+        sshd,
+        &["prompt", "--session", id, "ask permission first"],
+    )
+    .stdin(Stdio::piped())
+    .stdout(Stdio::piped())
+    .stderr(Stdio::piped())
+    .spawn()
+    .unwrap()
 }
 
 fn command_line(pid: u32) -> String {
@@ -277,4 +283,105 @@ fn a_remote_agent_publishes_past_two_thousand_idle_connections() {
         stdout.contains("publish_file: Published report.txt (revision 1"),
         "{stdout}"
     );
+}
+
+/// A profile's environment (an API key) reaches the agent there, yet no
+/// command line of either machine ever shows it — every user can read
+/// `/proc/*/cmdline` — while the agent runs and waits; the file that
+/// carried it is gone from the remote's temp folder once the agent started.
+#[test]
+fn a_remote_agents_environment_is_never_on_a_command_line() {
+    let sshd = Sshd::start();
+    let ctx = TestContext::new();
+    let secret = "sk-test-5f0c1e2d3a4b";
+    let start_agent = format!(
+        "printf %s \"$API_KEY\" > key-seen; exec {} demo-agent",
+        env!("CARGO_BIN_EXE_handoff")
+    );
+    let env = format!("API_KEY={secret}");
+    run(
+        &ctx,
+        &sshd,
+        &[
+            "agent",
+            "add",
+            "keyed",
+            "--command",
+            "sh",
+            "--arg",
+            "-c",
+            "--arg",
+            &start_agent,
+            "--env",
+            &env,
+        ],
+    )
+    .expect(0);
+    let id = run(
+        &ctx,
+        &sshd,
+        &[
+            "session",
+            "new",
+            "--worktree",
+            &remote(&sshd),
+            "--agent",
+            "keyed",
+        ],
+    )
+    .expect(0)
+    .stdout()
+    .trim()
+    .to_owned();
+
+    let mut child = waiting_prompt(&ctx, &sshd, &id);
+    let deadline = Instant::now() + Duration::from_secs(30);
+    let mut scans = 0;
+    loop {
+        let lines = every_command_line();
+        assert!(
+            !lines.iter().any(|l| l.contains(secret)),
+            "the secret is on a command line"
+        );
+        scans += 1;
+        let agent = format!("{} demo-agent", env!("CARGO_BIN_EXE_handoff"));
+        if lines.iter().any(|l| l.trim_end() == agent) && sshd.worktree.join("key-seen").exists() {
+            break;
+        }
+        assert!(Instant::now() < deadline, "the agent never ran under sshd");
+    }
+    assert_eq!(
+        std::fs::read_to_string(sshd.worktree.join("key-seen")).unwrap(),
+        secret,
+        "the agent there got its environment"
+    );
+    assert!(
+        !every_command_line().iter().any(|l| l.contains(secret)),
+        "the secret is on a command line while the agent waits"
+    );
+    let left: Vec<_> = std::fs::read_dir(sshd.remote_tmp())
+        .unwrap()
+        .flatten()
+        .filter(|e| e.file_name().to_string_lossy().starts_with(".handoff-env-"))
+        .collect();
+    assert!(left.is_empty(), "the environment's file is left: {left:?}");
+    child.stdin.take().unwrap().write_all(b"2\n").unwrap();
+    Run(child.wait_with_output().unwrap()).expect(0);
+    eprintln!("{scans} scans of every command line");
+    assert!(
+        sshd.wait_idle(),
+        "processes left under sshd: {:?}",
+        sshd.served()
+    );
+}
+
+/// Every process's command line on this machine (both ends of the SSH
+/// connection run here).
+fn every_command_line() -> Vec<String> {
+    std::fs::read_dir("/proc")
+        .unwrap()
+        .flatten()
+        .filter_map(|e| e.file_name().to_str()?.parse::<u32>().ok())
+        .map(command_line)
+        .collect()
 }

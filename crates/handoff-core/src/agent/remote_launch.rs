@@ -10,7 +10,7 @@ use std::path::{Path, PathBuf};
 use agent_client_protocol::v1::schema::{HttpHeader, McpServer, McpServerHttp};
 
 use super::launch::{Program, SELF_COMMAND};
-use crate::remote::RemoteSpec;
+use crate::remote::{RemoteSpec, quote};
 use crate::store::AgentProfile;
 
 /// The publish server as the agent reaches it there (`port` on the
@@ -32,7 +32,10 @@ pub fn mcp_server(port: u16, token: &str) -> McpServer {
 /// The `ssh` command that runs `profile`'s agent in the remote worktree
 /// `spec` (`handoff_exe` stands for the built-in demo agent's program,
 /// found at the same path there), with `ssh_config` as `ssh -F` when given,
-/// through the kept master listening on `control_socket`.
+/// through the kept master listening on `control_socket`. The profile's
+/// environment is never on the command line: its values are in `env_file`
+/// there (see [`crate::remote::Remote::env_file`]), which the remote shell
+/// reads and deletes, with its folder, before anything else.
 #[must_use]
 pub fn ssh_program(
     profile: &AgentProfile,
@@ -40,20 +43,25 @@ pub fn ssh_program(
     spec: &RemoteSpec,
     ssh_config: Option<&Path>,
     control_socket: &Path,
+    env_file: Option<&Path>,
 ) -> Program {
     let command = if profile.command == SELF_COMMAND {
         handoff_exe.to_string_lossy().into_owned()
     } else {
         profile.command.clone()
     };
-    let mut line = format!("cd {} && exec", quote(&spec.path.to_string_lossy()));
-    if !profile.env.is_empty() {
-        line.push_str(" env");
-        for (key, value) in &profile.env {
-            line.push(' ');
-            line.push_str(&quote(&format!("{key}={value}")));
-        }
-    }
+    let prelude = env_file
+        .map(|file| {
+            format!(
+                r#"f={}; . "$f"; rm -rf -- "${{f%/*}}"; "#,
+                quote(&file.to_string_lossy())
+            )
+        })
+        .unwrap_or_default();
+    let mut line = format!(
+        "{prelude}cd {} && exec",
+        quote(&spec.path.to_string_lossy())
+    );
     for word in std::iter::once(&command).chain(&profile.args) {
         line.push(' ');
         line.push_str(&quote(word));
@@ -87,11 +95,6 @@ pub fn ssh_program(
     }
 }
 
-/// `word` quoted for a POSIX shell: in single quotes, each `'` written `'\''`.
-fn quote(word: &str) -> String {
-    format!("'{}'", word.replace('\'', r"'\''"))
-}
-
 #[cfg(test)]
 mod tests {
     use std::collections::BTreeMap;
@@ -123,11 +126,12 @@ mod tests {
             .unwrap()
             .unwrap();
         let program = ssh_program(
-            &profile("my-agent", &["--acp", "$(rm -rf ~)"], &[("KEY", "a b")]),
+            &profile("my-agent", &["--acp", "$(rm -rf ~)"], &[("KEY", "secret")]),
             Path::new("/usr/bin/handoff"),
             &spec,
             Some(Path::new("/cfg")),
             Path::new("/run/ctl"),
+            Some(Path::new("/tmp/.handoff-env-ab/env")),
         );
         assert_eq!(program.path, Path::new("ssh"));
         assert_eq!(&program.args[..2], ["-F", "/cfg"]);
@@ -138,7 +142,11 @@ mod tests {
         assert!(program.args.windows(2).any(|w| w == ["-S", "/run/ctl"]));
         assert_eq!(
             line,
-            r"cd '/home/me/it'\''s here' && exec env 'KEY=a b' 'my-agent' '--acp' '$(rm -rf ~)'"
+            r#"f='/tmp/.handoff-env-ab/env'; . "$f"; rm -rf -- "${f%/*}"; cd '/home/me/it'\''s here' && exec 'my-agent' '--acp' '$(rm -rf ~)'"#
+        );
+        assert!(
+            !program.args.iter().any(|a| a.contains("secret")),
+            "no value of the environment on the command line"
         );
     }
 
@@ -151,6 +159,7 @@ mod tests {
             &spec,
             None,
             Path::new("/run/ctl"),
+            None,
         );
         assert_eq!(program.args[..3], ["-S", "/run/ctl", "-T"]);
         assert!(program.args.contains(&"ssh://me@box:2222".to_owned()));

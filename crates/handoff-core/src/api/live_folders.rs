@@ -93,16 +93,21 @@ pub fn run(
     Ok(())
 }
 
-/// Deletes the objects of expired share links, on a thread of its own (the
-/// storage may be slow to answer, or not answer).
+/// Deletes the objects of expired share links and aborts the uploads
+/// killed shares left, on a thread of its own (the storage may be slow to
+/// answer, or not answer).
 fn sweep_shares(ctx: &Context) {
     let ctx = ctx.clone();
     let spawned = std::thread::Builder::new()
         .name("handoff-shares".to_owned())
         .spawn(move || match super::shares::sweep(&ctx) {
-            Ok(0) => {}
-            Ok(n) => tracing::info!(deleted = n, "expired shares deleted from the storage"),
-            Err(e) => tracing::warn!(error = %e, "expired shares were not deleted; next time"),
+            Ok(swept) if swept == crate::share::Swept::default() => {}
+            Ok(swept) => tracing::info!(
+                deleted = swept.objects,
+                aborted = swept.uploads,
+                "expired shares and unfinished uploads removed from the storage"
+            ),
+            Err(e) => tracing::warn!(error = %e, "the storage was not swept; next time"),
         });
     if let Err(e) = spawned {
         tracing::warn!(error = %e, "cannot sweep expired shares");

@@ -8,7 +8,7 @@ use serde::Serialize;
 
 use super::{ApiError, Context};
 use crate::clock;
-use crate::share::{self, AccessKey, KeptIn, ShareError, ShareRequest};
+use crate::share::{self, AccessKey, KeptIn, ShareError, ShareRequest, Swept};
 use crate::store::Share;
 
 /// A share with what the list shows of it.
@@ -68,14 +68,19 @@ pub fn revoke(ctx: &Context, id: i64) -> Result<Share, ApiError> {
     })
 }
 
-/// Deletes the objects of expired links (nothing to do when sharing is
-/// not set up); how many.
-pub fn sweep(ctx: &Context) -> Result<usize, ApiError> {
+/// Deletes the objects of expired links and aborts the multipart uploads
+/// killed shares left (nothing to do while sharing is not set up and no
+/// link expired); what went.
+pub fn sweep(ctx: &Context) -> Result<Swept, ApiError> {
     let mut store = ctx.store()?;
-    if store.shares().expired(clock::now())?.is_empty() {
-        return Ok(0);
-    }
-    let storage = share::storage(&ctx.home, &store.settings().load()?)?;
+    let expired = !store.shares().expired(clock::now())?.is_empty();
+    let storage = match share::storage(&ctx.home, &store.settings().load()?) {
+        Ok(storage) => storage,
+        Err(ShareError::NotSetUp | ShareError::NoKey { .. }) if !expired => {
+            return Ok(Swept::default());
+        }
+        Err(e) => return Err(e.into()),
+    };
     crate::runtime::block_on(async {
         Ok::<_, ApiError>(share::sweep(&mut store, &storage, clock::now()).await?)
     })

@@ -168,13 +168,10 @@ pub(crate) fn changed(before: &std::fs::Metadata, after: &std::fs::Metadata) -> 
 /// clean-up whether the write it belongs to can still finish.
 fn create_temp(dir: &SafeDir, mode: u32) -> Result<(File, Staged<'_>), IngestError> {
     for _ in 0..16 {
-        let mut random = [0_u8; 6];
-        rustix::rand::getrandom(&mut random, rustix::rand::GetRandomFlags::empty())
-            .map_err(|e| IngestError::write_failed(&e.into()))?;
+        let random = crate::random::hex::<6>().map_err(|e| IngestError::write_failed(&e.into()))?;
         let name = OsString::from(format!(
-            "{TEMP_PREFIX}{}-{}{TEMP_SUFFIX}",
-            std::process::id(),
-            hex(&random)
+            "{TEMP_PREFIX}{}-{random}{TEMP_SUFFIX}",
+            std::process::id()
         ));
         match dir.create_file(&name, mode) {
             Ok(file) => {

@@ -1,8 +1,10 @@
 //! A file an agent in a remote worktree publishes: resolved on the remote
 //! (symlinks included, by the server's `realpath`), held to the same rules
 //! as a local one (inside the worktree, outside `.git`, a regular file,
-//! within the limit), and fetched over SFTP into an unnamed local temp
-//! file that the snapshot is then copied from.
+//! within the limit), and fetched into an unnamed local temp file that the
+//! snapshot is then copied from. It is opened once there and read only if
+//! what was opened is at the resolved path (see `remote::held`), so a
+//! symlink or folder swapped in after the checks is refused.
 
 use std::fs::File;
 use std::io::{Seek, SeekFrom};
@@ -82,6 +84,10 @@ async fn fetch_over(
                 size: ByteSize(size),
                 limit: ByteSize(max_size),
             },
+            DownloadError::Moved => failed(
+                requested,
+                "it changed while it was being published (a symlink or a swapped folder on its way); nothing was published",
+            ),
             DownloadError::Failed(reason) => failed(requested, &reason),
         })?;
     rewind(&mut copy, requested)?;

@@ -1,13 +1,15 @@
 //! The uploads folder on a remote machine: the remote's own worktree, temp
 //! folder or home plus the uploads path, every component looked at with
-//! `lstat` (never followed through a symlink), created when missing, and
-//! looked at again after the files are in place.
+//! `lstat` (never followed through a symlink), created when missing, then
+//! held open there (see [`super::held`]) so that every later request
+//! reaches that folder, and looked at again after the files are in place.
 
 use std::path::{Component, Path, PathBuf};
 
 use openssh_sftp_client::error::SftpErrorKind;
 use openssh_sftp_client::metadata::{MetaData, Permissions};
 
+use super::held::{HeldDir, Holder, Opened};
 use super::{Remote, RemoteError};
 use crate::destination::{Destination, DestinationError, TEMP_FOLDER};
 use crate::ingest::{IngestError, TEMP_PREFIX};
@@ -24,11 +26,13 @@ pub(super) struct Bases {
     pub home: PathBuf,
 }
 
-/// An uploads folder on the remote, checked and created.
+/// An uploads folder on the remote, checked, created and held open.
 #[derive(Debug, Clone)]
 pub(super) struct RemoteFolder {
-    /// Its full path there.
+    /// Its full path there (what records say).
     pub path: PathBuf,
+    /// The folder as held open: every request about it goes through this.
+    pub held: HeldDir,
     base: PathBuf,
     names: Vec<String>,
     private: bool,
@@ -72,12 +76,13 @@ impl Remote {
     /// each component below the base must be a real folder (a symlink is
     /// refused, never followed); under the shared temp folder it must be
     /// ours and private. A worktree's uploads folder gets a `.gitignore`
-    /// of `*` when `settings` ask for it.
+    /// of `*` when `settings` ask for it. The folder comes back held open
+    /// by the returned holder, which must live as long as it is used.
     pub(super) async fn prepare_folder(
         &self,
         destination: Destination,
         settings: &Settings,
-    ) -> Result<RemoteFolder, IngestError> {
+    ) -> Result<(RemoteFolder, Holder), IngestError> {
         // The machine's own folders and our uid there are asked only when needed.
         let (base, relative, uid) = match destination {
             Destination::Worktree => (
@@ -109,23 +114,43 @@ impl Remote {
             };
             names.push(name.to_string_lossy().into_owned());
         }
+        let path = base.join(relative);
+        let private = destination == Destination::Temp;
+        let uid = uid.unwrap_or(u32::MAX);
+        let mut at = base.clone();
+        for name in &names {
+            at.push(name);
+            self.folder_at(&at, private, uid, true).await?;
+        }
+        let mut holder = self.holder().await?;
+        let real_base = self
+            .sftp()
+            .fs()
+            .canonicalize(&base)
+            .await
+            .map_err(|e| self.io_error(&base, &e))?;
+        let expected: PathBuf = names.iter().fold(real_base, |at, name| at.join(name));
+        let Opened::Held(held) = holder.hold(&path, &expected).await? else {
+            return Err(unsafe_at(
+                &path,
+                "changed while it was being checked (a symlink or another folder was put in its place)",
+            ));
+        };
+        // What was checked by path is judged again as held.
+        self.folder_at(&held.via("."), private, uid, false).await?;
+        if destination == Destination::Worktree && settings.write_gitignore {
+            self.check_not_persons(&held, &path).await?;
+            self.write_gitignore_once(&held).await?;
+        }
         let folder = RemoteFolder {
-            path: base.join(relative),
+            path,
+            held,
             base,
             names,
-            private: destination == Destination::Temp,
-            uid: uid.unwrap_or(u32::MAX),
+            private,
+            uid,
         };
-        let mut at = folder.base.clone();
-        for name in &folder.names {
-            at.push(name);
-            self.folder_at(&at, &folder, true).await?;
-        }
-        if destination == Destination::Worktree && settings.write_gitignore {
-            self.check_not_persons(&folder.path).await?;
-            self.write_gitignore_once(&folder.path).await?;
-        }
-        Ok(folder)
+        Ok((folder, holder))
     }
 
     /// Looks at every component of `folder` again (after files were
@@ -135,7 +160,11 @@ impl Remote {
         let mut at = folder.base.clone();
         for name in &folder.names {
             at.push(name);
-            if self.folder_at(&at, folder, false).await.is_err() {
+            if self
+                .folder_at(&at, folder.private, folder.uid, false)
+                .await
+                .is_err()
+            {
                 return Err(IngestError::FolderMoved);
             }
         }
@@ -147,14 +176,15 @@ impl Remote {
     async fn folder_at(
         &self,
         at: &Path,
-        folder: &RemoteFolder,
+        private: bool,
+        uid: u32,
         create: bool,
     ) -> Result<(), IngestError> {
         let mut fs = self.sftp().fs();
         let meta = match fs.symlink_metadata(at).await {
             Ok(meta) => meta,
             Err(e) if create && is_missing(&e) => {
-                let bits: u16 = if folder.private { 0o700 } else { 0o755 };
+                let bits: u16 = if private { 0o700 } else { 0o755 };
                 let made = fs
                     .dir_builder()
                     .permissions(Permissions::from(bits))
@@ -168,14 +198,15 @@ impl Remote {
             }
             Err(e) => return Err(self.io_error(at, &e)),
         };
-        self.judge(at, &meta, folder).await
+        self.judge(at, &meta, private, uid).await
     }
 
     async fn judge(
         &self,
         at: &Path,
         meta: &MetaData,
-        folder: &RemoteFolder,
+        private: bool,
+        uid: u32,
     ) -> Result<(), IngestError> {
         let kind = meta.file_type();
         if kind.is_some_and(|k| k.is_symlink()) {
@@ -184,8 +215,8 @@ impl Remote {
         if !kind.is_some_and(|k| k.is_dir()) {
             return Err(unsafe_at(at, "is not a folder"));
         }
-        if folder.private {
-            if meta.uid() != Some(folder.uid) {
+        if private {
+            if meta.uid() != Some(uid) {
                 return Err(unsafe_at(at, "belongs to another user"));
             }
             let mode = meta.permissions().map_or(0, |p| p.as_raw().bits());
@@ -202,17 +233,21 @@ impl Remote {
 
     /// Refuses a folder that already holds files Handoff did not put there
     /// (and no `.gitignore` of Handoff's): one of `*` would hide them from git.
-    async fn check_not_persons(&self, folder: &Path) -> Result<(), IngestError> {
+    async fn check_not_persons(&self, held: &HeldDir, folder: &Path) -> Result<(), IngestError> {
         use futures_util::StreamExt;
         let mut fs = self.sftp().fs();
-        let gitignore = folder.join(".gitignore");
-        if let Ok(text) = fs.read(&gitignore).await
+        let gitignore = held.via(".gitignore");
+        if fs
+            .symlink_metadata(&gitignore)
+            .await
+            .is_ok_and(|m| m.file_type().is_some_and(|t| t.is_file()))
+            && let Ok(text) = fs.read(&gitignore).await
             && String::from_utf8_lossy(&text).trim() == "*"
         {
             return Ok(());
         }
         let dir = fs
-            .open_dir(folder)
+            .open_dir(&held.via)
             .await
             .map_err(|e| self.io_error(folder, &e))?;
         let entries: Vec<_> = dir.read_dir().collect().await;
@@ -233,15 +268,15 @@ impl Remote {
 
     /// Writes `*` into the folder's `.gitignore` unless one is there: under
     /// a temp name, then linked into place without replacing anything.
-    async fn write_gitignore_once(&self, folder: &Path) -> Result<(), IngestError> {
-        let target = folder.join(".gitignore");
+    async fn write_gitignore_once(&self, held: &HeldDir) -> Result<(), IngestError> {
+        let target = held.via(".gitignore");
         let mut fs = self.sftp().fs();
         match fs.symlink_metadata(&target).await {
             Ok(_) => return Ok(()),
             Err(e) if is_missing(&e) => {}
             Err(e) => return Err(self.io_error(&target, &e)),
         }
-        let temp = folder.join(format!(
+        let temp = held.via(&format!(
             "{TEMP_PREFIX}{}-gitignore.part",
             std::process::id()
         ));

@@ -52,7 +52,10 @@ impl Remote {
     pub async fn forward(&self, local: u16) -> Result<Forwarded, RemoteError> {
         let mut refused = String::new();
         for _ in 0..TRIES {
-            let remote = random_port();
+            let remote = random_port().map_err(|e| RemoteError::Failed {
+                host: self.spec().host().to_owned(),
+                detail: e.to_string(),
+            })?;
             match self
                 .session()
                 .request_port_forward(ForwardType::Remote, loopback(remote), loopback(local))
@@ -85,12 +88,6 @@ fn loopback(port: u16) -> Socket<'static> {
 }
 
 /// A port in 20000–59999.
-fn random_port() -> u16 {
-    let mut random = [0_u8; 2];
-    if rustix::rand::getrandom(&mut random, rustix::rand::GetRandomFlags::empty()).is_err() {
-        random = u16::try_from(std::process::id() % 65_536)
-            .unwrap_or_default()
-            .to_le_bytes();
-    }
-    20_000 + u16::from_le_bytes(random) % 40_000
+fn random_port() -> Result<u16, crate::random::NoRandomness> {
+    Ok(20_000 + u16::from_le_bytes(crate::random::bytes::<2>()?) % 40_000)
 }

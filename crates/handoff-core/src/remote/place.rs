@@ -6,6 +6,7 @@ use std::path::{Path, PathBuf};
 
 use super::Remote;
 use super::folder::{RemoteFolder, is_missing};
+use super::held::{HeldDir, Holder, Opened};
 use super::send::RemoteTemp;
 use crate::clock::Timestamp;
 use crate::ingest::source::Item;
@@ -19,9 +20,27 @@ use crate::store::{Direction, FileRecord, NewFile, Store};
 pub(super) enum Placed {
     New {
         record: NewFile,
+        /// Its path as requests reach it (through its held folder).
+        via: PathBuf,
         replaces: Option<i64>,
     },
     Reused(FileRecord),
+}
+
+/// A folder files go into: as recorded, and as held open there.
+#[derive(Debug, Clone)]
+pub(super) struct Target {
+    /// Its path as records say.
+    pub record: PathBuf,
+    /// The folder as held.
+    pub dir: HeldDir,
+}
+
+impl Target {
+    /// `name` in it, as records say.
+    pub fn record(&self, name: &str) -> PathBuf {
+        self.record.join(name)
+    }
 }
 
 /// One batch on its way: what every step needs.
@@ -29,9 +48,11 @@ pub(super) struct Batch<'a> {
     pub remote: &'a Remote,
     pub upload: &'a Upload,
     pub folder: &'a RemoteFolder,
+    /// Holds the batch's folders open there.
+    pub holder: Holder,
     pub groups: &'a [String],
     /// The folder made for each dropped folder (and its sub-folders).
-    pub group_dirs: HashMap<(usize, Vec<String>), Result<PathBuf, IngestError>>,
+    pub group_dirs: HashMap<(usize, Vec<String>), Result<Target, IngestError>>,
     pub expires_at: Option<Timestamp>,
 }
 
@@ -39,59 +60,80 @@ impl Batch<'_> {
     /// The folder `item` goes into: the uploads folder, or for a dropped
     /// folder's file, a new folder named after it (`name (1)` when taken)
     /// with the item's sub-folders.
-    pub async fn target(&mut self, item: &Item) -> Result<PathBuf, IngestError> {
+    pub async fn target(&mut self, item: &Item) -> Result<Target, IngestError> {
         let Some(group) = item.group else {
-            return Ok(self.folder.path.clone());
+            return Ok(Target {
+                record: self.folder.path.clone(),
+                dir: self.folder.held.clone(),
+            });
         };
         let root_key = (group, Vec::new());
         if !self.group_dirs.contains_key(&root_key) {
-            let made = self.new_folder(&self.groups[group]).await;
+            let made = self.new_folder(group).await;
             self.group_dirs.insert(root_key.clone(), made);
         }
         let mut at = self.group_dirs[&root_key].clone()?;
         let mut key = root_key;
         for sub in &item.subdirs {
-            at.push(sub);
             key.1.push(sub.clone());
             if let Some(made) = self.group_dirs.get(&key) {
-                made.clone()?;
+                at = made.clone()?;
                 continue;
             }
-            let made = self
-                .remote
-                .sftp()
-                .fs()
-                .create_dir(&at)
-                .await
-                .map(|()| at.clone())
-                .map_err(|e| self.remote.io_error(&at, &e));
+            let made = match self.remote.sftp().fs().create_dir(at.dir.via(sub)).await {
+                Ok(()) => self.hold(&at, sub).await,
+                Err(e) => Err(self.remote.io_error(&at.record(sub), &e)),
+            };
             self.group_dirs.insert(key.clone(), made.clone());
-            made?;
+            at = made?;
         }
         Ok(at)
     }
 
-    async fn new_folder(&self, name: &str) -> Result<PathBuf, IngestError> {
+    /// Holds `name`, just made in `parent`: refused when something else
+    /// took its place meanwhile.
+    async fn hold(&mut self, parent: &Target, name: &str) -> Result<Target, IngestError> {
+        match self.holder.hold_in(&parent.dir, name).await? {
+            Opened::Held(dir) => Ok(Target {
+                record: parent.record(name),
+                dir,
+            }),
+            Opened::Refused => Err(crate::destination::DestinationError::Unsafe {
+                path: parent.record(name),
+                why: "changed as soon as it was made (a symlink or another folder was put in its place)"
+                    .to_owned(),
+            }
+            .into()),
+        }
+    }
+
+    async fn new_folder(&mut self, group: usize) -> Result<Target, IngestError> {
+        let name = self.groups[group].clone();
+        let parent = Target {
+            record: self.folder.path.clone(),
+            dir: self.folder.held.clone(),
+        };
         let mut fs = self.remote.sftp().fs();
         for n in 0..=MAX_ALTERNATIVES {
             let candidate = if n == 0 {
-                name.to_owned()
+                name.clone()
             } else {
-                naming::numbered(name, n)
+                naming::numbered(&name, n)
             };
-            let at = self.folder.path.join(&candidate);
-            match fs.create_dir(&at).await {
-                Ok(()) => return Ok(at),
-                Err(e) => match fs.symlink_metadata(&at).await {
+            match fs.create_dir(parent.dir.via(&candidate)).await {
+                Ok(()) => return self.hold(&parent, &candidate).await,
+                Err(e) => match fs.symlink_metadata(parent.dir.via(&candidate)).await {
                     Ok(_) => {}
                     Err(missing) if is_missing(&missing) => {
-                        return Err(self.remote.io_error(&at, &e));
+                        return Err(self.remote.io_error(&parent.record(&candidate), &e));
                     }
-                    Err(other) => return Err(self.remote.io_error(&at, &other)),
+                    Err(other) => {
+                        return Err(self.remote.io_error(&parent.record(&candidate), &other));
+                    }
                 },
             }
         }
-        Err(too_many(name))
+        Err(too_many(&name))
     }
 
     /// Gives the sent file its name as the clash policy says.
@@ -99,23 +141,25 @@ impl Batch<'_> {
         &self,
         store: &mut Store,
         temp: &RemoteTemp,
-        folder: &Path,
+        target: &Target,
         name: &str,
     ) -> Result<Placed, IngestError> {
         let worktree_id = self.upload.worktree.as_ref().map(|w| w.id);
         if self.upload.on_conflict == ConflictPolicy::Replace {
-            let target = folder.join(name);
-            self.remote.rename_over(&temp.path, &target).await?;
+            let via = target.dir.via(name);
+            self.remote.rename_over(&temp.path, &via).await?;
+            let recorded = target.record(name);
             let replaces = match worktree_id {
                 Some(id) => store
                     .files()
-                    .live_in(id, &target)
+                    .live_in(id, &recorded)
                     .map_err(|e| store_failed(&e))?
                     .map(|r| r.id),
                 None => None,
             };
             return Ok(Placed::New {
-                record: self.new_record(temp, name, target),
+                record: self.new_record(temp, name, recorded),
+                via,
                 replaces,
             });
         }
@@ -125,10 +169,11 @@ impl Batch<'_> {
             } else {
                 naming::numbered(name, n)
             };
-            let target = folder.join(&candidate);
-            if self.remote.link_new(&temp.path, &target).await? {
+            let via = target.dir.via(&candidate);
+            if self.remote.link_new(&temp.path, &via).await? {
                 return Ok(Placed::New {
-                    record: self.new_record(temp, &candidate, target),
+                    record: self.new_record(temp, &candidate, target.record(&candidate)),
+                    via,
                     replaces: None,
                 });
             }
@@ -136,10 +181,10 @@ impl Batch<'_> {
             if let Some(id) = worktree_id
                 && let Some(record) = store
                     .files()
-                    .live_in(id, &target)
+                    .live_in(id, &target.record(&candidate))
                     .map_err(|e| store_failed(&e))?
                 && record.sha256 == temp.facts.sha256
-                && self.unchanged(&target, &record).await
+                && self.unchanged(&via, &record).await
             {
                 return Ok(Placed::Reused(record));
             }
@@ -189,14 +234,17 @@ impl Batch<'_> {
         now: Timestamp,
     ) -> Vec<Result<Saved, IngestError>> {
         let mut files = Vec::new();
+        let mut vias = Vec::new();
         let mut replaces = Vec::new();
         for result in &results {
             if let Ok(Placed::New {
                 record,
+                via,
                 replaces: r,
             }) = result
             {
                 files.push(record.clone());
+                vias.push(via.clone());
                 replaces.extend(*r);
             }
         }
@@ -204,8 +252,8 @@ impl Batch<'_> {
         let mut records = match recorded {
             Ok(records) => records.into_iter(),
             Err(e) => {
-                for file in &files {
-                    self.remote.remove_quietly(&file.path).await;
+                for via in &vias {
+                    self.remote.remove_quietly(via).await;
                 }
                 let failed = store_failed(&e);
                 return results

@@ -26,10 +26,18 @@ use super::{ConnectOptions, RemoteError, RemoteSpec};
 /// (long enough for the SFTP channel to open after it starts).
 const ORPHAN_GRACE_SECS: usize = 5;
 
+/// How many commands Handoff's own work runs at once over one master
+/// (held folders, reads, deletes): OpenSSH serves ten channels per
+/// connection unless told otherwise, and SFTP and the agents' own `ssh`
+/// need theirs.
+pub(crate) const COMMANDS_AT_ONCE: usize = 4;
+
 /// A master connection and the SFTP channel over it.
 pub(crate) struct Link {
     pub(crate) session: Arc<Session>,
     pub(crate) sftp: Sftp,
+    /// Turns for commands run over it (see [`COMMANDS_AT_ONCE`]).
+    pub(crate) commands: Arc<tokio::sync::Semaphore>,
 }
 
 /// Which connection serves a worktree: its destination, as reached with
@@ -172,14 +180,18 @@ async fn open(spec: &RemoteSpec, options: &ConnectOptions) -> Result<Link, Remot
     let sftp = Sftp::from_clonable_session(Arc::clone(&session), sftp_options())
         .await
         .map_err(|e| failed(spec, &e))?;
-    Ok(Link { session, sftp })
+    Ok(Link {
+        session,
+        sftp,
+        commands: Arc::new(tokio::sync::Semaphore::new(COMMANDS_AT_ONCE)),
+    })
 }
 
 /// Ends SFTP and the master: in order when nobody else holds the
 /// connection, else by asking the master to exit.
 async fn close(link: Arc<Link>) {
     match Arc::try_unwrap(link) {
-        Ok(Link { session, sftp }) => {
+        Ok(Link { session, sftp, .. }) => {
             if let Err(e) = sftp.close().await {
                 tracing::debug!(error = %e, "closing SFTP failed");
             }

@@ -4,36 +4,28 @@
 
 use std::path::Path;
 
-use super::folder::is_missing;
+use super::held::Removed;
 use super::{Remote, RemoteError};
 
 impl Remote {
     /// Deletes the file at `path` there; `false` when it was already gone.
-    /// Its folder is resolved first: when a component of it became a
-    /// symlink (an agent swapped it), nothing is deleted.
+    /// Its folder is opened first and the name deleted in what was opened:
+    /// when the folder is not really at its path (a component of it became
+    /// a symlink, an agent swapped it), nothing is deleted.
     pub async fn remove_file(&self, path: &Path) -> Result<bool, RemoteError> {
-        let failed = |detail: String| RemoteError::Failed {
-            host: self.spec().host().to_owned(),
-            detail,
+        let (Some(folder), Some(name)) = (path.parent(), path.file_name()) else {
+            return Ok(false);
         };
-        let folder = path.parent().unwrap_or(path);
-        let mut fs = self.sftp().fs();
-        let resolved = match fs.canonicalize(folder).await {
-            Ok(resolved) => resolved,
-            Err(e) if is_missing(&e) => return Ok(false),
-            Err(e) => return Err(failed(format!("cannot look at {}: {e}", folder.display()))),
-        };
-        if resolved != folder {
-            return Err(failed(format!(
-                "{} now leads to {} through a symlink; nothing was deleted",
-                folder.display(),
-                resolved.display()
-            )));
-        }
-        match fs.remove_file(path).await {
-            Ok(()) => Ok(true),
-            Err(e) if is_missing(&e) => Ok(false),
-            Err(e) => Err(failed(format!("cannot delete {}: {e}", path.display()))),
+        match self.remove_held(folder, &name.to_string_lossy()).await? {
+            Removed::Done => Ok(true),
+            Removed::Gone => Ok(false),
+            Removed::Moved => Err(RemoteError::Failed {
+                host: self.spec().host().to_owned(),
+                detail: format!(
+                    "{} now leads elsewhere through a symlink; nothing was deleted",
+                    folder.display()
+                ),
+            }),
         }
     }
 }

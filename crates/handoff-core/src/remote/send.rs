@@ -79,14 +79,9 @@ impl Remote {
         mode: u32,
     ) -> Result<(File, PathBuf), IngestError> {
         for _ in 0..16 {
-            let mut random = [0_u8; 6];
-            rustix::rand::getrandom(&mut random, rustix::rand::GetRandomFlags::empty())
-                .map_err(|e| IngestError::write_failed(&e.into()))?;
-            let name = format!(
-                "{TEMP_PREFIX}{}-{}{TEMP_SUFFIX}",
-                std::process::id(),
-                hex(&random)
-            );
+            let random =
+                crate::random::hex::<6>().map_err(|e| IngestError::write_failed(&e.into()))?;
+            let name = format!("{TEMP_PREFIX}{}-{random}{TEMP_SUFFIX}", std::process::id());
             let path = opts.folder.join(name);
             let opened = self
                 .sftp()

@@ -15,12 +15,12 @@
 
 use std::cell::RefCell;
 use std::collections::HashMap;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
 use futures_util::StreamExt;
 
 use super::Remote;
-use super::place::{Batch, Placed};
+use super::place::{Batch, Placed, Target};
 use super::send::{RemoteTemp, SendOptions};
 use crate::clock::Timestamp;
 use crate::destination::Destination;
@@ -73,16 +73,17 @@ pub async fn upload(
             Err((label, _)) => (source, label.clone()),
         })
         .collect();
-    let folder = match remote.prepare_folder(upload.destination, settings).await {
-        Ok(folder) => folder,
+    let (folder, holder) = match remote.prepare_folder(upload.destination, settings).await {
+        Ok(prepared) => prepared,
         Err(e) => return all_failed(labels, &e),
     };
-    remote.remove_dead_temp_files(&folder.path).await;
+    remote.remove_dead_temp_files(&folder.held.via).await;
 
     let mut batch = Batch {
         remote,
         upload,
         folder: &folder,
+        holder,
         groups: &expanded.groups,
         group_dirs: HashMap::new(),
         expires_at: (upload.destination == Destination::Temp)
@@ -134,10 +135,10 @@ async fn send_all(
     batch: &Batch<'_>,
     items: &[Result<Item, (String, IngestError)>],
     sources: &[usize],
-    targets: Vec<Result<PathBuf, IngestError>>,
+    targets: Vec<Result<Target, IngestError>>,
     fsync_each: bool,
     progress: &mut dyn FnMut(&Progress),
-) -> Vec<Result<(RemoteTemp, PathBuf), IngestError>> {
+) -> Vec<Result<(RemoteTemp, Target), IngestError>> {
     let sizes = sizes(items);
     let batch_total = sizes.iter().sum();
     // The sends run interleaved on this one task: progress is shared, not sent.
@@ -158,7 +159,7 @@ async fn send_all(
                 return Err(e);
             }
             let opts = SendOptions {
-                folder: &target,
+                folder: &target.dir.via,
                 limit: batch.upload.max_file_size,
                 private: batch.upload.destination == Destination::Temp,
                 fsync: fsync_each,
@@ -197,20 +198,20 @@ async fn place_all(
     batch: &Batch<'_>,
     store: &mut Store,
     items: &[Result<Item, (String, IngestError)>],
-    sent: Vec<Result<(RemoteTemp, PathBuf), IngestError>>,
+    sent: Vec<Result<(RemoteTemp, Target), IngestError>>,
 ) -> Vec<Result<Placed, IngestError>> {
     let keep_both = batch.upload.on_conflict == ConflictPolicy::KeepBoth;
     let first_tries =
         futures_util::stream::iter(items.iter().zip(&sent).map(|(item, sent)| async move {
             match (item, sent) {
                 (Ok(item), Ok((temp, target))) if keep_both => {
-                    let at = target.join(&item.name);
+                    let via = target.dir.via(&item.name);
                     Some(
                         batch
                             .remote
-                            .link_new(&temp.path, &at)
+                            .link_new(&temp.path, &via)
                             .await
-                            .map(|linked| (linked, at)),
+                            .map(|linked| (linked, via)),
                     )
                 }
                 _ => None,
@@ -222,8 +223,9 @@ async fn place_all(
     let mut placed = Vec::with_capacity(sent.len());
     for ((item, sent), first) in items.iter().zip(sent).zip(first_tries) {
         placed.push(match (item, sent, first) {
-            (Ok(item), Ok((temp, _)), Some(Ok((true, at)))) => Ok(Placed::New {
-                record: batch.new_record(&temp, &item.name, at),
+            (Ok(item), Ok((temp, target)), Some(Ok((true, via)))) => Ok(Placed::New {
+                record: batch.new_record(&temp, &item.name, target.record(&item.name)),
+                via,
                 replaces: None,
             }),
             (_, Ok((temp, _)), Some(Err(e))) => {
@@ -249,8 +251,8 @@ async fn place_all(
 async fn durable(
     remote: &Remote,
     folder: &Path,
-    sent: Vec<Result<(RemoteTemp, PathBuf), IngestError>>,
-) -> Vec<Result<(RemoteTemp, PathBuf), IngestError>> {
+    sent: Vec<Result<(RemoteTemp, Target), IngestError>>,
+) -> Vec<Result<(RemoteTemp, Target), IngestError>> {
     if !sent.iter().any(Result::is_ok) {
         return sent;
     }
@@ -289,8 +291,8 @@ async fn settle(
     };
     let mut settled = Vec::with_capacity(placed.len());
     for result in placed {
-        if let Ok(Placed::New { record, .. }) = &result {
-            batch.remote.remove_quietly(&record.path).await;
+        if let Ok(Placed::New { via, .. }) = &result {
+            batch.remote.remove_quietly(via).await;
             settled.push(Err(problem.clone()));
         } else {
             settled.push(result);

@@ -1,6 +1,7 @@
 //! End-to-end encrypted shares: the file is encrypted here with a fresh
 //! age X25519 key (streamed into a private temp file, never whole in
-//! memory), the bucket gets the ciphertext only, and the link opens the
+//! memory, the plaintext hashed as it is read: only the recorded bytes are
+//! sealed), the bucket gets the ciphertext only, and the link opens the
 //! viewer page with the key and the object's own link in its fragment
 //! (`#k=…&u=…&n=…&t=…`), which browsers never send anywhere.
 
@@ -8,8 +9,9 @@ use std::io::{Read, Write};
 use std::time::Duration;
 
 use age::secrecy::ExposeSecret;
+use sha2::{Digest, Sha256};
 
-use super::storage::{ObjectHeaders, Storage};
+use super::storage::{ObjectHeaders, Recorded, Storage};
 use super::{ShareError, viewer};
 use crate::clock::Timestamp;
 use crate::store::{FileRecord, Share};
@@ -24,26 +26,30 @@ pub(super) async fn put(
     now: Timestamp,
     progress: &(dyn Fn(u64) + Sync),
 ) -> Result<String, ShareError> {
+    // age draws its keys from the system's random source and panics
+    // without one: refuse first, in words.
+    crate::random::check()?;
     let identity = age::x25519::Identity::generate();
     let source = record.path.clone();
     let recipient = identity.to_public();
-    let sealed = tokio::task::spawn_blocking(move || seal(&source, &recipient))
+    let (sealed, digest) = tokio::task::spawn_blocking(move || seal(&source, &recipient))
         .await
         .map_err(|e| ShareError::File(format!("encrypting stopped: {e}")))??;
+    Recorded {
+        filename: &record.filename,
+        sha256: &record.sha256,
+    }
+    .check(&digest)?;
     let file = sealed
         .reopen()
         .map_err(|e| ShareError::File(format!("cannot read the encrypted copy: {e}")))?;
-    let size = file
-        .metadata()
-        .map_err(|e| ShareError::File(format!("cannot read the encrypted copy: {e}")))?
-        .len();
     let disposition = super::content_disposition(&format!("{}.age", record.filename));
     let headers = ObjectHeaders {
         content_type: "application/octet-stream",
         disposition: &disposition,
     };
     storage
-        .put_file(key, sealed.path(), file, size, &headers, progress)
+        .put_file(key, sealed.path(), file, &headers, None, progress)
         .await?;
     drop(sealed);
     link(
@@ -96,11 +102,12 @@ async fn link(
     Ok(format!("{}#{fragment}", storage.link(&page, life, now)))
 }
 
-/// The file encrypted to `recipient` in a temp file only this user may read.
+/// The file encrypted to `recipient` in a temp file only this user may
+/// read, and the SHA-256 of the bytes encrypted.
 fn seal(
     source: &std::path::Path,
     recipient: &age::x25519::Recipient,
-) -> Result<tempfile::NamedTempFile, ShareError> {
+) -> Result<(tempfile::NamedTempFile, sha2::digest::Output<Sha256>), ShareError> {
     let failed = |e: &dyn std::fmt::Display| ShareError::File(format!("cannot encrypt it: {e}"));
     let mut input = std::fs::File::open(source).map_err(|e| failed(&e))?;
     let sealed = tempfile::Builder::new()
@@ -113,16 +120,18 @@ fn seal(
     let out = std::io::BufWriter::with_capacity(1 << 20, sealed.as_file());
     let mut writer = encryptor.wrap_output(out).map_err(|e| failed(&e))?;
     let mut buffer = vec![0_u8; 1 << 20];
+    let mut sha = Sha256::new();
     loop {
         let n = input.read(&mut buffer).map_err(|e| failed(&e))?;
         if n == 0 {
             break;
         }
+        sha.update(&buffer[..n]);
         writer.write_all(&buffer[..n]).map_err(|e| failed(&e))?;
     }
     writer
         .finish()
         .and_then(|mut out| out.flush())
         .map_err(|e| failed(&e))?;
-    Ok(sealed)
+    Ok((sealed, sha.finalize()))
 }

@@ -1,16 +1,19 @@
 //! The S3-compatible storage share links live in: requests signed with
 //! SigV4 (`rusty-s3`), sent with `reqwest`, large files in parts read one
 //! at a time from disk (never the whole file in memory), and the storage's
-//! error codes turned into what a person can do about them.
+//! error codes turned into what a person can do about them. No error says
+//! a request's URL: a signed one is a credential while it lasts.
 
 use std::io::Read;
+use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 use rusty_s3::actions::{
-    CompleteMultipartUpload, CreateMultipartUpload, DeleteObject, GetObject, HeadBucket,
-    HeadObject, PutObject, UploadPart,
+    AbortMultipartUpload, CompleteMultipartUpload, CreateMultipartUpload, DeleteObject, GetObject,
+    HeadBucket, HeadObject, PutObject, UploadPart,
 };
-use rusty_s3::{Bucket, Credentials, S3Action, UrlStyle};
+use rusty_s3::{Bucket, Credentials, Map, Method, S3Action, UrlStyle};
+use sha2::{Digest, Sha256};
 
 use super::ShareError;
 use crate::clock::Timestamp;
@@ -55,6 +58,41 @@ pub struct Storage {
     bucket: Bucket,
     credentials: Credentials,
     http: reqwest::Client,
+    in_flight: PathBuf,
+}
+
+/// The bytes a share must send: the file's recorded revision.
+#[derive(Debug, Clone, Copy)]
+pub struct Recorded<'a> {
+    /// The file's name (for the error that says it changed).
+    pub filename: &'a str,
+    /// The SHA-256 its record holds, in hex.
+    pub sha256: &'a str,
+}
+
+impl Recorded<'_> {
+    /// Whether `digest` (the SHA-256 of the bytes sent) is the recorded
+    /// one; else the error that says the file changed.
+    pub(super) fn check(&self, digest: &[u8]) -> Result<(), ShareError> {
+        if crate::ingest::hex(digest) == self.sha256 {
+            Ok(())
+        } else {
+            Err(ShareError::Changed {
+                filename: self.filename.to_owned(),
+            })
+        }
+    }
+}
+
+/// A multipart upload in progress in the bucket.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Upload {
+    /// The object it makes.
+    pub key: String,
+    /// Its id.
+    pub id: String,
+    /// When it began, if the storage says.
+    pub initiated: Option<Timestamp>,
 }
 
 /// What a stored object says of itself when fetched.
@@ -66,8 +104,16 @@ pub struct ObjectHeaders<'a> {
 }
 
 impl Storage {
-    /// The storage `config` names, reached with `credentials`.
-    pub fn new(config: StorageConfig, credentials: Credentials) -> Result<Self, ShareError> {
+    /// The storage `config` names, reached with `credentials`; the uploads
+    /// this home has in progress are marked in the folder `in_flight`.
+    pub fn new(
+        config: StorageConfig,
+        credentials: Credentials,
+        in_flight: PathBuf,
+    ) -> Result<Self, ShareError> {
+        // TLS, object keys and encryption keys all draw on the kernel's
+        // randomness: without it, say so rather than fail somewhere inside.
+        crate::random::check()?;
         let endpoint = config
             .endpoint
             .parse()
@@ -88,7 +134,13 @@ impl Storage {
             bucket,
             credentials,
             http,
+            in_flight,
         })
+    }
+
+    /// The folder that marks this home's multipart uploads in progress.
+    pub(super) fn in_flight(&self) -> &Path {
+        &self.in_flight
     }
 
     /// The storage's settings.
@@ -113,29 +165,39 @@ impl Storage {
         self.refused(response).await.map(drop)
     }
 
-    /// Puts the file at `path` (`size` bytes, read through `file`) at `key`
-    /// with `headers`, in parts streamed from disk when it is large;
-    /// `progress` hears the bytes sent so far.
+    /// Puts the file at `path` (read through `file`) at `key` with
+    /// `headers`, in parts streamed from disk when it is large;
+    /// `progress` hears the bytes sent so far. With `recorded`, the bytes
+    /// sent are hashed on the way and the object is made only when they
+    /// are the recorded ones ([`ShareError::Changed`] otherwise, nothing
+    /// left in the bucket).
     pub async fn put_file(
         &self,
         key: &str,
-        path: &std::path::Path,
+        path: &Path,
         file: std::fs::File,
-        size: u64,
         headers: &ObjectHeaders<'_>,
+        recorded: Option<Recorded<'_>>,
         progress: &(dyn Fn(u64) + Sync),
     ) -> Result<(), ShareError> {
+        let size = file
+            .metadata()
+            .map_err(|e| ShareError::File(format!("cannot read it: {e}")))?
+            .len();
         if size <= PART_SIZE as u64 {
             let mut bytes = Vec::with_capacity(size as usize);
             file.take(PART_SIZE as u64 + 1)
                 .read_to_end(&mut bytes)
                 .map_err(|e| ShareError::File(format!("cannot read it: {e}")))?;
+            if let Some(recorded) = recorded {
+                recorded.check(&Sha256::digest(&bytes))?;
+            }
             self.put_bytes(key, bytes, headers).await?;
             progress(size);
             return Ok(());
         }
         drop(file);
-        super::multipart::put(self, key, path, size, headers, progress).await
+        super::multipart::put(self, key, path, size, headers, recorded, progress).await
     }
 
     /// Puts `bytes` at `key` in one request.
@@ -252,16 +314,58 @@ impl Storage {
         Ok(())
     }
 
-    /// Gives up a multipart upload (its parts are deleted).
-    pub(super) async fn abort_multipart(&self, key: &str, upload_id: &str) {
-        let abort = rusty_s3::actions::AbortMultipartUpload::new(
-            &self.bucket,
-            Some(&self.credentials),
-            key,
-            upload_id,
-        );
-        if let Err(e) = self.send(self.http.delete(abort.sign(REQUEST_LIFE))).await {
-            tracing::warn!(error = %e, "giving up a multipart upload failed");
+    /// Gives up a multipart upload (its parts are deleted); one already
+    /// gone is fine.
+    pub(super) async fn abort_multipart(
+        &self,
+        key: &str,
+        upload_id: &str,
+    ) -> Result<(), ShareError> {
+        let abort =
+            AbortMultipartUpload::new(&self.bucket, Some(&self.credentials), key, upload_id);
+        let response = self
+            .send(self.http.delete(abort.sign(REQUEST_LIFE)))
+            .await?;
+        if response.status() == reqwest::StatusCode::NOT_FOUND {
+            return Ok(());
+        }
+        self.refused(response).await.map(drop)
+    }
+
+    /// The multipart uploads in progress under `prefix`, every page of the
+    /// listing.
+    pub(super) async fn multipart_uploads(&self, prefix: &str) -> Result<Vec<Upload>, ShareError> {
+        let mut uploads = Vec::new();
+        let mut from: Option<(String, String)> = None;
+        loop {
+            let mut list = ListMultipartUploads::new(&self.bucket, &self.credentials);
+            list.query_mut().insert("prefix", prefix);
+            if let Some((key, upload_id)) = &from {
+                list.query_mut().insert("key-marker", key.clone());
+                list.query_mut()
+                    .insert("upload-id-marker", upload_id.clone());
+            }
+            let response = self
+                .expect_ok(self.http.get(list.sign(REQUEST_LIFE)))
+                .await?;
+            let body = response.text().await.map_err(lost)?;
+            uploads.extend(body.split("<Upload>").skip(1).filter_map(|entry| {
+                Some(Upload {
+                    key: unescape(tag(entry, "Key")?),
+                    id: unescape(tag(entry, "UploadId")?),
+                    initiated: tag(entry, "Initiated")
+                        .and_then(|at| at.parse::<jiff::Timestamp>().ok())
+                        .map(jiff::Timestamp::as_millisecond),
+                })
+            }));
+            let truncated = tag(&body, "IsTruncated") == Some("true");
+            let next = tag(&body, "NextKeyMarker")
+                .map(unescape)
+                .zip(tag(&body, "NextUploadIdMarker").map(unescape));
+            match next {
+                Some(next) if truncated && from.as_ref() != Some(&next) => from = Some(next),
+                _ => return Ok(uploads),
+            }
         }
     }
 
@@ -300,7 +404,7 @@ impl Storage {
     ) -> Result<reqwest::Response, ShareError> {
         request.send().await.map_err(|e| ShareError::Unreachable {
             endpoint: self.config.endpoint.clone(),
-            detail: crate::error_kind::chain(&e),
+            detail: crate::error_kind::chain(&e.without_url()),
         })
     }
 
@@ -346,6 +450,90 @@ impl Storage {
     }
 }
 
+/// `ListMultipartUploads`, which rusty-s3 has no action for: a `GET` of
+/// the bucket with `?uploads`, signed by rusty-s3's SigV4 signer as its
+/// own actions are.
+struct ListMultipartUploads<'a> {
+    bucket: &'a Bucket,
+    credentials: &'a Credentials,
+    query: Map<'a>,
+    headers: Map<'a>,
+}
+
+impl<'a> ListMultipartUploads<'a> {
+    fn new(bucket: &'a Bucket, credentials: &'a Credentials) -> Self {
+        let mut query = Map::new();
+        query.insert("uploads", "");
+        Self {
+            bucket,
+            credentials,
+            query,
+            headers: Map::new(),
+        }
+    }
+}
+
+impl<'a> S3Action<'a> for ListMultipartUploads<'a> {
+    const METHOD: Method = Method::Get;
+
+    fn query_mut(&mut self) -> &mut Map<'a> {
+        &mut self.query
+    }
+
+    fn headers_mut(&mut self) -> &mut Map<'a> {
+        &mut self.headers
+    }
+
+    fn sign_with_time(&self, expires_in: Duration, time: &jiff::Timestamp) -> reqwest::Url {
+        rusty_s3::signing::sign(
+            time,
+            Self::METHOD,
+            self.bucket.base_url().clone(),
+            self.credentials.key(),
+            self.credentials.secret(),
+            self.credentials.token(),
+            self.bucket.region(),
+            expires_in.as_secs(),
+            self.query.iter(),
+            self.headers.iter(),
+        )
+    }
+}
+
+/// XML's five escapes and numeric character references undone.
+fn unescape(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    let mut rest = text;
+    while let Some(at) = rest.find('&') {
+        out.push_str(&rest[..at]);
+        rest = &rest[at..];
+        let Some(end) = rest.find(';') else { break };
+        let entity = &rest[1..end];
+        let decoded = match entity {
+            "amp" => Some('&'),
+            "lt" => Some('<'),
+            "gt" => Some('>'),
+            "quot" => Some('"'),
+            "apos" => Some('\''),
+            _ => entity
+                .strip_prefix("#x")
+                .map(|hex| u32::from_str_radix(hex, 16))
+                .or_else(|| entity.strip_prefix('#').map(str::parse))
+                .and_then(Result::ok)
+                .and_then(char::from_u32),
+        };
+        if let Some(c) = decoded {
+            out.push(c);
+            rest = &rest[end + 1..];
+        } else {
+            out.push('&');
+            rest = &rest[1..];
+        }
+    }
+    out.push_str(rest);
+    out
+}
+
 /// The text of `<name>` in an XML answer.
 fn tag<'a>(body: &'a str, name: &str) -> Option<&'a str> {
     let open = format!("<{name}>");
@@ -367,6 +555,23 @@ fn error_text(body: &str) -> String {
 fn lost(e: reqwest::Error) -> ShareError {
     ShareError::Failed(format!(
         "the answer was cut: {}",
-        crate::error_kind::chain(&e)
+        crate::error_kind::chain(&e.without_url())
     ))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::unescape;
+
+    #[test]
+    fn keys_in_a_listing_are_unescaped() {
+        assert_eq!(
+            unescape("a/Q&amp;A &lt;1&gt; &quot;x&quot; &apos;y&apos; &#233;&#xE9;.pdf"),
+            "a/Q&A <1> \"x\" 'y' éé.pdf"
+        );
+        assert_eq!(
+            unescape("fish & chips &unknown; 5&"),
+            "fish & chips &unknown; 5&"
+        );
+    }
 }

@@ -29,7 +29,7 @@ impl<'c> Sessions<'c> {
         self.conn.execute(
             "INSERT INTO sessions (worktree_id, agent_profile_id, title, created_at, updated_at, publish_token) \
              VALUES (?1, ?2, ?3, ?4, ?4, ?5)",
-            params![worktree_id, agent_profile_id, title, now, new_token()],
+            params![worktree_id, agent_profile_id, title, now, new_token()?],
         )?;
         let id = self.conn.last_insert_rowid();
         self.get(id)
@@ -103,24 +103,10 @@ impl Sessions<'_> {
     }
 }
 
-/// 128 random bits, hex: the secret a session's publish server presents.
-fn new_token() -> String {
-    let mut bytes = [0_u8; 16];
-    let mut filled = 0;
-    while filled < bytes.len() {
-        match rustix::rand::getrandom(&mut bytes[filled..], rustix::rand::GetRandomFlags::empty()) {
-            Ok(n) => filled += n,
-            Err(rustix::io::Errno::INTR) => {}
-            // No kernel randomness: fall back to the clock and pid, which
-            // still differ between sessions.
-            Err(_) => {
-                let seed = (crate::clock::now() as u128) << 32 | u128::from(std::process::id());
-                bytes = seed.to_le_bytes();
-                break;
-            }
-        }
-    }
-    crate::ingest::hex(&bytes)
+/// 128 random bits, hex: the secret a session's publish server presents
+/// (refused when the kernel gives no randomness).
+fn new_token() -> Result<String, StoreError> {
+    Ok(crate::random::hex::<16>()?)
 }
 
 fn read_row(row: &Row<'_>) -> rusqlite::Result<Session> {
