@@ -308,6 +308,23 @@ fn an_expired_link_is_refused_and_its_object_swept() {
     assert_eq!(fetch(&fresh.url).2, b"old news");
 }
 
+/// Writes `mib` MiB of bytes that do not compress (xorshift) to `path`.
+pub(crate) fn write_noise(path: &std::path::Path, mib: usize) {
+    let mut out = std::io::BufWriter::new(std::fs::File::create(path).unwrap());
+    let mut block = vec![0_u8; 1 << 20];
+    let mut state = 0x9E37_79B9_7F4A_7C15_u64;
+    for _ in 0..mib {
+        for chunk in block.chunks_exact_mut(8) {
+            state ^= state << 13;
+            state ^= state >> 7;
+            state ^= state << 17;
+            chunk.copy_from_slice(&state.to_le_bytes());
+        }
+        out.write_all(&block).unwrap();
+    }
+    out.flush().unwrap();
+}
+
 fn contains(haystack: &[u8], needle: &[u8]) -> bool {
     haystack.windows(needle.len()).any(|w| w == needle)
 }
@@ -322,19 +339,7 @@ fn a_1_gib_share_streams_in_under_64_mb() {
     let ctx = TestContext::new();
     configure(&ctx, &garage);
     let src = ctx.root.join("src/big.bin");
-    let mut out = std::io::BufWriter::new(std::fs::File::create(&src).unwrap());
-    let mut block = vec![0_u8; 1 << 20];
-    let mut state = 0x9E37_79B9_7F4A_7C15_u64;
-    for _ in 0..1024 {
-        for chunk in block.chunks_exact_mut(8) {
-            state ^= state << 13;
-            state ^= state >> 7;
-            state ^= state << 17;
-            chunk.copy_from_slice(&state.to_le_bytes());
-        }
-        out.write_all(&block).unwrap();
-    }
-    drop(out);
+    write_noise(&src, 1024);
     let uploaded = ctx
         .run(&[
             "upload",

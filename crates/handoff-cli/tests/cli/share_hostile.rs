@@ -12,25 +12,13 @@ use std::time::{Duration, Instant};
 use crate::agreement::Lcg;
 use crate::context::{TestContext, p};
 use crate::garage::Garage;
-use crate::share::{configure, uploaded};
+use crate::share::{configure, uploaded, write_noise};
 
 /// Writes `size` incompressible-looking bytes to `src/<name>`; records it
 /// as a temp upload; its id.
 fn uploaded_large(ctx: &TestContext, name: &str, size: usize) -> String {
     let src = ctx.root.join("src").join(name);
-    let mut out = std::fs::File::create(&src).unwrap();
-    let mut block = vec![0_u8; 1 << 20];
-    let mut state = 0x9E37_79B9_7F4A_7C15_u64;
-    for _ in 0..size >> 20 {
-        for chunk in block.chunks_exact_mut(8) {
-            state ^= state << 13;
-            state ^= state >> 7;
-            state ^= state << 17;
-            chunk.copy_from_slice(&state.to_le_bytes());
-        }
-        out.write_all(&block).unwrap();
-    }
-    drop(out);
+    write_noise(&src, size >> 20);
     let out = ctx
         .run(&[
             "upload",
