@@ -66,6 +66,7 @@ const FAILED: u8 = 1;
 fn main() -> ExitCode {
     handoff_core::process::ignore_file_size_signal();
     handoff_core::logging::to_stderr();
+    handoff_core::process::raise_open_files_limit();
     let cli = Cli::parse();
     let ctx = Context::from_env(cli.home);
     let result = match cli.command {

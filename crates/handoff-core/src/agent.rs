@@ -359,6 +359,14 @@ impl AgentSession {
             }),
             None => turn.await,
         };
+        if let Err(e) = self
+            .recorder
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .end_turn()
+        {
+            tracing::error!(error = %e, "the rest of the agent's reply was not kept");
+        }
         match &result {
             Ok(StopReason::EndTurn) => {}
             Err(e) => {

@@ -1,5 +1,6 @@
 //! Process-wide settings and process-tree helpers: surviving a file-size
-//! limit, and finding and ending every process below this one.
+//! limit, the most open files allowed, and finding and ending every
+//! process below this one.
 
 use std::collections::HashMap;
 use std::sync::Arc;
@@ -16,6 +17,29 @@ pub fn ignore_file_size_signal() {
     // A handler that only sets a flag nobody reads: unlike SIG_IGN, it is
     // reset for the programs this process executes.
     let _ = signal_hook::flag::register(Signal::XFSZ.as_raw(), Arc::new(AtomicBool::new(false)));
+}
+
+/// Raises this process's limit of open files (the soft limit, often 1,024)
+/// to the most it may have (the hard limit): each connection to a publish
+/// server, each agent and each watched folder holds some, and at the soft
+/// limit a connection is refused. Programs this process starts inherit it.
+pub fn raise_open_files_limit() {
+    use rustix::process::{Resource, Rlimit, getrlimit, setrlimit};
+    let limit = getrlimit(Resource::Nofile);
+    // The kernel never allows an unlimited number of open files.
+    let Some(most) = limit.maximum else {
+        return;
+    };
+    if limit.current.is_some_and(|current| current >= most) {
+        return;
+    }
+    let raised = Rlimit {
+        current: Some(most),
+        maximum: Some(most),
+    };
+    if let Err(e) = setrlimit(Resource::Nofile, raised) {
+        tracing::warn!(error = %e, "cannot raise the limit of open files");
+    }
 }
 
 /// The live processes below `root` (children, their children…), read from

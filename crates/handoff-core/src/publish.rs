@@ -6,7 +6,9 @@
 //! next revision of its display name in the session; and adds a card to the
 //! conversation. Only regular files inside the session's worktree or its
 //! uploads folders are accepted (see [`source`]); the snapshot is readable
-//! by this user only.
+//! by this user only. The part of an agent's reply past what the
+//! conversation keeps of one turn is taken in the same way
+//! ([`REPLY_REST`]).
 
 mod remote_source;
 mod source;
@@ -176,63 +178,136 @@ pub fn publish(
         .map(str::trim)
         .filter(|n| !n.is_empty())
         .map_or(source_name, str::to_owned);
-    let snapshot_name = snapshot_name(&path, &display_name);
-    let dir = snapshot_folder(home, session.id).map_err(|e| PublishError::Failed {
-        path: path.clone(),
-        reason: e.to_string(),
-    })?;
-    let template = NewFile {
-        session_id: Some(session.id),
-        worktree_id: Some(worktree.id),
-        direction: Direction::FromAgent,
-        destination: Destination::Published,
-        mime: String::new(),
-        filename: String::new(),
-        path: PathBuf::new(),
-        size: 0,
-        sniffed_mime: None,
-        sha256: String::new(),
-        source: Origin::Mcp,
-        display_name: Some(display_name.clone()),
+    let snapshot = Snapshot {
+        session_id: session.id,
+        worktree_id: worktree.id,
+        name: snapshot_name(&path, &display_name),
+        display_name,
         description: request.description.clone().filter(|d| !d.trim().is_empty()),
-        revision: 1,
-        mtime_ns: 0,
-        expires_at: None,
+        max_size: request.max_size,
     };
-    let record = ingest::copy_one(
-        store,
-        file,
-        dir,
-        &snapshot_name,
-        request.max_size,
-        template,
-        now,
-    )
-    .map_err(|e| copy_failed(&path, e))?;
-    let body = format!(
-        "Published {display_name} (v{}, {})",
-        record.revision,
-        ByteSize(record.size)
-    );
-    let card = NewMessage::with(
-        Role::Agent,
-        MessageKind::Published,
-        body,
-        MessageData::Published(Card {
-            file_id: record.id,
-            revision: record.revision,
-            name: display_name.clone(),
-            mime: record
-                .sniffed_mime
-                .clone()
-                .filter(|m| m != "text/plain")
-                .unwrap_or_else(|| record.mime.clone()),
-            size: record.size,
-            description: record.description.clone(),
-        }),
-    );
-    let message = store.messages().append(session.id, &card, now)?;
-    Ok(Published { record, message })
+    snapshot.take(store, home, file, &path, now)
+}
+
+/// The name under which the rest of an agent's overlong reply is kept.
+pub const REPLY_REST: &str = "Rest of the reply";
+
+/// Keeps `text`, the part of an agent's reply in session `session_id`
+/// past what the conversation stores, as a file of the session the person
+/// can open, with its card in the conversation; `dropped` bytes past
+/// [`DEFAULT_MAX_SIZE`] were not kept at all.
+pub(crate) fn keep_reply_rest(
+    store: &mut Store,
+    home: &Home,
+    session_id: i64,
+    text: std::fs::File,
+    dropped: u64,
+    now: Timestamp,
+) -> Result<Published, PublishError> {
+    let session = store.sessions().get(session_id)?;
+    let rest =
+        "The agent's reply went on past what the conversation keeps of one turn; this is the rest.";
+    let description = if dropped > 0 {
+        format!(
+            "{rest} The last {} were not kept (over the {} limit).",
+            ByteSize(dropped),
+            ByteSize(DEFAULT_MAX_SIZE)
+        )
+    } else {
+        rest.to_owned()
+    };
+    let snapshot = Snapshot {
+        session_id,
+        worktree_id: session.worktree_id,
+        name: format!("{REPLY_REST}.md"),
+        display_name: REPLY_REST.to_owned(),
+        description: Some(description),
+        max_size: DEFAULT_MAX_SIZE,
+    };
+    snapshot.take(store, home, text, Path::new(REPLY_REST), now)
+}
+
+/// A snapshot of a file about to be taken into a session.
+struct Snapshot {
+    session_id: i64,
+    worktree_id: i64,
+    /// The file name it is saved under.
+    name: String,
+    display_name: String,
+    description: Option<String>,
+    max_size: u64,
+}
+
+impl Snapshot {
+    /// Copies `file` (`path` names it in errors) into the session's
+    /// snapshot folder, records it as the next revision of its display
+    /// name, and adds its card to the conversation.
+    fn take(
+        self,
+        store: &mut Store,
+        home: &Home,
+        file: std::fs::File,
+        path: &Path,
+        now: Timestamp,
+    ) -> Result<Published, PublishError> {
+        let Self {
+            session_id,
+            worktree_id,
+            name,
+            display_name,
+            description,
+            max_size,
+        } = self;
+        let dir = snapshot_folder(home, session_id).map_err(|e| PublishError::Failed {
+            path: path.to_owned(),
+            reason: e.to_string(),
+        })?;
+        let template = NewFile {
+            session_id: Some(session_id),
+            worktree_id: Some(worktree_id),
+            direction: Direction::FromAgent,
+            destination: Destination::Published,
+            mime: String::new(),
+            filename: String::new(),
+            path: PathBuf::new(),
+            size: 0,
+            sniffed_mime: None,
+            sha256: String::new(),
+            // What the agent hands over, through the tool or in its reply.
+            source: Origin::Mcp,
+            display_name: Some(display_name.clone()),
+            description,
+            revision: 1,
+            mtime_ns: 0,
+            expires_at: None,
+        };
+        let record = ingest::copy_one(store, file, dir, &name, max_size, template, now)
+            .map_err(|e| copy_failed(path, e))?;
+        let body = format!(
+            "Published {display_name} (v{}, {})",
+            record.revision,
+            ByteSize(record.size)
+        );
+        let card = NewMessage::with(
+            Role::Agent,
+            MessageKind::Published,
+            body,
+            MessageData::Published(Card {
+                file_id: record.id,
+                revision: record.revision,
+                name: display_name,
+                mime: record
+                    .sniffed_mime
+                    .clone()
+                    .filter(|m| m != "text/plain")
+                    .unwrap_or_else(|| record.mime.clone()),
+                size: record.size,
+                description: record.description.clone(),
+            }),
+        );
+        let message = store.messages().append(session_id, &card, now)?;
+        Ok(Published { record, message })
+    }
 }
 
 /// Says in publish terms why copying `path` failed.

@@ -1,13 +1,15 @@
 //! Agents that flood Handoff through `handoff prompt`: a line that never
-//! ends, and one line of 500 MB. Each is a real agent process (the fake
-//! agent) speaking ACP on stdio to the real `handoff` binary, which writes
-//! a real SQLite file; Handoff's memory is read from `/proc` while it runs.
+//! ends, one line of 500 MB, a reply of 50 MB, 20,000 tool calls and as
+//! many updates; and the files Handoff may hold open. Each agent is a real
+//! process (the fake agent) speaking ACP on stdio to the real `handoff`
+//! binary, which writes a real SQLite file; Handoff's memory is read from
+//! `/proc` while it runs.
 
 use std::io::Read;
 use std::process::Stdio;
 use std::time::{Duration, Instant};
 
-use handoff_core::store::MessageKind;
+use handoff_core::store::{FileQuery, MessageData, MessageKind};
 
 use crate::agents::{read_pid, wait_gone};
 use crate::context::TestContext;
@@ -145,4 +147,141 @@ fn a_line_that_never_ends_stops_the_agent_and_memory_stays_bounded() {
             run.peak_kib >> 10
         );
     }
+}
+
+/// A reply of 50 MB in 1 MB pieces was stored whole in the conversation,
+/// each piece rewriting the line so far (1.3 GB written). Now the
+/// conversation stores 1 MB of the turn and the rest is a file of the
+/// session, with its card; together they are the whole reply. Runs about
+/// four seconds.
+#[test]
+fn a_long_reply_keeps_1_mb_in_the_conversation_and_the_rest_as_a_file() {
+    let ctx = TestContext::new();
+    let (session_id, _) = ctx.fake_agent("long");
+    let run = prompt(&ctx, session_id);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    assert!(
+        run.peak_kib < MEMORY_LIMIT_KIB,
+        "Handoff held {} MiB",
+        run.peak_kib >> 10
+    );
+    let mut store = ctx.store();
+    let messages = store.messages().list(session_id).unwrap();
+    let stored: String = messages
+        .iter()
+        .filter(|m| m.kind == MessageKind::Text && m.role == handoff_core::store::Role::Agent)
+        .map(|m| m.body.as_str())
+        .collect();
+    assert_eq!(stored.len(), 1_000_000);
+    let card = messages
+        .iter()
+        .find_map(|m| match &m.data {
+            Some(MessageData::Published(card)) => Some(card.clone()),
+            _ => None,
+        })
+        .expect("a card for the rest of the reply");
+    assert_eq!(card.name, handoff_core::publish::REPLY_REST);
+    let record = store
+        .files()
+        .list(&FileQuery::default())
+        .unwrap()
+        .into_iter()
+        .find(|f| f.id == card.file_id)
+        .unwrap();
+    let rest = std::fs::read_to_string(&record.path).unwrap();
+    let whole: String = (0..50u8)
+        .map(|n| char::from(b'a' + n % 26).to_string().repeat(1 << 20))
+        .collect();
+    assert_eq!(stored.len() + rest.len(), whole.len());
+    assert!(stored + &rest == whole, "the reply is kept whole, in order");
+    assert!(database_size(&ctx) < 8 << 20, "{}", database_size(&ctx));
+    eprintln!(
+        "50 MB reply: {:?}, Handoff's peak {} MiB",
+        run.took,
+        run.peak_kib >> 10
+    );
+}
+
+/// 20,000 tool calls and then 20,000 updates of calls that do not exist:
+/// each update read every tool call of the session to find its own, so
+/// 5,000 took 44 s and 20,000 did not end in 280 s. Now an index finds a
+/// call by its id: the agent, which waits for Handoff to have handled all
+/// of them, finds that the updates took Handoff under 5 s of CPU (about
+/// 2 s; the whole turn runs about 15 s on this busy two-core machine);
+/// the one real update still lands.
+#[test]
+fn twenty_thousand_tool_call_updates_take_seconds() {
+    let ctx = TestContext::new();
+    let notes = ctx.worktree.join("notes.txt");
+    std::fs::write(&notes, "ready\n").unwrap();
+    let (session_id, _) = ctx.fake_agent_with(
+        "calls",
+        &[
+            ("FAKE_AGENT_COUNT", "20000".to_owned()),
+            ("FAKE_AGENT_READ", notes.display().to_string()),
+        ],
+    );
+    let run = prompt(&ctx, session_id);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    let (wall, cpu) = run
+        .stdout
+        .lines()
+        .find_map(|l| {
+            let rest = l.strip_prefix("the updates took ")?;
+            let (wall, cpu) = rest.split_once(" s, Handoff's CPU ")?;
+            Some((
+                wall.parse::<f64>().ok()?,
+                cpu.trim_end_matches(" s").parse::<f64>().ok()?,
+            ))
+        })
+        .unwrap_or_else(|| panic!("the agent says how long: {}", run.stdout));
+    assert!(cpu <= 5.0, "the updates took {cpu} s of Handoff's CPU");
+    assert!(run.took < Duration::from_secs(90), "took {:?}", run.took);
+    let messages = ctx.store().messages().list(session_id).unwrap();
+    let calls: Vec<_> = messages
+        .iter()
+        .filter_map(|m| match &m.data {
+            Some(MessageData::ToolCall(call)) => Some(call),
+            _ => None,
+        })
+        .collect();
+    assert_eq!(calls.len(), 20_000);
+    assert_eq!(calls[0].status, "completed");
+    assert!(calls[1..].iter().all(|c| c.status == "pending"));
+    eprintln!(
+        "20,000 updates: {wall} s ({cpu} s of Handoff's CPU); the whole turn {:?}",
+        run.took
+    );
+}
+
+/// Handoff ran with the soft limit of open files it was given (often
+/// 1,024) though the system let it hold more: connections to its publish
+/// server were refused at 1,024. Now it raises the soft limit to the hard
+/// one as it starts. Runs under a second.
+#[test]
+fn handoff_may_open_as_many_files_as_the_system_allows() {
+    let ctx = TestContext::new();
+    let (session_id, pidfile) = ctx.fake_agent("hang");
+    let inner = ctx.command(&["prompt", "--session", &session_id.to_string(), "hello"]);
+    let mut handoff = std::process::Command::new("prlimit")
+        .arg("--nofile=1024:4096")
+        .arg(inner.get_program())
+        .args(inner.get_args())
+        .envs(inner.get_envs().filter_map(|(k, v)| Some((k, v?))))
+        .current_dir(inner.get_current_dir().unwrap())
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    read_pid(&pidfile);
+    let limits = std::fs::read_to_string(format!("/proc/{}/limits", handoff.id())).unwrap();
+    handoff.kill().unwrap();
+    handoff.wait().unwrap();
+    let open_files: Vec<&str> = limits
+        .lines()
+        .find_map(|l| l.strip_prefix("Max open files"))
+        .unwrap()
+        .split_whitespace()
+        .collect();
+    assert_eq!(open_files[..2], ["4096", "4096"], "{limits}");
 }

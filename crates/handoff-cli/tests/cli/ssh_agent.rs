@@ -175,6 +175,116 @@ fn a_remote_agent_publishes_back_over_the_forwarded_port() {
     );
 }
 
+/// The port `pid` listens on, from `/proc` (its sockets, matched in the
+/// table of TCP sockets by inode).
+fn listening_port(pid: u32) -> Option<u16> {
+    let sockets: Vec<String> = std::fs::read_dir(format!("/proc/{pid}/fd"))
+        .ok()?
+        .filter_map(|fd| std::fs::read_link(fd.ok()?.path()).ok())
+        .filter_map(|target| {
+            let target = target.to_string_lossy().into_owned();
+            Some(
+                target
+                    .strip_prefix("socket:[")?
+                    .strip_suffix(']')?
+                    .to_owned(),
+            )
+        })
+        .collect();
+    let table = std::fs::read_to_string(format!("/proc/{pid}/net/tcp")).ok()?;
+    table.lines().skip(1).find_map(|line| {
+        let fields: Vec<&str> = line.split_whitespace().collect();
+        let listening = fields.get(3) == Some(&"0A");
+        let ours = fields
+            .get(9)
+            .is_some_and(|inode| sockets.iter().any(|s| s == inode));
+        let port = fields.get(1)?.rsplit(':').next()?;
+        (listening && ours)
+            .then(|| u16::from_str_radix(port, 16).ok())
+            .flatten()
+    })
+}
+
+/// With 2,000 idle connections open to its publish server, a Handoff that
+/// may hold 1,024 files (soft and hard limit) ran out of them at about
+/// 1,000: the agent's publish got "connection reset" (and Handoff could
+/// not open its own files). Now the server keeps 256 connections at most,
+/// closing the oldest that never showed the session's secret for a new
+/// one: the 2,000 connect, most are closed again, and the publish
+/// succeeds. Runs about ten seconds.
+#[test]
+fn a_remote_agent_publishes_past_two_thousand_idle_connections() {
+    let sshd = Sshd::start();
+    let ctx = TestContext::new();
+    let id = remote_session(&ctx, &sshd);
+    std::fs::write(sshd.worktree.join("report.txt"), "findings\n").unwrap();
+    let inner = handoff(
+        &ctx,
+        &sshd,
+        &[
+            "prompt",
+            "--session",
+            &id,
+            "ask permission, then publish report.txt",
+        ],
+    );
+    let mut limited = std::process::Command::new("prlimit");
+    limited
+        .arg("--nofile=1024:1024")
+        .arg(inner.get_program())
+        .args(inner.get_args())
+        .envs(inner.get_envs().filter_map(|(k, v)| Some((k, v?))))
+        .current_dir(inner.get_current_dir().unwrap())
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped());
+    let mut child = limited.spawn().unwrap();
+    // Asking for permission, the agent runs and the server listens.
+    let mut stderr = std::io::BufReader::new(child.stderr.take().unwrap());
+    let mut line = String::new();
+    while !line.contains("The agent asks") {
+        line.clear();
+        let n = std::io::BufRead::read_line(&mut stderr, &mut line).unwrap();
+        assert!(n > 0, "the agent asked for permission");
+    }
+    let port = listening_port(child.id()).expect("Handoff's publish server listens");
+    // A connection the server is too busy to take at once waits for the
+    // kernel to try again (a second or more).
+    let address = std::net::SocketAddr::from(([127, 0, 0, 1], port));
+    let idle: Vec<_> = (1..=2000)
+        .map(|n| {
+            std::net::TcpStream::connect_timeout(&address, Duration::from_secs(10))
+                .unwrap_or_else(|e| panic!("connection {n} refused: {e}"))
+        })
+        .collect();
+    for stream in &idle {
+        stream.set_nonblocking(true).unwrap();
+    }
+    let deadline = Instant::now() + Duration::from_secs(5);
+    let closed = loop {
+        let closed = idle
+            .iter()
+            .filter(|s| {
+                let mut stream: &std::net::TcpStream = s;
+                matches!(std::io::Read::read(&mut stream, &mut [0; 1]), Ok(0))
+            })
+            .count();
+        if closed >= 2000 - 256 || Instant::now() > deadline {
+            break closed;
+        }
+        std::thread::sleep(Duration::from_millis(50));
+    };
+    assert!(closed >= 2000 - 256, "the server closed only {closed}");
+    child.stdin.take().unwrap().write_all(b"1\n").unwrap();
+    let out = child.wait_with_output().unwrap();
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(out.status.success(), "{stdout}");
+    assert!(
+        stdout.contains("publish_file: Published report.txt (revision 1"),
+        "{stdout}"
+    );
+}
+
 /// A profile's environment (an API key) reaches the agent there, yet no
 /// command line of either machine ever shows it — every user can read
 /// `/proc/*/cmdline` — while the agent runs and waits; the file that

@@ -1,5 +1,14 @@
 //! Writing what the agent streams into the session's conversation, and
 //! turning it into events for whoever is watching live.
+//!
+//! The conversation keeps up to [`TURN_TEXT`] bytes of what the agent
+//! streams in one turn (its reply and its reasoning). The rest of the reply
+//! goes to a private unnamed file as it arrives, kept when the turn ends as
+//! a file of the session with its card ([`publish::keep_reply_rest`]); the
+//! rest of the reasoning is not kept.
+
+use std::io::{Seek, Write};
+use std::path::Path;
 
 use agent_client_protocol::v1::schema::{
     ContentBlock, SessionUpdate, ToolCallLocation, ToolCallStatus,
@@ -7,9 +16,16 @@ use agent_client_protocol::v1::schema::{
 
 use super::AgentEvent;
 use crate::clock;
+use crate::home::Home;
+use crate::publish;
 use crate::store::{
     Message, MessageData, MessageKind, NewMessage, Role, Store, StoreError, ToolCall,
 };
+
+/// The most text streamed in one turn (reply and reasoning) that the
+/// conversation stores; each piece rewrites its line, so this also bounds
+/// the work one piece costs.
+pub const TURN_TEXT: usize = 1_000_000;
 
 /// Keeps the conversation of one session up to date.
 pub struct Recorder {
@@ -19,6 +35,19 @@ pub struct Recorder {
     reply: Option<(i64, String)>,
     /// The agent's reasoning being streamed.
     thought: Option<(i64, String)>,
+    /// Streamed text stored in this turn, in bytes.
+    kept: usize,
+    /// The reply past [`TURN_TEXT`], when it went on.
+    rest: Option<Rest>,
+}
+
+/// The part of a turn's reply past what the conversation stores.
+struct Rest {
+    file: std::fs::File,
+    /// Bytes in the file.
+    written: u64,
+    /// Bytes past [`publish::DEFAULT_MAX_SIZE`], not kept.
+    dropped: u64,
 }
 
 impl Recorder {
@@ -29,7 +58,39 @@ impl Recorder {
             session_id,
             reply: None,
             thought: None,
+            kept: 0,
+            rest: None,
         }
+    }
+
+    /// Ends the turn: the reply past what the conversation stores becomes a
+    /// file of the session, with its card.
+    pub fn end_turn(&mut self) -> Result<(), publish::PublishError> {
+        self.kept = 0;
+        let Some(Rest {
+            mut file,
+            written: _,
+            dropped,
+        }) = self.rest.take()
+        else {
+            return Ok(());
+        };
+        self.reply = None;
+        self.thought = None;
+        file.rewind().map_err(|e| publish::PublishError::Failed {
+            path: publish::REPLY_REST.into(),
+            reason: e.to_string(),
+        })?;
+        let home = Home::at(self.store.path().parent().unwrap_or(Path::new(".")));
+        publish::keep_reply_rest(
+            &mut self.store,
+            &home,
+            self.session_id,
+            file,
+            dropped,
+            clock::now(),
+        )?;
+        Ok(())
     }
 
     /// The store, for other writes of the session.
@@ -152,8 +213,60 @@ impl Recorder {
     }
 
     /// Appends streamed text to the current reply (or reasoning), starting
-    /// a new line when there is none.
+    /// a new line when there is none, as far as the turn's [`TURN_TEXT`]
+    /// allows; the rest of a reply goes to the turn's rest.
     fn stream(&mut self, kind: MessageKind, text: &str) -> Result<(), StoreError> {
+        let mut room = TURN_TEXT.saturating_sub(self.kept).min(text.len());
+        while !text.is_char_boundary(room) {
+            room -= 1;
+        }
+        let (stored, rest) = text.split_at(room);
+        if !rest.is_empty() && kind != MessageKind::Thought {
+            self.keep_rest(rest);
+        }
+        if stored.is_empty() {
+            return Ok(());
+        }
+        self.kept += stored.len();
+        self.store_text(kind, stored)
+    }
+
+    /// Writes the reply past what the conversation stores to the turn's
+    /// rest, up to [`publish::DEFAULT_MAX_SIZE`]; what cannot be written
+    /// (the disk is full) is counted as not kept.
+    fn keep_rest(&mut self, text: &str) {
+        if self.rest.is_none() {
+            let dir = self.store.path().parent().unwrap_or(Path::new("."));
+            match tempfile::tempfile_in(dir) {
+                Ok(file) => {
+                    self.rest = Some(Rest {
+                        file,
+                        written: 0,
+                        dropped: 0,
+                    });
+                }
+                Err(e) => tracing::warn!(error = %e, "cannot keep the rest of the reply"),
+            }
+        }
+        let Some(rest) = self.rest.as_mut() else {
+            return;
+        };
+        let room = publish::DEFAULT_MAX_SIZE.saturating_sub(rest.written);
+        let take = text.len().min(usize::try_from(room).unwrap_or(usize::MAX));
+        match rest.file.write_all(&text.as_bytes()[..take]) {
+            Ok(()) => {
+                rest.written += take as u64;
+                rest.dropped += (text.len() - take) as u64;
+            }
+            Err(e) => {
+                tracing::warn!(error = %e, "cannot keep the rest of the reply");
+                rest.dropped += text.len() as u64;
+            }
+        }
+    }
+
+    /// Appends `text` to the line being streamed of `kind`.
+    fn store_text(&mut self, kind: MessageKind, text: &str) -> Result<(), StoreError> {
         let slot = if kind == MessageKind::Thought {
             &mut self.thought
         } else {

@@ -8,6 +8,10 @@ use crate::clock::Timestamp;
 
 const COLUMNS: &str = "id, session_id, seq, role, kind, body, data, created_at";
 
+/// Where a session's tool call is found by its id.
+const TOOL_CALL: &str = "FROM messages WHERE session_id = ?1 AND kind = 'tool_call' \
+     AND json_valid(data) AND json_extract(data, '$.id') = ?2 ORDER BY seq DESC LIMIT 1";
+
 /// A conversation line about to be written.
 #[derive(Debug, Clone, PartialEq)]
 pub struct NewMessage {
@@ -68,18 +72,29 @@ impl<'c> Messages<'c> {
             .conn
             .transaction_with_behavior(TransactionBehavior::Immediate)?;
         let data = message.data.as_ref().map(encode);
-        tx.execute(
-            "INSERT INTO messages (session_id, seq, role, kind, body, data, created_at) \
-             VALUES (?1, (SELECT COALESCE(MAX(seq), 0) + 1 FROM messages WHERE session_id = ?1), ?2, ?3, ?4, ?5, ?6)",
-            params![session_id, message.role, message.kind, message.body, data, now],
-        )?;
-        let id = tx.last_insert_rowid();
-        tx.execute(
-            "UPDATE sessions SET updated_at = ?2 WHERE id = ?1",
-            params![session_id, now],
-        )?;
+        let (id, seq) = tx
+            .prepare_cached(
+                "INSERT INTO messages (session_id, seq, role, kind, body, data, created_at) \
+                 VALUES (?1, (SELECT COALESCE(MAX(seq), 0) + 1 FROM messages WHERE session_id = ?1), ?2, ?3, ?4, ?5, ?6) \
+                 RETURNING id, seq",
+            )?
+            .query_row(
+                params![session_id, message.role, message.kind, message.body, data, now],
+                |row| Ok((row.get(0)?, row.get(1)?)),
+            )?;
+        tx.prepare_cached("UPDATE sessions SET updated_at = ?2 WHERE id = ?1")?
+            .execute(params![session_id, now])?;
         tx.commit()?;
-        self.get(id)
+        Ok(Message {
+            id,
+            session_id,
+            seq,
+            role: message.role,
+            kind: message.kind,
+            body: message.body.clone(),
+            data: message.data.clone(),
+            created_at: now,
+        })
     }
 
     /// Replaces a line's text and details (a streamed reply growing, a tool
@@ -91,10 +106,9 @@ impl<'c> Messages<'c> {
         data: Option<&MessageData>,
     ) -> Result<(), StoreError> {
         let data = data.map(encode);
-        self.conn.execute(
-            "UPDATE messages SET body = ?2, data = ?3 WHERE id = ?1",
-            params![id, body, data],
-        )?;
+        self.conn
+            .prepare_cached("UPDATE messages SET body = ?2, data = ?3 WHERE id = ?1")?
+            .execute(params![id, body, data])?;
         Ok(())
     }
 
@@ -141,22 +155,19 @@ impl<'c> Messages<'c> {
             .optional()?)
     }
 
-    /// The tool-call line of the session with this tool call id.
+    /// The tool-call line of the session with this tool call id (the
+    /// newest, should the agent have used one id twice); found through the
+    /// `messages_tool_call` index, whose terms the query repeats.
     pub fn tool_call(
         &mut self,
         session_id: i64,
         tool_call_id: &str,
     ) -> Result<Option<Message>, StoreError> {
-        Ok(self
+        let mut stmt = self
             .conn
-            .query_row(
-                &format!(
-                    "SELECT {COLUMNS} FROM messages WHERE session_id = ?1 AND kind = 'tool_call' \
-                     AND json_extract(data, '$.id') = ?2 ORDER BY seq DESC LIMIT 1"
-                ),
-                params![session_id, tool_call_id],
-                read_row,
-            )
+            .prepare_cached(&format!("SELECT {COLUMNS} {TOOL_CALL}"))?;
+        Ok(stmt
+            .query_row(params![session_id, tool_call_id], read_row)
             .optional()?)
     }
 }
@@ -185,4 +196,64 @@ fn decode(text: &str) -> Option<MessageData> {
     serde_json::from_str(text)
         .inspect_err(|e| tracing::warn!(error = %e, "a conversation line's details cannot be read"))
         .ok()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::TOOL_CALL;
+    use crate::store::{MessageData, MessageKind, NewMessage, Role, Store, ToolCall};
+
+    /// Looking a tool call up reads the index, not the session's lines.
+    #[test]
+    fn a_tool_call_is_found_through_its_index() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut store = Store::open(&dir.path().join("handoff.db")).unwrap();
+        let worktree = store.worktrees().ensure(dir.path(), 0).unwrap();
+        let session = store.sessions().create(worktree.id, None, "t", 0).unwrap();
+        for id in ["a", "b", "a"] {
+            let call = ToolCall {
+                id: id.to_owned(),
+                title: format!("call {id}"),
+                status: "pending".to_owned(),
+                paths: Vec::new(),
+            };
+            let line = NewMessage::with(
+                Role::Agent,
+                MessageKind::ToolCall,
+                call.title.clone(),
+                MessageData::ToolCall(call),
+            );
+            store.messages().append(session.id, &line, 0).unwrap();
+        }
+        let found = store
+            .messages()
+            .tool_call(session.id, "a")
+            .unwrap()
+            .unwrap();
+        assert_eq!(found.seq, 3, "the newest line of that id");
+        assert!(
+            store
+                .messages()
+                .tool_call(session.id, "c")
+                .unwrap()
+                .is_none()
+        );
+        let plan: Vec<String> = store
+            .conn
+            .prepare(&format!("EXPLAIN QUERY PLAN SELECT id {TOOL_CALL}"))
+            .unwrap()
+            .query_map(rusqlite::params![session.id, "a"], |r| r.get(3))
+            .unwrap()
+            .collect::<Result<_, _>>()
+            .unwrap();
+        assert!(
+            plan.iter()
+                .any(|step| step.contains("USING INDEX messages_tool_call")),
+            "{plan:?}"
+        );
+        assert!(
+            !plan.iter().any(|step| step.contains("TEMP B-TREE")),
+            "{plan:?}"
+        );
+    }
 }

@@ -245,6 +245,15 @@ UPDATE messages SET data = json_set(data,
 CREATE INDEX shares_by_file ON shares (file_id);
 CREATE INDEX shares_to_delete ON shares (expires_at) WHERE deleted_at IS NULL;",
     ),
+    // 11: an update of a tool call finds the call's line by its id through
+    // an index instead of reading every tool call of the session: an agent
+    // that sent 20,000 calls and then 20,000 updates kept Handoff busy for
+    // minutes (the time grew with the square of the count). Lines whose
+    // details are not JSON are left out, so that none fails the index.
+    M::up(
+        "CREATE INDEX messages_tool_call ON messages (session_id, json_extract(data, '$.id'), seq)
+ WHERE kind = 'tool_call' AND json_valid(data);",
+    ),
 ];
 
 /// Refuses a database from a newer build, then applies pending migrations.
