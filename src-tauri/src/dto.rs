@@ -169,6 +169,8 @@ pub struct SettingsView {
     pub share_prefix: String,
     /// Whether the share dialog starts with end-to-end encryption on.
     pub share_encrypt: bool,
+    /// Whether Enter sends from the prompt box (else Ctrl+Enter does).
+    pub enter_sends: bool,
 }
 
 impl From<handoff_core::Settings> for SettingsView {
@@ -187,6 +189,7 @@ impl From<handoff_core::Settings> for SettingsView {
             share_bucket: s.share_bucket,
             share_prefix: s.share_prefix,
             share_encrypt: s.share_encrypt,
+            enter_sends: s.enter_sends,
         }
     }
 }

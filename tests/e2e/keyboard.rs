@@ -2,7 +2,9 @@
 //! dialog, Settings and the preview when they open, Tab and Shift+Tab stay
 //! inside, and focus returns where it was on close; Esc also closes the
 //! files panel. A 200-character name wraps instead of pushing the
-//! conversation sideways. A published file's card is one Tab stop.
+//! conversation sideways. A published file's card is one Tab stop. Enter
+//! sends from the prompt box (Shift+Enter adds a line; a setting swaps
+//! them), and Esc closes the remote worktree field from any of its controls.
 
 use anyhow::{Result, ensure};
 use fantoccini::key::Key;
@@ -97,6 +99,10 @@ async fn dialogs_keep_the_keyboard_and_give_it_back() {
 
         app.click("[data-testid=files-toggle]").await?;
         app.wait_for("[data-testid=files-dock]").await?;
+        ensure!(
+            focus_inside(&app, "[data-testid=files-filter]").await?,
+            "opening the files panel puts the keyboard in its filter"
+        );
         // (The upload without Notify left a mention in the prompt box: its
         // suggestions take the first Esc. Start from an empty box.)
         app.click("[data-testid=prompt-input]").await?;
@@ -178,6 +184,123 @@ async fn cards_are_one_tab_stop_and_the_preview_keeps_the_keyboard() {
             "focus is back on the card after the preview"
         );
         app.screenshot("36-card-focused-1400x900").await?;
+        Ok(())
+    }
+    .await;
+    app.close().await;
+    result.unwrap();
+}
+
+/// The prompt box's text, read from the page.
+async fn prompt_text(app: &App) -> Result<String> {
+    Ok(app
+        .wait_for("[data-testid=prompt-input]")
+        .await?
+        .prop("value")
+        .await?
+        .unwrap_or_default())
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn enter_sends_shift_enter_adds_a_line_and_a_setting_swaps_them() {
+    let world = World::new();
+    let app = App::launch(&world).await.expect("the app starts");
+    let result: Result<()> = async {
+        app.type_into(
+            "[data-testid=prompt-input]",
+            &format!(
+                "first line{}{}{}second line",
+                Key::Shift,
+                Key::Enter,
+                Key::Null
+            ),
+        )
+        .await?;
+        let text = prompt_text(&app).await?;
+        ensure!(
+            text == "first line\nsecond line",
+            "Shift+Enter adds a line: {text:?}"
+        );
+        press(&app, &Key::Enter.to_string()).await?;
+        app.wait_for_text("I got your message in 1 part:").await?;
+        ensure!(
+            prompt_text(&app).await?.is_empty(),
+            "Enter sent the message"
+        );
+
+        app.client
+            .active_element()
+            .await?
+            .send_keys(&format!("{},", Key::Control))
+            .await?;
+        app.wait_for("#enter-sends")
+            .await?
+            .select_by_value("false")
+            .await?;
+        app.wait_for_text("Saved").await?;
+        ensure!(!world.store().settings().load()?.enter_sends);
+        press(&app, &Key::Escape.to_string()).await?;
+        app.wait_for(".app:not(:has([data-testid=settings]))")
+            .await?;
+
+        app.type_into(
+            "[data-testid=prompt-input]",
+            &format!("third{}", Key::Enter),
+        )
+        .await?;
+        let text = prompt_text(&app).await?;
+        ensure!(
+            text == "third\n",
+            "with the setting, Enter adds a line: {text:?}"
+        );
+        app.type_into(
+            "[data-testid=prompt-input]",
+            &format!("fourth{}{}{}", Key::Control, Key::Enter, Key::Null),
+        )
+        .await?;
+        app.wait_for_text("fourth").await?;
+        ensure!(prompt_text(&app).await?.is_empty(), "Ctrl+Enter sent it");
+        Ok(())
+    }
+    .await;
+    app.close().await;
+    result.unwrap();
+    let sent: Vec<String> = world
+        .store()
+        .messages()
+        .list(1)
+        .unwrap()
+        .into_iter()
+        .filter(|m| {
+            m.kind == handoff_core::store::MessageKind::Text
+                && m.role == handoff_core::store::Role::User
+        })
+        .map(|m| m.body)
+        .collect();
+    assert_eq!(sent, ["first line\nsecond line", "third\nfourth"]);
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn esc_closes_the_remote_worktree_field_from_its_buttons() {
+    let world = World::new();
+    let app = App::launch(&world).await.expect("the app starts");
+    let result: Result<()> = async {
+        app.click("[data-testid=add-remote]").await?;
+        app.wait_for("[data-testid=remote-form]").await?;
+        // From the field to its Cancel button, then Esc.
+        app.click("[data-testid=remote-spec]").await?;
+        press(&app, &Key::Tab.to_string()).await?;
+        ensure!(
+            focus_inside(&app, "[data-testid=remote-form] button").await?,
+            "Tab reached the field's buttons"
+        );
+        press(&app, &Key::Escape.to_string()).await?;
+        app.wait_for(".app:not(:has([data-testid=remote-form]))")
+            .await?;
+        ensure!(
+            focus_inside(&app, "[data-testid=add-remote]").await?,
+            "the keyboard is back on the button that opened the field"
+        );
         Ok(())
     }
     .await;

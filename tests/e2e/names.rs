@@ -190,3 +190,47 @@ async fn a_revision_is_set_apart_from_its_name() {
     app.close().await;
     result.unwrap();
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_session_made_with_the_cli_shows_in_the_sidebar_told_apart() {
+    let world = World::new();
+    let app = App::launch(&world).await.expect("the app starts");
+    let result = async {
+        app.wait_for(".session").await?;
+        let status = std::process::Command::new(crate::app::target_dir().join("debug/handoff"))
+            .args(["session", "new", "--worktree"])
+            .arg(world.worktree())
+            .env("HANDOFF_HOME", world.root.join("data"))
+            .stdout(std::process::Stdio::null())
+            .status()?;
+        ensure!(status.success(), "handoff session new");
+        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
+        let titles = loop {
+            let titles = run(
+                &app,
+                "return [...document.querySelectorAll('.session')].map((s) => s.textContent.trim());",
+                vec![],
+            )
+            .await?;
+            if titles.as_array().map_or(0, Vec::len) == 2 {
+                break titles;
+            }
+            ensure!(
+                std::time::Instant::now() < deadline,
+                "the CLI's session never showed in the sidebar: {titles}"
+            );
+            tokio::time::sleep(std::time::Duration::from_millis(200)).await;
+        };
+        let [first, second] = [&titles[0], &titles[1]].map(|t| t.as_str().unwrap_or_default().to_owned());
+        ensure!(first != second, "two sessions read the same: {titles}");
+        ensure!(
+            [&first, &second].iter().any(|t| t.ends_with(" (2)")),
+            "{titles}"
+        );
+        app.screenshot("38-cli-session-in-sidebar").await?;
+        Ok(())
+    }
+    .await;
+    app.close().await;
+    result.unwrap();
+}

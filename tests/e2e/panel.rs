@@ -397,3 +397,74 @@ async fn rows_show_their_folder_and_act_from_a_menu_or_keys() {
     app.close().await;
     result.unwrap();
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_file_gone_from_disk_keeps_only_its_path_and_its_preview_says_why() {
+    let world = World::new();
+    let file = world.source("gone.txt", b"soon gone");
+    let app = App::launch(&world).await.expect("the app starts");
+    let result = async {
+        app.drop_files(&[&file]).await?;
+        app.click("[data-testid=notify]").await?;
+        app.click("[data-testid=upload]").await?;
+        app.dialog_closed().await?;
+        app.click("[data-testid=files-toggle]").await?;
+        app.wait_for("[data-testid=file-row][data-status=present]")
+            .await?;
+        std::fs::remove_file(world.worktree().join(".agor/uploads/gone.txt"))?;
+        app.wait_for("[data-testid=file-row][data-status=missing]")
+            .await?;
+
+        app.click("[data-testid=row-menu]").await?;
+        let menu = app.text("[data-testid=row-actions]").await?;
+        ensure!(menu.contains("No longer at its path"), "{menu}");
+        ensure!(menu.contains("Copy path"), "{menu}");
+        for absent in [
+            "Preview",
+            "Open",
+            "Send to the agent again",
+            "Share",
+            "Save a copy",
+        ] {
+            ensure!(
+                !menu.contains(absent),
+                "{absent} is offered for a missing file: {menu}"
+            );
+        }
+        app.screenshot("37-missing-row-menu").await?;
+        app.client
+            .active_element()
+            .await?
+            .send_keys(&Key::Escape.to_string())
+            .await?;
+        app.click("[data-testid=files-toggle]").await?;
+
+        // A published file whose snapshot is gone: the sheet itself says why.
+        std::fs::write(world.worktree().join("notes.md"), "# Notes\n")?;
+        crate::layout::ask(&app, "publish notes.md").await?;
+        app.wait_for_text("publish_file: Published notes.md")
+            .await?;
+        let published = world
+            .store()
+            .files()
+            .list(&handoff_core::store::FileQuery::default())?
+            .into_iter()
+            .find(|f| f.direction == Direction::FromAgent)
+            .expect("the published record");
+        std::fs::remove_file(&published.path)?;
+        app.click("[data-testid=card]").await?;
+        let why = app
+            .text("[data-testid=preview] [data-testid=preview-error]")
+            .await?;
+        ensure!(
+            !why.trim().is_empty(),
+            "the preview says why it shows nothing"
+        );
+        println!("a gone snapshot's preview says: {why}");
+        app.screenshot("37-missing-preview").await?;
+        Ok(())
+    }
+    .await;
+    app.close().await;
+    result.unwrap();
+}

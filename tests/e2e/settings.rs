@@ -80,3 +80,61 @@ async fn settings_are_saved_and_agents_added_and_tested() {
     app.close().await;
     result.unwrap();
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn replace_chosen_in_settings_is_the_upload_dialogs_default() {
+    let world = World::new();
+    let uploads = world.worktree().join(".agor/uploads");
+    std::fs::create_dir_all(&uploads).unwrap();
+    std::fs::write(uploads.join("report.txt"), b"the older report\n").unwrap();
+    let file = world.source("report.txt", b"the newer report\n");
+    let app = App::launch(&world).await.expect("the app starts");
+    let result = async {
+        let input = app.wait_for("[data-testid=prompt-input]").await?;
+        input.send_keys(&format!("{},", Key::Control)).await?;
+        app.wait_for("[data-testid=settings]").await?;
+        app.wait_for("#on-conflict")
+            .await?
+            .select_by_value("replace")
+            .await?;
+        app.wait_for_text("Saved").await?;
+        ensure!(
+            world.store().settings().load()?.on_conflict == handoff_core::ConflictPolicy::Replace
+        );
+        app.client
+            .active_element()
+            .await?
+            .send_keys(&Key::Escape.to_string())
+            .await?;
+        app.wait_for(".app:not(:has([data-testid=settings]))")
+            .await?;
+
+        app.drop_files(&[&file]).await?;
+        app.wait_for("[data-testid=upload-dialog]").await?;
+        let chosen = app
+            .wait_for("input[value=replace]")
+            .await?
+            .prop("checked")
+            .await?;
+        ensure!(
+            chosen.as_deref() == Some("true"),
+            "the dialog starts at the setting's Replace ({chosen:?})"
+        );
+        app.click("[data-testid=notify]").await?;
+        app.click("[data-testid=upload]").await?;
+        app.dialog_closed().await?;
+        Ok(())
+    }
+    .await;
+    app.close().await;
+    result.unwrap();
+    assert_eq!(
+        std::fs::read(uploads.join("report.txt")).unwrap(),
+        b"the newer report\n",
+        "the older file was replaced"
+    );
+    assert!(
+        !uploads.join("report (1).txt").exists(),
+        "no copy was kept beside it"
+    );
+}

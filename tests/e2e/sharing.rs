@@ -152,3 +152,54 @@ async fn set_up_in_settings(app: &App, garage: &garage::Garage) -> Result<()> {
     app.dialog_closed().await?;
     Ok(())
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn share_with_no_storage_leads_straight_to_the_sharing_settings() {
+    let world = World::new();
+    let app = App::launch(&world).await.expect("the app starts");
+    std::fs::write(world.worktree().join("report.md"), "# Findings\n").unwrap();
+    let result = async {
+        ask(&app, "publish report.md").await?;
+        app.wait_for("[data-testid=card]").await?;
+        app.wait_for(".app:not(:has([data-testid=cancel]))").await?;
+        app.click("[data-testid=card] .card-actions button:last-child")
+            .await?;
+        let text = app.text("[data-testid=share-not-set-up]").await?;
+        ensure!(text.starts_with("Sharing is not set up yet."), "{text}");
+        let choices = app
+            .client
+            .find_all(fantoccini::Locator::Css(
+                "[data-testid=share-dialog] input[name=expires], [data-testid=share-encrypt]",
+            ))
+            .await?;
+        ensure!(choices.is_empty(), "nothing to choose before storage is named");
+        app.screenshot("56-share-not-set-up").await?;
+        app.click("[data-testid=share-set-up]").await?;
+        app.wait_for("[data-testid=settings]").await?;
+        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
+        loop {
+            let at = app
+                .client
+                .execute(
+                    "const f = document.getElementById('share-endpoint'); const box = document.querySelector('[data-testid=settings]').getBoundingClientRect(); \
+                     const r = f ? f.getBoundingClientRect() : null; \
+                     return !!r && document.activeElement === f && r.top >= box.top && r.bottom <= box.bottom;",
+                    vec![],
+                )
+                .await?;
+            if at == serde_json::json!(true) {
+                break;
+            }
+            ensure!(
+                std::time::Instant::now() < deadline,
+                "Settings did not open at Sharing with its endpoint field focused"
+            );
+            tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+        }
+        app.screenshot("57-settings-at-sharing").await?;
+        Ok(())
+    }
+    .await;
+    app.close().await;
+    result.unwrap();
+}

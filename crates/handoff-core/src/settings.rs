@@ -52,6 +52,9 @@ pub struct Settings {
     /// Largest message an agent may send (one line of ACP), in bytes; an
     /// agent that sends a longer one is stopped.
     pub max_agent_message: u64,
+    /// Whether Enter sends the message in the app's prompt box (Shift+Enter
+    /// adds a line); otherwise Ctrl+Enter sends and Enter adds a line.
+    pub enter_sends: bool,
 }
 
 impl Default for Settings {
@@ -71,6 +74,7 @@ impl Default for Settings {
             share_prefix: "handoff/".to_owned(),
             share_encrypt: false,
             max_agent_message: 64_000_000,
+            enter_sends: true,
         }
     }
 }
@@ -83,7 +87,7 @@ pub const MIN_AGENT_MESSAGE: u64 = 1_000_000;
 pub const MAX_AGENT_MESSAGE: u64 = 1_000_000_000;
 
 /// The names of all settings, in display order.
-pub const KEYS: [&str; 14] = [
+pub const KEYS: [&str; 15] = [
     "default_destination",
     "uploads_folder",
     "on_conflict",
@@ -98,6 +102,7 @@ pub const KEYS: [&str; 14] = [
     "share_prefix",
     "share_encrypt",
     "max_agent_message",
+    "enter_sends",
 ];
 
 /// A setting name or value that was refused.
@@ -136,6 +141,7 @@ pub fn label(key: &str) -> &str {
         "share_prefix" => "The folder in the bucket",
         "share_encrypt" => "Encrypting share links",
         "max_agent_message" => "The largest message from an agent",
+        "enter_sends" => "Sending with Enter",
         other => other,
     }
 }
@@ -169,6 +175,7 @@ impl Settings {
             "share_prefix" => self.share_prefix.clone(),
             "share_encrypt" => self.share_encrypt.to_string(),
             "max_agent_message" => self.max_agent_message.to_string(),
+            "enter_sends" => self.enter_sends.to_string(),
             _ => return Err(SettingsError::UnknownKey(key.to_owned())),
         })
     }
@@ -234,6 +241,9 @@ impl Settings {
             "write_gitignore" => {
                 self.write_gitignore =
                     parse_bool(value).ok_or_else(|| invalid(&"true or false"))?;
+            }
+            "enter_sends" => {
+                self.enter_sends = parse_bool(value).ok_or_else(|| invalid(&"true or false"))?;
             }
             key if key.starts_with("share_") => self.set_share(key, value)?,
             "ssh_config" => {

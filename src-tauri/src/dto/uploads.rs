@@ -26,6 +26,8 @@ pub struct Destinations {
     pub max_file_size: u64,
     /// Most files in one upload.
     pub max_batch_files: usize,
+    /// What to do when a name is taken, from the settings.
+    pub on_conflict: OnConflict,
 }
 
 /// Where uploads go.
@@ -238,6 +240,15 @@ impl From<OnConflict> for ConflictPolicy {
     }
 }
 
+impl From<ConflictPolicy> for OnConflict {
+    fn from(c: ConflictPolicy) -> Self {
+        match c {
+            ConflictPolicy::KeepBoth => Self::KeepBoth,
+            ConflictPolicy::Replace => Self::Replace,
+        }
+    }
+}
+
 impl From<UploadOrigin> for Origin {
     fn from(o: UploadOrigin) -> Self {
         match o {
@@ -264,6 +275,7 @@ impl From<uploads::Destinations> for Destinations {
             },
             max_file_size: d.max_file_size,
             max_batch_files: d.max_batch_files,
+            on_conflict: d.on_conflict.into(),
         }
     }
 }

@@ -70,4 +70,28 @@ describe("the sidebar's remote worktrees", () => {
     expect(q("[data-testid=remote-form]")).toBeNull();
     expect(onaddremote).not.toHaveBeenCalled();
   });
+
+  it("closes on Escape from its buttons too, and gives the keyboard back to the button that opened it", () => {
+    show(vi.fn());
+    const toggle = q<HTMLButtonElement>("[data-testid=add-remote]")!;
+    toggle.click();
+    flushSync();
+    const cancel = [...document.querySelectorAll<HTMLButtonElement>("[data-testid=remote-form] button")].find((b) => b.textContent === "Cancel")!;
+    cancel.focus();
+    cancel.dispatchEvent(new KeyboardEvent("keydown", { key: "Escape", bubbles: true, cancelable: true }));
+    flushSync();
+    expect(q("[data-testid=remote-form]")).toBeNull();
+    expect(document.activeElement).toBe(toggle);
+  });
+
+  it("closes on Escape when the keyboard is still on the button that opened it", () => {
+    show(vi.fn());
+    const toggle = q<HTMLButtonElement>("[data-testid=add-remote]")!;
+    toggle.click();
+    flushSync();
+    toggle.focus();
+    toggle.dispatchEvent(new KeyboardEvent("keydown", { key: "Escape", bubbles: true, cancelable: true }));
+    flushSync();
+    expect(q("[data-testid=remote-form]")).toBeNull();
+  });
 });

@@ -36,7 +36,7 @@ function open() {
     target: document.body,
     props: {
       sessionId: 1, items: itemsFromOffers([big]), origin: "drop",
-      destinations: { worktree: "/w/.agor/uploads", temp: "/tmp/agor-uploads", global: "/home/me/.agor/uploads", default: "worktree", maxFileSize: 100_000_000, maxBatchFiles: 10 },
+      destinations: { worktree: "/w/.agor/uploads", temp: "/tmp/agor-uploads", global: "/home/me/.agor/uploads", default: "worktree", maxFileSize: 100_000_000, maxBatchFiles: 10, onConflict: "keepBoth" },
       onclose: () => {}, ondone: () => {}, onpasteastext: () => {},
     },
   });

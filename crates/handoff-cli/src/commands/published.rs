@@ -2,7 +2,7 @@
 
 use std::path::PathBuf;
 
-use anyhow::{Context as _, Result};
+use anyhow::Result;
 use clap::Subcommand;
 use handoff_core::clock;
 use handoff_core::size::ByteSize;
@@ -81,8 +81,7 @@ pub fn run(ctx: &Context, args: Args) -> Result<bool> {
                 "{} exists (pass --force to overwrite)",
                 safe_path(&dest)
             );
-            std::fs::copy(&file.path, &dest)
-                .with_context(|| format!("cannot save to {}", safe_path(&dest)))?;
+            handoff_core::api::files::save_copy(ctx, &file, &dest)?;
             println!("{}", safe_path(&dest));
             Ok(true)
         }

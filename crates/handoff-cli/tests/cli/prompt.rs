@@ -52,6 +52,10 @@ fn prompt_attaches_streams_and_publishes_back() {
     ctx.run(&["published", "save", &file_id, p(&dest)])
         .expect(0);
     assert_eq!(std::fs::read_to_string(&dest).unwrap(), "# Summary\n");
+    // The person's copy has their usual permissions, not the snapshot's private ones.
+    let mode =
+        std::os::unix::fs::PermissionsExt::mode(&std::fs::metadata(&dest).unwrap().permissions());
+    assert_eq!(mode & 0o777, 0o666 & !umask(), "saved as {mode:o}");
     ctx.run(&["published", "save", &file_id, p(&dest)])
         .expect(1);
 }
@@ -187,4 +191,11 @@ fn the_readme_demo_line_works_in_a_fresh_worktree() {
     assert!(!outside.contains("I wrote it"), "{outside}");
     assert!(!ctx.worktree.join("../escape.md").exists());
     assert!(outside.contains("publish_file refused"), "{outside}");
+}
+
+/// This process's umask, read from /proc (reading it with umask(2) would change it).
+fn umask() -> u32 {
+    let status = std::fs::read_to_string("/proc/self/status").unwrap();
+    let line = status.lines().find(|l| l.starts_with("Umask:")).unwrap();
+    u32::from_str_radix(line["Umask:".len()..].trim(), 8).unwrap()
 }

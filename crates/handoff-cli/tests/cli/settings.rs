@@ -53,6 +53,7 @@ const REFUSED: &[(&str, &str, &str)] = &[
     ("max_file_size", "0.4", "more than 0"),
     ("max_agent_message", "100kB", "from 1 MB"),
     ("max_agent_message", "lots", "not a size"),
+    ("enter_sends", "maybe", "true or false"),
 ];
 
 #[test]

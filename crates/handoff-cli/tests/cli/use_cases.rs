@@ -176,3 +176,32 @@ fn profile_names_are_one_regardless_of_case() {
     .unwrap();
     assert_eq!(session.title, "MINE in worktree");
 }
+
+#[test]
+fn sessions_named_for_the_same_agent_can_be_told_apart() {
+    let ctx = TestContext::new();
+    for _ in 0..3 {
+        ctx.run(&["session", "new"]).expect(0);
+    }
+    ctx.run(&["session", "new", "--title", "Mine"]).expect(0);
+    ctx.run(&["session", "new", "--title", "Mine"]).expect(0);
+    let listed = ctx.run(&["session", "ls", "--json"]).expect(0).json();
+    let mut titles: Vec<&str> = listed
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|s| s["title"].as_str().unwrap())
+        .collect();
+    titles.sort_unstable();
+    assert_eq!(
+        titles,
+        [
+            "Demo agent in worktree",
+            "Demo agent in worktree (2)",
+            "Demo agent in worktree (3)",
+            "Mine",
+            "Mine",
+        ],
+        "a title the person chose is theirs, even twice"
+    );
+}

@@ -150,20 +150,40 @@ pub fn save_copy(ctx: &Context, record: &FileRecord, dest: &Path) -> Result<(), 
     }
 }
 
-/// Fetches a remote file into `dest` whole: written to a temp file beside
-/// it, then renamed over it.
+/// Fetches a remote file into `dest` whole.
 fn fetch_into(
     spec: &RemoteSpec,
     options: &ConnectOptions,
     record: &FileRecord,
     dest: &Path,
 ) -> Result<(), ApiError> {
-    let folder = dest.parent().unwrap_or(Path::new("."));
+    write_whole(dest, |file| {
+        fetch(spec, options, record, u64::MAX, file).map(drop)
+    })
+}
+
+/// Writes a copy the person asked for at `dest`: into a temp file beside
+/// it, renamed over it once whole, so a failure leaves nothing half
+/// written. It gets the person's usual permissions (their umask), not the
+/// private ones of Handoff's own copies.
+fn write_whole(
+    dest: &Path,
+    fill: impl FnOnce(&mut std::fs::File) -> Result<(), ApiError>,
+) -> Result<(), ApiError> {
+    use std::os::unix::fs::PermissionsExt as _;
+    let folder = dest
+        .parent()
+        .filter(|p| !p.as_os_str().is_empty())
+        .unwrap_or(Path::new("."));
     let mut temp = tempfile::Builder::new()
-        .prefix(".handoff-fetch")
+        .prefix(".handoff-save")
+        .permissions(std::fs::Permissions::from_mode(0o666))
         .tempfile_in(folder)
         .map_err(|e| cannot_write(dest, &e))?;
-    fetch(spec, options, record, u64::MAX, temp.as_file_mut())?;
+    fill(temp.as_file_mut())?;
+    temp.as_file()
+        .sync_all()
+        .map_err(|e| cannot_write(dest, &e))?;
     temp.persist(dest)
         .map(drop)
         .map_err(|e| cannot_write(dest, &e.error))
@@ -221,9 +241,13 @@ pub fn existing(record: FileRecord) -> Result<FileRecord, ApiError> {
 
 /// Copies a file on this machine to `dest`.
 fn copy_to(record: &FileRecord, dest: &Path) -> Result<(), ApiError> {
-    std::fs::copy(&record.path, dest)
-        .map(drop)
-        .map_err(|e| cannot_write(dest, &e))
+    let mut source = std::fs::File::open(&record.path)
+        .map_err(|e| ApiError::not_found(format!("cannot read {}: {e}", record.path.display())))?;
+    write_whole(dest, |file| {
+        std::io::copy(&mut source, file)
+            .map(drop)
+            .map_err(|e| cannot_write(dest, &e))
+    })
 }
 
 /// Moves a recorded file to the OS trash and marks it deleted.

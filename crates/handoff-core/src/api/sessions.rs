@@ -42,16 +42,38 @@ pub fn create(ctx: &Context, new: NewSession) -> Result<Session, ApiError> {
         ProfileChoice::Id(id) => store.profiles().get(id)?,
         ProfileChoice::Name(name) => profiles::named(&mut store, &name)?,
     };
-    let title = new
+    let title = match new
         .title
-        .map(|t| t.trim().to_owned())
+        .as_deref()
+        .map(str::trim)
         .filter(|t| !t.is_empty())
-        .unwrap_or_else(|| format!("{} in {}", profile.name, worktree.name));
+    {
+        Some(title) => title.to_owned(),
+        None => {
+            let taken: Vec<String> = store
+                .sessions()
+                .list(Some(worktree.id))?
+                .into_iter()
+                .map(|s| s.title)
+                .collect();
+            untaken(&format!("{} in {}", profile.name, worktree.name), &taken)
+        }
+    };
     let session = store
         .sessions()
         .create(worktree.id, Some(profile.id), &title, clock::now())?;
     drop(store);
     remember(ctx, session.id, new.mode.as_deref(), &new.options)
+}
+
+/// `title`, or `title (2)`, `title (3)`… the first that no session of the
+/// worktree has: sessions named for the same agent can be told apart.
+fn untaken(title: &str, taken: &[String]) -> String {
+    let free = |t: &String| !taken.contains(t);
+    std::iter::once(title.to_owned())
+        .chain((2..).map(|n| format!("{title} ({n})")))
+        .find(free)
+        .expect("a free number")
 }
 
 /// Keeps a mode and agent settings for the session's agent (settings are

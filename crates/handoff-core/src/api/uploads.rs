@@ -83,6 +83,8 @@ pub struct Destinations {
     pub max_file_size: u64,
     /// Most files in one upload.
     pub max_batch_files: usize,
+    /// What to do when a name is taken, from the settings.
+    pub on_conflict: ConflictPolicy,
 }
 
 /// Where each destination resolves for session `session_id`.
@@ -113,6 +115,7 @@ pub fn destinations(ctx: &Context, session_id: i64) -> Result<Destinations, ApiE
         default: settings.default_destination,
         max_file_size: settings.max_file_size,
         max_batch_files: settings.max_batch_files,
+        on_conflict: settings.on_conflict,
     })
 }
 

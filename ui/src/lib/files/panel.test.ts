@@ -65,6 +65,14 @@ describe("row actions", () => {
     expect(actionForKey("to_agent", "r")).toBe("reveal");
   });
 
+  it("keeps only the path of a file whose bytes are gone", () => {
+    for (const status of ["missing", "deleted", "expired", "replaced"] as const) {
+      expect(rowActions("to_agent", null, status).map((a) => a.action)).toEqual(["copy"]);
+      expect(actionForKey("to_agent", "Enter", null, status)).toBeNull();
+    }
+    expect(rowActions("to_agent", null, "modified").map((a) => a.action)).toContain("preview");
+  });
+
   it("names the folder of a file inside the worktree relatively", () => {
     expect(folderOf("/w/.agor/uploads/proj (1)/a.txt", "/w")).toBe(".agor/uploads/proj (1)");
     expect(folderOf("/tmp/agor-uploads/a.txt", "/w")).toBe("/tmp/agor-uploads");

@@ -72,13 +72,28 @@ export function age(now: number, then: number): string {
  *  has focus. */
 export type RowAction = "preview" | "open" | "reveal" | "copy" | "mention" | "send" | "save" | "share" | "trash";
 
+/** Whether a file's bytes are gone from its path (or, replaced, are now
+ *  another file's): nothing can be shown, opened, sent or shared. */
+export function isGone(status: FileInfo["status"]): boolean {
+  return status === "missing" || status === "deleted" || status === "expired" || status === "replaced";
+}
+
+/** Why a gone file's actions are few, in a person's words. */
+export function goneReason(status: FileInfo["status"]): string {
+  if (status === "replaced") return "A newer upload took its place";
+  if (status === "expired") return "Removed when temp uploads expired";
+  if (status === "deleted") return "Deleted";
+  return "No longer at its path";
+}
+
 /** The actions of a row, in menu order: sending again and mentioning only
  *  for files sent to the agent; a file on a remote worktree's `host` has
  *  no folder here to show nor bytes here to share, and is deleted there,
- *  where no trash is. */
+ *  where no trash is; a file whose bytes are gone keeps only its path. */
 export function rowActions(
   direction: FileInfo["direction"],
   host: string | null = null,
+  status: FileInfo["status"] = "present",
 ): { action: RowAction; label: string; key: string }[] {
   const all: { action: RowAction; label: string; key: string }[] = [
     { action: "preview", label: "Preview", key: "Enter" },
@@ -91,14 +106,20 @@ export function rowActions(
     { action: "share", label: "Share a link…", key: "l" },
     { action: "trash", label: host ? `Delete from ${host}` : "Move to trash", key: "Delete" },
   ];
+  if (isGone(status)) return all.filter((a) => a.action === "copy");
   const own = direction === "to_agent" ? all : all.filter((a) => a.action !== "mention" && a.action !== "send");
   return host ? own.filter((a) => a.action !== "reveal" && a.action !== "share") : own;
 }
 
 /** The action a key pressed on a focused row stands for. */
-export function actionForKey(direction: FileInfo["direction"], key: string, host: string | null = null): RowAction | null {
+export function actionForKey(
+  direction: FileInfo["direction"],
+  key: string,
+  host: string | null = null,
+  status: FileInfo["status"] = "present",
+): RowAction | null {
   const k = key === " " ? "Enter" : key.length === 1 ? key.toLowerCase() : key;
-  return rowActions(direction, host).find((a) => a.key === k)?.action ?? null;
+  return rowActions(direction, host, status).find((a) => a.key === k)?.action ?? null;
 }
 
 /** The folder a file is in, relative to `root` (the worktree) when inside:

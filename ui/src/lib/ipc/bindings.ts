@@ -727,7 +727,11 @@ maxFileSize: number;
 /**
  * Most files in one upload.
  */
-maxBatchFiles: number }
+maxBatchFiles: number; 
+/**
+ * What to do when a name is taken, from the settings.
+ */
+onConflict: OnConflict }
 /**
  * Which way a file moved.
  */
@@ -1235,7 +1239,11 @@ shareEndpoint: string; shareRegion: string; shareBucket: string; sharePrefix: st
 /**
  * Whether the share dialog starts with end-to-end encryption on.
  */
-shareEncrypt: boolean }
+shareEncrypt: boolean; 
+/**
+ * Whether Enter sends from the prompt box (else Ctrl+Enter does).
+ */
+enterSends: boolean }
 /**
  * A share link, as the share dialog and the Shared list show it.
  */
