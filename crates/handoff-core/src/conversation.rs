@@ -3,6 +3,7 @@
 use std::path::Path;
 
 use crate::clock::Timestamp;
+use crate::ingest::Saved;
 use crate::size::ByteSize;
 use crate::store::{
     FileRecord, Message, MessageData, MessageKind, NewMessage, Role, Store, StoreError,
@@ -10,31 +11,41 @@ use crate::store::{
 };
 
 /// Records "Uploaded shot.png → .agor/uploads/shot.png (2.3 MB)" for the
-/// saved files, with their ids so the line can show thumbnails later.
+/// saved files, with their ids so the line can show thumbnails later; a
+/// file whose same bytes were already there says so ("Already there:
+/// notes.txt → …" when nothing was written at all).
 pub fn record_uploads(
     store: &mut Store,
     session_id: i64,
-    files: &[FileRecord],
+    saved: &[Saved],
     worktree: Option<&Path>,
     now: Timestamp,
 ) -> Result<Option<Message>, StoreError> {
-    if files.is_empty() {
+    if saved.is_empty() {
         return Ok(None);
     }
-    let parts: Vec<String> = files
+    let all_reused = saved.iter().all(|s| s.reused);
+    let parts: Vec<String> = saved
         .iter()
-        .map(|f| {
+        .map(|s| {
+            let f = &s.record;
             let shown = worktree
                 .and_then(|w| f.path.strip_prefix(w).ok())
                 .unwrap_or(&f.path);
+            let note = if s.reused && !all_reused {
+                ", already there with the same bytes"
+            } else {
+                ""
+            };
             format!(
-                "{} → {} ({})",
+                "{} → {} ({}{note})",
                 f.filename,
                 shown.display(),
                 ByteSize(f.size)
             )
         })
         .collect();
+    let files: Vec<&FileRecord> = saved.iter().map(|s| &s.record).collect();
     let data = MessageData::Uploaded {
         files: files
             .iter()
@@ -46,7 +57,14 @@ pub fn record_uploads(
             })
             .collect(),
     };
-    let body = format!("Uploaded {}", parts.join(", "));
+    let body = if all_reused {
+        format!(
+            "Already there with the same bytes, nothing written: {}",
+            parts.join(", ")
+        )
+    } else {
+        format!("Uploaded {}", parts.join(", "))
+    };
     store
         .messages()
         .append(

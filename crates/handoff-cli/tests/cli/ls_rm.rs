@@ -152,3 +152,43 @@ fn find_in_trash(trash: &Path, name: &str) -> std::path::PathBuf {
         })
         .expect("the file is in the trash")
 }
+
+#[test]
+fn an_upload_that_wrote_nothing_does_not_read_as_uploaded() {
+    let ctx = TestContext::new();
+    let b = ctx.source("b.txt", b"b");
+    let c = ctx.source("c.txt", b"c");
+    let id = ctx
+        .run(&["session", "new"])
+        .expect(0)
+        .stdout()
+        .trim()
+        .to_owned();
+    ctx.run(&["upload", "--session", &id, p(&b)]).expect(0);
+    // The same bytes again: nothing is written, and the line says so.
+    let again = ctx.run(&["upload", "--session", &id, p(&b)]).expect(0);
+    assert!(
+        again.stderr().contains("already there with the same bytes"),
+        "{}",
+        again.stderr()
+    );
+    ctx.run(&["upload", "--session", &id, p(&b), p(&c)])
+        .expect(0);
+    let conversation = Store::open(&ctx.database())
+        .unwrap()
+        .messages()
+        .list(id.parse().unwrap())
+        .unwrap();
+    assert_eq!(
+        conversation
+            .iter()
+            .map(|m| m.body.as_str())
+            .collect::<Vec<_>>(),
+        [
+            "Uploaded b.txt → .agor/uploads/b.txt (1 B)",
+            "Already there with the same bytes, nothing written: b.txt → .agor/uploads/b.txt (1 B)",
+            "Uploaded b.txt → .agor/uploads/b.txt (1 B, already there with the same bytes), c.txt → .agor/uploads/c.txt (1 B)",
+        ],
+        "a reused upload does not read as written"
+    );
+}

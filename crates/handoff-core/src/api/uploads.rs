@@ -241,7 +241,11 @@ pub fn upload(
         ),
     };
     let unrecorded = session.and_then(|session| {
-        let saved: Vec<_> = report.saved().cloned().collect();
+        let saved: Vec<_> = report
+            .outcomes
+            .iter()
+            .filter_map(|o| o.result.as_ref().ok().cloned())
+            .collect();
         conversation::record_uploads(
             &mut store,
             session.id,
