@@ -3,7 +3,9 @@
 //! (a file the person dropped or picked), `/paste/<id>` (a clipboard image).
 //! Only raster images are served (and PDFs of recorded files, which the
 //! page draws with pdf.js), with their type and `nosniff`; a recorded file
-//! must belong to the worktree on screen.
+//! must belong to the worktree on screen. A recorded picture shows what was
+//! sent: its own bytes while they are the recorded ones, else the
+//! thumbnail kept of them.
 
 use std::path::Path;
 
@@ -74,6 +76,16 @@ fn serve(state: &AppState, path: &str) -> Result<Response<Vec<u8>>, StatusCode> 
                 .and_then(|record| state.shown_file(record))
                 .map_err(|_| StatusCode::NOT_FOUND)?;
             let mime = record.sniffed_mime.clone().unwrap_or(record.mime.clone());
+            if RASTER.contains(&mime.as_str()) {
+                // What was sent: its bytes while they are the recorded ones,
+                // else the thumbnail kept of them.
+                return match handoff_core::api::files::sent_picture(&state.ctx, &record, MAX_BYTES)
+                {
+                    Some((bytes, false)) => respond(bytes, &mime, RASTER),
+                    Some((thumbnail, true)) => respond(thumbnail, "image/png", RASTER),
+                    None => Err(StatusCode::NOT_FOUND),
+                };
+            }
             // A file in a remote worktree is fetched over SFTP.
             match handoff_core::api::files::remote_bytes(&state.ctx, &record, MAX_BYTES) {
                 Ok(Some(bytes)) => respond(bytes, &mime, RECORDED),

@@ -344,3 +344,92 @@ async fn the_conversation_and_thumbnails_survive_a_restart() {
     })
     .await;
 }
+
+/// The natural widths of the pictures matching `css`, once all have loaded
+/// (0: one did not).
+async fn picture_widths(app: &App, css: &str) -> Result<Vec<u64>> {
+    let deadline = std::time::Instant::now() + Duration::from_secs(10);
+    loop {
+        let widths = app
+            .client
+            .execute(
+                "const all = [...document.querySelectorAll(arguments[0])]; \
+                 return all.every((i) => i.complete) ? all.map((i) => i.naturalWidth) : null;",
+                vec![serde_json::json!(css)],
+            )
+            .await?;
+        if let Some(widths) = widths.as_array() {
+            return Ok(widths
+                .iter()
+                .filter_map(serde_json::Value::as_u64)
+                .collect());
+        }
+        ensure!(std::time::Instant::now() < deadline, "{css} never loaded");
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_replaced_picture_still_shows_what_was_sent_after_a_restart() {
+    let world = World::new();
+    world
+        .store()
+        .settings()
+        .set("on_conflict", "replace")
+        .unwrap();
+    let small =
+        std::fs::read(Path::new(env!("CARGO_MANIFEST_DIR")).join("../icons/32x32.png")).unwrap();
+    let image = world.source("shot.png", &png());
+    with_app(&world, |app| async move {
+        let result = async {
+            for bytes in [png(), small.clone()] {
+                std::fs::write(&image, bytes)?;
+                app.drop_files(&[&image]).await?;
+                app.click("[data-testid=notify]").await?;
+                app.click("[data-testid=upload]").await?;
+                app.dialog_closed().await?;
+            }
+            let deadline = std::time::Instant::now() + Duration::from_secs(20);
+            while picture_widths(&app, "img.thumb").await?.len() < 2 {
+                ensure!(
+                    std::time::Instant::now() < deadline,
+                    "two uploads, two thumbnails"
+                );
+                tokio::time::sleep(Duration::from_millis(100)).await;
+            }
+            Ok(())
+        }
+        .await;
+        (app, result)
+    })
+    .await;
+    assert_eq!(
+        std::fs::read(uploads(&world).join("shot.png")).unwrap(),
+        std::fs::read(Path::new(env!("CARGO_MANIFEST_DIR")).join("../icons/32x32.png")).unwrap(),
+        "the second upload replaced the first"
+    );
+    with_app(&world, |app| async move {
+        let result = async {
+            app.wait_for_text("Uploaded shot.png").await?;
+            let widths = picture_widths(&app, "img.thumb").await?;
+            ensure!(
+                widths == [128, 32],
+                "the conversation shows each picture as it was sent: {widths:?}"
+            );
+            app.click("[data-testid=files-toggle]").await?;
+            app.wait_for("[data-testid=file-row][data-status=replaced] img")
+                .await?;
+            let replaced =
+                picture_widths(&app, "[data-testid=file-row][data-status=replaced] img").await?;
+            ensure!(
+                replaced == [128],
+                "the replaced row shows what was sent: {replaced:?}"
+            );
+            app.screenshot("39-replaced-picture-after-restart").await?;
+            Ok(())
+        }
+        .await;
+        (app, result)
+    })
+    .await;
+}

@@ -57,6 +57,7 @@ pub mod size;
 pub mod store;
 pub mod template;
 mod text_enum;
+pub mod thumbs;
 pub mod untracked;
 pub mod watch;
 

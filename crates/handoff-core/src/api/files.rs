@@ -8,6 +8,7 @@ use crate::destination::Destination;
 use crate::remote::{self, ConnectOptions, Remote, RemoteSpec};
 use crate::remove::{self, Removal};
 use crate::store::{FileQuery, FileRecord};
+use crate::thumbs::{self, Thumbs};
 use crate::untracked::{self, Untracked};
 use crate::{ErrorKind, clock};
 
@@ -121,6 +122,56 @@ pub fn remote_bytes(
     let mut bytes = Vec::new();
     fetch(&spec, &options, record, limit, &mut bytes)?;
     Ok(Some(bytes))
+}
+
+/// What to show for a recorded picture, and whether it is the thumbnail:
+/// the file's own bytes while they are the recorded ones (a thumbnail of
+/// them is kept on the way), else the thumbnail kept of what was sent;
+/// `None` when neither is there. A replaced or edited picture thus still
+/// shows what the agent received.
+#[must_use]
+pub fn sent_picture(ctx: &Context, record: &FileRecord, limit: u64) -> Option<(Vec<u8>, bool)> {
+    let thumbs = Thumbs::of(&ctx.home);
+    let current = match remote_bytes(ctx, record, limit) {
+        Ok(Some(bytes)) => Some(bytes),
+        Ok(None) => read_at_most(&record.path, limit),
+        Err(_) => None,
+    };
+    if let Some(bytes) = current.filter(|b| thumbs::digest(b) == record.sha256) {
+        if let Err(e) = thumbs.keep(&bytes) {
+            tracing::warn!(file = record.id, error = %e, "could not keep a thumbnail");
+        }
+        return Some((bytes, false));
+    }
+    thumbs.get(&record.sha256).map(|png| (png, true))
+}
+
+/// Keeps a thumbnail of a picture just saved on this machine, while its
+/// bytes are the recorded ones (a remote one gets its thumbnail the first
+/// time it is shown).
+pub(crate) fn keep_thumbnail(ctx: &Context, record: &FileRecord, limit: u64) {
+    let Some(bytes) = read_at_most(&record.path, limit) else {
+        return;
+    };
+    if thumbs::digest(&bytes) != record.sha256 {
+        return;
+    }
+    if let Err(e) = Thumbs::of(&ctx.home).keep(&bytes) {
+        tracing::warn!(file = record.id, error = %e, "could not keep a thumbnail");
+    }
+}
+
+/// The regular file at `path`, when it holds at most `limit` bytes.
+fn read_at_most(path: &Path, limit: u64) -> Option<Vec<u8>> {
+    use std::io::Read as _;
+    let file = std::fs::File::open(path).ok()?;
+    let meta = file.metadata().ok()?;
+    if !meta.is_file() || meta.len() > limit {
+        return None;
+    }
+    let mut bytes = Vec::new();
+    file.take(limit + 1).read_to_end(&mut bytes).ok()?;
+    (bytes.len() as u64 <= limit).then_some(bytes)
 }
 
 /// A path on this machine holding the file's bytes: its own, or for a

@@ -87,6 +87,15 @@ pub struct Destinations {
     pub on_conflict: ConflictPolicy,
 }
 
+/// Whether a recorded file is a picture (by its bytes, else its name).
+fn is_picture(record: &crate::store::FileRecord) -> bool {
+    record
+        .sniffed_mime
+        .as_deref()
+        .unwrap_or(&record.mime)
+        .starts_with("image/")
+}
+
 /// Where each destination resolves for session `session_id`.
 pub fn destinations(ctx: &Context, session_id: i64) -> Result<Destinations, ApiError> {
     let mut store = ctx.store()?;
@@ -240,6 +249,12 @@ pub fn upload(
             progress,
         ),
     };
+    if worktree.as_ref().and_then(Worktree::remote).is_none() {
+        // What the history shows of a picture stays what was sent.
+        for record in report.saved().filter(|r| is_picture(r)) {
+            super::files::keep_thumbnail(ctx, record, settings.max_file_size);
+        }
+    }
     let unrecorded = session.and_then(|session| {
         let saved: Vec<_> = report
             .outcomes
