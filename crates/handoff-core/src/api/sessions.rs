@@ -42,22 +42,21 @@ pub fn create(ctx: &Context, new: NewSession) -> Result<Session, ApiError> {
         ProfileChoice::Id(id) => store.profiles().get(id)?,
         ProfileChoice::Name(name) => profiles::named(&mut store, &name)?,
     };
-    let title = match new
+    let chosen = new
         .title
         .as_deref()
         .map(str::trim)
-        .filter(|t| !t.is_empty())
-    {
-        Some(title) => title.to_owned(),
-        None => {
-            let taken: Vec<String> = store
-                .sessions()
-                .list(Some(worktree.id))?
-                .into_iter()
-                .map(|s| s.title)
-                .collect();
-            untaken(&format!("{} in {}", profile.name, worktree.name), &taken)
-        }
+        .filter(|t| !t.is_empty());
+    let title = if let Some(title) = chosen {
+        title.to_owned()
+    } else {
+        let taken: Vec<String> = store
+            .sessions()
+            .list(Some(worktree.id))?
+            .into_iter()
+            .map(|s| s.title)
+            .collect();
+        untaken(&format!("{} in {}", profile.name, worktree.name), &taken)
     };
     let session = store
         .sessions()
@@ -69,11 +68,12 @@ pub fn create(ctx: &Context, new: NewSession) -> Result<Session, ApiError> {
 /// `title`, or `title (2)`, `title (3)`… the first that no session of the
 /// worktree has: sessions named for the same agent can be told apart.
 fn untaken(title: &str, taken: &[String]) -> String {
-    let free = |t: &String| !taken.contains(t);
+    let numbered = |n: usize| format!("{title} ({n})");
+    // Of these taken.len() + 1 names, at least one is free.
     std::iter::once(title.to_owned())
-        .chain((2..).map(|n| format!("{title} ({n})")))
-        .find(free)
-        .expect("a free number")
+        .chain((2..=taken.len() + 1).map(numbered))
+        .find(|t| !taken.contains(t))
+        .unwrap_or_else(|| numbered(taken.len() + 2))
 }
 
 /// Keeps a mode and agent settings for the session's agent (settings are
