@@ -41,6 +41,7 @@ pub fn specta_builder() -> Builder<tauri::Wry> {
             commands::workspace::list_messages,
             commands::workspace::list_mentionable,
             commands::uploads::destinations,
+            commands::uploads::taken_names,
             commands::uploads::describe_paths,
             commands::uploads::pick_files,
             commands::uploads::read_clipboard,

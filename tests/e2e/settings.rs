@@ -120,6 +120,12 @@ async fn replace_chosen_in_settings_is_the_upload_dialogs_default() {
             chosen.as_deref() == Some("true"),
             "the dialog starts at the setting's Replace ({chosen:?})"
         );
+        let taken = app.text("[data-testid=item-taken]").await?;
+        ensure!(
+            taken.contains("Replace overwrites it"),
+            "the dialog says the name is taken: {taken}"
+        );
+        app.screenshot("58-upload-dialog-name-taken").await?;
         app.click("[data-testid=notify]").await?;
         app.click("[data-testid=upload]").await?;
         app.dialog_closed().await?;

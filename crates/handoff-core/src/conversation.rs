@@ -12,8 +12,9 @@ use crate::store::{
 
 /// Records "Uploaded shot.png → .agor/uploads/shot.png (2.3 MB)" for the
 /// saved files, with their ids so the line can show thumbnails later; a
-/// file whose same bytes were already there says so ("Already there:
-/// notes.txt → …" when nothing was written at all).
+/// file whose same bytes were already there says so ("Already there…"
+/// when nothing was written at all), and so does one that replaced an
+/// earlier file of that name.
 pub fn record_uploads(
     store: &mut Store,
     session_id: i64,
@@ -25,26 +26,26 @@ pub fn record_uploads(
         return Ok(None);
     }
     let all_reused = saved.iter().all(|s| s.reused);
-    let parts: Vec<String> = saved
-        .iter()
-        .map(|s| {
-            let f = &s.record;
-            let shown = worktree
-                .and_then(|w| f.path.strip_prefix(w).ok())
-                .unwrap_or(&f.path);
-            let note = if s.reused && !all_reused {
-                ", already there with the same bytes"
-            } else {
-                ""
-            };
-            format!(
-                "{} → {} ({}{note})",
-                f.filename,
-                shown.display(),
-                ByteSize(f.size)
-            )
-        })
-        .collect();
+    let mut parts = Vec::with_capacity(saved.len());
+    for s in saved {
+        let f = &s.record;
+        let shown = worktree
+            .and_then(|w| f.path.strip_prefix(w).ok())
+            .unwrap_or(&f.path);
+        let note = if s.reused && !all_reused {
+            ", already there with the same bytes"
+        } else if !s.reused && store.files().replaced_earlier(f)? {
+            ", replaced the earlier one"
+        } else {
+            ""
+        };
+        parts.push(format!(
+            "{} → {} ({}{note})",
+            f.filename,
+            shown.display(),
+            ByteSize(f.size)
+        ));
+    }
     let files: Vec<&FileRecord> = saved.iter().map(|s| &s.record).collect();
     let data = MessageData::Uploaded {
         files: files

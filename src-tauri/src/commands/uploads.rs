@@ -12,7 +12,8 @@ use tauri_plugin_dialog::DialogExt;
 
 use crate::clipboard::{self, Clip};
 use crate::dto::{
-    ClipboardContent, Destinations, OfferedFile, UploadProgress, UploadRequest, UploadResult,
+    ClipboardContent, Destinations, OfferedFile, UploadDestination, UploadProgress, UploadRequest,
+    UploadResult,
 };
 use crate::state::AppState;
 
@@ -25,6 +26,20 @@ pub async fn destinations(
 ) -> Result<Destinations, ApiError> {
     state
         .run(move |ctx| uploads::destinations(ctx, session_id).map(Into::into))
+        .await
+}
+
+/// Which of the names are taken in the destination (a recorded file holds each).
+#[tauri::command]
+#[specta::specta]
+pub async fn taken_names(
+    state: State<'_, AppState>,
+    session_id: i64,
+    destination: UploadDestination,
+    names: Vec<String>,
+) -> Result<Vec<String>, ApiError> {
+    state
+        .run(move |ctx| uploads::taken(ctx, session_id, destination.into(), &names))
         .await
 }
 

@@ -18,6 +18,8 @@ vi.mock("../lib/ipc", async (importOriginal) => ({
   unwrap: (p: Promise<unknown>) => p,
   commands: {
     uploadFiles: () => new Promise((resolve) => (finish = () => resolve({ outcomes: [], unrecorded: null }))),
+    takenNames: (_session: number, destination: string, names: string[]) =>
+      Promise.resolve(destination === "worktree" ? names.filter((n) => n === "big.iso") : []),
   },
 }));
 
@@ -61,5 +63,18 @@ describe("the upload dialog's progress", () => {
     await vi.runAllTimersAsync();
     flushSync();
     expect(document.querySelector("[data-testid=upload-progress]")).toBeNull();
+  });
+});
+
+describe("the upload dialog's name clash", () => {
+  it("says a name is taken in the chosen folder, and what the choice will do", async () => {
+    open();
+    await vi.waitFor(() => expect(document.querySelector("[data-testid=item-taken]")).not.toBeNull());
+    expect(document.querySelector("[data-testid=item-taken]")!.textContent).toContain("kept beside it, numbered");
+    (document.querySelector("input[value=replace]") as HTMLInputElement).click();
+    flushSync();
+    expect(document.querySelector("[data-testid=item-taken]")!.textContent).toContain("Replace overwrites it");
+    (document.querySelector("input[value=temp]") as HTMLInputElement).click();
+    await vi.waitFor(() => expect(document.querySelector("[data-testid=item-taken]")).toBeNull());
   });
 });

@@ -191,4 +191,27 @@ fn an_upload_that_wrote_nothing_does_not_read_as_uploaded() {
         ],
         "a reused upload does not read as written"
     );
+
+    // Other bytes under the same name, replacing: the line says so.
+    std::fs::write(&b, b"bb").unwrap();
+    ctx.run(&[
+        "upload",
+        "--session",
+        &id,
+        "--on-conflict",
+        "replace",
+        p(&b),
+    ])
+    .expect(0);
+    let last = Store::open(&ctx.database())
+        .unwrap()
+        .messages()
+        .list(id.parse().unwrap())
+        .unwrap()
+        .pop()
+        .unwrap();
+    assert_eq!(
+        last.body,
+        "Uploaded b.txt → .agor/uploads/b.txt (2 B, replaced the earlier one)"
+    );
 }

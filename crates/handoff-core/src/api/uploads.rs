@@ -128,6 +128,43 @@ pub fn destinations(ctx: &Context, session_id: i64) -> Result<Destinations, ApiE
     })
 }
 
+/// Which of `names` (as the person's files are called) are taken in
+/// `destination` for session `session_id`: a file recorded there holds
+/// that name now (or, on this machine, any file does). The upload dialog
+/// says so before a Replace or a numbered copy.
+pub fn taken(
+    ctx: &Context,
+    session_id: i64,
+    destination: Destination,
+    names: &[String],
+) -> Result<Vec<String>, ApiError> {
+    let resolved = destinations(ctx, session_id)?;
+    let folder = match destination {
+        Destination::Temp => resolved.temp,
+        Destination::Global => resolved.global,
+        _ => resolved.worktree,
+    };
+    let Ok(folder) = folder else {
+        return Ok(Vec::new());
+    };
+    let mut store = ctx.store()?;
+    let worktree_id = store.sessions().get(session_id)?.worktree_id;
+    // On this machine the disk says it too, for files nobody recorded.
+    let here = store.worktrees().get(worktree_id)?.remote().is_none();
+    let mut taken = Vec::new();
+    for name in names {
+        let path = folder.join(crate::naming::sanitize(name));
+        let recorded = store
+            .files()
+            .live_in(worktree_id, &path)?
+            .is_some_and(|r| r.status != crate::store::FileStatus::Missing);
+        if recorded || (here && path.symlink_metadata().is_ok()) {
+            taken.push(name.clone());
+        }
+    }
+    Ok(taken)
+}
+
 /// An upload as a shell asks for it; what is absent comes from the settings.
 #[derive(Debug, Clone)]
 pub struct UploadRequest {

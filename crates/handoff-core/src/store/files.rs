@@ -152,6 +152,26 @@ impl<'c> Files<'c> {
             .collect())
     }
 
+    /// Whether recording `record` replaced an earlier record of its
+    /// worktree at its path (an upload under the `replace` policy).
+    pub fn replaced_earlier(&mut self, record: &FileRecord) -> Result<bool, StoreError> {
+        Ok(self
+            .conn
+            .prepare_cached(
+                "SELECT EXISTS(SELECT 1 FROM files WHERE path = ?1 AND id < ?2 \
+                 AND status = 'replaced' AND worktree_id IS ?3 AND updated_at >= ?4)",
+            )?
+            .query_row(
+                params![
+                    path_text(&record.path),
+                    record.id,
+                    record.worktree_id,
+                    record.created_at
+                ],
+                |r| r.get(0),
+            )?)
+    }
+
     /// The record with this id.
     pub fn get(&mut self, id: i64) -> Result<FileRecord, StoreError> {
         let mut stmt = self

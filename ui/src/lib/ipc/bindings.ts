@@ -125,6 +125,17 @@ async destinations(sessionId: number) : Promise<Result<Destinations, ApiError>> 
 }
 },
 /**
+ * Which of the names are taken in the destination (a recorded file holds each).
+ */
+async takenNames(sessionId: number, destination: UploadDestination, names: string[]) : Promise<Result<string[], ApiError>> {
+    try {
+    return { status: "ok", data: await TAURI_INVOKE("taken_names", { sessionId, destination, names }) };
+} catch (e) {
+    if(e instanceof Error) throw e;
+    else return { status: "error", error: e  as any };
+}
+},
+/**
  * Describes dropped or picked paths for the upload dialog (a folder is
  * walked, off the window's thread).
  */
