@@ -95,7 +95,8 @@ impl Page {
 impl AppState {
     /// State for the data folder from the environment.
     pub fn from_env() -> Self {
-        let ctx = Context::from_env(None);
+        let mut ctx = Context::from_env(None);
+        ctx.exe = helper_executable(ctx.exe);
         let page = Arc::new(Page::default());
         let hears = Arc::clone(&page);
         Self {
@@ -254,4 +255,15 @@ mod tests {
         assert_eq!(held.keys().next(), Some(&25));
         assert_eq!(held.get(&40), Some(&400));
     }
+}
+
+/// The executable the agents' helper processes (the tie, the keeper, the
+/// MCP server, the demo agent) run: the `handoff` command installed beside
+/// the app when it is there, a few MB a process; else the app itself,
+/// which serves them too but loads the whole webview's libraries in each.
+fn helper_executable(app: PathBuf) -> PathBuf {
+    app.parent()
+        .map(|folder| folder.join("handoff"))
+        .filter(|cli| cli.is_file())
+        .unwrap_or(app)
 }
