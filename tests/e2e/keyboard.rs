@@ -206,16 +206,12 @@ async fn enter_sends_shift_enter_adds_a_line_and_a_setting_swaps_them() {
     let world = World::new();
     let app = App::launch(&world).await.expect("the app starts");
     let result: Result<()> = async {
-        app.type_into(
-            "[data-testid=prompt-input]",
-            &format!(
-                "first line{}{}{}second line",
-                Key::Shift,
-                Key::Enter,
-                Key::Null
-            ),
-        )
-        .await?;
+        // Each call of WebDriver's send keys lets go of the modifiers at its end.
+        let prompt = "[data-testid=prompt-input]";
+        app.type_into(prompt, "first line").await?;
+        app.type_into(prompt, &format!("{}{}", Key::Shift, Key::Enter))
+            .await?;
+        app.type_into(prompt, "second line").await?;
         let text = prompt_text(&app).await?;
         ensure!(
             text == "first line\nsecond line",
@@ -243,21 +239,16 @@ async fn enter_sends_shift_enter_adds_a_line_and_a_setting_swaps_them() {
         app.wait_for(".app:not(:has([data-testid=settings]))")
             .await?;
 
-        app.type_into(
-            "[data-testid=prompt-input]",
-            &format!("third{}", Key::Enter),
-        )
-        .await?;
+        app.type_into(prompt, &format!("third{}", Key::Enter))
+            .await?;
         let text = prompt_text(&app).await?;
         ensure!(
             text == "third\n",
             "with the setting, Enter adds a line: {text:?}"
         );
-        app.type_into(
-            "[data-testid=prompt-input]",
-            &format!("fourth{}{}{}", Key::Control, Key::Enter, Key::Null),
-        )
-        .await?;
+        app.type_into(prompt, "fourth").await?;
+        app.type_into(prompt, &format!("{}{}", Key::Control, Key::Enter))
+            .await?;
         app.wait_for_text("fourth").await?;
         ensure!(prompt_text(&app).await?.is_empty(), "Ctrl+Enter sent it");
         Ok(())

@@ -85,11 +85,16 @@ async fn settings_are_saved_and_agents_added_and_tested() {
 async fn replace_chosen_in_settings_is_the_upload_dialogs_default() {
     let world = World::new();
     let uploads = world.worktree().join(".agor/uploads");
-    std::fs::create_dir_all(&uploads).unwrap();
-    std::fs::write(uploads.join("report.txt"), b"the older report\n").unwrap();
-    let file = world.source("report.txt", b"the newer report\n");
+    let file = world.source("report.txt", b"the older report\n");
     let app = App::launch(&world).await.expect("the app starts");
     let result = async {
+        // The older report, uploaded as things stand (keep both).
+        app.drop_files(&[&file]).await?;
+        app.click("[data-testid=notify]").await?;
+        app.click("[data-testid=upload]").await?;
+        app.dialog_closed().await?;
+        std::fs::write(&file, b"the newer report\n")?;
+
         let input = app.wait_for("[data-testid=prompt-input]").await?;
         input.send_keys(&format!("{},", Key::Control)).await?;
         app.wait_for("[data-testid=settings]").await?;
