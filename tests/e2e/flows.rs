@@ -425,7 +425,7 @@ async fn a_replaced_picture_still_shows_what_was_sent_after_a_restart() {
                 replaced == [128],
                 "the replaced row shows what was sent: {replaced:?}"
             );
-            app.screenshot("39-replaced-picture-after-restart").await?;
+            app.screenshot("62-replaced-picture-after-restart").await?;
             Ok(())
         }
         .await;

@@ -227,7 +227,7 @@ async fn a_session_made_with_the_cli_shows_in_the_sidebar_told_apart() {
             [&first, &second].iter().any(|t| t.ends_with(" (2)")),
             "{titles}"
         );
-        app.screenshot("38-cli-session-in-sidebar").await?;
+        app.screenshot("61-cli-session-in-sidebar").await?;
         Ok(())
     }
     .await;

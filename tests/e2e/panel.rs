@@ -431,7 +431,7 @@ async fn a_file_gone_from_disk_keeps_only_its_path_and_its_preview_says_why() {
                 "{absent} is offered for a missing file: {menu}"
             );
         }
-        app.screenshot("37-missing-row-menu").await?;
+        app.screenshot("59-missing-row-menu").await?;
         app.client
             .active_element()
             .await?
@@ -461,7 +461,7 @@ async fn a_file_gone_from_disk_keeps_only_its_path_and_its_preview_says_why() {
             "the preview says why it shows nothing"
         );
         println!("a gone snapshot's preview says: {why}");
-        app.screenshot("37-missing-preview").await?;
+        app.screenshot("60-missing-preview").await?;
         Ok(())
     }
     .await;
