@@ -237,6 +237,17 @@ fn lock<T>(mutex: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
     mutex.lock().unwrap_or_else(PoisonError::into_inner)
 }
 
+/// The executable the agents' helper processes (the tie, the keeper, the
+/// MCP server, the demo agent) run: the `handoff` command installed beside
+/// the app when it is there, a few MB a process; else the app itself,
+/// which serves them too but loads the whole webview's libraries in each.
+fn helper_executable(app: PathBuf) -> PathBuf {
+    app.parent()
+        .map(|folder| folder.join("handoff"))
+        .filter(|cli| cli.is_file())
+        .unwrap_or(app)
+}
+
 #[cfg(test)]
 mod tests {
     use std::collections::BTreeMap;
@@ -255,15 +266,4 @@ mod tests {
         assert_eq!(held.keys().next(), Some(&25));
         assert_eq!(held.get(&40), Some(&400));
     }
-}
-
-/// The executable the agents' helper processes (the tie, the keeper, the
-/// MCP server, the demo agent) run: the `handoff` command installed beside
-/// the app when it is there, a few MB a process; else the app itself,
-/// which serves them too but loads the whole webview's libraries in each.
-fn helper_executable(app: PathBuf) -> PathBuf {
-    app.parent()
-        .map(|folder| folder.join("handoff"))
-        .filter(|cli| cli.is_file())
-        .unwrap_or(app)
 }
