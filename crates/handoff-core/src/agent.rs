@@ -55,7 +55,7 @@ use connection::{Connection, Launch};
 use recorder::Recorder;
 
 /// The profile used when a session names none.
-pub const DEFAULT_PROFILE: &str = "Demo agent";
+pub use crate::words::DEFAULT_PROFILE;
 
 /// How long an agent may take to initialize and open a session.
 pub const HANDSHAKE_TIMEOUT: Duration = Duration::from_secs(60);

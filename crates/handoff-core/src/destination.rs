@@ -10,23 +10,10 @@ use std::fs;
 use std::io;
 use std::path::{Component, Path, PathBuf};
 
+pub use crate::safe_dir::DestinationError;
 use crate::safe_dir::{Privacy, SafeDir};
 use crate::settings::Settings;
-use crate::text_enum::text_enum;
-
-text_enum! {
-    /// The folder a file was saved into.
-    pub enum Destination {
-        /// `<worktree>/.agor/uploads/`: inside the agent's working folder.
-        Worktree = "worktree",
-        /// `$TMPDIR/agor-uploads/`: outside any repository; expires.
-        Temp = "temp",
-        /// `~/.agor/uploads/`: shared by every worktree.
-        Global = "global",
-        /// Handoff's own store of files published by agents.
-        Published = "published",
-    }
-}
+pub use crate::words::Destination;
 
 /// The folder name used under the temp folder.
 pub const TEMP_FOLDER: &str = "agor-uploads";
@@ -49,33 +36,6 @@ impl Roots {
             home: dirs::home_dir().unwrap_or_else(std::env::temp_dir),
         }
     }
-}
-
-/// Why a destination folder cannot be used.
-#[derive(Debug, Clone, thiserror::Error, PartialEq, Eq)]
-pub enum DestinationError {
-    /// The worktree destination was asked for without a worktree.
-    #[error("the worktree destination needs a worktree")]
-    NoWorktree,
-    /// Uploads cannot be written into the published-files store.
-    #[error("files cannot be uploaded into Handoff's published-files store")]
-    NotAnUploadTarget,
-    /// A component of the folder is a symlink, not owned by us, or not a folder.
-    #[error("{path} {why}; refusing to write there")]
-    Unsafe {
-        /// The offending path.
-        path: PathBuf,
-        /// What is wrong with it.
-        why: String,
-    },
-    /// The folder could not be created or checked.
-    #[error("cannot create {path}: {reason}")]
-    Io {
-        /// The folder.
-        path: PathBuf,
-        /// The system's reason.
-        reason: String,
-    },
 }
 
 /// A destination folder, resolved but not yet created.
@@ -166,10 +126,10 @@ fn write_gitignore_once(folder: &SafeDir) -> Result<(), DestinationError> {
     let random = crate::random::hex::<6>().map_err(|e| failed(&e.into()))?;
     let temp = std::ffi::OsString::from(format!(
         "{}{}-{}{}",
-        crate::ingest::TEMP_PREFIX,
+        crate::words::TEMP_PREFIX,
         std::process::id(),
         random,
-        crate::ingest::TEMP_SUFFIX
+        crate::words::TEMP_SUFFIX
     ));
     let mut file = folder.create_file(&temp, 0o644).map_err(|e| failed(&e))?;
     let written = io::Write::write_all(&mut file, b"*\n");

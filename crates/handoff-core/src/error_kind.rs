@@ -2,8 +2,6 @@
 //! reaches a person, the same in the app (where the page branches on it),
 //! in the CLI's `--json` output and in the conversation's error lines.
 
-use serde::{Deserialize, Serialize};
-
 use crate::agent::AgentError;
 use crate::destination::DestinationError;
 use crate::ingest::IngestError;
@@ -12,87 +10,7 @@ use crate::remove::RemoveError;
 use crate::settings::SettingsError;
 use crate::store::StoreError;
 use crate::untracked::AddError;
-
-/// A stable name for a kind of failure, written in camelCase on the wire.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, specta::Type)]
-#[serde(rename_all = "camelCase")]
-pub enum ErrorKind {
-    /// A record, file, session or profile that does not exist (any more).
-    NotFound,
-    /// A request that cannot be carried out as given (empty title, bad name…).
-    InvalidInput,
-    /// A setting or profile value that was refused.
-    InvalidSetting,
-    /// The database was written by a newer Handoff.
-    DatabaseTooNew,
-    /// The database failed.
-    StoreFailed,
-    /// A file over the size limit.
-    TooLarge,
-    /// A batch over the file limit.
-    BatchLimit,
-    /// A file that changed while it was read.
-    ChangedWhileRead,
-    /// A folder that was moved while its files were saved.
-    FolderMoved,
-    /// A symbolic link, skipped.
-    SymlinkSkipped,
-    /// A FIFO, socket, device or folder where a file was expected.
-    NotRegularFile,
-    /// A file that could not be read.
-    Unreadable,
-    /// The worktree destination without a worktree.
-    NoWorktree,
-    /// A destination that is not safe to write into (a symlink, another
-    /// owner's folder…).
-    UnsafeDestination,
-    /// Writing failed.
-    WriteFailed,
-    /// Deleting failed.
-    DeleteFailed,
-    /// A file already deleted or expired.
-    AlreadyGone,
-    /// A path outside the places it may be (publishing, adding a file).
-    Outside,
-    /// The agent's program is not installed.
-    AgentNotInstalled,
-    /// The agent needs the person to sign in.
-    AuthRequired,
-    /// The agent exited or broke the protocol.
-    AgentCrashed,
-    /// The agent did not answer in time.
-    AgentTimeout,
-    /// The agent refused a request.
-    AgentFailed,
-    /// A mode the agent does not offer.
-    UnknownMode,
-    /// A setting or value the agent does not offer.
-    UnknownOption,
-    /// The agent is in a turn and cannot change now.
-    AgentBusy,
-    /// Opening a file or a link with another program failed.
-    OpenFailed,
-    /// The clipboard could not be read.
-    ClipboardFailed,
-    /// A remote machine's host key is not the known one.
-    RemoteHostKey,
-    /// A remote machine refused the person's key.
-    RemoteAuth,
-    /// A remote machine does not answer.
-    RemoteUnreachable,
-    /// SSH or SFTP failed otherwise.
-    RemoteFailed,
-    /// Sharing is not set up, or the bucket it names is not there.
-    ShareNotSetUp,
-    /// The storage refused the key (unknown, wrong secret, no access, clock).
-    ShareRefused,
-    /// The storage does not answer.
-    ShareUnreachable,
-    /// The storage failed otherwise.
-    ShareFailed,
-    /// Something that should not happen (a task that panicked).
-    Internal,
-}
+pub use crate::words::ErrorKind;
 
 impl StoreError {
     /// The kind of failure.

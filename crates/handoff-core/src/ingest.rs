@@ -24,49 +24,22 @@ use std::fs::File;
 use std::path::PathBuf;
 use std::rc::Rc;
 
+pub(crate) use crate::words::hex;
+pub use crate::words::{ConflictPolicy, Origin, TEMP_PREFIX, TEMP_SUFFIX};
 pub use error::IngestError;
 pub(crate) use place::{MAX_ALTERNATIVES, store_failed, too_many};
 pub use source::{Source, Tally, tally};
-pub(crate) use stage::{Facts, changed, check_regular, hash_file, hex, open_regular};
-pub use stage::{TEMP_PREFIX, TEMP_SUFFIX, temp_owner};
+pub use stage::temp_owner;
+pub(crate) use stage::{Facts, changed, check_regular, hash_file, open_regular};
 
 use crate::clock::Timestamp;
 use crate::destination::{Destination, Folder, Roots};
 use crate::safe_dir::{Privacy, SafeDir};
 use crate::settings::Settings;
 use crate::store::{Direction, FileRecord, NewFile, Store, Worktree};
-use crate::text_enum::text_enum;
 use place::Placed;
 use source::Item;
 use stage::{StageOptions, Staged};
-
-text_enum! {
-    /// What happens when a file of the same name is already there.
-    pub enum ConflictPolicy {
-        /// Save as `name (1).ext`, `name (2).ext`…
-        KeepBoth = "keep-both",
-        /// Replace the file; its older record is kept, marked `replaced`.
-        Replace = "replace",
-    }
-}
-
-text_enum! {
-    /// How a file reached Handoff.
-    pub enum Origin {
-        /// Dragged onto the window.
-        Drop = "drop",
-        /// Pasted from the clipboard.
-        Paste = "paste",
-        /// Chosen in the file picker.
-        Picker = "picker",
-        /// Given to the `handoff` command.
-        Cli = "cli",
-        /// Published by an agent through the MCP tool.
-        Mcp = "mcp",
-        /// Found in an uploads folder and added where it was.
-        Found = "found",
-    }
-}
 
 /// A batch to save, with everything that decides how.
 #[derive(Debug, Clone)]

@@ -60,11 +60,12 @@ mod text_enum;
 pub mod thumbs;
 pub mod untracked;
 pub mod watch;
+pub mod words;
 
 pub use clock::Timestamp;
-pub use destination::{Destination, Roots};
-pub use error_kind::ErrorKind;
+pub use destination::Roots;
 pub use home::Home;
-pub use ingest::{ConflictPolicy, IngestError, Origin, Source, Upload};
+pub use ingest::{IngestError, Source, Upload};
 pub use settings::Settings;
 pub use store::{FileRecord, FileStatus, Store, StoreError};
+pub use words::{ConflictPolicy, Destination, ErrorKind, Origin};

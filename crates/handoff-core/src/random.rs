@@ -36,7 +36,7 @@ pub fn check() -> Result<(), NoRandomness> {
 
 /// `N` random bytes, as lowercase hex (`2 N` characters).
 pub fn hex<const N: usize>() -> Result<String, NoRandomness> {
-    Ok(crate::ingest::hex(&bytes::<N>()?))
+    Ok(crate::words::hex(&bytes::<N>()?))
 }
 
 impl From<NoRandomness> for std::io::Error {

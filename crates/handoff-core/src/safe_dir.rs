@@ -18,7 +18,32 @@ use std::path::{Path, PathBuf};
 use rustix::fs::{AtFlags, FileType, FlockOperation, Mode, OFlags, RenameFlags};
 use rustix::io::Errno;
 
-use crate::destination::DestinationError;
+/// Why a destination folder cannot be used.
+#[derive(Debug, Clone, thiserror::Error, PartialEq, Eq)]
+pub enum DestinationError {
+    /// The worktree destination was asked for without a worktree.
+    #[error("the worktree destination needs a worktree")]
+    NoWorktree,
+    /// Uploads cannot be written into the published-files store.
+    #[error("files cannot be uploaded into Handoff's published-files store")]
+    NotAnUploadTarget,
+    /// A component of the folder is a symlink, not owned by us, or not a folder.
+    #[error("{path} {why}; refusing to write there")]
+    Unsafe {
+        /// The offending path.
+        path: PathBuf,
+        /// What is wrong with it.
+        why: String,
+    },
+    /// The folder could not be created or checked.
+    #[error("cannot create {path}: {reason}")]
+    Io {
+        /// The folder.
+        path: PathBuf,
+        /// The system's reason.
+        reason: String,
+    },
+}
 
 /// A folder held open by handle, with the path it was reached by.
 #[derive(Debug)]

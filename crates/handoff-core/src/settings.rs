@@ -9,9 +9,8 @@ use std::path::Path;
 
 use serde::{Deserialize, Serialize};
 
-use crate::destination::Destination;
-use crate::ingest::ConflictPolicy;
 use crate::size::ByteSize;
+use crate::words::{ConflictPolicy, Destination};
 
 /// Every setting a user can change, with its default value.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -419,7 +418,7 @@ pub fn check_uploads_folder_in(worktree: &Path, rel: &str) -> Result<(), Setting
         }
         if !name
             .to_string_lossy()
-            .starts_with(crate::ingest::TEMP_PREFIX)
+            .starts_with(crate::words::TEMP_PREFIX)
         {
             foreign.get_or_insert(name);
         }

@@ -68,7 +68,7 @@ fn text_head(bytes: &[u8]) -> Option<Vec<String>> {
 
 /// Lowercase hex SHA-256.
 pub fn sha256(bytes: &[u8]) -> String {
-    crate::ingest::hex(&Sha256::digest(bytes))
+    crate::words::hex(&Sha256::digest(bytes))
 }
 
 /// Width and height of a PNG, GIF, JPEG or WebP image from its header.

@@ -14,12 +14,7 @@ use super::source::{Input, special_kind};
 use crate::mime::{self, SNIFF_BYTES};
 use crate::safe_dir::SafeDir;
 use crate::size::ByteSize;
-
-/// Prefix of the temp files ingest writes; anything named like this in an
-/// uploads folder is an unfinished write.
-pub const TEMP_PREFIX: &str = ".handoff-";
-/// Suffix of the temp files ingest writes.
-pub const TEMP_SUFFIX: &str = ".part";
+use crate::words::{TEMP_PREFIX, TEMP_SUFFIX, hex};
 
 const CHUNK: usize = 1 << 20;
 
@@ -374,17 +369,6 @@ fn keep_head(head: &mut Vec<u8>, chunk: &[u8]) {
     if head.len() < SNIFF_BYTES {
         head.extend_from_slice(&chunk[..chunk.len().min(SNIFF_BYTES - head.len())]);
     }
-}
-
-/// Lowercase hex of a digest.
-pub(crate) fn hex(bytes: &[u8]) -> String {
-    use std::fmt::Write as _;
-    bytes
-        .iter()
-        .fold(String::with_capacity(bytes.len() * 2), |mut s, b| {
-            let _ = write!(s, "{b:02x}");
-            s
-        })
 }
 
 /// Copies one chunk from `src` to `out` through `buf` (where the kernel

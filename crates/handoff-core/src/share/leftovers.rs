@@ -134,7 +134,7 @@ impl Marks {
 
 /// A mark's file name: the SHA-256 of the object's key.
 fn name(key: &str) -> String {
-    crate::ingest::hex(&Sha256::digest(key.as_bytes()))
+    crate::words::hex(&Sha256::digest(key.as_bytes()))
 }
 
 /// Whether `file` is still the one at `path` (not removed meanwhile).

@@ -74,7 +74,7 @@ impl Recorded<'_> {
     /// Whether `digest` (the SHA-256 of the bytes sent) is the recorded
     /// one; else the error that says the file changed.
     pub(super) fn check(&self, digest: &[u8]) -> Result<(), ShareError> {
-        if crate::ingest::hex(digest) == self.sha256 {
+        if crate::words::hex(digest) == self.sha256 {
             Ok(())
         } else {
             Err(ShareError::Changed {

@@ -15,7 +15,7 @@ pub const PAGE: &str = include_str!("viewer.html");
 #[must_use]
 pub fn key(prefix: &str) -> String {
     let hash = Sha256::digest(PAGE.as_bytes());
-    let short = crate::ingest::stage::hex(&hash[..8]);
+    let short = crate::words::hex(&hash[..8]);
     format!("{prefix}viewer-{short}.html")
 }
 

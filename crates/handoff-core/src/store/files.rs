@@ -7,8 +7,8 @@ use rusqlite::{Connection, Row, params, params_from_iter, types::Value};
 use super::StoreError;
 use super::model::{Direction, FileRecord, FileStatus};
 use crate::clock::Timestamp;
-use crate::destination::Destination;
-use crate::ingest::Origin;
+use crate::words::Destination;
+use crate::words::Origin;
 
 const COLUMNS: &str = "id, session_id, worktree_id, direction, destination, filename, path, size, \
      mime, sniffed_mime, sha256, source, status, display_name, description, revision, mtime_ns, \

@@ -5,9 +5,9 @@ use std::path::PathBuf;
 use serde::Serialize;
 
 use crate::clock::Timestamp;
-use crate::destination::Destination;
-use crate::ingest::Origin;
 use crate::text_enum::text_enum;
+use crate::words::Destination;
+use crate::words::Origin;
 
 text_enum! {
     /// Which way a file moved.

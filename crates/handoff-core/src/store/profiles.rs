@@ -57,7 +57,7 @@ impl<'c> Profiles<'c> {
 
     /// The profile sessions use when none is named: the demo agent.
     pub fn default_profile(&mut self) -> Result<AgentProfile, StoreError> {
-        self.find(crate::agent::DEFAULT_PROFILE)?
+        self.find(crate::words::DEFAULT_PROFILE)?
             .ok_or(StoreError::NoDefaultProfile)
     }
 

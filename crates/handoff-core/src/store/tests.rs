@@ -1,6 +1,6 @@
 use super::*;
-use crate::destination::Destination;
-use crate::ingest::Origin;
+use crate::words::Destination;
+use crate::words::Origin;
 
 fn new_file(path: &str, session_id: Option<i64>, worktree_id: Option<i64>) -> NewFile {
     NewFile {

@@ -4,6 +4,7 @@
 mod env;
 mod expiry;
 mod ingest;
+mod layers;
 mod names;
 mod reconcile;
 mod watch;
