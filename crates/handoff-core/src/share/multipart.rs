@@ -31,8 +31,40 @@ const READ_CHUNK: usize = 256 * 1024;
 const AHEAD: usize = PART_SIZE;
 
 /// Puts the `size` bytes of the file at `path` at `key`, in parts; with
-/// `recorded`, only if they are its bytes.
+/// `recorded`, only if they are its bytes. An upload that the storage
+/// failed or dropped midway (a 5xx, a lost connection) is given up and
+/// made once more from the start.
 pub(super) async fn put(
+    storage: &Storage,
+    key: &str,
+    path: &Path,
+    size: u64,
+    headers: &ObjectHeaders<'_>,
+    recorded: Option<Recorded<'_>>,
+    progress: &(dyn Fn(u64) + Sync),
+) -> Result<(), ShareError> {
+    match put_once(storage, key, path, size, headers, recorded, progress).await {
+        Err(e) if is_passing(&e) => {
+            tracing::warn!(error = %e, "the storage failed a multipart upload; trying once more");
+            progress(0);
+            put_once(storage, key, path, size, headers, recorded, progress).await
+        }
+        done => done,
+    }
+}
+
+/// Whether the storage's failure may pass: it did not answer or broke
+/// off, or said it failed itself (a 5xx).
+fn is_passing(error: &ShareError) -> bool {
+    match error {
+        ShareError::Unreachable { .. } => true,
+        ShareError::Failed(said) => said.starts_with('5'),
+        _ => false,
+    }
+}
+
+/// One try of [`put`].
+async fn put_once(
     storage: &Storage,
     key: &str,
     path: &Path,
@@ -141,37 +173,73 @@ async fn part_body(
     file.seek(SeekFrom::Start(offset))
         .await
         .map_err(unreadable)?;
-    let chunks = futures_util::stream::try_unfold((file, len), move |(mut file, left)| {
-        let hashed = hashed.clone();
-        async move {
-            if left == 0 {
-                return Ok(None);
-            }
-            if let Some(hashed) = &hashed {
-                hashed.room(number).await;
-            }
-            let want = READ_CHUNK.min(usize::try_from(left).unwrap_or(READ_CHUNK));
-            let mut chunk = BytesMut::with_capacity(want);
-            while chunk.len() < want {
-                if file.read_buf(&mut chunk).await? == 0 {
-                    if let Some(hashed) = &hashed {
-                        hashed.cut();
-                    }
-                    return Err(std::io::Error::new(
-                        std::io::ErrorKind::UnexpectedEof,
-                        "the file got shorter while it was sent",
+    let guard = Unfinished {
+        hashed: hashed.clone(),
+        number,
+    };
+    let chunks =
+        futures_util::stream::try_unfold((file, len, guard), move |(mut file, left, mut guard)| {
+            let hashed = hashed.clone();
+            async move {
+                if left == 0 {
+                    return Ok(None);
+                }
+                if let Some(hashed) = &hashed
+                    && !hashed.room(number).await
+                {
+                    return Err(std::io::Error::other(
+                        "another part of the file could not be sent",
                     ));
                 }
+                let want = READ_CHUNK.min(usize::try_from(left).unwrap_or(READ_CHUNK));
+                let mut chunk = BytesMut::with_capacity(want);
+                while chunk.len() < want {
+                    if file.read_buf(&mut chunk).await? == 0 {
+                        if let Some(hashed) = &hashed {
+                            hashed.cut();
+                        }
+                        return Err(std::io::Error::new(
+                            std::io::ErrorKind::UnexpectedEof,
+                            "the file got shorter while it was sent",
+                        ));
+                    }
+                }
+                let chunk = chunk.freeze();
+                let left = left - chunk.len() as u64;
+                if let Some(hashed) = &hashed {
+                    hashed.take(number, &chunk, left == 0);
+                }
+                if left == 0 {
+                    // Hashed whole: a body dropped from here on lost nothing.
+                    guard.finished();
+                }
+                Ok(Some((chunk, (file, left, guard))))
             }
-            let chunk = chunk.freeze();
-            let left = left - chunk.len() as u64;
-            if let Some(hashed) = &hashed {
-                hashed.take(number, &chunk, left == 0);
-            }
-            Ok(Some((chunk, (file, left))))
-        }
-    });
+        });
     Ok(reqwest::Body::wrap_stream(chunks))
+}
+
+/// A part's body not read to its end: dropped so (its request failed or
+/// was given up), it lets the parts waiting on it go, to fail in turn,
+/// instead of holding them forever.
+struct Unfinished {
+    hashed: Option<Arc<InOrder>>,
+    number: u16,
+}
+
+impl Unfinished {
+    /// The part was read to its end.
+    fn finished(&mut self) {
+        self.hashed = None;
+    }
+}
+
+impl Drop for Unfinished {
+    fn drop(&mut self) {
+        if let Some(hashed) = self.hashed.take() {
+            hashed.abandon(self.number);
+        }
+    }
 }
 
 /// The SHA-256 of the bytes the parts carry, in file order, taken while
@@ -194,6 +262,8 @@ struct Order {
     ended: BTreeSet<u16>,
     /// A part came out shorter than the file was.
     cut: bool,
+    /// A part's body was dropped before its end.
+    abandoned: bool,
 }
 
 impl Default for Order {
@@ -205,6 +275,7 @@ impl Default for Order {
             held_bytes: 0,
             ended: BTreeSet::new(),
             cut: false,
+            abandoned: false,
         }
     }
 }
@@ -215,20 +286,32 @@ impl InOrder {
     }
 
     /// Waits until part `number` may read on: it is the one hashed, or
-    /// the parts after it hold less than [`AHEAD`].
-    async fn room(&self, number: u16) {
+    /// the parts after it hold less than [`AHEAD`]. False when a part was
+    /// given up before its end: the bytes can no longer be hashed in order.
+    async fn room(&self, number: u16) -> bool {
         loop {
             let moved = self.moved.notified();
             tokio::pin!(moved);
             moved.as_mut().enable();
             {
                 let order = self.order();
+                if order.abandoned {
+                    return false;
+                }
                 if order.head == number || order.held_bytes < AHEAD {
-                    return;
+                    return true;
                 }
             }
             moved.await;
         }
+    }
+
+    /// Part `number`'s body was dropped before its end: the parts waiting
+    /// for it are let go.
+    fn abandon(&self, number: u16) {
+        tracing::debug!(part = number, "a part's body was given up before its end");
+        self.order().abandoned = true;
+        self.moved.notify_waiters();
     }
 
     /// Takes in a chunk part `number` read (its last when `last`).
@@ -273,11 +356,57 @@ impl InOrder {
     /// Whether every part was read whole and the bytes are `recorded`'s.
     fn check(&self, recorded: Recorded<'_>) -> Result<(), ShareError> {
         let order = self.order();
-        if order.cut || !order.held.is_empty() {
+        if order.cut || order.abandoned || !order.held.is_empty() {
             return Err(ShareError::Changed {
                 filename: recorded.filename.to_owned(),
             });
         }
         recorded.check(&order.sha.clone().finalize())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Part 2 has read its share ahead and waits for part 1; part 1's body
+    /// is dropped before its end (its request failed): part 2 is let go,
+    /// with "no", instead of waiting forever. Before, the share hung.
+    #[tokio::test]
+    async fn a_part_given_up_lets_the_waiting_ones_go() {
+        let hashed = Arc::new(InOrder::default());
+        hashed.take(2, &Bytes::from(vec![7; AHEAD]), false);
+        let first = Unfinished {
+            hashed: Some(Arc::clone(&hashed)),
+            number: 1,
+        };
+        let waiting = tokio::spawn({
+            let hashed = Arc::clone(&hashed);
+            async move { hashed.room(2).await }
+        });
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+        assert!(!waiting.is_finished(), "part 2 waits for part 1");
+        drop(first);
+        let went_on = tokio::time::timeout(std::time::Duration::from_secs(5), waiting)
+            .await
+            .expect("let go")
+            .unwrap();
+        assert!(!went_on, "told the bytes can no longer be hashed in order");
+    }
+
+    /// A part read to its end and then dropped (the request had all its
+    /// bytes) gives nothing up.
+    #[tokio::test]
+    async fn a_part_read_whole_then_dropped_gives_nothing_up() {
+        let hashed = Arc::new(InOrder::default());
+        let mut first = Unfinished {
+            hashed: Some(Arc::clone(&hashed)),
+            number: 1,
+        };
+        hashed.take(1, &Bytes::from_static(b"all of it"), true);
+        first.finished();
+        drop(first);
+        assert!(hashed.room(2).await, "part 2 reads on");
+        assert!(!hashed.order().abandoned);
     }
 }
