@@ -31,7 +31,6 @@ use std::sync::{Arc, Mutex, PoisonError};
 use std::time::Duration;
 
 use agent_client_protocol::v1::schema::{EnvVariable, McpServer, McpServerStdio};
-use serde::Serialize;
 use tokio::sync::{mpsc, oneshot};
 
 pub use agent_client_protocol::v1::schema::StopReason;
@@ -100,15 +99,7 @@ pub struct PermissionAsk {
 }
 
 /// One choice of a permission request.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, serde::Deserialize, specta::Type)]
-pub struct PermissionChoice {
-    /// The option's id.
-    pub id: String,
-    /// Its label.
-    pub name: String,
-    /// Whether choosing it allows the action.
-    pub allow: bool,
-}
+pub use crate::words::agent::PermissionChoice;
 
 /// How to run a session's agent.
 #[derive(Debug, Clone)]

@@ -28,6 +28,14 @@ impl StoreError {
     }
 }
 
+impl crate::remote::BadRemoteSpec {
+    /// The kind of failure.
+    #[must_use]
+    pub fn kind(&self) -> ErrorKind {
+        ErrorKind::InvalidInput
+    }
+}
+
 impl crate::remote::RemoteError {
     /// The kind of failure.
     #[must_use]

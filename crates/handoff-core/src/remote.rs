@@ -21,14 +21,13 @@ mod place;
 mod pool;
 mod remove;
 mod send;
-mod spec;
 mod upload;
 
+pub use crate::words::remote_spec::{BadRemoteSpec, RemoteSpec};
 pub use connect::{ConnectOptions, Remote, SSH_CONFIG_ENV};
 pub use download::DownloadError;
 pub use forward::Forwarded;
 pub use pool::{block_on, close_all, disconnect};
-pub use spec::RemoteSpec;
 pub use upload::upload;
 
 use std::path::PathBuf;
@@ -50,6 +49,12 @@ pub fn worktree_of(
             Ok(store.worktrees().get(id)?.remote())
         }
         _ => Ok(None),
+    }
+}
+
+impl From<BadRemoteSpec> for RemoteError {
+    fn from(e: BadRemoteSpec) -> Self {
+        Self::BadSpec { text: e.text }
     }
 }
 

@@ -4,6 +4,9 @@
 //! lowercase hex. Nothing
 //! here knows a flow; everything may use it.
 
+pub mod agent;
+pub mod remote_spec;
+
 use serde::{Deserialize, Serialize};
 
 use crate::text_enum::text_enum;

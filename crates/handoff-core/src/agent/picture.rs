@@ -64,24 +64,7 @@ pub struct Picture {
 }
 
 /// What went inline, for the conversation.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, serde::Deserialize, specta::Type)]
-#[serde(rename_all = "camelCase")]
-pub struct Sent {
-    /// Width in pixels.
-    pub width: u32,
-    /// Height in pixels.
-    pub height: u32,
-    /// Its type.
-    pub mime: String,
-    /// Its size in bytes.
-    pub bytes: u64,
-    /// The file's width and height, when the copy is scaled down.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub scaled_from: Option<[u32; 2]>,
-    /// The file's type, when the copy is in another format.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub converted_from: Option<String>,
-}
+pub use crate::words::agent::Sent;
 
 impl Sent {
     /// In a person's words: "picture 1280×800", "picture 2000×1500 (scaled

@@ -3,48 +3,9 @@
 //! API key in the profile, or let the agent sign in itself (it opens a
 //! browser) when Handoff calls `authenticate`.
 
-use std::collections::BTreeMap;
-
+pub use crate::words::agent::{AuthMethod, SignIn};
 use agent_client_protocol::v1::schema::AuthMethod as AcpAuthMethod;
-use serde::Serialize;
 use serde_json::{Map, Value};
-
-/// A way the agent offers to sign in.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, serde::Deserialize, specta::Type)]
-#[serde(rename_all = "camelCase")]
-pub struct AuthMethod {
-    /// The method's id.
-    pub id: String,
-    /// Its name.
-    pub name: String,
-    /// What it does, when the agent says.
-    pub description: Option<String>,
-    /// What the person does.
-    pub how: SignIn,
-}
-
-/// What a person does to sign in one way.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, serde::Deserialize, specta::Type)]
-#[serde(tag = "kind", rename_all = "camelCase")]
-pub enum SignIn {
-    /// Run the agent's own login in a terminal.
-    #[serde(rename_all = "camelCase")]
-    Terminal {
-        /// The program and its arguments.
-        command: Vec<String>,
-        /// Variables to set for it.
-        env: BTreeMap<String, String>,
-    },
-    /// Put an API key in the profile's environment.
-    #[serde(rename_all = "camelCase")]
-    ApiKey {
-        /// The variable the agent reads it from.
-        variable: String,
-    },
-    /// Handoff asks the agent to sign in (`authenticate`); the agent does
-    /// the rest, usually in a browser.
-    Agent,
-}
 
 impl SignIn {
     /// A terminal method's command line, quoted as a shell needs it.
@@ -162,6 +123,7 @@ fn quoted(word: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use std::collections::BTreeMap;
 
     fn parse(json: Value) -> AcpAuthMethod {
         serde_json::from_value(json).unwrap()

@@ -57,6 +57,7 @@ from_kinded!(
     crate::settings::SettingsError,
     crate::destination::DestinationError,
     crate::remote::RemoteError,
+    crate::remote::BadRemoteSpec,
     crate::share::ShareError,
 );
 

@@ -5,8 +5,7 @@
 use serde::{Deserialize, Serialize};
 
 use crate::ErrorKind;
-use crate::agent::picture::Sent;
-use crate::agent::{AuthMethod, PermissionChoice};
+use crate::words::agent::{AuthMethod, PermissionChoice, Sent};
 
 /// The details of a conversation line.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, specta::Type)]

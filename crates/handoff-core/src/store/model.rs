@@ -132,9 +132,9 @@ impl Worktree {
 
     /// Where this worktree is, when it is on another machine.
     #[must_use]
-    pub fn remote(&self) -> Option<crate::remote::RemoteSpec> {
+    pub fn remote(&self) -> Option<crate::words::remote_spec::RemoteSpec> {
         self.host.as_ref()?;
-        crate::remote::RemoteSpec::parse(&self.path.to_string_lossy())
+        crate::words::remote_spec::RemoteSpec::parse(&self.path.to_string_lossy())
             .ok()
             .flatten()
     }

@@ -7,7 +7,7 @@ use rusqlite::{Connection, OptionalExtension, Row, params};
 use super::StoreError;
 use super::model::Worktree;
 use crate::clock::Timestamp;
-use crate::remote::RemoteSpec;
+use crate::words::remote_spec::RemoteSpec;
 
 /// Typed access to the `worktrees` table.
 pub struct Worktrees<'c> {

@@ -1,8 +1,17 @@
-//! Reading a remote worktree from text.
+//! A worktree on another machine, read from text (`host:/path`,
+//! `ssh://[user@]host[:port]/path`).
 
 use std::path::PathBuf;
 
-use super::RemoteError;
+/// Text that is not a remote worktree Handoff understands.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error(
+    "{text:?} is not a remote worktree: write ssh://[user@]host[:port]/absolute/path or host:/absolute/path"
+)]
+pub struct BadRemoteSpec {
+    /// What was given.
+    pub text: String,
+}
 
 /// A worktree on another machine: where to connect and the folder there.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -17,8 +26,8 @@ pub struct RemoteSpec {
 impl RemoteSpec {
     /// The remote worktree `text` names, `None` when it names a local
     /// folder, or why it is not a remote worktree Handoff understands.
-    pub fn parse(text: &str) -> Result<Option<Self>, RemoteError> {
-        let bad = || RemoteError::BadSpec {
+    pub fn parse(text: &str) -> Result<Option<Self>, BadRemoteSpec> {
+        let bad = || BadRemoteSpec {
             text: text.to_owned(),
         };
         if let Some(rest) = text.strip_prefix("ssh://") {
