@@ -6,8 +6,7 @@ use crate::clock::Timestamp;
 use crate::ingest::Saved;
 use crate::size::ByteSize;
 use crate::store::{
-    FileRecord, Message, MessageData, MessageKind, NewMessage, Role, Store, StoreError,
-    UploadedFile,
+    Message, MessageData, MessageKind, NewMessage, Role, Store, StoreError, UploadedFile,
 };
 
 /// Records "Uploaded shot.png → .agor/uploads/shot.png (2.3 MB)" for the
@@ -46,11 +45,10 @@ pub fn record_uploads(
             ByteSize(f.size)
         ));
     }
-    let files: Vec<&FileRecord> = saved.iter().map(|s| &s.record).collect();
     let data = MessageData::Uploaded {
-        files: files
+        files: saved
             .iter()
-            .map(|f| UploadedFile {
+            .map(|Saved { record: f, .. }| UploadedFile {
                 file_id: f.id,
                 path: f.path.display().to_string(),
                 size: f.size,

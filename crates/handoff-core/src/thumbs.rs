@@ -38,11 +38,14 @@ impl Thumbs {
             .flatten()
     }
 
-    /// Keeps a thumbnail of `picture` under its SHA-256, unless one is
-    /// kept already; returns whether one is kept now. Bytes that do not
-    /// decode as a picture keep nothing. Written whole or not at all.
-    pub fn keep(&self, picture: &[u8]) -> io::Result<bool> {
-        let sha256 = digest(picture);
+    /// Keeps a thumbnail of `picture`, whose SHA-256 the caller has
+    /// checked is `sha256`, unless one is kept already; returns whether one
+    /// is kept now. Bytes that do not decode as a picture keep nothing.
+    /// Written whole or not at all.
+    pub fn keep(&self, sha256: &str, picture: &[u8]) -> io::Result<bool> {
+        if !is_digest(sha256) {
+            return Ok(false);
+        }
         let path = self.dir.join(format!("{sha256}.png"));
         if path.is_file() {
             return Ok(true);
@@ -108,19 +111,23 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let thumbs = Thumbs::of(&Home::at(dir.path()));
         let big = png(1200, 600);
-        assert!(thumbs.keep(&big).unwrap());
+        assert!(thumbs.keep(&digest(&big), &big).unwrap());
         let kept = thumbs.get(&digest(&big)).expect("kept");
         let shown = image::load_from_memory(&kept).unwrap();
         assert_eq!((shown.width(), shown.height()), (EDGE, EDGE / 2));
         // Kept once: a second keep finds it.
-        assert!(thumbs.keep(&big).unwrap());
+        assert!(thumbs.keep(&digest(&big), &big).unwrap());
 
         let small = png(40, 30);
-        thumbs.keep(&small).unwrap();
+        thumbs.keep(&digest(&small), &small).unwrap();
         let shown = image::load_from_memory(&thumbs.get(&digest(&small)).unwrap()).unwrap();
         assert_eq!((shown.width(), shown.height()), (40, 30), "not made larger");
 
-        assert!(!thumbs.keep(b"not a picture").unwrap());
+        assert!(
+            !thumbs
+                .keep(&digest(b"not a picture"), b"not a picture")
+                .unwrap()
+        );
         assert!(thumbs.get(&digest(b"not a picture")).is_none());
         assert!(
             thumbs.get("../../etc/passwd").is_none(),

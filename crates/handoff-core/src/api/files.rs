@@ -131,34 +131,40 @@ pub fn remote_bytes(
 /// shows what the agent received.
 #[must_use]
 pub fn sent_picture(ctx: &Context, record: &FileRecord, limit: u64) -> Option<(Vec<u8>, bool)> {
-    let thumbs = Thumbs::of(&ctx.home);
     let current = match remote_bytes(ctx, record, limit) {
         Ok(Some(bytes)) => Some(bytes),
         Ok(None) => read_at_most(&record.path, limit),
         Err(_) => None,
     };
-    if let Some(bytes) = current.filter(|b| thumbs::digest(b) == record.sha256) {
-        if let Err(e) = thumbs.keep(&bytes) {
-            tracing::warn!(file = record.id, error = %e, "could not keep a thumbnail");
-        }
-        return Some((bytes, false));
-    }
-    thumbs.get(&record.sha256).map(|png| (png, true))
+    current
+        .and_then(|bytes| recorded(ctx, record, bytes))
+        .map(|bytes| (bytes, false))
+        .or_else(|| {
+            Thumbs::of(&ctx.home)
+                .get(&record.sha256)
+                .map(|png| (png, true))
+        })
 }
 
 /// Keeps a thumbnail of a picture just saved on this machine, while its
 /// bytes are the recorded ones (a remote one gets its thumbnail the first
 /// time it is shown).
 pub(crate) fn keep_thumbnail(ctx: &Context, record: &FileRecord, limit: u64) {
-    let Some(bytes) = read_at_most(&record.path, limit) else {
-        return;
-    };
-    if thumbs::digest(&bytes) != record.sha256 {
-        return;
+    if let Some(bytes) = read_at_most(&record.path, limit) {
+        recorded(ctx, record, bytes);
     }
-    if let Err(e) = Thumbs::of(&ctx.home).keep(&bytes) {
+}
+
+/// `bytes` when they are the record's (hashed once), with a thumbnail of
+/// them kept on the way.
+fn recorded(ctx: &Context, record: &FileRecord, bytes: Vec<u8>) -> Option<Vec<u8>> {
+    if thumbs::digest(&bytes) != record.sha256 {
+        return None;
+    }
+    if let Err(e) = Thumbs::of(&ctx.home).keep(&record.sha256, &bytes) {
         tracing::warn!(file = record.id, error = %e, "could not keep a thumbnail");
     }
+    Some(bytes)
 }
 
 /// The regular file at `path`, when it holds at most `limit` bytes.
