@@ -13,6 +13,7 @@ use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
 use handoff_core::Home;
+use handoff_core::logging::OrLog as _;
 use rustix::fs::FlockOperation;
 use serde::{Deserialize, Serialize};
 
@@ -41,7 +42,7 @@ pub struct Claim {
 
 impl Drop for Claim {
     fn drop(&mut self) {
-        let _ = std::fs::remove_file(&self.socket);
+        std::fs::remove_file(&self.socket).or_log("removing the app's socket");
     }
 }
 
@@ -65,7 +66,12 @@ pub fn claim(home: &Home, paths: &[PathBuf]) -> std::io::Result<Launch> {
     match rustix::fs::flock(&lock, FlockOperation::NonBlockingLockExclusive) {
         Ok(()) => {
             // A socket left by an app that was killed is stale: the lock says so.
-            let _ = std::fs::remove_file(&socket);
+            match std::fs::remove_file(&socket) {
+                Err(e) if e.kind() != std::io::ErrorKind::NotFound => {
+                    tracing::warn!(error = %e, "cannot remove a stale socket");
+                }
+                _ => {}
+            }
             let listener = UnixListener::bind(&socket)?;
             Ok(Launch::First(Claim {
                 _lock: lock,
@@ -107,7 +113,9 @@ pub fn serve(claim: Claim, opened: impl Fn(Vec<PathBuf>) + Send + 'static) {
             let Ok(mut stream) = stream else {
                 continue;
             };
-            let _ = stream.set_read_timeout(Some(Duration::from_secs(5)));
+            stream
+                .set_read_timeout(Some(Duration::from_secs(5)))
+                .or_log("bounding a second launch's wait");
             let mut line = String::new();
             let read = BufReader::new((&stream).take(MAX_MESSAGE)).read_line(&mut line);
             let paths = read
@@ -116,7 +124,7 @@ pub fn serve(claim: Claim, opened: impl Fn(Vec<PathBuf>) + Send + 'static) {
                 .map(|h| h.paths)
                 .unwrap_or_default();
             opened(paths);
-            let _ = writeln!(stream, "ok");
+            writeln!(stream, "ok").or_log("answering a second launch");
         }
         drop(claim);
     });

@@ -20,6 +20,7 @@ use specta_typescript::{BigIntExportBehavior, Typescript};
 use tauri::{Manager, RunEvent};
 use tauri_specta::{Builder, collect_commands};
 
+use handoff_core::logging::OrLog as _;
 use state::AppState;
 
 /// Where the generated TypeScript bindings live, relative to this crate.
@@ -100,7 +101,7 @@ pub fn bindings() -> Result<String, String> {
         .export(typescript(), &path)
         .map_err(|e| e.to_string())?;
     let text = std::fs::read_to_string(&path).map_err(|e| e.to_string())?;
-    let _ = std::fs::remove_file(&path);
+    std::fs::remove_file(&path).or_log("removing the bindings' temporary file");
     Ok(text
         .lines()
         .filter(|line| !line.starts_with("export type TAURI_CHANNEL<"))

@@ -462,6 +462,19 @@ async fn a_file_gone_from_disk_keeps_only_its_path_and_its_preview_says_why() {
         );
         println!("a gone snapshot's preview says: {why}");
         app.screenshot("60-missing-preview").await?;
+        // The failure is logged once, where the page's command ended, with
+        // the file it was about and what the person was told.
+        let log = std::fs::read_to_string(world.root.join("data/handoff.log"))?;
+        let logged: Vec<&str> = log
+            .lines()
+            .filter(|line| line.contains(&format!("preview_file{{file_id={}}}", published.id)))
+            .collect();
+        ensure!(logged.len() == 1, "{logged:#?}");
+        ensure!(
+            logged[0].contains(" WARN ") && logged[0].contains(why.trim()),
+            "{}",
+            logged[0]
+        );
         Ok(())
     }
     .await;

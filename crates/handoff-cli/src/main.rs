@@ -10,7 +10,7 @@ mod output;
 
 use std::process::ExitCode;
 
-use clap::{Parser, Subcommand};
+use clap::{CommandFactory as _, FromArgMatches as _, Parser, Subcommand};
 use handoff_core::api::Context;
 use handoff_core::api::helpers::Helper;
 
@@ -65,10 +65,13 @@ const FAILED: u8 = 1;
 
 fn main() -> ExitCode {
     handoff_core::process::ignore_file_size_signal();
-    handoff_core::logging::to_stderr();
-    handoff_core::process::raise_open_files_limit();
-    let cli = Cli::parse();
+    let matches = Cli::command().get_matches();
+    let name = matches.subcommand_name().unwrap_or("handoff").to_owned();
+    let cli = Cli::from_arg_matches(&matches).unwrap_or_else(|e| e.exit());
     let ctx = Context::from_env(cli.home);
+    handoff_core::logging::for_command(&ctx.home);
+    let span = tracing::info_span!("command", name = %name).entered();
+    handoff_core::process::raise_open_files_limit();
     let result = match cli.command {
         Command::Upload(args) => commands::upload::run(&ctx, args),
         Command::Ls(args) => commands::ls::run(&ctx, &args),
@@ -90,6 +93,8 @@ fn main() -> ExitCode {
         Ok(true) => ExitCode::from(OK),
         Ok(false) => ExitCode::from(FAILED),
         Err(e) => {
+            tracing::warn!("{}", report(&e));
+            drop(span);
             eprintln!(
                 "handoff: {}",
                 output::terminal_safe_lines(&format!("{e:#}"))
@@ -98,4 +103,19 @@ fn main() -> ExitCode {
             ExitCode::from(stopped.map_or(FAILED, commands::prompt::Stopped::exit_code))
         }
     }
+}
+
+/// A failed command on one line, for the log: the error, its context, and
+/// the causes below a use case's error that its message does not say.
+fn report(e: &anyhow::Error) -> String {
+    let mut line = format!("{e:#}");
+    for cause in e.chain() {
+        if let Some(api) = cause.downcast_ref::<handoff_core::api::ApiError>() {
+            for below in &api.causes {
+                line.push_str(": ");
+                line.push_str(below);
+            }
+        }
+    }
+    line
 }

@@ -10,6 +10,7 @@ use std::fs;
 use std::io;
 use std::path::{Component, Path, PathBuf};
 
+use crate::logging::OrLog as _;
 pub use crate::safe_dir::DestinationError;
 use crate::safe_dir::{Privacy, SafeDir};
 use crate::settings::Settings;
@@ -138,7 +139,9 @@ fn write_gitignore_once(folder: &SafeDir) -> Result<(), DestinationError> {
     match placed {
         Ok(()) => Ok(()),
         Err(e) => {
-            let _ = folder.remove_file(&temp);
+            folder
+                .remove_file(&temp)
+                .or_log("removing a temporary file");
             if e.kind() == io::ErrorKind::AlreadyExists {
                 Ok(())
             } else {

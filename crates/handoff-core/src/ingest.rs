@@ -25,11 +25,11 @@ use std::path::PathBuf;
 use std::rc::Rc;
 
 pub(crate) use crate::words::hex;
+pub use crate::words::temp_owner;
 pub use crate::words::{ConflictPolicy, Origin, TEMP_PREFIX, TEMP_SUFFIX};
 pub use error::IngestError;
 pub(crate) use place::{MAX_ALTERNATIVES, store_failed, too_many};
 pub use source::{Source, Tally, tally};
-pub use stage::temp_owner;
 pub(crate) use stage::{Facts, changed, check_regular, hash_file, open_regular};
 
 use crate::clock::Timestamp;

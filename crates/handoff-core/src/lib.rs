@@ -29,7 +29,6 @@ pub mod clock;
 pub mod conversation;
 pub mod demo_agent;
 pub mod destination;
-mod error_kind;
 pub mod expiry;
 pub mod file_uri;
 pub mod home;

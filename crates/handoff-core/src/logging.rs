@@ -4,6 +4,8 @@
 //! `handoff.log.1`, is kept). `RUST_LOG` chooses what is written (default:
 //! `info` for Handoff, `warn` for the rest).
 
+use std::error::Error;
+use std::fmt;
 use std::fs::{File, OpenOptions};
 use std::io::{self, Write};
 use std::os::unix::fs::DirBuilderExt;
@@ -15,6 +17,55 @@ use tracing_subscriber::fmt::MakeWriter;
 use tracing_subscriber::fmt::writer::MakeWriterExt as _;
 
 use crate::Home;
+
+/// The causes below `error` that its message does not already say (many
+/// messages end with their cause), outermost first.
+#[must_use]
+pub fn unsaid_causes(error: &dyn Error) -> Vec<String> {
+    let mut said = error.to_string();
+    let mut causes = Vec::new();
+    let mut source = error.source();
+    while let Some(cause) = source {
+        let text = cause.to_string().trim().to_owned();
+        if !said.contains(&text) {
+            said.push_str(&text);
+            causes.push(text);
+        }
+        source = cause.source();
+    }
+    causes
+}
+
+/// An error and the causes its message does not say, on one line
+/// (`message: cause: cause`): how a failure is logged.
+pub struct Chain<'a>(pub &'a dyn Error);
+
+impl fmt::Display for Chain<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}", self.0)?;
+        for cause in unsaid_causes(self.0) {
+            write!(f, ": {cause}")?;
+        }
+        Ok(())
+    }
+}
+
+/// A failure worth a log line but not worth stopping for (a temporary
+/// file left, a window that would not come to the front).
+pub trait OrLog {
+    /// Logs the failure with what was being done and where, and goes on.
+    fn or_log(self, doing: &str);
+}
+
+impl<T, E: fmt::Display> OrLog for Result<T, E> {
+    #[track_caller]
+    fn or_log(self, doing: &str) {
+        if let Err(e) = self {
+            let at = std::panic::Location::caller();
+            tracing::warn!(at = %at, error = %e, "{doing} failed");
+        }
+    }
+}
 
 /// The log file's name in the data folder.
 pub const FILE_NAME: &str = "handoff.log";
@@ -47,9 +98,17 @@ pub fn to_file(home: &Home, stderr: bool) -> io::Result<PathBuf> {
     Ok(path)
 }
 
-/// Sends this process's logs to standard error, as `RUST_LOG` says
-/// (nothing when it is not set): for the CLI, whose output is for people.
-pub fn to_stderr() {
+/// Sends a command's logs to the data folder's log file, and to standard
+/// error too only when `RUST_LOG` asks (the CLI's output is for people).
+/// When the file cannot be opened, standard error as `RUST_LOG` says.
+pub fn for_command(home: &Home) {
+    let stderr = std::env::var_os("RUST_LOG").is_some();
+    if to_file(home, stderr).is_err() {
+        to_stderr();
+    }
+}
+
+fn to_stderr() {
     if let Ok(filter) = EnvFilter::try_from_default_env() {
         drop(
             tracing_subscriber::fmt()
@@ -94,7 +153,19 @@ impl RotatingFile {
 }
 
 impl Inner {
+    /// Moves the full log aside and starts a new one, unless another
+    /// process (the CLI, an agent's helper) did so already: then this one
+    /// goes on in the new file.
     fn rotate(&mut self) -> io::Result<()> {
+        use std::os::unix::fs::MetadataExt as _;
+        let ours = self.file.metadata()?.ino();
+        if std::fs::metadata(&self.path).is_ok_and(|now| now.ino() != ours) {
+            self.file = append(&self.path)?;
+            self.written = self.file.metadata()?.len();
+            if self.written < self.limit {
+                return Ok(());
+            }
+        }
         let mut old = self.path.clone().into_os_string();
         old.push(".1");
         std::fs::rename(&self.path, old)?;

@@ -14,6 +14,7 @@ use serde::Deserialize;
 
 use crate::clock;
 use crate::home::Home;
+use crate::logging::Chain;
 use crate::publish::{self, PublishError, PublishRequest};
 use crate::size::ByteSize;
 use crate::store::{Direction, FileQuery, Store};
@@ -83,6 +84,8 @@ impl PublishServer {
         &self,
         Parameters(args): Parameters<PublishArgs>,
     ) -> Result<CallToolResult, ErrorData> {
+        let span =
+            tracing::info_span!("publish_file", session = self.session_id, path = ?args.path);
         let (home, request) = (
             self.home.clone(),
             PublishRequest {
@@ -98,7 +101,7 @@ impl PublishServer {
             publish::publish(&mut store, &home, &request, clock::now())
         })
         .await
-        .map_err(|e| ErrorData::internal_error(e.to_string(), None))?;
+        .map_err(|e| failed(&span, &e))?;
         Ok(match outcome {
             Ok(published) => {
                 let r = &published.record;
@@ -110,7 +113,10 @@ impl PublishServer {
                     r.mime
                 ))])
             }
-            Err(e) => CallToolResult::error(vec![ContentBlock::text(e.to_string())]),
+            Err(e) => {
+                tracing::warn!(parent: &span, "refused: {}", Chain(&e));
+                CallToolResult::error(vec![ContentBlock::text(e.to_string())])
+            }
         })
     }
 
@@ -119,6 +125,7 @@ impl PublishServer {
         with their paths, sizes and types."
     )]
     async fn list_uploads(&self) -> Result<CallToolResult, ErrorData> {
+        let span = tracing::info_span!("list_uploads", session = self.session_id);
         let (home, session_id) = (self.home.clone(), self.session_id);
         let files = tokio::task::spawn_blocking(move || {
             let mut store = Store::open_home(&home)?;
@@ -130,7 +137,7 @@ impl PublishServer {
             store.files().list(&query)
         })
         .await
-        .map_err(|e| ErrorData::internal_error(e.to_string(), None))?;
+        .map_err(|e| failed(&span, &e))?;
         Ok(match files {
             Ok(files) if files.is_empty() => CallToolResult::success(vec![ContentBlock::text(
                 "No files were handed to you in this session.",
@@ -150,9 +157,19 @@ impl PublishServer {
                     .collect();
                 CallToolResult::success(vec![ContentBlock::text(lines.join("\n"))])
             }
-            Err(e) => CallToolResult::error(vec![ContentBlock::text(e.to_string())]),
+            Err(e) => {
+                tracing::warn!(parent: &span, "failed: {}", Chain(&e));
+                CallToolResult::error(vec![ContentBlock::text(e.to_string())])
+            }
         })
     }
+}
+
+/// A tool's task that panicked or was cancelled: logged in the tool's span,
+/// and an internal error for the agent.
+fn failed(span: &tracing::Span, e: &tokio::task::JoinError) -> ErrorData {
+    tracing::error!(parent: span, "the tool's task failed: {e}");
+    ErrorData::internal_error(e.to_string(), None)
 }
 
 #[tool_handler(router = self.tool_router)]

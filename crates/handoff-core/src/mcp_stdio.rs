@@ -6,6 +6,7 @@
 //! well-formed JSON to rmcp through a pipe, answers the rest itself, and
 //! writes rmcp's replies and its own to stdout one whole line at a time.
 
+use crate::logging::OrLog as _;
 use tokio::io::{
     AsyncBufRead, AsyncBufReadExt, AsyncWrite, AsyncWriteExt, BufReader, DuplexStream,
 };
@@ -160,7 +161,10 @@ async fn write_lines<W: AsyncWrite + Unpin>(
             return;
         }
     }
-    let _ = output.flush().await;
+    output
+        .flush()
+        .await
+        .or_log("flushing the MCP server's output");
 }
 
 #[cfg(test)]

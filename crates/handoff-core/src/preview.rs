@@ -16,8 +16,8 @@ const HEAD: u64 = 128 * 1024;
 /// …and this much of the end are shown.
 const TAIL: u64 = 64 * 1024;
 
-/// What can be previewed of a file.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+/// What can be previewed of a file (the preview panel's shape too).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, specta::Type)]
 #[serde(tag = "kind", rename_all = "camelCase")]
 pub enum Preview {
     /// A raster image of this type.

@@ -7,6 +7,7 @@ use std::sync::Arc;
 use std::sync::atomic::AtomicBool;
 use std::time::{Duration, Instant};
 
+use crate::logging::OrLog as _;
 use rustix::process::{Pid, Signal, WaitOptions};
 
 /// Stops the kernel from killing this process when a write goes over the
@@ -16,7 +17,8 @@ use rustix::process::{Pid, Signal, WaitOptions};
 pub fn ignore_file_size_signal() {
     // A handler that only sets a flag nobody reads: unlike SIG_IGN, it is
     // reset for the programs this process executes.
-    let _ = signal_hook::flag::register(Signal::XFSZ.as_raw(), Arc::new(AtomicBool::new(false)));
+    signal_hook::flag::register(Signal::XFSZ.as_raw(), Arc::new(AtomicBool::new(false)))
+        .or_log("ignoring the file size signal");
 }
 
 /// Raises this process's limit of open files (the soft limit, often 1,024)
@@ -103,11 +105,20 @@ pub fn end_descendants(grace: Duration) {
         for pid in left {
             // Each process gets each signal once: it may be slow to react.
             if !signalled.contains(&pid) {
-                let _ = rustix::process::kill_process(pid, signal);
+                signalled_or_gone(rustix::process::kill_process(pid, signal));
                 signalled.push(pid);
             }
         }
         std::thread::sleep(Duration::from_millis(10));
+    }
+}
+
+/// Logs a signal that did not reach its process, unless the process (or
+/// group) is gone already.
+pub fn signalled_or_gone(sent: rustix::io::Result<()>) {
+    match sent {
+        Ok(()) | Err(rustix::io::Errno::SRCH) => {}
+        Err(e) => tracing::warn!(error = %e, "cannot signal a process"),
     }
 }
 

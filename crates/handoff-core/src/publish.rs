@@ -27,6 +27,7 @@ use crate::store::{
     Card, Direction, FileRecord, Message, MessageData, MessageKind, NewFile, NewMessage, Role,
     Session, Store, StoreError,
 };
+use crate::words::ErrorKind;
 
 /// The largest file an agent may publish unless configured otherwise.
 pub const DEFAULT_MAX_SIZE: u64 = 100_000_000;
@@ -368,5 +369,24 @@ fn failed(path: &Path, e: &std::io::Error) -> PublishError {
     PublishError::Failed {
         path: path.to_owned(),
         reason: e.to_string(),
+    }
+}
+
+impl PublishError {
+    /// The kind of failure.
+    #[must_use]
+    pub fn kind(&self) -> ErrorKind {
+        match self {
+            Self::NoSession(_) | Self::NotFound(_) => ErrorKind::NotFound,
+            Self::WrongSession(_) | Self::Outside { .. } | Self::GitInternal(_) => {
+                ErrorKind::Outside
+            }
+            Self::BadName(_) => ErrorKind::InvalidInput,
+            Self::NotRegularFile { .. } => ErrorKind::NotRegularFile,
+            Self::TooLarge { .. } => ErrorKind::TooLarge,
+            Self::Failed { .. } => ErrorKind::WriteFailed,
+            Self::Store(e) => e.kind(),
+            Self::Remote(e) => e.kind(),
+        }
     }
 }

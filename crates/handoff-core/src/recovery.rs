@@ -14,9 +14,9 @@ use std::ffi::OsString;
 use std::path::PathBuf;
 
 use crate::clock::{self, Timestamp};
-use crate::ingest::temp_owner;
 use crate::safe_dir::SafeDir;
 use crate::store::{FileRecord, Store, StoreError};
+use crate::words::temp_owner;
 
 /// What settling left-over intents did.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]

@@ -30,6 +30,7 @@ pub use forward::Forwarded;
 pub use pool::{block_on, close_all, disconnect};
 pub use upload::upload;
 
+use crate::words::ErrorKind;
 use std::path::PathBuf;
 
 /// `word` quoted for a POSIX shell: in single quotes, each `'` written `'\''`.
@@ -127,4 +128,19 @@ pub enum RemoteError {
         /// What went wrong.
         detail: String,
     },
+}
+
+impl RemoteError {
+    /// The kind of failure.
+    #[must_use]
+    pub fn kind(&self) -> ErrorKind {
+        match self {
+            Self::BadSpec { .. } => ErrorKind::InvalidInput,
+            Self::HostKey { .. } => ErrorKind::RemoteHostKey,
+            Self::Auth { .. } => ErrorKind::RemoteAuth,
+            Self::Unreachable { .. } | Self::Lost { .. } => ErrorKind::RemoteUnreachable,
+            Self::NoFolder { .. } => ErrorKind::NotFound,
+            Self::Failed { .. } => ErrorKind::RemoteFailed,
+        }
+    }
 }

@@ -6,6 +6,7 @@ use std::io;
 
 use crate::clock::Timestamp;
 use crate::store::{FileRecord, FileStatus, StatusChange, Store, StoreError};
+use crate::words::ErrorKind;
 
 /// How a file is removed.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -107,4 +108,17 @@ fn remove_here(path: &std::path::Path, how: Removal) -> Result<(), RemoveError> 
         }
     }
     Ok(())
+}
+
+impl RemoveError {
+    /// The kind of failure.
+    #[must_use]
+    pub fn kind(&self) -> ErrorKind {
+        match self {
+            Self::Store(e) => e.kind(),
+            Self::AlreadyGone { .. } => ErrorKind::AlreadyGone,
+            Self::Trash { .. } | Self::Io { .. } => ErrorKind::DeleteFailed,
+            Self::Remote(e) => e.kind(),
+        }
+    }
 }

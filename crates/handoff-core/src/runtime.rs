@@ -5,10 +5,15 @@
 
 use std::sync::OnceLock;
 
-static RUNTIME: OnceLock<Result<tokio::runtime::Runtime, String>> = OnceLock::new();
+static RUNTIME: OnceLock<Result<tokio::runtime::Runtime, NoRuntime>> = OnceLock::new();
+
+/// The network runtime could not start (the system refused its threads).
+#[derive(Debug, Clone, thiserror::Error)]
+#[error("cannot start the network runtime: {0}")]
+pub struct NoRuntime(String);
 
 /// The process's network runtime.
-pub(crate) fn get() -> Result<&'static tokio::runtime::Runtime, String> {
+pub(crate) fn get() -> Result<&'static tokio::runtime::Runtime, NoRuntime> {
     RUNTIME
         .get_or_init(|| {
             tokio::runtime::Builder::new_multi_thread()
@@ -16,7 +21,7 @@ pub(crate) fn get() -> Result<&'static tokio::runtime::Runtime, String> {
                 .thread_name("handoff-net")
                 .enable_all()
                 .build()
-                .map_err(|e| format!("cannot start the network runtime: {e}"))
+                .map_err(|e| NoRuntime(e.to_string()))
         })
         .as_ref()
         .map_err(Clone::clone)
@@ -28,7 +33,7 @@ pub(crate) fn started() -> Option<&'static tokio::runtime::Runtime> {
 }
 
 /// Runs `work` to completion from blocking code on the network runtime.
-pub(crate) fn block_on<T, E: From<String>>(
+pub(crate) fn block_on<T, E: From<NoRuntime>>(
     work: impl Future<Output = Result<T, E>>,
 ) -> Result<T, E> {
     get().map_err(E::from)?.handle().block_on(work)

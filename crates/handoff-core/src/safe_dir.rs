@@ -15,6 +15,7 @@ use std::os::fd::{AsFd, BorrowedFd, OwnedFd};
 use std::os::unix::ffi::OsStrExt;
 use std::path::{Path, PathBuf};
 
+use crate::words::ErrorKind;
 use rustix::fs::{AtFlags, FileType, FlockOperation, Mode, OFlags, RenameFlags};
 use rustix::io::Errno;
 
@@ -353,6 +354,18 @@ fn io_error(path: &Path, e: impl Into<io::Error>) -> DestinationError {
     DestinationError::Io {
         path: path.to_owned(),
         reason: e.into().to_string(),
+    }
+}
+
+impl DestinationError {
+    /// The kind of failure.
+    #[must_use]
+    pub fn kind(&self) -> ErrorKind {
+        match self {
+            Self::NoWorktree => ErrorKind::NoWorktree,
+            Self::Io { .. } => ErrorKind::WriteFailed,
+            Self::NotAnUploadTarget | Self::Unsafe { .. } => ErrorKind::UnsafeDestination,
+        }
     }
 }
 

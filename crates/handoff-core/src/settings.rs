@@ -10,6 +10,7 @@ use std::path::Path;
 use serde::{Deserialize, Serialize};
 
 use crate::size::ByteSize;
+use crate::words::ErrorKind;
 use crate::words::{ConflictPolicy, Destination};
 
 /// Every setting a user can change, with its default value.
@@ -430,6 +431,14 @@ pub fn check_uploads_folder_in(worktree: &Path, rel: &str) -> Result<(), Setting
             folder.display(),
             name.to_string_lossy()
         ))),
+    }
+}
+
+impl SettingsError {
+    /// The kind of failure.
+    #[must_use]
+    pub fn kind(&self) -> ErrorKind {
+        ErrorKind::InvalidSetting
     }
 }
 

@@ -22,6 +22,7 @@ pub use storage::{Recorded, Storage, StorageConfig};
 use crate::clock::Timestamp;
 use crate::home::Home;
 use crate::store::{FileRecord, NewMessage, NewShare, Role, Share, Store, StoreError};
+use crate::words::ErrorKind;
 
 /// The longest a link may work: SigV4 presigned URLs last at most 7 days.
 pub const MAX_LIFE: Duration = Duration::from_secs(7 * 24 * 60 * 60);
@@ -450,9 +451,32 @@ fn tell(store: &mut Store, record: &FileRecord, text: &str, now: Timestamp) {
     }
 }
 
-impl From<String> for ShareError {
-    fn from(detail: String) -> Self {
-        Self::Failed(detail)
+impl From<crate::runtime::NoRuntime> for ShareError {
+    fn from(e: crate::runtime::NoRuntime) -> Self {
+        Self::Failed(e.to_string())
+    }
+}
+
+impl ShareError {
+    /// The kind of this error.
+    #[must_use]
+    pub fn kind(&self) -> ErrorKind {
+        match self {
+            Self::NotSetUp | Self::BadEndpoint(_) | Self::BucketMissing { .. } => {
+                ErrorKind::ShareNotSetUp
+            }
+            Self::NoKey { .. } | Self::WrongKey(_) | Self::Denied(_) | Self::ClockSkew(_) => {
+                ErrorKind::ShareRefused
+            }
+            Self::Unreachable { .. } => ErrorKind::ShareUnreachable,
+            Self::Failed(_) | Self::Keyring(_) => ErrorKind::ShareFailed,
+            Self::File(_) | Self::Changed { .. } => ErrorKind::Unreadable,
+            Self::NothingShared(cause) | Self::StillShared { cause, .. } => cause.kind(),
+            Self::NoRandomness(_) => ErrorKind::Internal,
+            Self::BadExpiry(_) => ErrorKind::InvalidInput,
+            Self::NotLive(_) => ErrorKind::AlreadyGone,
+            Self::Store(e) => e.kind(),
+        }
     }
 }
 

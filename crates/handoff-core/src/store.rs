@@ -15,6 +15,22 @@ mod profiles;
 mod sessions;
 mod settings;
 mod shares;
+impl StoreError {
+    /// The kind of failure.
+    #[must_use]
+    pub fn kind(&self) -> ErrorKind {
+        match self {
+            Self::NotFound { .. } => ErrorKind::NotFound,
+            Self::TooNew { .. } => ErrorKind::DatabaseTooNew,
+            Self::NoRandomness(_) => ErrorKind::Internal,
+            Self::InvalidSetting(_)
+            | Self::BuiltinProfile { .. }
+            | Self::ProfileNameTaken { .. } => ErrorKind::InvalidSetting,
+            _ => ErrorKind::StoreFailed,
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests;
 mod worktrees;
@@ -22,6 +38,7 @@ mod worktrees;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
+use crate::words::ErrorKind;
 use rusqlite::Connection;
 
 pub use files::{FileQuery, Files, NewFile, StatusChange};

@@ -15,6 +15,7 @@ use crate::ingest::Origin;
 use crate::ingest::stage::hash_file;
 use crate::reconcile::{is_folder_gitignore, is_temp_file};
 use crate::store::{Direction, FileRecord, NewFile, Session, Store, StoreError};
+use crate::words::ErrorKind;
 use crate::{Settings, Timestamp, clock, mime};
 
 /// A file found in an uploads folder without a record.
@@ -180,6 +181,19 @@ fn inside(path: &Path, folder: &Path) -> bool {
             rest.components()
                 .all(|c| matches!(c, std::path::Component::Normal(_)))
         })
+}
+
+impl AddError {
+    /// The kind of failure.
+    #[must_use]
+    pub fn kind(&self) -> ErrorKind {
+        match self {
+            Self::Outside(_) => ErrorKind::Outside,
+            Self::AlreadyRecorded(_) => ErrorKind::InvalidInput,
+            Self::Read { .. } => ErrorKind::Unreadable,
+            Self::Store(e) => e.kind(),
+        }
+    }
 }
 
 #[cfg(test)]

@@ -107,8 +107,10 @@ impl Drop for Watcher {
         if let Ok(idle) = notify::recommended_watcher(|_| {}) {
             drop(std::mem::replace(&mut self.notify, idle));
         }
-        if let Some(thread) = self.thread.take() {
-            let _ = thread.join();
+        if let Some(thread) = self.thread.take()
+            && thread.join().is_err()
+        {
+            tracing::error!("the watcher's thread panicked");
         }
     }
 }

@@ -59,6 +59,14 @@ pub const TEMP_PREFIX: &str = ".handoff-";
 /// Suffix of the temp files ingest writes.
 pub const TEMP_SUFFIX: &str = ".part";
 
+/// The process that wrote a temp file, read from its name
+/// (`.handoff-<pid>-<random>.part`).
+#[must_use]
+pub fn temp_owner(name: &str) -> Option<u32> {
+    let rest = name.strip_prefix(TEMP_PREFIX)?.strip_suffix(TEMP_SUFFIX)?;
+    rest.split_once('-')?.0.parse().ok()
+}
+
 /// The profile of the built-in demo agent, the default.
 pub const DEFAULT_PROFILE: &str = "Demo agent";
 

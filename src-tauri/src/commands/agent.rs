@@ -12,6 +12,7 @@ use crate::state::AppState;
 /// requests arrive on `updates`.
 #[tauri::command]
 #[specta::specta]
+#[tracing::instrument(skip(state, updates), err(level = "warn", Debug))]
 pub async fn watch_session(
     state: State<'_, AppState>,
     session_id: i64,
@@ -29,6 +30,7 @@ pub async fn watch_session(
 /// prompt sent while a turn runs waits for it. Returns when the turn ends.
 #[tauri::command]
 #[specta::specta]
+#[tracing::instrument(skip(state, message), err(level = "warn", Debug))]
 pub async fn send_prompt(
     state: State<'_, AppState>,
     session_id: i64,
@@ -46,6 +48,7 @@ pub async fn send_prompt(
 /// Asks the agent to stop the running turn.
 #[tauri::command]
 #[specta::specta]
+#[tracing::instrument(skip(state), err(level = "warn", Debug))]
 pub async fn cancel_turn(state: State<'_, AppState>, session_id: i64) -> Result<(), ApiError> {
     state.agents.cancel(session_id).await;
     Ok(())
@@ -54,6 +57,7 @@ pub async fn cancel_turn(state: State<'_, AppState>, session_id: i64) -> Result<
 /// Answers a permission request (`None` cancels it).
 #[tauri::command]
 #[specta::specta]
+#[tracing::instrument(skip(state))]
 pub fn answer_permission(
     state: State<'_, AppState>,
     request_id: u32,
@@ -65,6 +69,7 @@ pub fn answer_permission(
 /// The modes the session's agent offers (starting it if needed).
 #[tauri::command]
 #[specta::specta]
+#[tracing::instrument(skip(state), err(level = "warn", Debug))]
 pub async fn agent_modes(
     state: State<'_, AppState>,
     session_id: i64,
@@ -76,6 +81,7 @@ pub async fn agent_modes(
 /// for the session's next start. Refused while a turn runs.
 #[tauri::command]
 #[specta::specta]
+#[tracing::instrument(skip(state), err(level = "warn", Debug))]
 pub async fn set_agent_mode(
     state: State<'_, AppState>,
     session_id: i64,
@@ -89,6 +95,7 @@ pub async fn set_agent_mode(
 /// turn runs.
 #[tauri::command]
 #[specta::specta]
+#[tracing::instrument(skip(state), err(level = "warn", Debug))]
 pub async fn set_agent_setting(
     state: State<'_, AppState>,
     session_id: i64,
@@ -102,6 +109,7 @@ pub async fn set_agent_setting(
 /// Stops the session's agent; the next prompt starts it again.
 #[tauri::command]
 #[specta::specta]
+#[tracing::instrument(skip(state), err(level = "warn", Debug))]
 pub async fn restart_agent(state: State<'_, AppState>, session_id: i64) -> Result<(), ApiError> {
     state.agents.stop(session_id).await;
     Ok(())

@@ -3,16 +3,18 @@
 use std::path::PathBuf;
 
 use handoff_core::api::{ApiError, files};
+use handoff_core::preview::Preview;
 use handoff_core::{ErrorKind, FileRecord, naming};
 use tauri::{AppHandle, Manager, State};
 use tauri_plugin_dialog::DialogExt;
 
-use crate::dto::{FileInfo, FilePreview, UntrackedFile, each};
+use crate::dto::{FileInfo, UntrackedFile, each};
 use crate::state::AppState;
 
 /// The files of a session, or of its whole worktree, newest first.
 #[tauri::command]
 #[specta::specta]
+#[tracing::instrument(skip(state), err(level = "warn", Debug))]
 pub async fn list_files(
     state: State<'_, AppState>,
     session_id: i64,
@@ -28,6 +30,7 @@ pub async fn list_files(
 /// returns how many records changed. Nothing to do for a local worktree.
 #[tauri::command]
 #[specta::specta]
+#[tracing::instrument(skip(state), err(level = "warn", Debug))]
 pub async fn check_remote_files(
     state: State<'_, AppState>,
     worktree_id: i64,
@@ -43,6 +46,7 @@ pub async fn check_remote_files(
 /// that no record follows, newest first.
 #[tauri::command]
 #[specta::specta]
+#[tracing::instrument(skip(state), err(level = "warn", Debug))]
 pub async fn list_untracked(
     state: State<'_, AppState>,
     session_id: i64,
@@ -55,6 +59,7 @@ pub async fn list_untracked(
 /// Records an untracked file of the session's uploads folders where it is.
 #[tauri::command]
 #[specta::specta]
+#[tracing::instrument(skip(state), err(level = "warn", Debug))]
 pub async fn add_untracked(
     state: State<'_, AppState>,
     session_id: i64,
@@ -68,10 +73,8 @@ pub async fn add_untracked(
 /// What the preview panel may show of a recorded file (looked up by id).
 #[tauri::command]
 #[specta::specta]
-pub async fn preview_file(
-    state: State<'_, AppState>,
-    file_id: i64,
-) -> Result<FilePreview, ApiError> {
+#[tracing::instrument(skip(state), err(level = "warn", Debug))]
+pub async fn preview_file(state: State<'_, AppState>, file_id: i64) -> Result<Preview, ApiError> {
     let record = shown(&state, file_id).await?;
     state
         .run(move |ctx| {
@@ -81,7 +84,6 @@ pub async fn preview_file(
                 ..record
             };
             handoff_core::preview::preview(&record)
-                .map(Into::into)
                 .map_err(|e| ApiError::not_found(format!("{}: {e}", record.path.display())))
         })
         .await
@@ -90,6 +92,7 @@ pub async fn preview_file(
 /// Opens a recorded file with the system's default app.
 #[tauri::command]
 #[specta::specta]
+#[tracing::instrument(skip(state), err(level = "warn", Debug))]
 pub async fn open_file(state: State<'_, AppState>, file_id: i64) -> Result<(), ApiError> {
     let record = shown(&state, file_id).await?;
     let path = state
@@ -102,6 +105,7 @@ pub async fn open_file(state: State<'_, AppState>, file_id: i64) -> Result<(), A
 /// `https` addresses are opened.
 #[tauri::command]
 #[specta::specta]
+#[tracing::instrument(skip(url), err(level = "warn", Debug))]
 pub async fn open_link(url: String) -> Result<(), ApiError> {
     let lower = url.to_ascii_lowercase();
     if !(lower.starts_with("https://") || lower.starts_with("http://")) {
@@ -113,6 +117,7 @@ pub async fn open_link(url: String) -> Result<(), ApiError> {
 /// Shows a recorded file in the file manager (a file on this machine).
 #[tauri::command]
 #[specta::specta]
+#[tracing::instrument(skip(state), err(level = "warn", Debug))]
 pub async fn reveal_file(state: State<'_, AppState>, file_id: i64) -> Result<(), ApiError> {
     let record = shown(&state, file_id).await?;
     let path = state.run(move |ctx| files::here(ctx, record)).await?.path;
@@ -123,6 +128,7 @@ pub async fn reveal_file(state: State<'_, AppState>, file_id: i64) -> Result<(),
 /// first); returns the path, or nothing when they cancelled.
 #[tauri::command]
 #[specta::specta]
+#[tracing::instrument(skip(app, state), err(level = "warn", Debug))]
 pub async fn save_file_as(
     app: AppHandle,
     state: State<'_, AppState>,
@@ -142,6 +148,7 @@ pub async fn save_file_as(
 /// Moves a recorded file to the OS trash and marks it deleted.
 #[tauri::command]
 #[specta::specta]
+#[tracing::instrument(skip(state), err(level = "warn", Debug))]
 pub async fn delete_file(state: State<'_, AppState>, file_id: i64) -> Result<FileInfo, ApiError> {
     state
         .run(move |ctx| files::trash(ctx, file_id).map(Into::into))

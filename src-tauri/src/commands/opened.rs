@@ -7,6 +7,7 @@ use std::path::PathBuf;
 use tauri::{AppHandle, Emitter, Manager, State};
 
 use crate::state::AppState;
+use handoff_core::logging::OrLog as _;
 
 /// The event that tells the page files are waiting (`take_opened_paths`).
 pub const OPENED_EVENT: &str = "handoff://opened";
@@ -16,17 +17,21 @@ pub const OPENED_EVENT: &str = "handoff://opened";
 pub fn arrived(app: &AppHandle, paths: Vec<PathBuf>) {
     app.state::<AppState>().offer_opened(paths);
     if let Some(window) = app.get_webview_window("main") {
-        let _ = window.unminimize();
-        let _ = window.show();
-        let _ = window.set_focus();
+        window.unminimize().or_log("unminimizing the window");
+        window.show().or_log("showing the window");
+        window
+            .set_focus()
+            .or_log("bringing the window to the front");
     }
-    let _ = app.emit(OPENED_EVENT, ());
+    app.emit(OPENED_EVENT, ())
+        .or_log("telling the page of opened files");
 }
 
 /// The files and folders waiting to be offered for upload; each is handed
 /// out once.
 #[tauri::command]
 #[specta::specta]
+#[tracing::instrument(skip(state))]
 pub fn take_opened_paths(state: State<'_, AppState>) -> Vec<String> {
     std::mem::take(
         &mut *state

@@ -10,6 +10,7 @@ use crate::state::AppState;
 /// Every setting.
 #[tauri::command]
 #[specta::specta]
+#[tracing::instrument(skip(state), err(level = "warn", Debug))]
 pub async fn get_settings(state: State<'_, AppState>) -> Result<SettingsView, ApiError> {
     state
         .run(|ctx| Ok(ctx.store()?.settings().load()?.into()))
@@ -20,6 +21,7 @@ pub async fn get_settings(state: State<'_, AppState>) -> Result<SettingsView, Ap
 /// by the core; a refused value changes nothing and says why.
 #[tauri::command]
 #[specta::specta]
+#[tracing::instrument(skip(state), err(level = "warn", Debug))]
 pub async fn set_setting(
     state: State<'_, AppState>,
     key: String,
@@ -33,6 +35,7 @@ pub async fn set_setting(
 /// Adds a custom agent profile, or changes the one with `input.id`.
 #[tauri::command]
 #[specta::specta]
+#[tracing::instrument(skip(state, input), err(level = "warn", Debug))]
 pub async fn save_profile(
     state: State<'_, AppState>,
     input: ProfileInput,
@@ -48,6 +51,7 @@ pub async fn save_profile(
 /// Deletes a custom agent profile; its sessions use the default agent.
 #[tauri::command]
 #[specta::specta]
+#[tracing::instrument(skip(state), err(level = "warn", Debug))]
 pub async fn delete_profile(state: State<'_, AppState>, profile_id: i64) -> Result<(), ApiError> {
     state
         .run(move |ctx| profiles::delete(ctx, profile_id))
@@ -58,6 +62,7 @@ pub async fn delete_profile(state: State<'_, AppState>, profile_id: i64) -> Resu
 /// ends it; says what the agent called itself, or why it did not start.
 #[tauri::command]
 #[specta::specta]
+#[tracing::instrument(skip(state), err(level = "warn", Debug))]
 pub async fn test_profile(state: State<'_, AppState>, profile_id: i64) -> Result<String, ApiError> {
     let profile = state
         .run(move |ctx| Ok(ctx.store()?.profiles().get(profile_id)?))

@@ -12,6 +12,7 @@ use crate::state::AppState;
 /// encrypted or not (the choice is remembered for next time).
 #[tauri::command]
 #[specta::specta]
+#[tracing::instrument(skip(state), err(level = "warn", Debug))]
 pub async fn share_file(
     state: State<'_, AppState>,
     file_id: i64,
@@ -38,6 +39,7 @@ pub async fn share_file(
 /// Every share, newest first.
 #[tauri::command]
 #[specta::specta]
+#[tracing::instrument(skip(state), err(level = "warn", Debug))]
 pub async fn list_shares(state: State<'_, AppState>) -> Result<Vec<ShareInfo>, ApiError> {
     state
         .run(|ctx| {
@@ -53,6 +55,7 @@ pub async fn list_shares(state: State<'_, AppState>) -> Result<Vec<ShareInfo>, A
 /// Revokes share `share_id`: its object is deleted, its link stops at once.
 #[tauri::command]
 #[specta::specta]
+#[tracing::instrument(skip(state), err(level = "warn", Debug))]
 pub async fn revoke_share(
     state: State<'_, AppState>,
     share_id: i64,
@@ -70,6 +73,7 @@ pub async fn revoke_share(
 /// Checks the storage the settings name; what works, or what does not.
 #[tauri::command]
 #[specta::specta]
+#[tracing::instrument(skip(state), err(level = "warn", Debug))]
 pub async fn test_share_storage(state: State<'_, AppState>) -> Result<String, ApiError> {
     state.run(shares::test_connection).await
 }
@@ -77,6 +81,7 @@ pub async fn test_share_storage(state: State<'_, AppState>) -> Result<String, Ap
 /// Keeps the storage's access key (in the OS keyring, else a private file).
 #[tauri::command]
 #[specta::specta]
+#[tracing::instrument(skip(state, secret), err(level = "warn", Debug))]
 pub async fn save_share_key(
     state: State<'_, AppState>,
     key_id: String,
@@ -98,6 +103,7 @@ pub async fn save_share_key(
 /// Puts a share's link (or any text) on the clipboard.
 #[tauri::command]
 #[specta::specta]
+#[tracing::instrument(skip(app, text), err(level = "warn", Debug))]
 pub async fn copy_text(app: AppHandle, text: String) -> Result<(), ApiError> {
     crate::clipboard::write_on_main_thread(&app, text).await
 }

@@ -91,6 +91,7 @@ async fn find(state: &AppState, name: String) -> Result<store::AgentProfile, Api
 /// offers to sign in.
 #[tauri::command]
 #[specta::specta]
+#[tracing::instrument(skip(state), err(level = "warn", Debug))]
 pub async fn sign_in_ways(
     state: State<'_, AppState>,
     profile: String,
@@ -111,6 +112,7 @@ pub async fn sign_in_ways(
 /// browser and wait for the person), then checks that it starts.
 #[tauri::command]
 #[specta::specta]
+#[tracing::instrument(skip(state), err(level = "warn", Debug))]
 pub async fn sign_in(
     state: State<'_, AppState>,
     profile: String,

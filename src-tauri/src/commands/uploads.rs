@@ -3,6 +3,7 @@
 
 use std::sync::Arc;
 
+use handoff_core::Destination;
 use handoff_core::api::ApiError;
 use handoff_core::api::uploads;
 use handoff_core::ingest::Progress;
@@ -12,14 +13,14 @@ use tauri_plugin_dialog::DialogExt;
 
 use crate::clipboard::{self, Clip};
 use crate::dto::{
-    ClipboardContent, Destinations, OfferedFile, UploadDestination, UploadProgress, UploadRequest,
-    UploadResult,
+    ClipboardContent, Destinations, OfferedFile, UploadProgress, UploadRequest, UploadResult,
 };
 use crate::state::AppState;
 
 /// Where each destination resolves for a session.
 #[tauri::command]
 #[specta::specta]
+#[tracing::instrument(skip(state), err(level = "warn", Debug))]
 pub async fn destinations(
     state: State<'_, AppState>,
     session_id: i64,
@@ -32,14 +33,15 @@ pub async fn destinations(
 /// Which of the names are taken in the destination (a recorded file holds each).
 #[tauri::command]
 #[specta::specta]
+#[tracing::instrument(skip(state), err(level = "warn", Debug))]
 pub async fn taken_names(
     state: State<'_, AppState>,
     session_id: i64,
-    destination: UploadDestination,
+    destination: Destination,
     names: Vec<String>,
 ) -> Result<Vec<String>, ApiError> {
     state
-        .run(move |ctx| uploads::taken(ctx, session_id, destination.into(), &names))
+        .run(move |ctx| uploads::taken(ctx, session_id, destination, &names))
         .await
 }
 
@@ -47,6 +49,7 @@ pub async fn taken_names(
 /// walked, off the window's thread).
 #[tauri::command]
 #[specta::specta]
+#[tracing::instrument(skip(state), err(level = "warn", Debug))]
 pub async fn describe_paths(
     state: State<'_, AppState>,
     paths: Vec<String>,
@@ -68,6 +71,7 @@ pub async fn describe_paths(
 /// Asks for files with the native picker and describes them.
 #[tauri::command]
 #[specta::specta]
+#[tracing::instrument(skip(app, state), err(level = "warn", Debug))]
 pub async fn pick_files(
     app: AppHandle,
     state: State<'_, AppState>,
@@ -92,6 +96,7 @@ pub async fn pick_files(
 /// file). An image is held in Rust until uploaded.
 #[tauri::command]
 #[specta::specta]
+#[tracing::instrument(skip(app, state), err(level = "warn", Debug))]
 pub async fn read_clipboard(
     app: AppHandle,
     state: State<'_, AppState>,
@@ -115,12 +120,13 @@ pub async fn read_clipboard(
 /// gets its own outcome.
 #[tauri::command]
 #[specta::specta]
+#[tracing::instrument(skip(state, progress), err(level = "warn", Debug))]
 pub async fn upload_files(
     state: State<'_, AppState>,
     request: UploadRequest,
     progress: Channel<UploadProgress>,
 ) -> Result<UploadResult, ApiError> {
-    let core = request.to_core(state.sources(&request.sources)?);
+    let core = request.to_core(state.sources(&request.sources)?)?;
     let mut throttle = UploadProgress::throttle(progress);
     let uploaded = state
         .run(move |ctx| uploads::upload(ctx, core, &mut |p: &Progress| throttle(p)))

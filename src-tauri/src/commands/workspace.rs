@@ -13,6 +13,7 @@ use crate::state::AppState;
 /// Every worktree, oldest first.
 #[tauri::command]
 #[specta::specta]
+#[tracing::instrument(skip(state), err(level = "warn", Debug))]
 pub async fn list_worktrees(state: State<'_, AppState>) -> Result<Vec<Worktree>, ApiError> {
     state.run(|ctx| worktrees::list(ctx).map(each)).await
 }
@@ -20,6 +21,7 @@ pub async fn list_worktrees(state: State<'_, AppState>) -> Result<Vec<Worktree>,
 /// Adds a worktree (a folder that exists).
 #[tauri::command]
 #[specta::specta]
+#[tracing::instrument(skip(state), err(level = "warn", Debug))]
 pub async fn add_worktree(state: State<'_, AppState>, path: String) -> Result<Worktree, ApiError> {
     state
         .run(move |ctx| worktrees::add(ctx, &PathBuf::from(path)).map(Into::into))
@@ -29,6 +31,7 @@ pub async fn add_worktree(state: State<'_, AppState>, path: String) -> Result<Wo
 /// Asks for a folder with the native picker.
 #[tauri::command]
 #[specta::specta]
+#[tracing::instrument(skip(app))]
 pub async fn pick_folder(app: tauri::AppHandle) -> Option<String> {
     let (tx, rx) = tokio::sync::oneshot::channel();
     app.dialog()
@@ -43,6 +46,7 @@ pub async fn pick_folder(app: tauri::AppHandle) -> Option<String> {
 /// Sessions, most recent first, of one worktree or all.
 #[tauri::command]
 #[specta::specta]
+#[tracing::instrument(skip(state), err(level = "warn", Debug))]
 pub async fn list_sessions(
     state: State<'_, AppState>,
     worktree_id: Option<i64>,
@@ -55,6 +59,7 @@ pub async fn list_sessions(
 /// Starts a session in a worktree with a profile (the demo agent by default).
 #[tauri::command]
 #[specta::specta]
+#[tracing::instrument(skip(state), err(level = "warn", Debug))]
 pub async fn create_session(
     state: State<'_, AppState>,
     worktree_id: i64,
@@ -73,6 +78,7 @@ pub async fn create_session(
 /// Renames a session.
 #[tauri::command]
 #[specta::specta]
+#[tracing::instrument(skip(state), err(level = "warn", Debug))]
 pub async fn rename_session(
     state: State<'_, AppState>,
     session_id: i64,
@@ -87,6 +93,7 @@ pub async fn rename_session(
 /// demo agent in a sample worktree.
 #[tauri::command]
 #[specta::specta]
+#[tracing::instrument(skip(state), err(level = "warn", Debug))]
 pub async fn first_session(state: State<'_, AppState>) -> Result<Session, ApiError> {
     state.run(|ctx| sessions::first(ctx).map(Into::into)).await
 }
@@ -94,6 +101,7 @@ pub async fn first_session(state: State<'_, AppState>) -> Result<Session, ApiErr
 /// Agent profiles, with what keeps each from starting.
 #[tauri::command]
 #[specta::specta]
+#[tracing::instrument(skip(state), err(level = "warn", Debug))]
 pub async fn list_profiles(state: State<'_, AppState>) -> Result<Vec<Profile>, ApiError> {
     state.run(|ctx| profiles::list(ctx).map(each)).await
 }
@@ -101,6 +109,7 @@ pub async fn list_profiles(state: State<'_, AppState>) -> Result<Vec<Profile>, A
 /// A session's conversation, oldest first.
 #[tauri::command]
 #[specta::specta]
+#[tracing::instrument(skip(state), err(level = "warn", Debug))]
 pub async fn list_messages(
     state: State<'_, AppState>,
     session_id: i64,
@@ -114,6 +123,7 @@ pub async fn list_messages(
 /// the worktree's files as git sees them; paths relative to the worktree.
 #[tauri::command]
 #[specta::specta]
+#[tracing::instrument(skip(state), err(level = "warn", Debug))]
 pub async fn list_mentionable(
     state: State<'_, AppState>,
     session_id: i64,

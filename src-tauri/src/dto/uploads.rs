@@ -21,39 +21,13 @@ pub struct Destinations {
     pub temp: String,
     pub global: String,
     /// The default from the settings.
-    pub default: UploadDestination,
+    pub default: Destination,
     /// Per-file limit in bytes.
     pub max_file_size: u64,
     /// Most files in one upload.
     pub max_batch_files: usize,
     /// What to do when a name is taken, from the settings.
-    pub on_conflict: OnConflict,
-}
-
-/// Where uploads go.
-#[derive(Debug, Clone, Copy, Serialize, Deserialize, Type, PartialEq, Eq)]
-#[serde(rename_all = "camelCase")]
-pub enum UploadDestination {
-    Worktree,
-    Temp,
-    Global,
-}
-
-/// What to do when the name is taken.
-#[derive(Debug, Clone, Copy, Serialize, Deserialize, Type, PartialEq, Eq)]
-#[serde(rename_all = "camelCase")]
-pub enum OnConflict {
-    KeepBoth,
-    Replace,
-}
-
-/// How files arrived.
-#[derive(Debug, Clone, Copy, Serialize, Deserialize, Type, PartialEq, Eq)]
-#[serde(rename_all = "camelCase")]
-pub enum UploadOrigin {
-    Drop,
-    Paste,
-    Picker,
+    pub on_conflict: ConflictPolicy,
 }
 
 /// One thing to upload.
@@ -77,9 +51,11 @@ pub enum UploadSource {
 pub struct UploadRequest {
     pub session_id: i64,
     pub sources: Vec<UploadSource>,
-    pub destination: UploadDestination,
-    pub on_conflict: OnConflict,
-    pub origin: UploadOrigin,
+    /// Worktree, temp or global (never published).
+    pub destination: Destination,
+    pub on_conflict: ConflictPolicy,
+    /// Drop, paste or picker: the ways a file reaches the window.
+    pub origin: Origin,
     /// The most files this upload may hold, when the person raised the
     /// setting's limit for it (never lowered below the setting).
     pub max_batch_files: Option<usize>,
@@ -208,54 +184,30 @@ impl UploadProgress {
 }
 
 impl UploadRequest {
-    /// The core's request for this one, with its sources resolved.
-    #[must_use]
-    pub fn to_core(&self, sources: Vec<handoff_core::Source>) -> uploads::UploadRequest {
-        uploads::UploadRequest {
+    /// The core's request for this one, with its sources resolved;
+    /// refused when it names a destination or origin the window has not.
+    pub fn to_core(
+        &self,
+        sources: Vec<handoff_core::Source>,
+    ) -> Result<uploads::UploadRequest, ApiError> {
+        if self.destination == Destination::Published {
+            return Err(ApiError::invalid(
+                "uploads go to the worktree, temp or global folder; published is the agents' own",
+            ));
+        }
+        if !matches!(self.origin, Origin::Drop | Origin::Paste | Origin::Picker) {
+            return Err(ApiError::invalid(format!(
+                "a file reaches the window by drop, paste or picker, not {}",
+                self.origin
+            )));
+        }
+        Ok(uploads::UploadRequest {
             session_id: Some(self.session_id),
-            destination: Some(self.destination.into()),
-            on_conflict: Some(self.on_conflict.into()),
+            destination: Some(self.destination),
+            on_conflict: Some(self.on_conflict),
             max_batch_files: self.max_batch_files,
-            ..uploads::UploadRequest::new(sources, self.origin.into())
-        }
-    }
-}
-
-impl From<UploadDestination> for Destination {
-    fn from(d: UploadDestination) -> Self {
-        match d {
-            UploadDestination::Worktree => Self::Worktree,
-            UploadDestination::Temp => Self::Temp,
-            UploadDestination::Global => Self::Global,
-        }
-    }
-}
-
-impl From<OnConflict> for ConflictPolicy {
-    fn from(c: OnConflict) -> Self {
-        match c {
-            OnConflict::KeepBoth => Self::KeepBoth,
-            OnConflict::Replace => Self::Replace,
-        }
-    }
-}
-
-impl From<ConflictPolicy> for OnConflict {
-    fn from(c: ConflictPolicy) -> Self {
-        match c {
-            ConflictPolicy::KeepBoth => Self::KeepBoth,
-            ConflictPolicy::Replace => Self::Replace,
-        }
-    }
-}
-
-impl From<UploadOrigin> for Origin {
-    fn from(o: UploadOrigin) -> Self {
-        match o {
-            UploadOrigin::Drop => Self::Drop,
-            UploadOrigin::Paste => Self::Paste,
-            UploadOrigin::Picker => Self::Picker,
-        }
+            ..uploads::UploadRequest::new(sources, self.origin)
+        })
     }
 }
 
@@ -269,13 +221,12 @@ impl From<uploads::Destinations> for Destinations {
             temp: shown(d.temp),
             global: shown(d.global),
             default: match d.default {
-                Destination::Temp => UploadDestination::Temp,
-                Destination::Global => UploadDestination::Global,
-                _ => UploadDestination::Worktree,
+                Destination::Published => Destination::Worktree,
+                chosen => chosen,
             },
             max_file_size: d.max_file_size,
             max_batch_files: d.max_batch_files,
-            on_conflict: d.on_conflict.into(),
+            on_conflict: d.on_conflict,
         }
     }
 }

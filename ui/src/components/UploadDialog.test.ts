@@ -38,7 +38,7 @@ function open() {
     target: document.body,
     props: {
       sessionId: 1, items: itemsFromOffers([big]), origin: "drop",
-      destinations: { worktree: "/w/.agor/uploads", temp: "/tmp/agor-uploads", global: "/home/me/.agor/uploads", default: "worktree", maxFileSize: 100_000_000, maxBatchFiles: 10, onConflict: "keepBoth" },
+      destinations: { worktree: "/w/.agor/uploads", temp: "/tmp/agor-uploads", global: "/home/me/.agor/uploads", default: "worktree", maxFileSize: 100_000_000, maxBatchFiles: 10, onConflict: "keep-both" },
       onclose: () => {}, ondone: () => {}, onpasteastext: () => {},
     },
   });

@@ -17,6 +17,7 @@ use tokio::signal::unix::{Signal, SignalKind, signal};
 use tokio::sync::mpsc;
 
 use crate::output::{safe_path, terminal_safe, terminal_safe_lines};
+use handoff_core::logging::OrLog as _;
 
 /// How long a cancelled turn may take to end before Handoff stops anyway.
 const CANCEL_WAIT: Duration = Duration::from_secs(10);
@@ -236,7 +237,7 @@ async fn converse(
         }
     };
     agent.shutdown().await;
-    let _ = printer.await;
+    printer.await.or_log("printing the reply");
     println!();
     match result {
         Ok(stop) => {

@@ -9,6 +9,7 @@ use serde::Serialize;
 
 use crate::output::{JsonError, JsonFile, print_json, safe_path, terminal_safe};
 use handoff_core::api::Context;
+use handoff_core::logging::Chain;
 
 #[derive(Debug, clap::Args)]
 pub struct Args {
@@ -77,7 +78,10 @@ pub fn run(ctx: &Context, args: &Args) -> Result<bool> {
                     None if args.permanent => println!("deleted {}", safe_path(&record.path)),
                     None => println!("moved to trash {}", safe_path(&record.path)),
                 },
-                Err(e) => eprintln!("{id}: {}", terminal_safe(&e.to_string())),
+                Err(e) => {
+                    tracing::warn!(file = id, "{}", Chain(&e));
+                    eprintln!("{id}: {}", terminal_safe(&e.to_string()));
+                }
             }
         }
     }

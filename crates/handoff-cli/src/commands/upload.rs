@@ -16,6 +16,7 @@ use crate::output::{
     JsonError, JsonFile, print_json, safe_path, terminal_safe, terminal_safe_lines,
 };
 use handoff_core::api::Context;
+use handoff_core::logging::Chain;
 
 #[derive(Debug, clap::Args)]
 pub struct Args {
@@ -123,6 +124,7 @@ pub fn run(ctx: &Context, args: Args) -> Result<bool> {
     let uploaded = uploads::upload(ctx, request, &mut |p| bar.update(p));
     bar.finish();
     let uploaded = uploaded?;
+    log_failures(&uploaded.report);
     let message = uploaded.message(&args.message);
     if args.json {
         print_json(&json_report(&uploaded, message))?;
@@ -133,6 +135,18 @@ pub fn run(ctx: &Context, args: Args) -> Result<bool> {
         }
     }
     Ok(uploaded.report.all_saved() && uploaded.unrecorded.is_none())
+}
+
+/// One log line per file that failed, and for a batch refused whole.
+fn log_failures(report: &Report) {
+    if let Some(e) = &report.refused {
+        tracing::warn!("upload refused: {}", Chain(e));
+    }
+    for outcome in &report.outcomes {
+        if let Err(e) = &outcome.result {
+            tracing::warn!(file = ?outcome.label, "{}", Chain(e));
+        }
+    }
 }
 
 fn print_text(report: &Report, message: Option<&str>) {

@@ -13,6 +13,7 @@ mod gc;
 mod hostile;
 mod kills;
 mod lifetime;
+mod logged;
 mod ls_rm;
 mod mcp;
 mod modes;

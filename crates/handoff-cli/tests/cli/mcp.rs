@@ -382,3 +382,35 @@ fn garbage_lines_get_a_parse_error_and_the_server_goes_on() {
     };
     assert!(status.success());
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_refused_publish_is_logged_once_with_its_session_and_path() {
+    let ctx = TestContext::new();
+    let session_id = ctx.session("Demo agent");
+    let client = ctx
+        .mcp_client(session_id, &ctx.token(session_id), &[])
+        .await
+        .unwrap();
+    let (error, text) = call(
+        &client,
+        "publish_file",
+        serde_json::json!({"path": "/etc/shadow"}),
+    )
+    .await;
+    assert!(error, "{text}");
+    client.cancel().await.unwrap();
+    let lines = ctx.log_lines("/etc/shadow");
+    assert_eq!(lines.len(), 1, "{lines:#?}");
+    assert!(
+        lines[0].contains(&format!(
+            r#"publish_file{{session={session_id} path="/etc/shadow"}}"#
+        )),
+        "{}",
+        lines[0]
+    );
+    assert!(
+        lines[0].contains(&format!("refused: {text}")),
+        "{}",
+        lines[0]
+    );
+}

@@ -34,8 +34,13 @@ use super::transport::AgentProcess;
 use super::{AgentError, AgentEvent, PermissionAsk, PermissionChoice};
 use crate::store::{MessageData, MessageKind, NewMessage, Role};
 
-/// How long to wait for the agent's exit status once its connection broke.
-const EXIT_WAIT: Duration = Duration::from_millis(500);
+/// How long to wait for the agent's exit status once its connection broke
+/// (a loaded machine can take seconds to reap a child that died).
+const EXIT_WAIT: Duration = Duration::from_secs(3);
+
+/// How long an internal error waits to tell a dying agent from a live one
+/// that refused: the live one's message is shown after this.
+const EXIT_PROBE: Duration = Duration::from_secs(1);
 
 /// What the connection needs to start.
 pub struct Launch {
@@ -211,13 +216,17 @@ impl Connection {
         command: impl FnOnce(oneshot::Sender<Result<T, AgentError>>) -> Command,
     ) -> Result<T, AgentError> {
         let (reply, answer) = oneshot::channel();
-        let crashed = || self.stderr.crashed();
-        self.commands
+        let sent = self
+            .commands
             .as_ref()
-            .ok_or_else(crashed)?
-            .send(command(reply))
-            .map_err(|_| crashed())?;
-        answer.await.map_err(|_| crashed())?
+            .is_some_and(|commands| commands.send(command(reply)).is_ok());
+        if sent && let Ok(answered) = answer.await {
+            return answered;
+        }
+        // The connection ended before it answered: the agent is gone, and
+        // its exit status follows.
+        self.stderr.wait_exit(EXIT_WAIT).await;
+        Err(self.stderr.crashed())
     }
 
     /// Asks the agent to stop the running turn.
@@ -654,7 +663,7 @@ async fn failure(e: &agent_client_protocol::Error, stderr: &StderrTail) -> Agent
         stderr.wait_exit(EXIT_WAIT).await;
         return stderr.crashed();
     }
-    if e.code == ErrorCode::INTERNAL_ERROR && stderr.wait_exit(EXIT_WAIT).await.is_some() {
+    if e.code == ErrorCode::INTERNAL_ERROR && stderr.wait_exit(EXIT_PROBE).await.is_some() {
         return stderr.crashed();
     }
     AgentError::Refused {

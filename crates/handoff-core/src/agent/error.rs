@@ -1,6 +1,7 @@
 //! What can go wrong with an agent.
 
 use super::sign_in::AuthMethod;
+use crate::words::ErrorKind;
 
 /// Why talking to an agent failed. Every message says what happened and,
 /// where it helps, what to do.
@@ -125,5 +126,24 @@ fn tail_suffix(tail: &str) -> String {
         String::new()
     } else {
         format!("; its last words:\n{}", tail.trim_end())
+    }
+}
+
+impl AgentError {
+    /// The kind of failure.
+    #[must_use]
+    pub fn kind(&self) -> ErrorKind {
+        match self {
+            Self::NotInstalled { .. } => ErrorKind::AgentNotInstalled,
+            Self::AuthRequired { .. } => ErrorKind::AuthRequired,
+            Self::Crashed { .. } | Self::TooLong { .. } => ErrorKind::AgentCrashed,
+            Self::Timeout { .. } => ErrorKind::AgentTimeout,
+            Self::Refused { .. } => ErrorKind::AgentFailed,
+            Self::UnknownMode { .. } => ErrorKind::UnknownMode,
+            Self::BadOption { .. } => ErrorKind::UnknownOption,
+            Self::Busy => ErrorKind::AgentBusy,
+            Self::Store(_) => ErrorKind::StoreFailed,
+            Self::Remote(e) => e.kind(),
+        }
     }
 }

@@ -111,7 +111,7 @@ fn be_the_tie(stop: &AtomicBool) -> std::io::Result<i32> {
         }
         if stop.load(Ordering::Relaxed) && !passed_on {
             if let Some(pid) = Pid::from_raw(keeper.id() as i32) {
-                let _ = rustix::process::kill_process(pid, Signal::TERM);
+                crate::process::signalled_or_gone(rustix::process::kill_process(pid, Signal::TERM));
             }
             passed_on = true;
         }

@@ -246,8 +246,7 @@ struct GroupGuard(Option<Pid>);
 impl GroupGuard {
     fn signal(&self, signal: Signal) {
         if let Some(group) = self.0 {
-            // ESRCH: the group is gone already.
-            let _ = rustix::process::kill_process_group(group, signal);
+            crate::process::signalled_or_gone(rustix::process::kill_process_group(group, signal));
         }
     }
 }

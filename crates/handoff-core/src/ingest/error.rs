@@ -2,6 +2,7 @@
 
 use crate::destination::DestinationError;
 use crate::size::ByteSize;
+use crate::words::ErrorKind;
 
 /// Why one file of a batch was not saved. The message is written to follow
 /// the file's name: "report.pdf: 73.2 MB is over the 50 MB limit".
@@ -89,5 +90,27 @@ impl IngestError {
             e.to_string()
         };
         Self::WriteFailed { reason }
+    }
+}
+
+impl IngestError {
+    /// The kind of failure.
+    #[must_use]
+    pub fn kind(&self) -> ErrorKind {
+        match self {
+            Self::TooLarge { .. } => ErrorKind::TooLarge,
+            Self::BatchLimit { .. } => ErrorKind::BatchLimit,
+            Self::ChangedWhileRead => ErrorKind::ChangedWhileRead,
+            Self::FolderMoved => ErrorKind::FolderMoved,
+            Self::SymlinkSkipped => ErrorKind::SymlinkSkipped,
+            Self::NotRegularFile { .. } => ErrorKind::NotRegularFile,
+            Self::NotFound => ErrorKind::NotFound,
+            Self::Unreadable { .. } => ErrorKind::Unreadable,
+            Self::Destination(DestinationError::NoWorktree) => ErrorKind::NoWorktree,
+            Self::Destination(_) => ErrorKind::UnsafeDestination,
+            Self::WriteFailed { .. } => ErrorKind::WriteFailed,
+            Self::StoreFailed { .. } => ErrorKind::StoreFailed,
+            Self::Remote(e) => e.kind(),
+        }
     }
 }

@@ -17,6 +17,7 @@ use std::rc::Rc;
 use super::stage::Staged;
 use super::{ConflictPolicy, IngestError};
 use crate::clock::Timestamp;
+use crate::logging::OrLog as _;
 use crate::naming;
 use crate::safe_dir::SafeDir;
 use crate::store::{FileRecord, NewFile, Store, StoreError};
@@ -51,6 +52,17 @@ struct Planned<'d> {
     candidate: String,
     tries: u32,
     intent: i64,
+}
+
+impl Planned<'_> {
+    /// Removes the file placed under the chosen name (`doing` says why,
+    /// for the log when that fails).
+    fn unplace(&self, doing: &str) {
+        self.job
+            .target
+            .remove_file(OsStr::new(&self.candidate))
+            .or_log(doing);
+    }
 }
 
 /// Places every job following `policy`; one result per job, in order.
@@ -132,7 +144,7 @@ pub(super) fn place_all(
     let mut settling = Vec::new();
     for p in placed {
         if let Some(Some(e)) = folders.get(&p.job.target.path()) {
-            let _ = p.job.target.remove_file(OsStr::new(&p.candidate));
+            p.unplace("removing a file of a moved folder");
             abandoned.push(p.intent);
             results[p.index] = Some(Err(e.clone()));
         } else {
@@ -156,7 +168,7 @@ pub(super) fn place_all(
             // Nothing stays on disk without a record.
             let ids: Vec<i64> = settling.iter().map(|p| p.intent).collect();
             for p in settling {
-                let _ = p.job.target.remove_file(OsStr::new(&p.candidate));
+                p.unplace("removing a file the database did not record");
                 results[p.index] = Some(Err(store_failed(&e)));
             }
             if let Err(e) = store.intents().abandon(&ids) {

@@ -11,20 +11,13 @@ use sha2::{Digest, Sha256};
 
 use super::IngestError;
 use super::source::{Input, special_kind};
+use crate::logging::OrLog as _;
 use crate::mime::{self, SNIFF_BYTES};
 use crate::safe_dir::SafeDir;
 use crate::size::ByteSize;
 use crate::words::{TEMP_PREFIX, TEMP_SUFFIX, hex};
 
 const CHUNK: usize = 1 << 20;
-
-/// The process that wrote a temp file, read from its name
-/// (`.handoff-<pid>-<random>.part`).
-#[must_use]
-pub fn temp_owner(name: &str) -> Option<u32> {
-    let rest = name.strip_prefix(TEMP_PREFIX)?.strip_suffix(TEMP_SUFFIX)?;
-    rest.split_once('-')?.0.parse().ok()
-}
 
 /// A file's bytes, written and hashed, waiting under a temp name in the
 /// folder it was staged in; removed when dropped unless [`Staged::keep`]
@@ -46,7 +39,9 @@ impl Staged<'_> {
 impl Drop for Staged<'_> {
     fn drop(&mut self) {
         if !self.kept {
-            let _ = self.dir.remove_file(&self.name);
+            self.dir
+                .remove_file(&self.name)
+                .or_log("removing a staged temporary file");
         }
     }
 }

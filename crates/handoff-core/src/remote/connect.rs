@@ -136,13 +136,13 @@ async fn check_folder(spec: &RemoteSpec, sftp: &Sftp) -> Result<(), Checked> {
 pub(super) fn failed(spec: &RemoteSpec, e: &dyn std::error::Error) -> RemoteError {
     RemoteError::Failed {
         host: spec.host().to_owned(),
-        detail: crate::error_kind::chain(e),
+        detail: crate::logging::Chain(e).to_string(),
     }
 }
 
 /// What ssh's own message says went wrong.
 pub(super) fn classify(spec: &RemoteSpec, e: &openssh::Error) -> RemoteError {
-    let said = crate::error_kind::chain(e);
+    let said = crate::logging::Chain(e).to_string();
     let detail = said
         .lines()
         .map(str::trim)

@@ -54,9 +54,9 @@ struct Pool {
 static POOL: OnceLock<Pool> = OnceLock::new();
 
 fn runtime() -> Result<&'static tokio::runtime::Runtime, RemoteError> {
-    crate::runtime::get().map_err(|detail| RemoteError::Failed {
+    crate::runtime::get().map_err(|e| RemoteError::Failed {
         host: "this machine".to_owned(),
-        detail,
+        detail: e.to_string(),
     })
 }
 

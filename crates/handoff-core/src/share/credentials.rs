@@ -11,6 +11,7 @@ use serde::{Deserialize, Serialize};
 
 use super::ShareError;
 use crate::home::Home;
+use crate::logging::OrLog as _;
 
 /// Set to `1` to keep the key in the file only (tests, and machines whose
 /// keyring should not be asked).
@@ -128,7 +129,7 @@ fn write_file(
     let written = out.write_all(&text).and_then(|()| out.sync_all());
     drop(out);
     if let Err(e) = written.and_then(|()| std::fs::rename(&temp, path(home))) {
-        let _ = std::fs::remove_file(&temp);
+        std::fs::remove_file(&temp).or_log("removing an unsaved key's temporary file");
         return Err(failed(e));
     }
     Ok(())

@@ -19,6 +19,7 @@ use sha2::{Digest, Sha256};
 use super::ShareError;
 use super::storage::Storage;
 use crate::clock::Timestamp;
+use crate::logging::OrLog as _;
 
 /// How old an upload no mark here speaks for must be to be aborted.
 const FOREIGN_AGE: Timestamp = 24 * 60 * 60 * 1000;
@@ -96,7 +97,8 @@ pub(super) async fn abort(storage: &Storage, now: Timestamp) -> Result<usize, Sh
     // Every upload of a gone share is aborted: its mark goes (still
     // locked, so no share can take it meanwhile).
     for (name, _locked) in &marks.gone {
-        let _ = std::fs::remove_file(storage.in_flight().join(name));
+        std::fs::remove_file(storage.in_flight().join(name))
+            .or_log("removing the mark of an aborted upload");
     }
     Ok(aborted)
 }

@@ -404,7 +404,7 @@ impl Storage {
     ) -> Result<reqwest::Response, ShareError> {
         request.send().await.map_err(|e| ShareError::Unreachable {
             endpoint: self.config.endpoint.clone(),
-            detail: crate::error_kind::chain(&e.without_url()),
+            detail: crate::logging::Chain(&e.without_url()).to_string(),
         })
     }
 
@@ -555,7 +555,7 @@ fn error_text(body: &str) -> String {
 fn lost(e: reqwest::Error) -> ShareError {
     ShareError::Failed(format!(
         "the answer was cut: {}",
-        crate::error_kind::chain(&e.without_url())
+        crate::logging::Chain(&e.without_url())
     ))
 }
 

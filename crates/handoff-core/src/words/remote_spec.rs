@@ -1,6 +1,7 @@
 //! A worktree on another machine, read from text (`host:/path`,
 //! `ssh://[user@]host[:port]/path`).
 
+use super::ErrorKind;
 use std::path::PathBuf;
 
 /// Text that is not a remote worktree Handoff understands.
@@ -81,6 +82,14 @@ impl std::fmt::Display for RemoteSpec {
         } else {
             write!(f, "{}:{}", self.destination, self.path.display())
         }
+    }
+}
+
+impl BadRemoteSpec {
+    /// The kind of failure.
+    #[must_use]
+    pub fn kind(&self) -> ErrorKind {
+        ErrorKind::InvalidInput
     }
 }
 

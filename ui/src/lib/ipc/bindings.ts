@@ -127,7 +127,7 @@ async destinations(sessionId: number) : Promise<Result<Destinations, ApiError>> 
 /**
  * Which of the names are taken in the destination (a recorded file holds each).
  */
-async takenNames(sessionId: number, destination: UploadDestination, names: string[]) : Promise<Result<string[], ApiError>> {
+async takenNames(sessionId: number, destination: Destination, names: string[]) : Promise<Result<string[], ApiError>> {
     try {
     return { status: "ok", data: await TAURI_INVOKE("taken_names", { sessionId, destination, names }) };
 } catch (e) {
@@ -331,7 +331,7 @@ async deleteFile(fileId: number) : Promise<Result<FileInfo, ApiError>> {
 /**
  * What the preview panel may show of a recorded file (looked up by id).
  */
-async previewFile(fileId: number) : Promise<Result<FilePreview, ApiError>> {
+async previewFile(fileId: number) : Promise<Result<Preview, ApiError>> {
     try {
     return { status: "ok", data: await TAURI_INVOKE("preview_file", { fileId }) };
 } catch (e) {
@@ -730,7 +730,7 @@ export type Destinations = { worktree: string; temp: string; global: string;
 /**
  * The default from the settings.
  */
-default: UploadDestination; 
+default: Destination; 
 /**
  * Per-file limit in bytes.
  */
@@ -742,7 +742,7 @@ maxBatchFiles: number;
 /**
  * What to do when a name is taken, from the settings.
  */
-onConflict: OnConflict }
+onConflict: ConflictPolicy }
 /**
  * Which way a file moved.
  */
@@ -941,26 +941,6 @@ export type ErrorKind =
  */
 export type FileInfo = { id: number; filename: string; path: string; size: number; mime: string; sniffedMime: string | null; destination: Destination; status: FileStatus; direction: Direction; displayName: string | null; description: string | null; revision: number; createdAt: number }
 /**
- * What the preview panel shows of a file.
- */
-export type FilePreview = 
-/**
- * A raster image, shown from `handoff://localhost/file/<id>`.
- */
-{ kind: "image"; mime: string } | 
-/**
- * A PDF, fetched from `handoff://localhost/file/<id>` and drawn by pdf.js.
- */
-{ kind: "pdf" } | 
-/**
- * Text (whole, or head and tail when `truncated`).
- */
-{ kind: "text"; mime: string; text: string; truncated: boolean } | 
-/**
- * Nothing shown inline.
- */
-{ kind: "nothing"; mime: string }
-/**
  * What is known of a recorded file on disk.
  */
 export type FileStatus = 
@@ -1134,9 +1114,33 @@ mime: string;
  */
 problem: string | null }
 /**
- * What to do when the name is taken.
+ * How a file reached Handoff.
  */
-export type OnConflict = "keepBoth" | "replace"
+export type Origin = 
+/**
+ * Dragged onto the window.
+ */
+"drop" | 
+/**
+ * Pasted from the clipboard.
+ */
+"paste" | 
+/**
+ * Chosen in the file picker.
+ */
+"picker" | 
+/**
+ * Given to the `handoff` command.
+ */
+"cli" | 
+/**
+ * Published by an agent through the MCP tool.
+ */
+"mcp" | 
+/**
+ * Found in an uploads folder and added where it was.
+ */
+"found"
 /**
  * One choice of a permission request.
  */
@@ -1157,6 +1161,26 @@ allow: boolean }
  * One choice of a permission request.
  */
 export type PermissionOption = { id: string; name: string; allow: boolean }
+/**
+ * What can be previewed of a file (the preview panel's shape too).
+ */
+export type Preview = 
+/**
+ * A raster image of this type.
+ */
+{ kind: "image"; mime: string } | 
+/**
+ * A PDF document (drawn by the page's PDF renderer, scripts off).
+ */
+{ kind: "pdf" } | 
+/**
+ * Text, whole or its head and tail.
+ */
+{ kind: "text"; mime: string; text: string; truncated: boolean } | 
+/**
+ * Nothing Handoff shows inline.
+ */
+{ kind: "nothing"; mime: string }
 /**
  * An agent profile and whether its command is installed.
  */
@@ -1378,14 +1402,6 @@ export type UntrackedFile = { path: string; name: string; destination: Destinati
  */
 modifiedAt: number }
 /**
- * Where uploads go.
- */
-export type UploadDestination = "worktree" | "temp" | "global"
-/**
- * How files arrived.
- */
-export type UploadOrigin = "drop" | "paste" | "picker"
-/**
  * What happened to one file.
  */
 export type UploadOutcome = { 
@@ -1412,7 +1428,15 @@ item: number; itemDone: number; itemTotal: number | null; batchDone: number; bat
 /**
  * An upload from the dialog.
  */
-export type UploadRequest = { sessionId: number; sources: UploadSource[]; destination: UploadDestination; onConflict: OnConflict; origin: UploadOrigin; 
+export type UploadRequest = { sessionId: number; sources: UploadSource[]; 
+/**
+ * Worktree, temp or global (never published).
+ */
+destination: Destination; onConflict: ConflictPolicy; 
+/**
+ * Drop, paste or picker: the ways a file reaches the window.
+ */
+origin: Origin; 
 /**
  * The most files this upload may hold, when the person raised the
  * setting's limit for it (never lowered below the setting).
