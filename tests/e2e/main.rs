@@ -18,6 +18,7 @@ mod layout;
 mod limits;
 mod modes;
 mod names;
+mod outputs;
 mod panel;
 mod paste;
 mod previews;

@@ -60,6 +60,7 @@ pub fn row(record: &FileRecord, now: Timestamp) -> String {
     let direction = match record.direction {
         handoff_core::store::Direction::ToAgent => "→agent",
         handoff_core::store::Direction::FromAgent => "←agent",
+        handoff_core::store::Direction::Made => "made",
     };
     format!(
         "{:>6}  {:<8}  {:<6}  {:<9}  {:>9}  {:>6}  {}",

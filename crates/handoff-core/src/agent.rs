@@ -131,6 +131,8 @@ pub struct AgentSession {
     _publish: Option<RemotePublish>,
     /// How its worktree's machine is reached, when it is remote.
     connect: crate::remote::ConnectOptions,
+    /// What the last turn made in the worktree.
+    made: Mutex<crate::outputs::Found>,
 }
 
 impl AgentSession {
@@ -218,6 +220,7 @@ impl AgentSession {
             _publish: publish,
             connect: crate::remote::ConnectOptions::for_settings(&settings),
             options: Mutex::new(agent_options),
+            made: Mutex::default(),
         })
     }
 
@@ -338,6 +341,7 @@ impl AgentSession {
             }
             Ok(())
         })?;
+        let watch = self.watch_outputs().await;
         let turn = self.connection.prompt(composed.blocks);
         let result = match self.prompt_timeout {
             Some(limit) => tokio::time::timeout(limit, turn).await.unwrap_or_else(|_| {
@@ -357,6 +361,9 @@ impl AgentSession {
             .end_turn()
         {
             tracing::error!(error = %e, "the rest of the agent's reply was not kept");
+        }
+        if let Some(watch) = watch {
+            self.record_outputs(watch).await;
         }
         match &result {
             Ok(StopReason::EndTurn) => {}
@@ -383,6 +390,63 @@ impl AgentSession {
             }
         }
         result
+    }
+
+    /// What the last turn made, changed and deleted in the worktree.
+    #[must_use]
+    pub fn made(&self) -> crate::outputs::Found {
+        self.made
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .clone()
+    }
+
+    /// Starts watching the worktree for what the turn makes (on this
+    /// machine; a remote worktree's outputs are not looked for yet).
+    async fn watch_outputs(&self) -> Option<crate::outputs::TurnWatch> {
+        if self.worktree.remote().is_some() {
+            return None;
+        }
+        let settings = with(&self.recorder, |r| {
+            // Edits described in a turn that never ended are not this one's.
+            r.take_described();
+            r.store().settings().load()
+        })
+        .inspect_err(|e| tracing::warn!(error = %e, "no settings for a turn's outputs"))
+        .ok()?;
+        let folder = self.worktree.folder();
+        tokio::task::spawn_blocking(move || {
+            crate::outputs::TurnWatch::start(
+                &folder,
+                &settings.noise_folders,
+                &settings.uploads_folder,
+            )
+        })
+        .await
+        .inspect_err(|e| tracing::error!(error = %e, "watching a turn's outputs failed"))
+        .ok()
+    }
+
+    /// Finds and records what the turn made; a failure is logged, never
+    /// the turn's.
+    async fn record_outputs(&self, watch: crate::outputs::TurnWatch) {
+        let described = with(&self.recorder, |r| {
+            Ok::<_, crate::StoreError>(r.take_described())
+        })
+        .unwrap_or_default();
+        let found = match tokio::task::spawn_blocking(move || watch.finish(&described)).await {
+            Ok(found) => found,
+            Err(e) => {
+                tracing::error!(error = %e, "finding a turn's outputs failed");
+                return;
+            }
+        };
+        if let Err(e) = with(&self.recorder, |r| {
+            crate::outputs::record(r.store(), &self.session, &found, clock::now())
+        }) {
+            tracing::error!(error = %e, "the conversation did not record a turn's outputs");
+        }
+        *self.made.lock().unwrap_or_else(PoisonError::into_inner) = found;
     }
 
     /// Asks the agent to stop the running turn.
@@ -531,9 +595,25 @@ async fn place(
         exec_in: worktree.path.clone(),
         env: profile.env.clone().into_iter().collect(),
         mcp_servers: vec![publish_server(options, session)],
-        read_roots: read_roots(options, &worktree.path, settings),
+        read_roots: if offers_reads(profile) {
+            read_roots(options, &worktree.path, settings)
+        } else {
+            Vec::new()
+        },
         publish: None,
     })
+}
+
+/// Whether the agent is offered `fs/read_text_file`. Not Gemini CLI: it
+/// asks the client for a file before it writes it and takes the client's
+/// "no such file" for a failure (its ACP client passes the error on as a
+/// plain object, which its check for a missing file cannot read), so with
+/// the offer it could never make a new file; without it, it reads and
+/// writes with its own tools, in its worktree as everywhere else.
+fn offers_reads(profile: &AgentProfile) -> bool {
+    !std::iter::once(&profile.command)
+        .chain(&profile.args)
+        .any(|part| part.to_ascii_lowercase().contains("gemini"))
 }
 
 /// The worktree and the temp and global uploads folders, as the settings

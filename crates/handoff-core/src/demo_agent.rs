@@ -7,9 +7,13 @@
 //! MCP server it was given, as a real MCP client, and reports the result.
 //! When it says `ask permission`, it asks the client for permission first.
 //! It offers two session modes: `default` (asks only when told to) and `ask`
-//! (asks before every publish).
+//! (asks before every publish). Lines such as `make file PATH`, `edit file
+//! PATH`, `delete file PATH` and `make N files in FOLDER` it carries out with
+//! its own code, telling the client nothing ([`files`]), as a coding
+//! agent's shell commands would.
 //! It is the default agent, so Handoff does its whole job with no account.
 
+mod files;
 mod report;
 
 use std::collections::HashMap;
@@ -198,6 +202,10 @@ async fn answer(
     if ask && !permission_granted(cx, request).await {
         say("Permission refused; doing nothing.\n".to_owned());
         return StopReason::EndTurn;
+    }
+    let work = files::asked(&asked_text);
+    if !work.is_empty() {
+        say(files::run(&session.cwd, &work));
     }
     if let Some((path, name)) = publishing {
         if let Some(wrote) = write_when_missing(&session.cwd, &path, name.as_deref()) {

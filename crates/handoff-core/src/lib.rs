@@ -40,6 +40,7 @@ mod mcp_stdio;
 pub mod mentions;
 pub mod mime;
 pub mod naming;
+pub mod outputs;
 pub mod preview;
 pub mod process;
 pub mod publish;

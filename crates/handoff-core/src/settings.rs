@@ -55,7 +55,29 @@ pub struct Settings {
     /// Whether Enter sends the message in the app's prompt box (Shift+Enter
     /// adds a line); otherwise Ctrl+Enter sends and Enter adds a line.
     pub enter_sends: bool,
+    /// Folders (by name, at any depth) whose files are never a turn's
+    /// outputs: dependencies, build caches, virtual environments.
+    pub noise_folders: Vec<String>,
 }
+
+/// The folders a turn's outputs leave out unless the settings say otherwise.
+pub const NOISE_FOLDERS: &[&str] = &[
+    "node_modules",
+    "target",
+    ".venv",
+    "venv",
+    "__pycache__",
+    ".mypy_cache",
+    ".pytest_cache",
+    ".ruff_cache",
+    ".tox",
+    ".gradle",
+    ".next",
+    ".nuxt",
+    ".turbo",
+    ".parcel-cache",
+    ".cache",
+];
 
 impl Default for Settings {
     fn default() -> Self {
@@ -75,6 +97,7 @@ impl Default for Settings {
             share_encrypt: false,
             max_agent_message: 64_000_000,
             enter_sends: true,
+            noise_folders: NOISE_FOLDERS.iter().map(|&f| f.to_owned()).collect(),
         }
     }
 }
@@ -87,7 +110,7 @@ pub const MIN_AGENT_MESSAGE: u64 = 1_000_000;
 pub const MAX_AGENT_MESSAGE: u64 = 1_000_000_000;
 
 /// The names of all settings, in display order.
-pub const KEYS: [&str; 15] = [
+pub const KEYS: [&str; 16] = [
     "default_destination",
     "uploads_folder",
     "on_conflict",
@@ -103,6 +126,7 @@ pub const KEYS: [&str; 15] = [
     "share_encrypt",
     "max_agent_message",
     "enter_sends",
+    "noise_folders",
 ];
 
 /// A setting name or value that was refused.
@@ -142,8 +166,26 @@ pub fn label(key: &str) -> &str {
         "share_encrypt" => "Encrypting share links",
         "max_agent_message" => "The largest message from an agent",
         "enter_sends" => "Sending with Enter",
+        "noise_folders" => "The folders whose files are not outputs",
         other => other,
     }
+}
+
+/// Folder names, separated by commas: each a plain name (no `/`), never
+/// `.` or `..`; empty for none.
+fn noise_folders(value: &str) -> Result<Vec<String>, &'static str> {
+    let mut names = Vec::new();
+    for name in value.split(',').map(str::trim).filter(|n| !n.is_empty()) {
+        if name == "." || name == ".." || name.contains('/') || name.contains('\0') {
+            return Err(
+                "folder names separated by commas, such as node_modules, target (names, not paths)",
+            );
+        }
+        if !names.iter().any(|n| n == name) {
+            names.push(name.to_owned());
+        }
+    }
+    Ok(names)
 }
 
 /// "The most files per upload cannot be empty: …", "The largest file
@@ -176,6 +218,7 @@ impl Settings {
             "share_encrypt" => self.share_encrypt.to_string(),
             "max_agent_message" => self.max_agent_message.to_string(),
             "enter_sends" => self.enter_sends.to_string(),
+            "noise_folders" => self.noise_folders.join(", "),
             _ => return Err(SettingsError::UnknownKey(key.to_owned())),
         })
     }
@@ -244,6 +287,9 @@ impl Settings {
             }
             "enter_sends" => {
                 self.enter_sends = parse_bool(value).ok_or_else(|| invalid(&"true or false"))?;
+            }
+            "noise_folders" => {
+                self.noise_folders = noise_folders(value).map_err(|e| invalid(&e))?;
             }
             key if key.starts_with("share_") => self.set_share(key, value)?,
             "ssh_config" => {

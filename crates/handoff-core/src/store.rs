@@ -44,7 +44,8 @@ use rusqlite::Connection;
 pub use files::{FileQuery, Files, NewFile, StatusChange};
 pub use intents::{Intent, Intents};
 pub use message_data::{
-    AuthWay, Card, ErrorData, FileWay, MessageData, SentAs, ToolCall, Unsent, UploadedFile,
+    AuthWay, Card, Change, ErrorData, FileWay, LineCounts, Made, MadeFile, MessageData, MoreIn,
+    SentAs, ToolCall, Unsent, UploadedFile,
 };
 pub use messages::{Messages, NewMessage};
 pub use model::{

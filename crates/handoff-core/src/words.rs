@@ -36,6 +36,8 @@ text_enum! {
         Mcp = "mcp",
         /// Found in an uploads folder and added where it was.
         Found = "found",
+        /// Written by the agent with its own tools during a turn.
+        Turn = "turn",
     }
 }
 

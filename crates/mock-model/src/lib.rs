@@ -411,7 +411,12 @@ fn answer(state: &mut State, request: &mut Request) -> Response {
                     name_contains,
                     args,
                 } => {
-                    if let Some(tool) = tools.iter().find(|t| t.name.contains(name_contains)) {
+                    // A tool of exactly that name wins (`Write` over `TodoWrite`).
+                    let found = tools
+                        .iter()
+                        .find(|t| t.name == *name_contains)
+                        .or_else(|| tools.iter().find(|t| t.name.contains(name_contains)));
+                    if let Some(tool) = found {
                         request.answer = Answer::Step(step.clone());
                         matched = tool.clone();
                         Reply::Call {

@@ -236,9 +236,13 @@ async fn converse(
             .into());
         }
     };
+    let made = agent.made();
     agent.shutdown().await;
     printer.await.or_log("printing the reply");
     println!();
+    if let Some(line) = made_line(&made) {
+        println!("{}", terminal_safe(&line));
+    }
     match result {
         Ok(stop) => {
             eprintln!("({})", describe_stop(stop));
@@ -250,6 +254,18 @@ async fn converse(
             Ok(false)
         }
     }
+}
+
+/// `made: out/report.md (1.2 kB, new); src/app.ts (+12 −3)`: what the
+/// turn made in the worktree, if anything.
+fn made_line(made: &handoff_core::outputs::Found) -> Option<String> {
+    let mut parts: Vec<String> = made
+        .files
+        .iter()
+        .map(handoff_core::outputs::Output::describe)
+        .collect();
+    parts.extend(handoff_core::outputs::describe_more(&made.more));
+    (!parts.is_empty()).then(|| format!("made: {}", parts.join("; ")))
 }
 
 async fn show(event: AgentEvent) {

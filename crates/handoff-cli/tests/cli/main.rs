@@ -17,6 +17,7 @@ mod logged;
 mod ls_rm;
 mod mcp;
 mod modes;
+mod outputs;
 mod prompt;
 mod races;
 mod settings;

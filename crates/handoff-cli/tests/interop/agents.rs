@@ -191,7 +191,7 @@ fn exercise(world: &World, agent: &AgentSetup) {
             r.method,
             r.path,
             r.answer,
-            r.tool_names().len(),
+            r.tool_names(),
             r.images().len()
         );
     }
@@ -219,6 +219,7 @@ fn exercise(world: &World, agent: &AgentSetup) {
     world.mock.set_script(script());
     world.kill_at_permission(&["prompt", "--session", &id, "Publish it again"]);
     world.assert_no_processes();
+    check_own_write(world, agent.name, &id);
     eprintln!(
         "[{}] measured: agent test {:.2} s (peak {} MiB); prompt to first chunk {:.2} s \
          (agent ready at {:.2} s), whole prompt {:.2} s (all processes' peaks summed {} MiB); \
@@ -375,6 +376,77 @@ fn check_published(world: &World, requests: &[Request], prompt: &Outcome, tool_c
     assert_eq!(published[0]["direction"], "from_agent");
     let snapshot = std::fs::read(published[0]["path"].as_str().unwrap()).unwrap();
     assert_eq!(snapshot, REPORT);
+}
+
+/// How the agent writes a file with its own tool (not Handoff's): the
+/// tool's name and its arguments to write `text` at `out/made.md`. Codex
+/// writes through a shell command, which names no file: the watcher (or
+/// git) finds it.
+fn own_write(agent: &str, worktree: &std::path::Path, text: &str) -> (&'static str, Value) {
+    let path = worktree.join("out/made.md");
+    match agent {
+        "interop-claude" => ("Write", json!({"file_path": path, "content": text})),
+        "interop-gemini" => ("write_file", json!({"file_path": path, "content": text})),
+        _ => (
+            "exec_command",
+            json!({"cmd": format!("mkdir -p out && printf '%s' '{text}' > out/made.md")}),
+        ),
+    }
+}
+
+/// The agent writes a file with its own tool, telling Handoff nothing of
+/// it: it is that turn's output, byte-identical, recorded and listed.
+fn check_own_write(world: &World, agent: &str, id: &str) {
+    let text = format!("Made by {agent} with its own tool.");
+    let (tool, args) = own_write(agent, &world.root.join("worktree"), &text);
+    world.mock.set_script(
+        Script::new()
+            .call_tool_containing(tool, args)
+            .then_text("I wrote out/made.md.")
+            .side_reply("Interop session"),
+    );
+    let mut args = vec!["prompt", "--session", id, "--timeout", "180"];
+    if agent == "interop-zed-codex" {
+        // Its default mode reads only.
+        args.extend(["--mode", "auto"]);
+    }
+    args.push("Write out/made.md");
+    let turn = world.handoff(&args);
+    eprintln!(
+        "[{agent}] own write:\nstdout: {}\nstderr: {}",
+        turn.stdout, turn.stderr
+    );
+    turn.expect_ok();
+    let on_disk = std::fs::read(world.root.join("worktree/out/made.md")).unwrap();
+    assert_eq!(
+        on_disk,
+        text.as_bytes(),
+        "[{agent}] the tool wrote the file"
+    );
+    let made = format!("made: out/made.md ({} B, new)", text.len());
+    assert!(
+        turn.stdout.contains(&made),
+        "[{agent}] {made} in: {}",
+        turn.stdout
+    );
+    let mut store = Store::open(&world.root.join("data/handoff.db")).unwrap();
+    let records = store
+        .files()
+        .list(&handoff_core::store::FileQuery {
+            direction: Some(handoff_core::store::Direction::Made),
+            ..Default::default()
+        })
+        .unwrap();
+    let record = records
+        .iter()
+        .find(|r| r.filename == "made.md")
+        .unwrap_or_else(|| panic!("[{agent}] no record: {records:#?}"));
+    assert_eq!(
+        record.sha256,
+        handoff_core::words::hex(&<sha2::Sha256 as sha2::Digest>::digest(&on_disk)),
+        "[{agent}]"
+    );
+    world.assert_no_processes();
 }
 
 fn published(world: &World) -> Vec<Value> {

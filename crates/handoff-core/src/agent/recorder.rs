@@ -11,12 +11,13 @@ use std::io::{Seek, Write};
 use std::path::Path;
 
 use agent_client_protocol::v1::schema::{
-    ContentBlock, SessionUpdate, ToolCallLocation, ToolCallStatus,
+    ContentBlock, SessionUpdate, ToolCallContent, ToolCallLocation, ToolCallStatus,
 };
 
 use super::AgentEvent;
 use crate::clock;
 use crate::home::Home;
+use crate::outputs::Described;
 use crate::publish;
 use crate::store::{
     Message, MessageData, MessageKind, NewMessage, Role, Store, StoreError, ToolCall,
@@ -26,6 +27,10 @@ use crate::store::{
 /// conversation stores; each piece rewrites its line, so this also bounds
 /// the work one piece costs.
 pub const TURN_TEXT: usize = 1_000_000;
+
+/// The most text of the edits the agent describes in one turn that is
+/// kept to count their lines.
+const DESCRIBED_TEXT: usize = 4_000_000;
 
 /// Keeps the conversation of one session up to date.
 pub struct Recorder {
@@ -39,6 +44,10 @@ pub struct Recorder {
     kept: usize,
     /// The reply past [`TURN_TEXT`], when it went on.
     rest: Option<Rest>,
+    /// The edits the agent described in this turn's tool calls.
+    described: Vec<Described>,
+    /// Their text, in bytes.
+    described_bytes: usize,
 }
 
 /// The part of a turn's reply past what the conversation stores.
@@ -60,6 +69,79 @@ impl Recorder {
             thought: None,
             kept: 0,
             rest: None,
+            described: Vec::new(),
+            described_bytes: 0,
+        }
+    }
+
+    /// The edits the agent described in the turn so far, taken.
+    pub fn take_described(&mut self) -> Vec<Described> {
+        self.described_bytes = 0;
+        std::mem::take(&mut self.described)
+    }
+
+    /// Records a change of a tool call's line (its title, status, paths).
+    fn tool_call_update(
+        &mut self,
+        update: &agent_client_protocol::v1::schema::ToolCallUpdate,
+    ) -> Result<Option<AgentEvent>, StoreError> {
+        let id = update.tool_call_id.0.as_ref();
+        let Some(message) = self.store.messages().tool_call(self.session_id, id)? else {
+            return Ok(None);
+        };
+        let mut call = match message.data {
+            Some(MessageData::ToolCall(call)) => call,
+            _ => ToolCall {
+                id: id.to_owned(),
+                title: message.body.clone(),
+                status: "pending".to_owned(),
+                paths: Vec::new(),
+            },
+        };
+        if let Some(title) = &update.fields.title {
+            call.title.clone_from(title);
+        }
+        if let Some(status) = update.fields.status {
+            call.status = status_name(status);
+        }
+        if let Some(locations) = &update.fields.locations {
+            call.paths = paths_of(locations);
+        }
+        if let Some(content) = &update.fields.content {
+            self.describe(content);
+        }
+        self.store.messages().update(
+            message.id,
+            &call.title,
+            Some(&MessageData::ToolCall(call.clone())),
+        )?;
+        Ok(Some(AgentEvent::ToolCall {
+            id: call.id,
+            title: call.title,
+            status: call.status,
+            paths: call.paths,
+        }))
+    }
+
+    /// Keeps the edits (diffs) of a tool call's content, each once.
+    fn describe(&mut self, content: &[ToolCallContent]) {
+        for item in content {
+            let ToolCallContent::Diff(diff) = item else {
+                continue;
+            };
+            let size = diff.new_text.len() + diff.old_text.as_ref().map_or(0, String::len);
+            if self.described_bytes + size > DESCRIBED_TEXT {
+                continue;
+            }
+            let edit = Described {
+                path: diff.path.clone(),
+                before: diff.old_text.clone(),
+                after: diff.new_text.clone(),
+            };
+            if !self.described.contains(&edit) {
+                self.described_bytes += size;
+                self.described.push(edit);
+            }
         }
     }
 
@@ -122,6 +204,7 @@ impl Recorder {
                 Some(AgentEvent::Thought(text))
             }
             SessionUpdate::ToolCall(call) => {
+                self.describe(&call.content);
                 let status = status_name(call.status);
                 let paths = paths_of(&call.locations);
                 let data = MessageData::ToolCall(ToolCall {
@@ -143,41 +226,7 @@ impl Recorder {
                     paths,
                 })
             }
-            SessionUpdate::ToolCallUpdate(update) => {
-                let id = update.tool_call_id.0.as_ref();
-                let Some(message) = self.store.messages().tool_call(self.session_id, id)? else {
-                    return Ok(None);
-                };
-                let mut call = match message.data {
-                    Some(MessageData::ToolCall(call)) => call,
-                    _ => ToolCall {
-                        id: id.to_owned(),
-                        title: message.body.clone(),
-                        status: "pending".to_owned(),
-                        paths: Vec::new(),
-                    },
-                };
-                if let Some(title) = &update.fields.title {
-                    call.title.clone_from(title);
-                }
-                if let Some(status) = update.fields.status {
-                    call.status = status_name(status);
-                }
-                if let Some(locations) = &update.fields.locations {
-                    call.paths = paths_of(locations);
-                }
-                self.store.messages().update(
-                    message.id,
-                    &call.title,
-                    Some(&MessageData::ToolCall(call.clone())),
-                )?;
-                Some(AgentEvent::ToolCall {
-                    id: call.id,
-                    title: call.title,
-                    status: call.status,
-                    paths: call.paths,
-                })
-            }
+            SessionUpdate::ToolCallUpdate(update) => self.tool_call_update(update)?,
             SessionUpdate::Plan(plan) => {
                 let entries: Vec<String> = plan.entries.iter().map(|e| e.content.clone()).collect();
                 let body = entries

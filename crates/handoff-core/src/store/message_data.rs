@@ -50,6 +50,68 @@ pub enum MessageData {
     },
     /// Something failed.
     Error(ErrorData),
+    /// What the agent made in its worktree during a turn.
+    Made(Made),
+}
+
+/// The files an agent made, changed or deleted in its worktree in one turn.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, specta::Type)]
+#[serde(rename_all = "camelCase")]
+pub struct Made {
+    /// Each file, by path.
+    pub files: Vec<MadeFile>,
+    /// Files past the most one turn lists, counted by their top folder.
+    pub more: Vec<MoreIn>,
+}
+
+/// One file a turn made, changed or deleted.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, specta::Type)]
+#[serde(rename_all = "camelCase")]
+pub struct MadeFile {
+    /// Its record (none for a deleted file).
+    pub file_id: Option<i64>,
+    /// Its path in the worktree, `/`-separated.
+    pub path: String,
+    /// What happened to it.
+    pub change: Change,
+    /// Its size after the turn (0 when deleted).
+    pub size: u64,
+    /// Its type.
+    pub mime: String,
+    /// Lines added and removed, for a text file whose earlier text is known.
+    pub lines: Option<LineCounts>,
+}
+
+/// What a turn did to a file.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, specta::Type)]
+#[serde(rename_all = "camelCase")]
+pub enum Change {
+    /// It was not there before the turn.
+    New,
+    /// It was there and its bytes changed.
+    Changed,
+    /// It was there and is gone.
+    Deleted,
+}
+
+/// Lines added and removed by an edit.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, specta::Type)]
+#[serde(rename_all = "camelCase")]
+pub struct LineCounts {
+    /// Lines added.
+    pub added: u32,
+    /// Lines removed.
+    pub removed: u32,
+}
+
+/// Files of one folder left out of a turn's list.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, specta::Type)]
+#[serde(rename_all = "camelCase")]
+pub struct MoreIn {
+    /// The top folder (`dist/`), or empty for the worktree itself.
+    pub folder: String,
+    /// How many.
+    pub count: u64,
 }
 
 /// A file uploaded into a session.

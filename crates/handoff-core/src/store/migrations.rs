@@ -254,6 +254,61 @@ CREATE INDEX shares_to_delete ON shares (expires_at) WHERE deleted_at IS NULL;",
         "CREATE INDEX messages_tool_call ON messages (session_id, json_extract(data, '$.id'), seq)
  WHERE kind = 'tool_call' AND json_valid(data);",
     ),
+    // 12: what an agent made with its own tools during a turn is recorded
+    // too: `files.direction` gains `made` and `files.source` gains `turn`.
+    // SQLite cannot change a CHECK constraint, so `files` is rebuilt, and
+    // `shares`, which refers to it, is rebuilt beside it first (its
+    // reference follows the rename), so that no row ever points nowhere.
+    M::up(
+        r"
+CREATE TABLE files_new (
+    id            INTEGER PRIMARY KEY,
+    session_id    INTEGER REFERENCES sessions(id) ON DELETE SET NULL,
+    worktree_id   INTEGER REFERENCES worktrees(id) ON DELETE SET NULL,
+    direction     TEXT    NOT NULL CHECK (direction IN ('to_agent', 'from_agent', 'made')),
+    destination   TEXT    NOT NULL CHECK (destination IN ('worktree', 'temp', 'global', 'published')),
+    filename      TEXT    NOT NULL,
+    path          TEXT    NOT NULL,
+    size          INTEGER NOT NULL,
+    mime          TEXT    NOT NULL,
+    sniffed_mime  TEXT,
+    sha256        TEXT    NOT NULL,
+    source        TEXT    NOT NULL CHECK (source IN ('drop', 'paste', 'picker', 'cli', 'mcp', 'found', 'turn')),
+    status        TEXT    NOT NULL CHECK (status IN ('present', 'missing', 'modified', 'deleted', 'expired', 'replaced')),
+    display_name  TEXT,
+    description   TEXT,
+    revision      INTEGER NOT NULL DEFAULT 1,
+    mtime_ns      INTEGER NOT NULL,
+    created_at    INTEGER NOT NULL,
+    updated_at    INTEGER NOT NULL,
+    expires_at    INTEGER
+);
+INSERT INTO files_new SELECT * FROM files;
+CREATE TABLE shares_new (
+    id INTEGER PRIMARY KEY,
+    file_id INTEGER NOT NULL REFERENCES files_new(id),
+    object_key TEXT NOT NULL,
+    sha256 TEXT NOT NULL,
+    encrypted INTEGER NOT NULL,
+    url TEXT NOT NULL,
+    created_at INTEGER NOT NULL,
+    expires_at INTEGER NOT NULL,
+    revoked_at INTEGER,
+    deleted_at INTEGER
+);
+INSERT INTO shares_new SELECT * FROM shares;
+DROP TABLE shares;
+DROP TABLE files;
+ALTER TABLE files_new RENAME TO files;
+ALTER TABLE shares_new RENAME TO shares;
+CREATE INDEX files_session_time ON files(session_id, created_at DESC, id DESC);
+CREATE INDEX files_worktree_time ON files(worktree_id, created_at DESC, id DESC);
+CREATE INDEX files_path ON files(path);
+CREATE INDEX files_expiry ON files(expires_at) WHERE expires_at IS NOT NULL;
+CREATE INDEX shares_by_file ON shares (file_id);
+CREATE INDEX shares_to_delete ON shares (expires_at) WHERE deleted_at IS NULL;
+",
+    ),
 ];
 
 /// Refuses a database from a newer build, then applies pending migrations.

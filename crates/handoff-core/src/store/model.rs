@@ -16,6 +16,9 @@ text_enum! {
         ToAgent = "to_agent",
         /// Published by the agent to the person.
         FromAgent = "from_agent",
+        /// Made (written, changed) by the agent with its own tools in its
+        /// worktree during a turn, and found when the turn ended.
+        Made = "made",
     }
 }
 
@@ -196,6 +199,9 @@ text_enum! {
         Error = "error",
         /// The agent asked for permission (`data`: options, the choice).
         Permission = "permission",
+        /// What the agent made in its worktree during a turn (`data`: the
+        /// files, each new, changed or deleted).
+        Made = "made",
     }
 }
 

@@ -48,6 +48,7 @@ const LAYERS: &[&[&str]] = &[
         "mentions",
         "conversation",
         "thumbs",
+        "outputs",
         "mcp",
         "mcp_http",
         "mcp_stdio",

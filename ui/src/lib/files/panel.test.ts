@@ -9,10 +9,10 @@ const file = (id: number, over: Partial<FileInfo> = {}): FileInfo => ({
 });
 
 describe("files panel", () => {
-  it("splits sent and received files, newest first", () => {
-    const rows = panelRows(indexFiles([file(1), file(3), file(2, { direction: "from_agent", displayName: "Report" })]), "");
+  it("splits sent, published and made files, newest first", () => {
+    const rows = panelRows(indexFiles([file(1), file(3), file(2, { direction: "from_agent", displayName: "Report" }), file(4, { direction: "made", path: "/w/out/chart.svg" })]), "");
     expect(rows.map((r) => (r.kind === "header" ? `${r.title} (${r.count})` : r.kind === "file" ? r.file.id : r.file.name))).toEqual([
-      "Sent to agent (2)", 3, 1, "From agent (1)", 2,
+      "Sent to agent (2)", 3, 1, "From agent (1)", 2, "Made by the agent (1)", 4,
     ]);
   });
 
@@ -31,9 +31,9 @@ describe("files panel", () => {
       { path: "/tmp/agor-uploads/log.txt", name: "log.txt", destination: "temp", size: 9, modifiedAt: 0 },
     ];
     const label = (r: ReturnType<typeof panelRows>[number]) => (r.kind === "header" ? `${r.title} (${r.count})` : r.kind === "file" ? r.file.id : r.file.name);
-    expect(panelRows(indexFiles([file(1)]), "", found).map(label)).toEqual(["Sent to agent (1)", 1, "From agent (0)", "Not recorded (2)", "notes.md", "log.txt"]);
-    expect(panelRows(indexFiles([file(1)]), "temp", found).map(label)).toEqual(["Sent to agent (0)", "From agent (0)", "Not recorded (1)", "log.txt"]);
-    expect(panelRows(indexFiles([file(1)]), "", []).map(label)).toEqual(["Sent to agent (1)", 1, "From agent (0)"]);
+    expect(panelRows(indexFiles([file(1)]), "", found).map(label)).toEqual(["Sent to agent (1)", 1, "From agent (0)", "Made by the agent (0)", "Not recorded (2)", "notes.md", "log.txt"]);
+    expect(panelRows(indexFiles([file(1)]), "temp", found).map(label)).toEqual(["Sent to agent (0)", "From agent (0)", "Made by the agent (0)", "Not recorded (1)", "log.txt"]);
+    expect(panelRows(indexFiles([file(1)]), "", []).map(label)).toEqual(["Sent to agent (1)", 1, "From agent (0)", "Made by the agent (0)"]);
   });
 
   it("renders only the rows in view", () => {

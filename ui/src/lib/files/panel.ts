@@ -33,13 +33,14 @@ export function matches(file: IndexedFile, filter: string): boolean {
   return !needle || file.haystack.includes(needle);
 }
 
-/** The panel's rows: "Sent to agent" then "From agent", each newest first,
+/** The panel's rows: "Sent to agent", "From agent" (published) and "Made
+ * by the agent" (what its turns made in the worktree), each newest first,
  * then "Not recorded" when files with no record were found. */
 export function panelRows(files: IndexedFile[], filter: string, untracked: UntrackedFile[] = []): PanelRow[] {
   const needle = filter.trim().toLowerCase();
   const shown = needle ? files.filter((f) => f.haystack.includes(needle)) : files;
   const rows: PanelRow[] = [];
-  for (const [title, direction] of [["Sent to agent", "to_agent"], ["From agent", "from_agent"]] as const) {
+  for (const [title, direction] of [["Sent to agent", "to_agent"], ["From agent", "from_agent"], ["Made by the agent", "made"]] as const) {
     const section = shown.filter((f) => f.file.direction === direction);
     rows.push({ kind: "header", title, count: section.length });
     for (const { file } of section) rows.push({ kind: "file", file });
@@ -79,15 +80,15 @@ export function isGone(status: FileInfo["status"]): boolean {
 }
 
 /** Why a gone file's actions are few, in a person's words. */
-export function goneReason(status: FileInfo["status"]): string {
-  if (status === "replaced") return "A newer upload took its place";
+export function goneReason(status: FileInfo["status"], direction: FileInfo["direction"] = "to_agent"): string {
+  if (status === "replaced") return direction === "made" ? "A later turn changed it" : "A newer upload took its place";
   if (status === "expired") return "Removed when temp uploads expired";
   if (status === "deleted") return "Deleted";
   return "No longer at its path";
 }
 
-/** The actions of a row, in menu order: sending again and mentioning only
- *  for files sent to the agent; a file on a remote worktree's `host` has
+/** The actions of a row, in menu order: sending again only for files sent
+ *  to the agent, mentioning for those and for what the agent made; a file on a remote worktree's `host` has
  *  no folder here to show nor bytes here to share, and is deleted there,
  *  where no trash is; a file whose bytes are gone keeps only its path. */
 export function rowActions(
@@ -107,7 +108,9 @@ export function rowActions(
     { action: "trash", label: host ? `Delete from ${host}` : "Move to trash", key: "Delete" },
   ];
   if (isGone(status)) return all.filter((a) => a.action === "copy");
-  const own = direction === "to_agent" ? all : all.filter((a) => a.action !== "mention" && a.action !== "send");
+  const own = direction === "to_agent" ? all
+    : direction === "made" ? all.filter((a) => a.action !== "send")
+    : all.filter((a) => a.action !== "mention" && a.action !== "send");
   return host ? own.filter((a) => a.action !== "reveal" && a.action !== "share") : own;
 }
 

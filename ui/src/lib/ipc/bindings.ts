@@ -676,6 +676,22 @@ size: number;
  */
 description: string | null }
 /**
+ * What a turn did to a file.
+ */
+export type Change = 
+/**
+ * It was not there before the turn.
+ */
+"new" | 
+/**
+ * It was there and its bytes changed.
+ */
+"changed" | 
+/**
+ * It was there and is gone.
+ */
+"deleted"
+/**
  * What the clipboard held when the page saw no file in a paste.
  */
 export type ClipboardContent = 
@@ -754,7 +770,12 @@ export type Direction =
 /**
  * Published by the agent to the person.
  */
-"from_agent"
+"from_agent" | 
+/**
+ * Made (written, changed) by the agent with its own tools in its
+ * worktree during a turn, and found when the turn ended.
+ */
+"made"
 /**
  * An environment variable an agent is started with.
  */
@@ -1005,6 +1026,58 @@ export type KeptIn =
  */
 "file"
 /**
+ * Lines added and removed by an edit.
+ */
+export type LineCounts = { 
+/**
+ * Lines added.
+ */
+added: number; 
+/**
+ * Lines removed.
+ */
+removed: number }
+/**
+ * The files an agent made, changed or deleted in its worktree in one turn.
+ */
+export type Made = { 
+/**
+ * Each file, by path.
+ */
+files: MadeFile[]; 
+/**
+ * Files past the most one turn lists, counted by their top folder.
+ */
+more: MoreIn[] }
+/**
+ * One file a turn made, changed or deleted.
+ */
+export type MadeFile = { 
+/**
+ * Its record (none for a deleted file).
+ */
+fileId: number | null; 
+/**
+ * Its path in the worktree, `/`-separated.
+ */
+path: string; 
+/**
+ * What happened to it.
+ */
+change: Change; 
+/**
+ * Its size after the turn (0 when deleted).
+ */
+size: number; 
+/**
+ * Its type.
+ */
+mime: string; 
+/**
+ * Lines added and removed, for a text file whose earlier text is known.
+ */
+lines: LineCounts | null }
+/**
  * One line of a conversation.
  */
 export type Message = { id: number; seq: number; role: Role; kind: MessageKind; body: string; data: MessageData | null; createdAt: number }
@@ -1047,7 +1120,11 @@ export type MessageData =
 /**
  * Something failed.
  */
-({ type: "error" } & ErrorData)
+({ type: "error" } & ErrorData) | 
+/**
+ * What the agent made in its worktree during a turn.
+ */
+({ type: "made" } & Made)
 /**
  * What a conversation line is.
  */
@@ -1083,7 +1160,24 @@ export type MessageKind =
 /**
  * The agent asked for permission (`data`: options, the choice).
  */
-"permission"
+"permission" | 
+/**
+ * What the agent made in its worktree during a turn (`data`: the
+ * files, each new, changed or deleted).
+ */
+"made"
+/**
+ * Files of one folder left out of a turn's list.
+ */
+export type MoreIn = { 
+/**
+ * The top folder (`dist/`), or empty for the worktree itself.
+ */
+folder: string; 
+/**
+ * How many.
+ */
+count: number }
 /**
  * A file or folder the person dropped or picked, described for the dialog.
  */
@@ -1140,7 +1234,11 @@ export type Origin =
 /**
  * Found in an uploads folder and added where it was.
  */
-"found"
+"found" | 
+/**
+ * Written by the agent with its own tools during a turn.
+ */
+"turn"
 /**
  * One choice of a permission request.
  */

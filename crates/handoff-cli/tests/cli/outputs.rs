@@ -1,0 +1,215 @@
+//! What the agent makes in its worktree with its own code, telling nobody:
+//! found at the end of the turn, recorded, listed by `handoff prompt` and
+//! `handoff ls`, in the conversation, and followed on disk afterwards.
+
+use std::process::Command;
+
+use handoff_core::store::{Change, Direction, FileQuery, FileStatus, MessageData, MessageKind};
+use sha2::{Digest, Sha256};
+
+use crate::context::TestContext;
+
+impl TestContext {
+    /// Makes the worktree a real git repository with `files` committed.
+    fn git_worktree(&self, files: &[(&str, &str)]) {
+        std::fs::remove_dir_all(self.worktree.join(".git")).unwrap();
+        let git = |args: &[&str]| {
+            let out = Command::new("git")
+                .args(["-c", "user.name=t", "-c", "user.email=t@t", "-C"])
+                .arg(&self.worktree)
+                .args(args)
+                .output()
+                .unwrap();
+            assert!(out.status.success(), "git {args:?}: {out:?}");
+        };
+        git(&["init", "-q"]);
+        for (path, text) in files {
+            let path = self.worktree.join(path);
+            std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+            std::fs::write(path, text).unwrap();
+        }
+        git(&["add", "-A"]);
+        git(&["commit", "-q", "-m", "start"]);
+    }
+
+    fn new_session(&self) -> String {
+        self.run(&["session", "new"])
+            .expect(0)
+            .stdout()
+            .trim()
+            .to_owned()
+    }
+
+    fn made_records(&self) -> Vec<handoff_core::FileRecord> {
+        self.store()
+            .files()
+            .list(&FileQuery {
+                direction: Some(Direction::Made),
+                ..FileQuery::default()
+            })
+            .unwrap()
+    }
+}
+
+fn sha(bytes: &[u8]) -> String {
+    handoff_core::words::hex(&Sha256::digest(bytes))
+}
+
+#[test]
+fn what_the_agent_makes_changes_and_deletes_unannounced_is_the_turns_output() {
+    let ctx = TestContext::new();
+    ctx.git_worktree(&[
+        ("src/app.ts", "let a = 1;\nlet b = 2;\n"),
+        ("old.txt", "old\n"),
+    ]);
+    let id = ctx.new_session();
+    let run = ctx
+        .run(&[
+            "prompt",
+            "--session",
+            &id,
+            "make file out/report.md\nedit file src/app.ts\ndelete file old.txt",
+        ])
+        .expect(0);
+    let out = run.stdout();
+    let made = out
+        .lines()
+        .find(|l| l.starts_with("made: "))
+        .unwrap_or_else(|| panic!("no made line: {out}"));
+    assert_eq!(
+        made,
+        "made: old.txt (deleted); out/report.md (60 B, new); src/app.ts (+1 −0)"
+    );
+
+    let records = ctx.made_records();
+    let names: Vec<&str> = records.iter().map(|r| r.filename.as_str()).collect();
+    assert_eq!(names.len(), 2, "{names:?}");
+    for record in &records {
+        let bytes = std::fs::read(&record.path).unwrap();
+        assert_eq!(record.sha256, sha(&bytes), "{}", record.path.display());
+        assert_eq!(record.size, bytes.len() as u64);
+        assert_eq!(record.session_id, Some(id.parse().unwrap()));
+    }
+
+    let line = ctx
+        .store()
+        .messages()
+        .list(id.parse().unwrap())
+        .unwrap()
+        .into_iter()
+        .find(|m| m.kind == MessageKind::Made)
+        .expect("the conversation lists what the turn made");
+    let Some(MessageData::Made(data)) = line.data else {
+        panic!("{line:?}");
+    };
+    let changes: Vec<(&str, Change, bool)> = data
+        .files
+        .iter()
+        .map(|f| (f.path.as_str(), f.change, f.file_id.is_some()))
+        .collect();
+    assert_eq!(
+        changes,
+        [
+            ("old.txt", Change::Deleted, false),
+            ("out/report.md", Change::New, true),
+            ("src/app.ts", Change::Changed, true),
+        ]
+    );
+
+    // Afterwards the record follows the disk like any other.
+    std::fs::remove_file(ctx.worktree.join("out/report.md")).unwrap();
+    ctx.run(&["gc"]).expect(0);
+    let listed = ctx
+        .run(&["ls", "--direction", "made", "--json"])
+        .expect(0)
+        .json();
+    let statuses: Vec<(String, String)> = listed
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| {
+            (
+                f["filename"].as_str().unwrap().to_owned(),
+                f["status"].as_str().unwrap().to_owned(),
+            )
+        })
+        .collect();
+    assert!(
+        statuses.contains(&("report.md".to_owned(), "missing".to_owned())),
+        "{statuses:?}"
+    );
+}
+
+#[test]
+fn a_burst_in_node_modules_and_handoffs_own_uploads_are_never_outputs() {
+    let ctx = TestContext::new();
+    ctx.git_worktree(&[("README.md", "# r\n")]);
+    let id = ctx.new_session();
+    let shot = ctx.source("shot.txt", b"uploaded");
+    let run = ctx
+        .run(&[
+            "prompt",
+            "--session",
+            &id,
+            "--attach",
+            shot.to_str().unwrap(),
+            "make 5000 files in node_modules/pkg\nmake file notes.md",
+        ])
+        .expect(0);
+    let out = run.stdout();
+    assert!(
+        out.contains("I made 5000 files in node_modules/pkg."),
+        "{out}"
+    );
+    let made: Vec<&str> = out.lines().filter(|l| l.starts_with("made: ")).collect();
+    assert_eq!(made, ["made: notes.md (59 B, new)"], "{out}");
+    let records = ctx.made_records();
+    assert_eq!(records.len(), 1, "{records:?}");
+    assert_eq!(
+        ctx.store()
+            .files()
+            .list(&FileQuery::default())
+            .unwrap()
+            .iter()
+            .filter(|r| r.direction == Direction::ToAgent)
+            .count(),
+        1,
+        "the upload stays the person's"
+    );
+}
+
+#[test]
+fn outside_git_the_events_alone_find_the_outputs_and_a_later_edit_replaces_the_record() {
+    let ctx = TestContext::new();
+    std::fs::remove_dir_all(ctx.worktree.join(".git")).unwrap();
+    std::fs::create_dir_all(ctx.worktree.join(".git")).unwrap();
+    let id = ctx.new_session();
+    let first = ctx
+        .run(&["prompt", "--session", &id, "make file deep/in/here/plan.md"])
+        .expect(0)
+        .stdout();
+    assert!(
+        first.contains("made: deep/in/here/plan.md (58 B, new)"),
+        "a file in folders made during the turn is found: {first}"
+    );
+    let second = ctx
+        .run(&["prompt", "--session", &id, "edit file deep/in/here/plan.md"])
+        .expect(0)
+        .stdout();
+    assert!(
+        second.contains("made: deep/in/here/plan.md (93 B, changed)"),
+        "{second}"
+    );
+    let records = ctx.made_records();
+    let statuses: Vec<FileStatus> = records.iter().map(|r| r.status).collect();
+    assert_eq!(
+        statuses,
+        [FileStatus::Present, FileStatus::Replaced],
+        "newest first: the edit, then what the first turn made"
+    );
+    let third = ctx
+        .run(&["prompt", "--session", &id, "nothing to make"])
+        .expect(0)
+        .stdout();
+    assert!(!third.contains("made: "), "{third}");
+}

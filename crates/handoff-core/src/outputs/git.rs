@@ -1,0 +1,131 @@
+//! What git says of a worktree: the files that differ from its last commit
+//! (changed, added, deleted, untracked), each with its size and mtime so a
+//! second look tells which of them a turn touched, and the lines an edit
+//! added and removed.
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::path::Path;
+use std::process::{Command, Stdio};
+
+use crate::store::LineCounts;
+
+/// One path `git status` lists.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(super) struct Entry {
+    /// Its two status letters (`??` untracked, ` M` changed, `D ` deleted…).
+    pub code: [u8; 2],
+    /// Its size and mtime when it is on disk.
+    pub stat: Option<(u64, i64)>,
+}
+
+impl Entry {
+    /// Whether git does not know it (untracked, or added since the commit).
+    pub fn is_new(&self) -> bool {
+        self.code == *b"??" || self.code[0] == b'A'
+    }
+}
+
+/// The paths `git status` lists, `/`-separated and relative to the
+/// worktree; `None` when the folder is not in a git repository (or git is
+/// not installed).
+pub(super) type Status = BTreeMap<String, Entry>;
+
+/// `git status` of `folder`, leaving out what `skip` says.
+pub(super) fn status(folder: &Path, skip: impl Fn(&str) -> bool) -> Option<Status> {
+    let output = Command::new("git")
+        .arg("-C")
+        .arg(folder)
+        .args([
+            "status",
+            "--porcelain=v1",
+            "-z",
+            "--untracked-files=all",
+            "--no-renames",
+        ])
+        .stdin(Stdio::null())
+        .stderr(Stdio::null())
+        .output()
+        .ok()?;
+    if !output.status.success() {
+        return None;
+    }
+    let mut entries = Status::new();
+    for record in output.stdout.split(|&b| b == 0) {
+        let (Some(&x), Some(&y), Some(b' ')) = (record.first(), record.get(1), record.get(2))
+        else {
+            continue;
+        };
+        let Ok(path) = std::str::from_utf8(&record[3..]) else {
+            continue;
+        };
+        if skip(path) {
+            continue;
+        }
+        let stat = std::fs::symlink_metadata(folder.join(path))
+            .ok()
+            .filter(std::fs::Metadata::is_file)
+            .map(|m| (m.len(), crate::clock::mtime_ns(&m)));
+        entries.insert(path.to_owned(), Entry { code: [x, y], stat });
+    }
+    Some(entries)
+}
+
+/// Lines added and removed in each of `paths` against the last commit (a
+/// binary file has none).
+pub(super) fn line_counts(folder: &Path, paths: &[&str]) -> BTreeMap<String, LineCounts> {
+    let mut counts = BTreeMap::new();
+    if paths.is_empty() {
+        return counts;
+    }
+    let Ok(output) = Command::new("git")
+        .arg("-C")
+        .arg(folder)
+        .args(["diff", "--numstat", "-z", "--no-renames", "HEAD", "--"])
+        .args(paths)
+        .stdin(Stdio::null())
+        .stderr(Stdio::null())
+        .output()
+    else {
+        return counts;
+    };
+    for record in output.stdout.split(|&b| b == 0) {
+        let Ok(line) = std::str::from_utf8(record) else {
+            continue;
+        };
+        let mut fields = line.splitn(3, '\t');
+        let (Some(added), Some(removed), Some(path)) =
+            (fields.next(), fields.next(), fields.next())
+        else {
+            continue;
+        };
+        if let (Ok(added), Ok(removed)) = (added.parse(), removed.parse()) {
+            counts.insert(path.to_owned(), LineCounts { added, removed });
+        }
+    }
+    counts
+}
+
+/// Which of `paths` git has committed.
+pub(super) fn tracked(folder: &Path, paths: &[&str]) -> BTreeSet<String> {
+    if paths.is_empty() {
+        return BTreeSet::new();
+    }
+    let Ok(output) = Command::new("git")
+        .arg("-C")
+        .arg(folder)
+        .args(["ls-files", "-z", "--"])
+        .args(paths)
+        .stdin(Stdio::null())
+        .stderr(Stdio::null())
+        .output()
+    else {
+        return BTreeSet::new();
+    };
+    output
+        .stdout
+        .split(|&b| b == 0)
+        .filter_map(|p| std::str::from_utf8(p).ok())
+        .filter(|p| !p.is_empty())
+        .map(str::to_owned)
+        .collect()
+}
