@@ -33,6 +33,7 @@ bench: setup
 	$(CARGO) bench -p handoff-cli --bench remote
 	$(CARGO) bench -p handoff-cli --bench agents
 	$(CARGO) bench -p handoff-cli --bench share
+	$(CARGO) bench -p handoff-cli --bench outputs
 
 ## Regenerates the page's TypeScript bindings from the Rust commands.
 bindings:

@@ -78,6 +78,8 @@ fn is_under(rel: &str, folder: &str) -> bool {
 pub struct TurnWatch {
     folder: PathBuf,
     skip: std::sync::Arc<Skip>,
+    /// Where the worktree is in its git repository, when it is in one.
+    prefix: Option<String>,
     before: Option<git::Status>,
     events: Option<watch::FolderWatch>,
 }
@@ -92,12 +94,16 @@ impl TurnWatch {
             noise: noise.iter().cloned().collect(),
             own: vec![uploads.trim_matches('/').to_owned()],
         });
-        let before = git::status(folder, |rel| skip.skips(rel));
+        let prefix = git::prefix(folder);
+        let before = prefix
+            .as_deref()
+            .and_then(|prefix| git::status(folder, prefix, |rel| skip.skips(rel)));
         let watching = std::sync::Arc::clone(&skip);
         let events = watch::FolderWatch::start(folder, move |rel| watching.skips(rel));
         Self {
             folder: folder.to_owned(),
             skip,
+            prefix,
             before,
             events,
         }
@@ -111,7 +117,11 @@ impl TurnWatch {
             .events
             .map(watch::FolderWatch::stop)
             .unwrap_or_default();
-        let after = git::status(&self.folder, |rel| self.skip.skips(rel));
+        let prefix = self.prefix.as_deref().unwrap_or_default();
+        let after = self
+            .prefix
+            .as_deref()
+            .and_then(|prefix| git::status(&self.folder, prefix, |rel| self.skip.skips(rel)));
         let empty = git::Status::new();
         let (before, after_status) = (
             self.before.as_ref().unwrap_or(&empty),
@@ -168,13 +178,12 @@ impl TurnWatch {
             })
             .map(|(rel, _)| rel.as_str())
             .collect();
-        let git_counts = git::line_counts(&self.folder, &from_git);
+        let git_counts = git::line_counts(&self.folder, prefix, &from_git);
         let files = changes
             .into_iter()
             .filter_map(|(rel, change)| {
-                let path = self.folder.join(&rel);
                 let lines = edits.get(&rel).or_else(|| git_counts.get(&rel)).copied();
-                Output::of(rel, path, change, lines)
+                Output::of(&self.folder, rel, change, lines)
             })
             .collect();
         Found {
@@ -294,9 +303,10 @@ pub struct Facts {
 }
 
 impl Output {
-    /// The output at `path`, read now; `None` when it changed into
-    /// something that cannot be read.
-    fn of(rel: String, path: PathBuf, change: Change, lines: Option<LineCounts>) -> Option<Self> {
+    /// The output `rel` of `folder`, read now; `None` when it changed into
+    /// something that cannot be read, or is reached through a link.
+    fn of(folder: &Path, rel: String, change: Change, lines: Option<LineCounts>) -> Option<Self> {
+        let path = folder.join(&rel);
         if change == Change::Deleted {
             return Some(Self {
                 rel,
@@ -306,7 +316,7 @@ impl Output {
                 facts: None,
             });
         }
-        let facts = read_facts(&path)?;
+        let facts = read_facts(folder, &rel)?;
         let lines = lines.or_else(|| {
             (change == Change::New && facts.size <= COUNTED_TEXT && is_text(&facts))
                 .then(|| std::fs::read(&path).ok())
@@ -343,20 +353,20 @@ impl Output {
     }
 }
 
-/// The facts of the regular file at `path`, read through one descriptor
-/// opened without following a symbolic link (the agent may swap the file
-/// for a link to anything while it is read).
-fn read_facts(path: &Path) -> Option<Facts> {
+/// The facts of the regular file `rel` of `folder`, read through one
+/// descriptor reached folder by folder without following a symbolic link
+/// (the agent may swap a file or a folder on the way for a link to
+/// anything, while it is read too): a file reached through a link is no
+/// output.
+fn read_facts(folder: &Path, rel: &str) -> Option<Facts> {
     use sha2::Digest as _;
-    use std::os::unix::fs::OpenOptionsExt as _;
-    let flags = rustix::fs::OFlags::NOFOLLOW | rustix::fs::OFlags::NONBLOCK;
-    let mut file = std::fs::OpenOptions::new()
-        .read(true)
-        .custom_flags(flags.bits() as i32)
-        .open(path)
-        .ok()?;
+    let (parents, name) = rel.rsplit_once('/').unwrap_or(("", rel));
+    let mut dir = crate::safe_dir::SafeDir::open_base(folder).ok()?;
+    for part in parents.split('/').filter(|p| !p.is_empty()) {
+        dir = dir.open_child(std::ffi::OsStr::new(part)).ok()?;
+    }
+    let mut file = dir.open_file(std::ffi::OsStr::new(name)).ok()?;
     let meta = file.metadata().ok().filter(std::fs::Metadata::is_file)?;
-    let name = path.file_name()?.to_string_lossy().into_owned();
     let mut hasher = sha2::Sha256::new();
     let mut head = Vec::new();
     let mut buf = vec![0_u8; 1 << 20];
@@ -376,7 +386,7 @@ fn read_facts(path: &Path) -> Option<Facts> {
     Some(Facts {
         size: meta.len(),
         sha256: crate::words::hex(&hasher.finalize()),
-        mime: crate::mime::guess(&name),
+        mime: crate::mime::guess(name),
         sniffed_mime: crate::mime::sniff(&head),
         mtime_ns: crate::clock::mtime_ns(&meta),
     })

@@ -30,8 +30,27 @@ impl Entry {
 /// not installed).
 pub(super) type Status = BTreeMap<String, Entry>;
 
-/// `git status` of `folder`, leaving out what `skip` says.
-pub(super) fn status(folder: &Path, skip: impl Fn(&str) -> bool) -> Option<Status> {
+/// Where `folder` is in its repository (`sub/dir/`, empty at the top):
+/// git names paths from the top. `None` outside a repository.
+pub(super) fn prefix(folder: &Path) -> Option<String> {
+    let output = Command::new("git")
+        .arg("-C")
+        .arg(folder)
+        .args(["rev-parse", "--show-prefix"])
+        .stdin(Stdio::null())
+        .stderr(Stdio::null())
+        .output()
+        .ok()?;
+    output.status.success().then(|| {
+        String::from_utf8_lossy(&output.stdout)
+            .trim_end_matches('\n')
+            .to_owned()
+    })
+}
+
+/// `git status` of `folder` (at `prefix` in its repository), leaving out
+/// what `skip` says.
+pub(super) fn status(folder: &Path, prefix: &str, skip: impl Fn(&str) -> bool) -> Option<Status> {
     let output = Command::new("git")
         .arg("-C")
         .arg(folder)
@@ -41,6 +60,8 @@ pub(super) fn status(folder: &Path, skip: impl Fn(&str) -> bool) -> Option<Statu
             "-z",
             "--untracked-files=all",
             "--no-renames",
+            "--",
+            ".",
         ])
         .stdin(Stdio::null())
         .stderr(Stdio::null())
@@ -55,7 +76,10 @@ pub(super) fn status(folder: &Path, skip: impl Fn(&str) -> bool) -> Option<Statu
         else {
             continue;
         };
-        let Ok(path) = std::str::from_utf8(&record[3..]) else {
+        let Some(path) = std::str::from_utf8(&record[3..])
+            .ok()
+            .and_then(|p| p.strip_prefix(prefix))
+        else {
             continue;
         };
         if skip(path) {
@@ -72,7 +96,11 @@ pub(super) fn status(folder: &Path, skip: impl Fn(&str) -> bool) -> Option<Statu
 
 /// Lines added and removed in each of `paths` against the last commit (a
 /// binary file has none).
-pub(super) fn line_counts(folder: &Path, paths: &[&str]) -> BTreeMap<String, LineCounts> {
+pub(super) fn line_counts(
+    folder: &Path,
+    prefix: &str,
+    paths: &[&str],
+) -> BTreeMap<String, LineCounts> {
     let mut counts = BTreeMap::new();
     if paths.is_empty() {
         return counts;
@@ -98,7 +126,9 @@ pub(super) fn line_counts(folder: &Path, paths: &[&str]) -> BTreeMap<String, Lin
         else {
             continue;
         };
-        if let (Ok(added), Ok(removed)) = (added.parse(), removed.parse()) {
+        if let (Ok(added), Ok(removed), Some(path)) =
+            (added.parse(), removed.parse(), path.strip_prefix(prefix))
+        {
             counts.insert(path.to_owned(), LineCounts { added, removed });
         }
     }

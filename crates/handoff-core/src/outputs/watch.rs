@@ -186,10 +186,12 @@ fn follow(
             EventKind::Create(_) | EventKind::Modify(ModifyKind::Name(RenameMode::To))
         );
         for path in &event.paths {
+            // A link to a folder is not one: nothing is followed out of
+            // the worktree.
             let is_dir = matches!(
                 event.kind,
                 EventKind::Create(CreateKind::Folder) | EventKind::Remove(RemoveKind::Folder)
-            ) || path.is_dir();
+            ) || std::fs::symlink_metadata(path).is_ok_and(|m| m.is_dir());
             if !is_dir {
                 note(&mut events, path, created);
                 continue;
@@ -201,6 +203,7 @@ fn follow(
             // already in it (made before its watch began) as made.
             for entry in walkdir::WalkDir::new(path)
                 .follow_links(false)
+                .follow_root_links(false)
                 .into_iter()
                 .filter_entry(|e| !skip(&relative(root, e.path())))
                 .filter_map(Result::ok)

@@ -6,5 +6,6 @@ mod expiry;
 mod ingest;
 mod layers;
 mod names;
+mod outputs;
 mod reconcile;
 mod watch;

@@ -1,0 +1,101 @@
+//! A turn's outputs on a real folder with real file-system events, attacked
+//! from the agent's side: links out of the worktree, a folder swapped for a
+//! link, reads that change nothing.
+
+use std::os::unix::fs::symlink;
+
+use handoff_core::outputs::TurnWatch;
+use handoff_core::store::Change;
+
+fn listed(found: &handoff_core::outputs::Found) -> Vec<(String, Change)> {
+    found
+        .files
+        .iter()
+        .map(|o| (o.rel.clone(), o.change))
+        .collect()
+}
+
+#[test]
+fn nothing_is_followed_out_of_the_worktree() {
+    let dir = tempfile::tempdir().unwrap();
+    let worktree = dir.path().join("worktree");
+    let outside = dir.path().join("outside");
+    std::fs::create_dir_all(worktree.join("src")).unwrap();
+    std::fs::create_dir_all(&outside).unwrap();
+    std::fs::write(outside.join("secret.txt"), "not yours").unwrap();
+    std::fs::write(worktree.join("src/kept.txt"), "kept").unwrap();
+
+    let watch = TurnWatch::start(&worktree, &[], ".agor/uploads");
+    // What an agent's commands may do during its turn: link a folder out,
+    // link a file out, swap a folder for a link, and make one real file.
+    symlink(&outside, worktree.join("out")).unwrap();
+    symlink(outside.join("secret.txt"), worktree.join("notes.txt")).unwrap();
+    std::fs::rename(worktree.join("src"), dir.path().join("moved")).unwrap();
+    symlink(&outside, worktree.join("src")).unwrap();
+    std::fs::write(worktree.join("report.md"), "# made\n").unwrap();
+    std::fs::read(worktree.join("report.md")).unwrap();
+    let found = watch.finish(&[]);
+
+    assert_eq!(listed(&found), [("report.md".to_owned(), Change::New)]);
+    let facts = found.files[0].facts.as_ref().unwrap();
+    assert_eq!(facts.size, 7);
+}
+
+#[test]
+fn a_file_only_read_during_the_turn_is_no_output() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("read-me.md"), "# read\n").unwrap();
+    let watch = TurnWatch::start(dir.path(), &[], ".agor/uploads");
+    for _ in 0..3 {
+        std::fs::read(dir.path().join("read-me.md")).unwrap();
+    }
+    assert!(listed(&watch.finish(&[])).is_empty());
+}
+
+#[test]
+fn a_burst_in_a_noise_folder_is_never_walked_nor_listed() {
+    let dir = tempfile::tempdir().unwrap();
+    let noise = ["node_modules".to_owned()];
+    let watch = TurnWatch::start(dir.path(), &noise, ".agor/uploads");
+    let deep = dir.path().join("web/node_modules/pkg/lib");
+    std::fs::create_dir_all(&deep).unwrap();
+    for i in 0..2000 {
+        std::fs::write(deep.join(format!("f{i}.js")), "x").unwrap();
+    }
+    std::fs::create_dir_all(dir.path().join(".agor/uploads")).unwrap();
+    std::fs::write(dir.path().join(".agor/uploads/shot.png"), "png").unwrap();
+    std::fs::write(dir.path().join("web/app.js"), "app").unwrap();
+    assert_eq!(
+        listed(&watch.finish(&[])),
+        [("web/app.js".to_owned(), Change::New)]
+    );
+}
+
+#[test]
+fn a_worktree_below_the_top_of_its_repository_names_its_own_paths() {
+    let dir = tempfile::tempdir().unwrap();
+    let git = |args: &[&str]| {
+        let out = std::process::Command::new("git")
+            .args(["-c", "user.name=t", "-c", "user.email=t@t", "-C"])
+            .arg(dir.path())
+            .args(args)
+            .output()
+            .unwrap();
+        assert!(out.status.success(), "git {args:?}: {out:?}");
+    };
+    let worktree = dir.path().join("sub");
+    std::fs::create_dir_all(&worktree).unwrap();
+    std::fs::write(worktree.join("app.ts"), "a\nb\n").unwrap();
+    std::fs::write(dir.path().join("top.txt"), "top\n").unwrap();
+    git(&["init", "-q"]);
+    git(&["add", "-A"]);
+    git(&["commit", "-q", "-m", "start"]);
+
+    let watch = TurnWatch::start(&worktree, &[], ".agor/uploads");
+    std::fs::write(worktree.join("app.ts"), "a\nb\nc\n").unwrap();
+    std::fs::write(dir.path().join("top.txt"), "changed outside the worktree\n").unwrap();
+    let found = watch.finish(&[]);
+    assert_eq!(listed(&found), [("app.ts".to_owned(), Change::Changed)]);
+    let lines = found.files[0].lines.unwrap();
+    assert_eq!((lines.added, lines.removed), (1, 0));
+}
