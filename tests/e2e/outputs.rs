@@ -51,6 +51,17 @@ async fn a_file_the_agent_makes_is_listed_under_its_turn_and_previews() {
         let panel = app.wait_for_text("Made by the agent 1").await?;
         ensure!(panel.contains("report.md"), "{panel}");
         app.screenshot("65-made-in-the-panel").await?;
+        app.click("[data-testid=files-toggle]").await?;
+
+        // Handoff's own tool reads as what it does.
+        crate::layout::ask(&app, "publish out/report.md").await?;
+        app.wait_for_text("publish_file: Published report.md")
+            .await?;
+        let tool = app.text(".tool").await?;
+        ensure!(
+            tool.starts_with("Publish out/report.md") && !tool.contains("publish_file"),
+            "{tool}"
+        );
         Ok(())
     }
     .await;
