@@ -60,6 +60,7 @@ pub fn specta_builder() -> Builder<tauri::Wry> {
             commands::files::reveal_file,
             commands::files::save_file_as,
             commands::files::delete_file,
+            commands::files::keep_file,
             commands::files::preview_file,
             commands::files::open_link,
             commands::files::list_untracked,

@@ -53,6 +53,28 @@ async fn a_file_the_agent_makes_is_listed_under_its_turn_and_previews() {
         app.screenshot("65-made-in-the-panel").await?;
         app.click("[data-testid=files-toggle]").await?;
 
+        // Kept from the keyboard (K on the focused file): a snapshot, with
+        // its card, that a later edit does not change.
+        app.client
+            .execute(
+                "document.querySelector('[data-testid=made] .made-open').focus();",
+                vec![],
+            )
+            .await?;
+        app.client.active_element().await?.send_keys("k").await?;
+        app.wait_for_text("Kept report.md as it is now").await?;
+        app.wait_for("[data-testid=card]").await?;
+        std::fs::write(world.worktree().join("out/report.md"), "# changed\n")?;
+        let kept = world.store().files().list(&FileQuery {
+            direction: Some(Direction::FromAgent),
+            ..FileQuery::default()
+        })?;
+        ensure!(kept.len() == 1, "{kept:?}");
+        ensure!(
+            std::fs::read_to_string(&kept[0].path)?.starts_with("# report"),
+            "what was kept stays"
+        );
+
         // Handoff's own tool reads as what it does.
         crate::layout::ask(&app, "publish out/report.md").await?;
         app.wait_for_text("publish_file: Published report.md")
@@ -62,6 +84,38 @@ async fn a_file_the_agent_makes_is_listed_under_its_turn_and_previews() {
             tool.starts_with("Publish out/report.md") && !tool.contains("publish_file"),
             "{tool}"
         );
+        Ok(())
+    }
+    .await;
+    app.close().await;
+    result.unwrap();
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_reply_reads_as_markdown_and_runs_nothing_it_says() {
+    let world = World::new();
+    let app = App::launch(&world).await.expect("the app starts");
+    let result = async {
+        crate::layout::ask(
+            &app,
+            r#"**bold** <img src=x onerror="window.__ran=1"> [go](javascript:window.__ran=2) ![p](http://127.0.0.1:9/p.png) [docs](https://example.com/docs)"#,
+        )
+        .await?;
+        app.wait_for_text("I got your message").await?;
+        let seen = app
+            .client
+            .execute(
+                "const r = [...document.querySelectorAll('[data-testid=reply]')].pop(); \
+                 return [r.querySelector('strong')?.textContent ?? '', r.querySelectorAll('img, [href], [onerror]').length, \
+                 r.querySelector('a[data-href]')?.getAttribute('data-href') ?? '', String(window.__ran), r.textContent.includes('<img src=x')];",
+                vec![],
+            )
+            .await?;
+        ensure!(
+            seen == serde_json::json!(["bold", 0, "https://example.com/docs", "undefined", true]),
+            "{seen}"
+        );
+        app.screenshot("66-reply-markdown").await?;
         Ok(())
     }
     .await;

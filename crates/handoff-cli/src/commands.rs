@@ -2,6 +2,7 @@
 
 pub mod agent;
 pub mod gc;
+pub mod keep;
 pub mod ls;
 pub mod prompt;
 pub mod published;

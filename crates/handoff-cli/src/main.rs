@@ -47,6 +47,9 @@ enum Command {
     Prompt(commands::prompt::Args),
     /// List and save files agents published.
     Published(commands::published::Args),
+    /// Keep a file the agent made in a turn as it is now (a snapshot, as
+    /// a published file is), so later edits do not change it.
+    Keep(commands::keep::Args),
     /// List and add agent profiles.
     Agent(commands::agent::Args),
     /// Check remote worktrees reached over SSH.
@@ -82,6 +85,7 @@ fn main() -> ExitCode {
         Command::Session(args) => commands::session::run(&ctx, args),
         Command::Prompt(args) => commands::prompt::run(&ctx, &args),
         Command::Published(args) => commands::published::run(&ctx, args),
+        Command::Keep(args) => commands::keep::run(&ctx, &args),
         Command::Agent(args) => commands::agent::run(&ctx, args),
         Command::Remote(args) => commands::remote::run(&ctx, args),
         Command::Share(args) => commands::share::run(&ctx, args),

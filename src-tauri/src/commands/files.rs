@@ -155,6 +155,17 @@ pub async fn delete_file(state: State<'_, AppState>, file_id: i64) -> Result<Fil
         .await
 }
 
+/// Keeps a file the agent made as it is now: a snapshot with its card.
+#[tauri::command]
+#[specta::specta]
+#[tracing::instrument(skip(state), err(level = "warn", Debug))]
+pub async fn keep_file(state: State<'_, AppState>, file_id: i64) -> Result<FileInfo, ApiError> {
+    shown(&state, file_id).await?;
+    state
+        .run(move |ctx| files::keep(ctx, file_id).map(Into::into))
+        .await
+}
+
 /// The record of a file of the worktree on screen.
 pub(crate) async fn shown(state: &AppState, file_id: i64) -> Result<FileRecord, ApiError> {
     let record = state.run(move |ctx| files::get(ctx, file_id)).await?;

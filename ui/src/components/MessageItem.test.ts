@@ -3,7 +3,12 @@ import { flushSync, mount, unmount } from "svelte";
 import MessageItem from "./MessageItem.svelte";
 import type { Message } from "../lib/ipc/bindings";
 
-vi.mock("../lib/ipc", () => ({ pictureUrl: (kind: string, id: number) => `handoff://localhost/${kind}/${id}` }));
+const copyText = vi.fn(async (_text: string) => ({ status: "ok" }));
+const openLink = vi.fn(async (_url: string) => ({ status: "ok" }));
+vi.mock("../lib/ipc", () => ({
+  pictureUrl: (kind: string, id: number) => `handoff://localhost/${kind}/${id}`,
+  commands: { copyText: (text: string) => copyText(text), openLink: (url: string) => openLink(url) },
+}));
 
 let component: ReturnType<typeof mount> | null = null;
 afterEach(() => {
@@ -91,5 +96,27 @@ describe("an agent that stopped", () => {
   it("offers no retry when nothing was kept", () => {
     render({ ...crashed, data: { type: "error", kind: "agentCrashed", authMethods: [] } });
     expect(document.querySelector("[data-testid=retry]")).toBeNull();
+  });
+});
+
+describe("an agent's reply", () => {
+  const reply = (body: string): Message => ({ id: 8, seq: 3, role: "agent", kind: "text", createdAt: 0, body, data: null });
+
+  it("reads as Markdown: emphasis, lists, code with Copy, links that open in the browser", () => {
+    render(reply("Done:\n- **one**\n- two\n\n```\ncargo test\n```\n[docs](https://example.com/docs)"));
+    const bubble = document.querySelector("[data-testid=reply]")!;
+    expect(bubble.querySelector("strong")?.textContent).toBe("one");
+    expect(bubble.querySelectorAll("li")).toHaveLength(2);
+    (bubble.querySelector("button.copy") as HTMLButtonElement).click();
+    expect(copyText).toHaveBeenCalledWith("cargo test\n");
+    (bubble.querySelector("a") as HTMLAnchorElement).click();
+    expect(openLink).toHaveBeenCalledWith("https://example.com/docs");
+  });
+
+  it("shows HTML it wrote as text", () => {
+    render(reply('<img src=x onerror="window.__ran = 1"> <b>bold</b>'));
+    const bubble = document.querySelector("[data-testid=reply]")!;
+    expect(bubble.querySelectorAll("img, b")).toHaveLength(0);
+    expect(bubble.textContent).toContain("<b>bold</b>");
   });
 });

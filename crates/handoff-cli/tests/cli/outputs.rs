@@ -213,3 +213,50 @@ fn outside_git_the_events_alone_find_the_outputs_and_a_later_edit_replaces_the_r
         .stdout();
     assert!(!third.contains("made: "), "{third}");
 }
+
+#[test]
+fn a_kept_output_is_a_snapshot_later_edits_do_not_change() {
+    let ctx = TestContext::new();
+    let id = ctx.new_session();
+    ctx.run(&["prompt", "--session", &id, "make file out/plan.md"])
+        .expect(0);
+    let made = ctx.made_records();
+    let before = std::fs::read(&made[0].path).unwrap();
+    let kept = ctx
+        .run(&["keep", &made[0].id.to_string()])
+        .expect(0)
+        .stdout();
+    assert!(kept.starts_with("kept plan.md (revision 1, "), "{kept}");
+    ctx.run(&["prompt", "--session", &id, "edit file out/plan.md"])
+        .expect(0);
+    let published = ctx.run(&["published", "ls", "--json"]).expect(0).json();
+    let snapshot = published.as_array().unwrap()[0]["path"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    assert_eq!(
+        std::fs::read(snapshot).unwrap(),
+        before,
+        "what was kept stays"
+    );
+    assert_ne!(
+        std::fs::read(&made[0].path).unwrap(),
+        before,
+        "the file moved on"
+    );
+
+    let upload = ctx.source("in.txt", b"mine");
+    ctx.run(&["upload", upload.to_str().unwrap()]).expect(0);
+    let uploaded = ctx.store().files().list(&FileQuery::default()).unwrap();
+    let mine = uploaded
+        .iter()
+        .find(|r| r.direction == Direction::ToAgent)
+        .unwrap();
+    let refused = ctx.run(&["keep", &mine.id.to_string()]);
+    assert_eq!(refused.0.status.code(), Some(1));
+    assert!(
+        String::from_utf8_lossy(&refused.0.stderr).contains("only those are kept"),
+        "{:?}",
+        refused.0
+    );
+}

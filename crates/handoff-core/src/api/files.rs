@@ -5,9 +5,10 @@ use std::path::{Path, PathBuf};
 
 use super::{ApiError, Context};
 use crate::destination::Destination;
+use crate::publish::{self, PublishRequest};
 use crate::remote::{self, ConnectOptions, Remote, RemoteSpec};
 use crate::remove::{self, Removal};
-use crate::store::{FileQuery, FileRecord};
+use crate::store::{Direction, FileQuery, FileRecord};
 use crate::thumbs::{self, Thumbs};
 use crate::untracked::{self, Untracked};
 use crate::{ErrorKind, clock};
@@ -315,4 +316,32 @@ pub fn trash(ctx: &Context, file_id: i64) -> Result<FileRecord, ApiError> {
         Removal::Trash,
         clock::now(),
     )?)
+}
+
+/// Keeps what a turn made as it is now: a snapshot of the made file
+/// `file_id` among the files the session's agent handed over, with its
+/// card, so later edits by the agent do not change what was kept.
+pub fn keep(ctx: &Context, file_id: i64) -> Result<FileRecord, ApiError> {
+    let mut store = ctx.store()?;
+    let record = store.files().get(file_id)?;
+    if record.direction != Direction::Made {
+        return Err(ApiError::invalid(format!(
+            "{} is not a file the agent made in a turn; only those are kept (what it published is a snapshot already)",
+            record.filename
+        )));
+    }
+    let session_id = record.session_id.ok_or_else(|| {
+        ApiError::invalid(format!(
+            "{} belongs to no session any more",
+            record.filename
+        ))
+    })?;
+    let request = PublishRequest {
+        session_id,
+        path: record.path.clone(),
+        display_name: None,
+        description: Some("Kept from what the agent made in a turn.".to_owned()),
+        max_size: publish::DEFAULT_MAX_SIZE,
+    };
+    Ok(publish::publish(&mut store, &ctx.home, &request, clock::now())?.record)
 }

@@ -33,45 +33,45 @@ pub(super) type Status = BTreeMap<String, Entry>;
 /// Where `folder` is in its repository (`sub/dir/`, empty at the top):
 /// git names paths from the top. `None` outside a repository.
 pub(super) fn prefix(folder: &Path) -> Option<String> {
-    let output = Command::new("git")
-        .arg("-C")
-        .arg(folder)
-        .args(["rev-parse", "--show-prefix"])
+    let out = git(folder, &["rev-parse", "--show-prefix"], &[])?;
+    Some(
+        String::from_utf8_lossy(&out)
+            .trim_end_matches('\n')
+            .to_owned(),
+    )
+}
+
+/// What `git -C folder ARGS -- PATHS` prints, when it succeeds.
+fn git(folder: &Path, args: &[&str], paths: &[&str]) -> Option<Vec<u8>> {
+    let mut command = Command::new("git");
+    command.arg("-C").arg(folder).args(args);
+    if !paths.is_empty() {
+        command.arg("--").args(paths);
+    }
+    let output = command
         .stdin(Stdio::null())
         .stderr(Stdio::null())
         .output()
         .ok()?;
-    output.status.success().then(|| {
-        String::from_utf8_lossy(&output.stdout)
-            .trim_end_matches('\n')
-            .to_owned()
-    })
+    output.status.success().then_some(output.stdout)
 }
 
 /// `git status` of `folder` (at `prefix` in its repository), leaving out
 /// what `skip` says.
 pub(super) fn status(folder: &Path, prefix: &str, skip: impl Fn(&str) -> bool) -> Option<Status> {
-    let output = Command::new("git")
-        .arg("-C")
-        .arg(folder)
-        .args([
+    let out = git(
+        folder,
+        &[
             "status",
             "--porcelain=v1",
             "-z",
             "--untracked-files=all",
             "--no-renames",
-            "--",
-            ".",
-        ])
-        .stdin(Stdio::null())
-        .stderr(Stdio::null())
-        .output()
-        .ok()?;
-    if !output.status.success() {
-        return None;
-    }
+        ],
+        &["."],
+    )?;
     let mut entries = Status::new();
-    for record in output.stdout.split(|&b| b == 0) {
+    for record in out.split(|&b| b == 0) {
         let (Some(&x), Some(&y), Some(b' ')) = (record.first(), record.get(1), record.get(2))
         else {
             continue;
@@ -105,18 +105,14 @@ pub(super) fn line_counts(
     if paths.is_empty() {
         return counts;
     }
-    let Ok(output) = Command::new("git")
-        .arg("-C")
-        .arg(folder)
-        .args(["diff", "--numstat", "-z", "--no-renames", "HEAD", "--"])
-        .args(paths)
-        .stdin(Stdio::null())
-        .stderr(Stdio::null())
-        .output()
-    else {
+    let Some(out) = git(
+        folder,
+        &["diff", "--numstat", "-z", "--no-renames", "HEAD"],
+        paths,
+    ) else {
         return counts;
     };
-    for record in output.stdout.split(|&b| b == 0) {
+    for record in out.split(|&b| b == 0) {
         let Ok(line) = std::str::from_utf8(record) else {
             continue;
         };
@@ -140,20 +136,10 @@ pub(super) fn tracked(folder: &Path, paths: &[&str]) -> BTreeSet<String> {
     if paths.is_empty() {
         return BTreeSet::new();
     }
-    let Ok(output) = Command::new("git")
-        .arg("-C")
-        .arg(folder)
-        .args(["ls-files", "-z", "--"])
-        .args(paths)
-        .stdin(Stdio::null())
-        .stderr(Stdio::null())
-        .output()
-    else {
+    let Some(out) = git(folder, &["ls-files", "-z"], paths) else {
         return BTreeSet::new();
     };
-    output
-        .stdout
-        .split(|&b| b == 0)
+    out.split(|&b| b == 0)
         .filter_map(|p| std::str::from_utf8(p).ok())
         .filter(|p| !p.is_empty())
         .map(str::to_owned)

@@ -32,21 +32,28 @@ export function cardOf(message: Message): Card | null {
 }
 
 /** What a card can do: preview on Enter or a click, the rest from its buttons. */
-export type CardAction = "preview" | "save" | "open" | "reveal" | "share";
+export type CardAction = "preview" | "save" | "open" | "reveal" | "share" | "keep";
 
 /** A card's buttons in order, each with the key that runs it on a focused
  *  card (the files panel's keys for the same actions). The card is one Tab
  *  stop: its buttons are for the pointer, its keys for the keyboard. */
-export const CARD_BUTTONS: { action: Exclude<CardAction, "preview">; label: string; key: string }[] = [
+export const CARD_BUTTONS: { action: Exclude<CardAction, "preview" | "keep">; label: string; key: string }[] = [
   { action: "save", label: "Save as…", key: "a" },
   { action: "open", label: "Open", key: "o" },
   { action: "reveal", label: "Reveal", key: "r" },
   { action: "share", label: "Share…", key: "l" },
 ];
 
-/** The action a key pressed on a focused card stands for. */
-export function cardActionForKey(key: string): CardAction | null {
+/** A made file's buttons: the card's, and Keep (a snapshot of it as it is
+ *  now, so later edits do not change it). */
+export const MADE_BUTTONS: { action: Exclude<CardAction, "preview">; label: string; key: string }[] = [
+  { action: "keep", label: "Keep", key: "k" },
+  ...CARD_BUTTONS,
+];
+
+/** The action a key pressed on a focused card (or made file) stands for. */
+export function cardActionForKey(key: string, buttons: { action: CardAction; key: string }[] = CARD_BUTTONS): CardAction | null {
   if (key === "Enter" || key === " ") return "preview";
   const k = key.length === 1 ? key.toLowerCase() : key;
-  return CARD_BUTTONS.find((b) => b.key === k)?.action ?? null;
+  return buttons.find((b) => b.key === k)?.action ?? null;
 }

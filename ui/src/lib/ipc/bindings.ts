@@ -329,6 +329,17 @@ async deleteFile(fileId: number) : Promise<Result<FileInfo, ApiError>> {
 }
 },
 /**
+ * Keeps a file the agent made as it is now: a snapshot with its card.
+ */
+async keepFile(fileId: number) : Promise<Result<FileInfo, ApiError>> {
+    try {
+    return { status: "ok", data: await TAURI_INVOKE("keep_file", { fileId }) };
+} catch (e) {
+    if(e instanceof Error) throw e;
+    else return { status: "error", error: e  as any };
+}
+},
+/**
  * What the preview panel may show of a recorded file (looked up by id).
  */
 async previewFile(fileId: number) : Promise<Result<Preview, ApiError>> {

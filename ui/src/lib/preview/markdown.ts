@@ -1,4 +1,4 @@
-import { marked } from "marked";
+import { Marked, marked } from "marked";
 import DOMPurify from "dompurify";
 
 /**
@@ -9,7 +9,33 @@ import DOMPurify from "dompurify";
  * their alt text; links keep their address for the person to open.
  */
 export function renderMarkdown(source: string): string {
-  const html = marked.parse(source, { async: false, gfm: true });
+  return sanitize(marked.parse(source, { async: false, gfm: true }));
+}
+
+/** HTML written into an agent's reply is shown as text, never made into
+ *  elements; a line break is a break, as the agent streamed it. */
+const replies = new Marked({
+  gfm: true,
+  breaks: true,
+  renderer: {
+    html: ({ text }) => text.replace(/&/g, "&amp;").replace(/</g, "&lt;").replace(/>/g, "&gt;"),
+  },
+});
+
+/**
+ * An agent's reply as Markdown, with the preview's rules (nothing runs or
+ * loads; links are kept for the app to open) and raw HTML shown as text.
+ * Each code block comes with a Copy button (`button.copy`, before its
+ * `pre`), for the page to wire.
+ */
+export function renderReply(source: string): string {
+  const html = sanitize(replies.parse(source, { async: false }));
+  return html
+    .replace(/<pre>/g, '<div class="code"><button type="button" class="copy" title="Copy the code">Copy</button><pre>')
+    .replace(/<\/pre>/g, "</pre></div>");
+}
+
+function sanitize(html: string): string {
   const purify = DOMPurify();
   purify.addHook("uponSanitizeElement", (node, data) => {
     if (data.tagName !== "img" || !(node instanceof Element)) return;
