@@ -41,10 +41,15 @@ pub(super) fn prefix(folder: &Path) -> Option<String> {
     )
 }
 
-/// What `git -C folder ARGS -- PATHS` prints, when it succeeds.
+/// What `git -C folder ARGS -- PATHS` prints, when it succeeds. Paths are
+/// taken as they are written (a file named `*.md` is not a pattern).
 fn git(folder: &Path, args: &[&str], paths: &[&str]) -> Option<Vec<u8>> {
     let mut command = Command::new("git");
-    command.arg("-C").arg(folder).args(args);
+    command
+        .arg("--literal-pathspecs")
+        .arg("-C")
+        .arg(folder)
+        .args(args);
     if !paths.is_empty() {
         command.arg("--").args(paths);
     }
@@ -131,17 +136,18 @@ pub(super) fn line_counts(
     counts
 }
 
-/// Which of `paths` git has committed.
+/// Which of `paths` git has committed (asked a thousand at a time, to
+/// keep each command line short).
 pub(super) fn tracked(folder: &Path, paths: &[&str]) -> BTreeSet<String> {
-    if paths.is_empty() {
-        return BTreeSet::new();
-    }
-    let Some(out) = git(folder, &["ls-files", "-z"], paths) else {
-        return BTreeSet::new();
-    };
-    out.split(|&b| b == 0)
-        .filter_map(|p| std::str::from_utf8(p).ok())
-        .filter(|p| !p.is_empty())
-        .map(str::to_owned)
+    paths
+        .chunks(1000)
+        .filter_map(|chunk| git(folder, &["ls-files", "-z"], chunk))
+        .flat_map(|out| {
+            out.split(|&b| b == 0)
+                .filter_map(|p| std::str::from_utf8(p).ok())
+                .filter(|p| !p.is_empty())
+                .map(str::to_owned)
+                .collect::<Vec<_>>()
+        })
         .collect()
 }

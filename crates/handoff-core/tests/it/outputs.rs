@@ -99,3 +99,33 @@ fn a_worktree_below_the_top_of_its_repository_names_its_own_paths() {
     let lines = found.files[0].lines.unwrap();
     assert_eq!((lines.added, lines.removed), (1, 0));
 }
+
+#[test]
+fn hostile_names_are_names_not_patterns() {
+    let dir = tempfile::tempdir().unwrap();
+    let git = |args: &[&str]| {
+        let out = std::process::Command::new("git")
+            .args(["-c", "user.name=t", "-c", "user.email=t@t", "-C"])
+            .arg(dir.path())
+            .args(args)
+            .output()
+            .unwrap();
+        assert!(out.status.success(), "git {args:?}: {out:?}");
+    };
+    // Names that read as patterns (`[a].md` would name `a.md`) are taken
+    // as written.
+    std::fs::write(dir.path().join("[a].md"), "same\n").unwrap();
+    git(&["init", "-q"]);
+    git(&["add", "-A"]);
+    git(&["commit", "-q", "-m", "start"]);
+
+    let watch = TurnWatch::start(dir.path(), &[], ".agor/uploads");
+    std::fs::write(dir.path().join("[a].md"), "same\n").unwrap();
+    std::fs::write(dir.path().join("*.txt"), "new\n").unwrap();
+    let found = watch.finish(&[]);
+    assert_eq!(
+        listed(&found),
+        [("*.txt".to_owned(), Change::New)],
+        "a committed file written again as it was is no output"
+    );
+}
