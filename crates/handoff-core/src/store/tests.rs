@@ -325,3 +325,48 @@ fn profile_names_are_unique_regardless_of_case() {
         Err(StoreError::BuiltinProfile { .. })
     ));
 }
+
+/// A database with shares moves to `made` files (migration 12 rebuilds
+/// `files` and `shares`) with every share still pointing at its file, and
+/// the reference still enforced.
+#[test]
+fn shares_keep_their_files_when_files_learn_made() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("handoff.db");
+    {
+        let mut conn = rusqlite::Connection::open(&path).unwrap();
+        rusqlite_migration::Migrations::from_slice(migrations::MIGRATIONS)
+            .to_version(&mut conn, 11)
+            .unwrap();
+        conn.execute_batch(
+            r"
+INSERT INTO worktrees (id, path, name, created_at) VALUES (1, '/w', 'w', 0);
+INSERT INTO sessions (id, worktree_id, title, created_at, updated_at, publish_token) VALUES (1, 1, 't', 0, 0, 'x');
+INSERT INTO files (id, session_id, worktree_id, direction, destination, filename, path, size, mime, sha256, source, revision, status, mtime_ns, created_at, updated_at)
+  VALUES (5, 1, 1, 'from_agent', 'published', 'r.md', '/p/r.md', 42, 'text/markdown', 'ab', 'mcp', 1, 'present', 0, 0, 0);
+INSERT INTO shares (id, file_id, object_key, sha256, encrypted, url, created_at, expires_at) VALUES (3, 5, 'k', 'ab', 0, 'https://s/k', 0, 99);
+",
+        )
+        .unwrap();
+    }
+    let mut store = Store::open(&path).unwrap();
+    let conn = rusqlite::Connection::open(&path).unwrap();
+    conn.pragma_update(None, "foreign_keys", "ON").unwrap();
+    let share: (i64, i64) = conn
+        .query_row("SELECT id, file_id FROM shares", [], |r| {
+            Ok((r.get(0)?, r.get(1)?))
+        })
+        .unwrap();
+    assert_eq!(share, (3, 5));
+    let dangling = conn.execute(
+        "INSERT INTO shares (file_id, object_key, sha256, encrypted, url, created_at, expires_at) VALUES (999, 'k', 'x', 0, 'u', 0, 9)",
+        [],
+    );
+    assert!(dangling.is_err(), "a share of no file is refused");
+    let made = NewFile {
+        direction: crate::store::Direction::Made,
+        source: crate::words::Origin::Turn,
+        ..new_file("/w/out/report.md", Some(1), Some(1))
+    };
+    store.files().insert_many(&[made], &[], 1).unwrap();
+}
