@@ -14,6 +14,23 @@ async fn replace_text(app: &App, field: &str, text: &str) -> Result<()> {
     app.type_into(field, &format!("{text}\t")).await
 }
 
+/// Whether the field matching `css` comes to show `want`, looked up afresh
+/// each time: the page draws a field again (after loading, after a refused
+/// value), and a field drawn again is another element.
+async fn shows_value(app: &App, css: &str, want: &str) -> Result<bool> {
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
+    loop {
+        let value = app.wait_for(css).await?.prop("value").await.ok().flatten();
+        if value.as_deref() == Some(want) {
+            return Ok(true);
+        }
+        if std::time::Instant::now() > deadline {
+            return Ok(false);
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+}
+
 /// The profile form's field labelled in the n-th place (1-based).
 fn form_field(n: usize) -> String {
     format!("[data-testid=profile-form] label:nth-of-type({n}) :is(input, textarea)")
@@ -29,7 +46,7 @@ async fn settings_are_saved_and_agents_added_and_tested() {
         app.wait_for("[data-testid=settings]").await?;
 
         let size = "[data-testid=setting-max-file-size]";
-        ensure!(app.wait_for(size).await?.prop("value").await?.as_deref() == Some("50 MB"));
+        ensure!(shows_value(&app, size, "50 MB").await?);
         replace_text(&app, size, "2 GB").await?;
         app.wait_for_text("Saved").await?;
         ensure!(world.store().settings().load()?.max_file_size == 2_000_000_000);
@@ -46,7 +63,7 @@ async fn settings_are_saved_and_agents_added_and_tested() {
         ensure!(world.store().settings().load()?.uploads_folder == ".agor/uploads");
         // The field is drawn again with the stored value.
         ensure!(
-            app.wait_for(folder).await?.prop("value").await?.as_deref() == Some(".agor/uploads"),
+            shows_value(&app, folder, ".agor/uploads").await?,
             "the stored value shows again"
         );
 
