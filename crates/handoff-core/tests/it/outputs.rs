@@ -15,6 +15,23 @@ fn listed(found: &handoff_core::outputs::Found) -> Vec<(String, Change)> {
         .collect()
 }
 
+/// Makes `dir` a git repository with everything in it committed.
+fn commit_all(dir: &std::path::Path) {
+    for args in [
+        &["init", "-q"][..],
+        &["add", "-A"],
+        &["commit", "-q", "-m", "start"],
+    ] {
+        let out = std::process::Command::new("git")
+            .args(["-c", "user.name=t", "-c", "user.email=t@t", "-C"])
+            .arg(dir)
+            .args(args)
+            .output()
+            .unwrap();
+        assert!(out.status.success(), "git {args:?}: {out:?}");
+    }
+}
+
 #[test]
 fn nothing_is_followed_out_of_the_worktree() {
     let dir = tempfile::tempdir().unwrap();
@@ -74,22 +91,11 @@ fn a_burst_in_a_noise_folder_is_never_walked_nor_listed() {
 #[test]
 fn a_worktree_below_the_top_of_its_repository_names_its_own_paths() {
     let dir = tempfile::tempdir().unwrap();
-    let git = |args: &[&str]| {
-        let out = std::process::Command::new("git")
-            .args(["-c", "user.name=t", "-c", "user.email=t@t", "-C"])
-            .arg(dir.path())
-            .args(args)
-            .output()
-            .unwrap();
-        assert!(out.status.success(), "git {args:?}: {out:?}");
-    };
     let worktree = dir.path().join("sub");
     std::fs::create_dir_all(&worktree).unwrap();
     std::fs::write(worktree.join("app.ts"), "a\nb\n").unwrap();
     std::fs::write(dir.path().join("top.txt"), "top\n").unwrap();
-    git(&["init", "-q"]);
-    git(&["add", "-A"]);
-    git(&["commit", "-q", "-m", "start"]);
+    commit_all(dir.path());
 
     let watch = TurnWatch::start(&worktree, &[], ".agor/uploads");
     std::fs::write(worktree.join("app.ts"), "a\nb\nc\n").unwrap();
@@ -103,21 +109,10 @@ fn a_worktree_below_the_top_of_its_repository_names_its_own_paths() {
 #[test]
 fn hostile_names_are_names_not_patterns() {
     let dir = tempfile::tempdir().unwrap();
-    let git = |args: &[&str]| {
-        let out = std::process::Command::new("git")
-            .args(["-c", "user.name=t", "-c", "user.email=t@t", "-C"])
-            .arg(dir.path())
-            .args(args)
-            .output()
-            .unwrap();
-        assert!(out.status.success(), "git {args:?}: {out:?}");
-    };
     // Names that read as patterns (`[a].md` would name `a.md`) are taken
     // as written.
     std::fs::write(dir.path().join("[a].md"), "same\n").unwrap();
-    git(&["init", "-q"]);
-    git(&["add", "-A"]);
-    git(&["commit", "-q", "-m", "start"]);
+    commit_all(dir.path());
 
     let watch = TurnWatch::start(dir.path(), &[], ".agor/uploads");
     std::fs::write(dir.path().join("[a].md"), "same\n").unwrap();
