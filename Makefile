@@ -5,7 +5,7 @@ XVFB := xvfb-run -a -s "-screen 0 1400x900x24"
 # One build of the workspace's programs serves `make run` and `make test`.
 BUILD := $(CARGO) build --workspace --bins
 
-.PHONY: run test bench bindings setup ui
+.PHONY: run test bench bindings setup ui package
 
 ## Installs what is missing, builds the UI and the app, and starts it.
 run: setup ui
@@ -26,6 +26,12 @@ test: setup ui
 	$(BUILD) --features handoff-app/e2e
 	$(XVFB) $(CARGO) test -p handoff-e2e -- --test-threads=1
 	CARGO="$(CARGO)" scripts/one-build.sh
+	CARGO="$(CARGO)" scripts/package.sh target/package
+	tests/package/installed.sh target/package
+
+## The release .deb and .rpm, in target/package.
+package: setup ui
+	CARGO="$(CARGO)" scripts/package.sh target/package
 
 ## Benchmarks against cp, measured in the same run.
 bench: setup

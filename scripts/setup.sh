@@ -3,7 +3,8 @@
 # Debian packages (the webview, Xvfb and the X tools the desktop tests use,
 # OpenSSH's client and server for the remote-worktree tests, Chromium and
 # its driver for the share-link viewer tests, rclone as the share
-# benchmark's stock S3 client), the UI's node modules, the
+# benchmark's stock S3 client, rpmbuild for the .rpm package, dunst as the
+# notification server the desktop tests read), the UI's node modules, the
 # agents the interop tests drive (tests/agents), tauri-driver, and Garage
 # (the S3-compatible server the share tests run). Uses sudo only when not
 # root.
@@ -17,6 +18,7 @@ packages=(
   sway wl-clipboard
   openssh-client openssh-server
   libdbus-1-dev chromium chromium-driver rclone
+  rpm dunst
 )
 # A Node.js installed outside Debian's packages is fine.
 command -v node >/dev/null && command -v npm >/dev/null || packages+=(nodejs npm)

@@ -149,6 +149,8 @@ impl From<ProfileInput> for profiles::ProfileInput {
 }
 
 /// Every setting, typed for the settings page.
+// Each on/off setting is its own choice on the page.
+#[allow(clippy::struct_excessive_bools)]
 #[derive(Debug, Clone, Serialize, Type)]
 #[serde(rename_all = "camelCase")]
 pub struct SettingsView {
@@ -171,6 +173,9 @@ pub struct SettingsView {
     pub share_encrypt: bool,
     /// Whether Enter sends from the prompt box (else Ctrl+Enter does).
     pub enter_sends: bool,
+    /// Whether a turn's end or a permission request is told to the desktop
+    /// while the window is not focused.
+    pub notify: bool,
 }
 
 impl From<handoff_core::Settings> for SettingsView {
@@ -190,6 +195,7 @@ impl From<handoff_core::Settings> for SettingsView {
             share_prefix: s.share_prefix,
             share_encrypt: s.share_encrypt,
             enter_sends: s.enter_sends,
+            notify: s.notify,
         }
     }
 }

@@ -7,10 +7,12 @@
 
 mod clipboard;
 mod commands;
+mod drag_out;
 pub mod dto;
 pub mod helper;
 mod housekeeping;
 mod instance;
+mod notify;
 mod protocol;
 mod state;
 #[cfg(feature = "e2e")]
@@ -57,6 +59,7 @@ pub fn specta_builder() -> Builder<tauri::Wry> {
             commands::agent::set_agent_setting,
             commands::files::list_files,
             commands::files::open_file,
+            commands::files::drag_file_out,
             commands::files::reveal_file,
             commands::files::save_file_as,
             commands::files::delete_file,
@@ -150,6 +153,7 @@ pub fn run() {
             #[cfg(feature = "e2e")]
             test_hooks::grant(app)?;
             housekeeping::start(app.handle());
+            app.state::<AppState>().attach(app.handle().clone());
             if let Some(claim) = claim {
                 let handle = app.handle().clone();
                 instance::serve(claim, move |paths| {

@@ -15,6 +15,7 @@ use tauri::ipc::Channel;
 use tokio::sync::oneshot;
 
 use crate::dto::{AgentUpdate, PermissionOption, UploadSource};
+use crate::notify::{Alert, Notifier};
 
 /// Clipboard bytes waiting to be uploaded, with the name to save them under.
 pub type Paste = (String, Arc<[u8]>);
@@ -42,11 +43,20 @@ pub struct AppState {
 #[derive(Default)]
 struct Page {
     subscribers: Mutex<HashMap<i64, Channel<AgentUpdate>>>,
-    permissions: Mutex<HashMap<u32, oneshot::Sender<Option<String>>>>,
+    permissions: Mutex<HashMap<u32, Question>>,
     /// The worktree of the session on screen: the only one whose files the
     /// page may preview.
     shown_worktree: Mutex<Option<i64>>,
     next_id: AtomicU32,
+    notifier: Notifier,
+}
+
+/// A permission request waiting for the person's answer.
+struct Question {
+    session_id: i64,
+    /// What the page was shown (shown again when the session is).
+    asked: AgentUpdate,
+    reply: oneshot::Sender<Option<String>>,
 }
 
 impl Page {
@@ -62,17 +72,20 @@ impl Page {
         }
     }
 
-    /// Turns an agent's activity into what the page hears.
+    /// Turns an agent's activity into what the page hears, and what the
+    /// desktop hears while the window is in the background.
     fn hear(&self, session_id: i64, activity: Activity) {
+        if let Some(alert) = Alert::of(&activity) {
+            self.notifier.tell(session_id, alert);
+        }
         let update = match activity {
-            Activity::TurnEnded => AgentUpdate::TurnEnded,
+            Activity::TurnEnded(_) => AgentUpdate::TurnEnded,
             Activity::Agent(AgentEvent::Permission(ask)) => {
                 let mut held = lock(&self.permissions);
                 // Questions whose turn ended unanswered are dropped.
-                held.retain(|_, reply| !reply.is_closed());
+                held.retain(|_, question| !question.reply.is_closed());
                 let request_id = self.next();
-                held.insert(request_id, ask.reply);
-                AgentUpdate::Permission {
+                let asked = AgentUpdate::Permission {
                     title: ask.title,
                     options: ask
                         .options
@@ -84,7 +97,16 @@ impl Page {
                         })
                         .collect(),
                     request_id,
-                }
+                };
+                held.insert(
+                    request_id,
+                    Question {
+                        session_id,
+                        asked: asked.clone(),
+                        reply: ask.reply,
+                    },
+                );
+                asked
             }
             Activity::Busy | Activity::Agent(_) => AgentUpdate::Changed,
         };
@@ -116,6 +138,12 @@ impl AppState {
     ) -> Result<T, ApiError> {
         let ctx = self.ctx.clone();
         api::blocking(move || work(&ctx)).await
+    }
+
+    /// From here on the app's window and settings are there: the desktop
+    /// can be told of what happens while the window is in the background.
+    pub fn attach(&self, app: tauri::AppHandle) {
+        self.page.notifier.attach(app);
     }
 
     /// Keeps files and folders the app was asked to open, for the page.
@@ -187,7 +215,7 @@ impl AppState {
     pub fn answer_permission(&self, id: u32, option: Option<String>) -> bool {
         lock(&self.page.permissions)
             .remove(&id)
-            .is_some_and(|reply| reply.send(option).is_ok())
+            .is_some_and(|question| question.reply.send(option).is_ok())
     }
 
     /// Sends every watching page an update (a change made by another
@@ -201,9 +229,21 @@ impl AppState {
     }
 
     /// The page now shows `session_id` (of `worktree_id`) and watches it
-    /// through `channel`; the page shows one session at a time.
+    /// through `channel`; the page shows one session at a time. A question
+    /// the agent asked while the page showed another session (or before
+    /// the page came back from a notification) is asked again.
     pub fn subscribe(&self, session_id: i64, worktree_id: i64, channel: Channel<AgentUpdate>) {
         *lock(&self.page.shown_worktree) = Some(worktree_id);
+        let waiting: Vec<AgentUpdate> = lock(&self.page.permissions)
+            .values()
+            .filter(|q| q.session_id == session_id && !q.reply.is_closed())
+            .map(|q| q.asked.clone())
+            .collect();
+        for asked in waiting {
+            if let Err(e) = channel.send(asked) {
+                tracing::debug!(session = session_id, error = %e, "the page stopped listening");
+            }
+        }
         let mut subscribers = lock(&self.page.subscribers);
         subscribers.clear();
         subscribers.insert(session_id, channel);

@@ -7,6 +7,7 @@
 
 mod agent_errors;
 mod app;
+mod desktop;
 mod flows;
 // The S3-compatible server the share tests run.
 #[allow(dead_code)]

@@ -14,6 +14,8 @@ use crate::words::ErrorKind;
 use crate::words::{ConflictPolicy, Destination};
 
 /// Every setting a user can change, with its default value.
+// Each on/off setting is its own choice in Settings and `handoff settings`.
+#[allow(clippy::struct_excessive_bools)]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Settings {
     /// Where uploads go unless the caller says otherwise.
@@ -55,6 +57,10 @@ pub struct Settings {
     /// Whether Enter sends the message in the app's prompt box (Shift+Enter
     /// adds a line); otherwise Ctrl+Enter sends and Enter adds a line.
     pub enter_sends: bool,
+    /// Whether the app tells the desktop (a notification) when a turn ends
+    /// or fails, or the agent asks for permission, while its window is not
+    /// the focused one.
+    pub notify: bool,
     /// Folders (by name, at any depth) whose files are never a turn's
     /// outputs: dependencies, build caches, virtual environments.
     pub noise_folders: Vec<String>,
@@ -97,6 +103,7 @@ impl Default for Settings {
             share_encrypt: false,
             max_agent_message: 64_000_000,
             enter_sends: true,
+            notify: true,
             noise_folders: NOISE_FOLDERS.iter().map(|&f| f.to_owned()).collect(),
         }
     }
@@ -110,7 +117,7 @@ pub const MIN_AGENT_MESSAGE: u64 = 1_000_000;
 pub const MAX_AGENT_MESSAGE: u64 = 1_000_000_000;
 
 /// The names of all settings, in display order.
-pub const KEYS: [&str; 16] = [
+pub const KEYS: [&str; 17] = [
     "default_destination",
     "uploads_folder",
     "on_conflict",
@@ -126,6 +133,7 @@ pub const KEYS: [&str; 16] = [
     "share_encrypt",
     "max_agent_message",
     "enter_sends",
+    "notify",
     "noise_folders",
 ];
 
@@ -166,6 +174,7 @@ pub fn label(key: &str) -> &str {
         "share_encrypt" => "Encrypting share links",
         "max_agent_message" => "The largest message from an agent",
         "enter_sends" => "Sending with Enter",
+        "notify" => "Desktop notifications",
         "noise_folders" => "The folders whose files are not outputs",
         other => other,
     }
@@ -218,6 +227,7 @@ impl Settings {
             "share_encrypt" => self.share_encrypt.to_string(),
             "max_agent_message" => self.max_agent_message.to_string(),
             "enter_sends" => self.enter_sends.to_string(),
+            "notify" => self.notify.to_string(),
             "noise_folders" => self.noise_folders.join(", "),
             _ => return Err(SettingsError::UnknownKey(key.to_owned())),
         })
@@ -287,6 +297,9 @@ impl Settings {
             }
             "enter_sends" => {
                 self.enter_sends = parse_bool(value).ok_or_else(|| invalid(&"true or false"))?;
+            }
+            "notify" => {
+                self.notify = parse_bool(value).ok_or_else(|| invalid(&"true or false"))?;
             }
             "noise_folders" => {
                 self.noise_folders = noise_folders(value).map_err(|e| invalid(&e))?;

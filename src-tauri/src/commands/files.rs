@@ -5,7 +5,7 @@ use std::path::PathBuf;
 use handoff_core::api::{ApiError, files};
 use handoff_core::preview::Preview;
 use handoff_core::{ErrorKind, FileRecord, naming};
-use tauri::{AppHandle, Manager, State};
+use tauri::{AppHandle, Manager, State, WebviewWindow};
 use tauri_plugin_dialog::DialogExt;
 
 use crate::dto::{FileInfo, UntrackedFile, each};
@@ -99,6 +99,24 @@ pub async fn open_file(state: State<'_, AppState>, file_id: i64) -> Result<(), A
         .run(move |ctx| files::local_path(ctx, &record))
         .await?;
     tauri_plugin_opener::open_path(&path, None::<&str>).map_err(open_failed)
+}
+
+/// Drags a recorded file out of the window as the file (its snapshot for a
+/// published one; a remote worktree's file fetched here first), while the
+/// person holds the button down over it.
+#[tauri::command]
+#[specta::specta]
+#[tracing::instrument(skip(window, state), err(level = "warn", Debug))]
+pub async fn drag_file_out(
+    window: WebviewWindow,
+    state: State<'_, AppState>,
+    file_id: i64,
+) -> Result<(), ApiError> {
+    let record = shown(&state, file_id).await?;
+    let path = state
+        .run(move |ctx| files::local_path(ctx, &record))
+        .await?;
+    crate::drag_out::start(&window, path).await
 }
 
 /// Opens a web link from a preview in the default browser; only `http` and

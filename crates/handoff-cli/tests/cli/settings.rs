@@ -54,6 +54,7 @@ const REFUSED: &[(&str, &str, &str)] = &[
     ("max_agent_message", "100kB", "from 1 MB"),
     ("max_agent_message", "lots", "not a size"),
     ("enter_sends", "maybe", "true or false"),
+    ("notify", "sometimes", "true or false"),
 ];
 
 #[test]

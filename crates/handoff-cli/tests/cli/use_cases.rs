@@ -42,7 +42,7 @@ async fn prompts_at_once_start_one_agent_and_take_turns() {
         Arc::new(move |_: i64, activity: Activity| {
             let name = match activity {
                 Activity::Busy => "busy",
-                Activity::TurnEnded => "ended",
+                Activity::TurnEnded(_) => "ended",
                 Activity::Agent(_) => return,
             };
             heard.lock().unwrap().push(name.to_owned());

@@ -16,8 +16,9 @@ use crate::store::FileRecord;
 pub enum Activity {
     /// The agent is starting, or a turn began: the conversation changes.
     Busy,
-    /// The turn ended (or failed: the failure is in the conversation).
-    TurnEnded,
+    /// The turn ended: how, or why it failed (the failure is in the
+    /// conversation too).
+    TurnEnded(Result<StopReason, String>),
     /// Something the agent did or asked.
     Agent(AgentEvent),
 }
@@ -84,7 +85,7 @@ impl Agents {
             Ok(live) => live,
             Err(e) => {
                 crate::agent::keep_unsent(&mut ctx.store()?, session_id, message, file_ids)?;
-                (self.sink)(session_id, Activity::TurnEnded);
+                (self.sink)(session_id, Activity::TurnEnded(Err(e.to_string())));
                 return Err(e);
             }
         };
@@ -93,7 +94,11 @@ impl Agents {
             (self.sink)(session_id, Activity::Busy);
             live.session.prompt(message, &files).await
         };
-        (self.sink)(session_id, Activity::TurnEnded);
+        let ended = match &result {
+            Ok(stop) => Ok(*stop),
+            Err(e) => Err(e.to_string()),
+        };
+        (self.sink)(session_id, Activity::TurnEnded(ended));
         if let Err(e) = &result {
             tracing::warn!(session = session_id, error = %e, "the turn failed; the agent starts afresh next time");
             self.live.lock().await.remove(&session_id);

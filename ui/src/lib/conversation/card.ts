@@ -32,12 +32,14 @@ export function cardOf(message: Message): Card | null {
 }
 
 /** What a card can do: preview on Enter or a click, the rest from its buttons. */
-export type CardAction = "preview" | "save" | "open" | "reveal" | "share" | "keep";
+/** What can be done with a card or a made file; `drag` drags it out of the
+ *  window as the file itself. */
+export type CardAction = "preview" | "save" | "open" | "reveal" | "share" | "keep" | "drag";
 
 /** A card's buttons in order, each with the key that runs it on a focused
  *  card (the files panel's keys for the same actions). The card is one Tab
  *  stop: its buttons are for the pointer, its keys for the keyboard. */
-export const CARD_BUTTONS: { action: Exclude<CardAction, "preview" | "keep">; label: string; key: string }[] = [
+export const CARD_BUTTONS: { action: Exclude<CardAction, "preview" | "keep" | "drag">; label: string; key: string }[] = [
   { action: "save", label: "Save as…", key: "a" },
   { action: "open", label: "Open", key: "o" },
   { action: "reveal", label: "Reveal", key: "r" },
@@ -46,7 +48,7 @@ export const CARD_BUTTONS: { action: Exclude<CardAction, "preview" | "keep">; la
 
 /** A made file's buttons: the card's, and Keep (a snapshot of it as it is
  *  now, so later edits do not change it). */
-export const MADE_BUTTONS: { action: Exclude<CardAction, "preview">; label: string; key: string }[] = [
+export const MADE_BUTTONS: { action: Exclude<CardAction, "preview" | "drag">; label: string; key: string }[] = [
   { action: "keep", label: "Keep", key: "k" },
   ...CARD_BUTTONS,
 ];

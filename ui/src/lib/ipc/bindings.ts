@@ -295,6 +295,19 @@ async openFile(fileId: number) : Promise<Result<null, ApiError>> {
 }
 },
 /**
+ * Drags a recorded file out of the window as the file (its snapshot for a
+ * published one; a remote worktree's file fetched here first), while the
+ * person holds the button down over it.
+ */
+async dragFileOut(fileId: number) : Promise<Result<null, ApiError>> {
+    try {
+    return { status: "ok", data: await TAURI_INVOKE("drag_file_out", { fileId }) };
+} catch (e) {
+    if(e instanceof Error) throw e;
+    else return { status: "error", error: e  as any };
+}
+},
+/**
  * Shows a recorded file in the file manager (a file on this machine).
  */
 async revealFile(fileId: number) : Promise<Result<null, ApiError>> {
@@ -1387,7 +1400,12 @@ shareEncrypt: boolean;
 /**
  * Whether Enter sends from the prompt box (else Ctrl+Enter does).
  */
-enterSends: boolean }
+enterSends: boolean; 
+/**
+ * Whether a turn's end or a permission request is told to the desktop
+ * while the window is not focused.
+ */
+notify: boolean }
 /**
  * A share link, as the share dialog and the Shared list show it.
  */

@@ -26,6 +26,12 @@ export async function onOpened(handler: () => void): Promise<() => void> {
   return listen("handoff://opened", handler);
 }
 
+/** Calls `handler` with a session's id when the person activates a desktop
+ *  notification about it (the window has come to the front). */
+export async function onShowSession(handler: (sessionId: number) => void): Promise<() => void> {
+  return listen<number>("handoff://show-session", (event) => handler(event.payload));
+}
+
 /** A channel that calls `onMessage` for every message Rust sends. */
 export function channel<T>(onMessage: (message: T) => void): Channel<T> {
   const c = new Channel<T>();
