@@ -196,3 +196,49 @@ async fn opening_a_panel_keeps_the_place_being_read() {
     app.close().await;
     result.unwrap();
 }
+
+/// A card clicked to preview stays under the pointer while the preview
+/// takes its room: the click lands on the card, not on the Reveal button
+/// the narrower conversation would have moved there.
+#[tokio::test(flavor = "multi_thread")]
+async fn a_card_opened_in_the_preview_stays_under_the_pointer() {
+    let world = World::new();
+    let app = App::launch(&world).await.expect("the app starts");
+    let result: Result<()> = async {
+        for n in 0..4 {
+            let words = "a longer question that wraps onto more lines when the conversation narrows ".repeat(3);
+            ask(&app, &format!("question {n}: {words}")).await?;
+            app.wait_for_text(&format!("text: \"question {n}:")).await?;
+        }
+        ask(&app, "publish out/report.md").await?;
+        app.wait_for_text("publish_file: Published report.md").await?;
+        settle(&app).await?;
+        // Pressed where the card's type and size are, just above its buttons.
+        let point = "const r = document.querySelector('[data-testid=card] .card-meta').getBoundingClientRect(); \
+                     return [r.left + 8, r.top + r.height / 2, document.querySelector('[data-testid=card]').getBoundingClientRect().top];";
+        let at: Value = app.client.execute(point, vec![]).await?;
+        app.click("[data-testid=card] .card-meta").await?;
+        app.wait_for("[data-testid=preview-dock][data-placement=docked]").await?;
+        settle(&app).await?;
+        let under: Value = app
+            .client
+            .execute(
+                "const e = document.elementFromPoint(arguments[0], arguments[1]); \
+                 return [e?.closest('[data-testid=card]') !== null, e?.tagName ?? '', \
+                 document.querySelector('[data-testid=card]').getBoundingClientRect().top];",
+                vec![at[0].clone(), at[1].clone()],
+            )
+            .await?;
+        app.screenshot("69-card-stays-under-the-pointer").await?;
+        let drift = (under[2].as_f64().unwrap_or(0.0) - at[2].as_f64().unwrap_or(0.0)).abs();
+        ensure!(drift <= 4.0, "the card moved {drift} px when the preview opened");
+        ensure!(
+            under[0] == json!(true) && under[1] != json!("BUTTON"),
+            "after the preview opened the pointer is over {under}"
+        );
+        Ok(())
+    }
+    .await;
+    app.close().await;
+    result.unwrap();
+}
