@@ -34,12 +34,14 @@ package: setup ui
 	CARGO="$(CARGO)" scripts/package.sh target/package
 
 ## Benchmarks against cp, measured in the same run.
-bench: setup
+bench: setup ui
 	$(CARGO) bench -p handoff-cli --bench ingest
 	$(CARGO) bench -p handoff-cli --bench remote
 	$(CARGO) bench -p handoff-cli --bench agents
 	$(CARGO) bench -p handoff-cli --bench share
 	$(CARGO) bench -p handoff-cli --bench outputs
+	$(CARGO) build --release -p handoff-app --bins --example empty_window
+	$(XVFB) $(CARGO) bench -p handoff-cli --bench launch
 
 ## Regenerates the page's TypeScript bindings from the Rust commands.
 bindings:

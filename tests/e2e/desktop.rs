@@ -17,13 +17,13 @@ use crate::app::{App, World};
 
 /// A GTK window that takes drops (`fixtures/drop_target.py`), at the
 /// screen's right edge; what it received arrives line by line.
-struct DropTarget {
+pub(crate) struct DropTarget {
     child: Child,
     lines: mpsc::Receiver<String>,
 }
 
 impl DropTarget {
-    fn start() -> Result<Self> {
+    pub(crate) fn start() -> Result<Self> {
         let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("e2e/fixtures/drop_target.py");
         // Debian's own Python, which has the GTK bindings (python3-gi).
         let mut child = Command::new("/usr/bin/python3")
@@ -123,7 +123,7 @@ async fn screen_point(app: &App, css: &str) -> Result<(i64, i64)> {
 
 /// Drags what `css` shows out of the window onto the drop target with the
 /// real pointer, and returns the path of the file the target received.
-async fn drag_out(app: &App, target: &DropTarget, css: &str) -> Result<PathBuf> {
+pub(crate) async fn drag_out(app: &App, target: &DropTarget, css: &str) -> Result<PathBuf> {
     let (x, y) = screen_point(app, css).await?;
     ensure!(
         xdotool(&["mousemove", &x.to_string(), &y.to_string()])?,

@@ -242,3 +242,67 @@ async fn a_card_opened_in_the_preview_stays_under_the_pointer() {
     app.close().await;
     result.unwrap();
 }
+
+/// A tooltip shown over a button goes when the dialog the button opens
+/// comes up, whether clicked or opened from the keyboard (a native tooltip
+/// is a window of its own: the app's visible windows are counted).
+#[tokio::test(flavor = "multi_thread")]
+async fn no_tooltip_stays_over_a_dialog() {
+    use std::process::Command;
+    let world = World::new();
+    let app = App::launch(&world).await.expect("the app starts");
+    let result: Result<()> = async {
+        let pid = Command::new("pgrep")
+            .args(["-n", "-f", "target/debug/handoff-app"])
+            .output()?;
+        let pid = String::from_utf8(pid.stdout)?.trim().to_owned();
+        let windows = || -> Result<usize> {
+            let out = Command::new("xdotool")
+                .args(["search", "--onlyvisible", "--pid", &pid])
+                .output()?;
+            Ok(String::from_utf8_lossy(&out.stdout).lines().count())
+        };
+        let hover = async |css: &str| -> Result<()> {
+            let at: Value = app
+                .client
+                .execute(
+                    "const r = document.querySelector(arguments[0]).getBoundingClientRect(); \
+                     return [Math.round(r.left + r.width / 2), Math.round(r.top + r.height / 2)];",
+                    vec![json!(css)],
+                )
+                .await?;
+            let (x, y) = (at[0].as_i64().unwrap_or(0), at[1].as_i64().unwrap_or(0));
+            for dx in [0, 1] {
+                Command::new("xdotool")
+                    .args(["mousemove", &(x + dx).to_string(), &y.to_string()])
+                    .status()?;
+                tokio::time::sleep(Duration::from_millis(300)).await;
+            }
+            tokio::time::sleep(Duration::from_millis(1200)).await;
+            ensure!(windows()? == 2, "the tooltip of {css} shows");
+            Ok(())
+        };
+        let gone = async |how: &str| -> Result<()> {
+            tokio::time::sleep(Duration::from_millis(1500)).await;
+            app.wait_for("[role=dialog]").await?;
+            ensure!(
+                windows()? == 1,
+                "a tooltip stays over the dialog opened by {how}"
+            );
+            Ok(())
+        };
+        hover("[data-testid=settings-button]").await?;
+        Command::new("xdotool").args(["click", "1"]).status()?;
+        gone("a click").await?;
+        Command::new("xdotool").args(["key", "Escape"]).status()?;
+        hover("[data-testid=files-toggle]").await?;
+        Command::new("xdotool")
+            .args(["key", "ctrl+comma"])
+            .status()?;
+        gone("Ctrl+,").await?;
+        Ok(())
+    }
+    .await;
+    app.close().await;
+    result.unwrap();
+}

@@ -62,6 +62,20 @@ async fn a_paste_into_a_remote_worktree_reaches_the_agent_there_and_comes_back()
         ensure!(card.contains("report.md"), "{card}");
         app.screenshot("42-remote-conversation").await?;
 
+        // Dragged out of the window, the remote picture is fetched here first.
+        app.click("[data-testid=files-toggle]").await?;
+        let target = crate::desktop::DropTarget::start()?;
+        let row = "[data-testid=file-row][data-status=present] .info";
+        let dropped = crate::desktop::drag_out(&app, &target, row).await?;
+        drop(target);
+        ensure!(
+            dropped.starts_with(world.root.join("data/remote-copies")),
+            "a copy fetched here: {}",
+            dropped.display()
+        );
+        ensure!(std::fs::read(&dropped)? == png(), "the remote's bytes");
+        app.click("[data-testid=files-toggle]").await?;
+
         remote_delete_shows(&app, &expected).await?;
         Ok(())
     }

@@ -22,6 +22,7 @@ pub async fn watch_session(
         .run(move |ctx| Ok(ctx.store()?.sessions().get(session_id)?))
         .await?;
     state.subscribe(session.id, session.worktree_id, updates);
+    tracing::info!(session = session.id, "the page shows the session");
     Ok(())
 }
 
