@@ -24,6 +24,7 @@ mod remote_pictures;
 mod sign_in;
 mod stderr;
 mod supervise;
+mod tool_detail;
 mod transport;
 
 use std::path::{Path, PathBuf};

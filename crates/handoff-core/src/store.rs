@@ -45,7 +45,7 @@ pub use files::{FileQuery, Files, NewFile, StatusChange};
 pub use intents::{Intent, Intents};
 pub use message_data::{
     AuthWay, Card, Change, ErrorData, FileWay, LineCounts, Made, MadeFile, MessageData, MoreIn,
-    SentAs, ToolCall, Unsent, UploadedFile,
+    SentAs, ToolCall, ToolDiff, Unsent, UploadedFile,
 };
 pub use messages::{Messages, NewMessage};
 pub use model::{

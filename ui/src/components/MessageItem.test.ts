@@ -120,3 +120,37 @@ describe("an agent's reply", () => {
     expect(bubble.textContent).toContain("<b>bold</b>");
   });
 });
+
+describe("a tool call", () => {
+  const call = (data: Partial<Extract<Message["data"], { type: "toolCall" }>>): Message => ({
+    id: 9, seq: 4, role: "agent", kind: "tool_call", createdAt: 0, body: "Edit src/app.ts",
+    data: { type: "toolCall", id: "t1", title: "Edit src/app.ts", status: "completed", paths: ["/w/src/app.ts"], diffs: [], ...data },
+  });
+
+  it("reads with its kind, its edit folded beneath and counted", () => {
+    render(call({
+      kind: "edit",
+      diffs: [{ path: "/w/src/app.ts", added: 1, removed: 1, unified: "--- a\n+++ b\n@@ -1,2 +1,2 @@\n keep\n-old\n+new\n", cut: false }],
+    }));
+    expect(document.querySelector("[data-testid=tool-kind]")!.textContent).toBe("Edit");
+    const diff = document.querySelector<HTMLDetailsElement>("[data-testid=tool-diff]")!;
+    expect(diff.open).toBe(false);
+    expect(diff.querySelector("summary")!.textContent).toContain("+1 −1");
+    const lines = [...diff.querySelectorAll("pre span")].map((s) => [s.className.split(" ")[0], s.textContent]);
+    expect(lines).toEqual([["diff-hunk", "@@ -1,2 +1,2 @@\n"], ["diff-same", " keep\n"], ["diff-del", "-old\n"], ["diff-add", "+new\n"]]);
+  });
+
+  it("shows a command's exit status, a failing one as failed", () => {
+    render(call({ kind: "execute", title: "npm test", exitCode: 3 }));
+    const exit = document.querySelector("[data-testid=tool-exit]")!;
+    expect(exit.textContent).toBe("exit 3");
+    expect(exit.classList.contains("failed")).toBe(true);
+    expect(document.querySelector("[data-testid=tool-kind]")!.textContent).toBe("Run");
+  });
+
+  it("has no kind label for work of no named kind, and no exit without one", () => {
+    render(call({}));
+    expect(document.querySelector("[data-testid=tool-kind]")).toBeNull();
+    expect(document.querySelector("[data-testid=tool-exit]")).toBeNull();
+  });
+});

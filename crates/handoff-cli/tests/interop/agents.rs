@@ -446,6 +446,42 @@ fn check_own_write(world: &World, agent: &str, id: &str) {
         handoff_core::words::hex(&<sha2::Sha256 as sha2::Digest>::digest(&on_disk)),
         "[{agent}]"
     );
+    let calls: Vec<handoff_core::store::ToolCall> = store
+        .messages()
+        .list(id.parse().unwrap())
+        .unwrap()
+        .into_iter()
+        .filter_map(|m| match m.data {
+            Some(handoff_core::store::MessageData::ToolCall(call)) => Some(call),
+            _ => None,
+        })
+        .collect();
+    eprintln!("[{agent}] tool calls: {calls:#?}");
+    // What each agent tells of its own write, as measured: Claude Code an
+    // edit with its diff, the Codex adapters a command (Zed's with its exit
+    // status), Gemini CLI no tool call at all.
+    let write = calls.iter().find(|c| !c.title.contains("publish_file"));
+    match agent {
+        "interop-claude" => {
+            let write = write.unwrap_or_else(|| panic!("[{agent}] no write call: {calls:#?}"));
+            assert_eq!(write.kind.as_deref(), Some("edit"), "[{agent}]");
+            let diff = &write.diffs[..];
+            assert!(
+                diff.len() == 1
+                    && diff[0].path.ends_with("out/made.md")
+                    && (diff[0].added, diff[0].removed) == (1, 0)
+                    && diff[0].unified.contains(&format!("+{text}")),
+                "[{agent}] {diff:#?}"
+            );
+        }
+        "interop-codex" | "interop-zed-codex" => {
+            let write = write.unwrap_or_else(|| panic!("[{agent}] no command call: {calls:#?}"));
+            assert_eq!(write.kind.as_deref(), Some("execute"), "[{agent}]");
+            let exit = (agent == "interop-zed-codex").then_some(0);
+            assert_eq!(write.exit_code, exit, "[{agent}]");
+        }
+        _ => assert!(write.is_none(), "[{agent}] {calls:#?}"),
+    }
     world.assert_no_processes();
 }
 

@@ -14,7 +14,7 @@ use agent_client_protocol::v1::schema::{
     ContentBlock, SessionUpdate, ToolCallContent, ToolCallLocation, ToolCallStatus,
 };
 
-use super::AgentEvent;
+use super::{AgentEvent, tool_detail};
 use crate::clock;
 use crate::home::Home;
 use crate::outputs::Described;
@@ -91,12 +91,7 @@ impl Recorder {
         };
         let mut call = match message.data {
             Some(MessageData::ToolCall(call)) => call,
-            _ => ToolCall {
-                id: id.to_owned(),
-                title: message.body.clone(),
-                status: "pending".to_owned(),
-                paths: Vec::new(),
-            },
+            _ => ToolCall::new(id, message.body.clone(), "pending"),
         };
         if let Some(title) = &update.fields.title {
             call.title.clone_from(title);
@@ -107,8 +102,19 @@ impl Recorder {
         if let Some(locations) = &update.fields.locations {
             call.paths = paths_of(locations);
         }
+        if let Some(kind) = update.fields.kind {
+            call.kind = tool_detail::kind_name(kind);
+        }
         if let Some(content) = &update.fields.content {
             self.describe(content);
+            // Content that replaces an edit with its result keeps the edit.
+            let diffs = tool_detail::diffs(content);
+            if !diffs.is_empty() {
+                call.diffs = diffs;
+            }
+        }
+        if let Some(code) = tool_detail::exit_code(update.fields.raw_output.as_ref()) {
+            call.exit_code = Some(code);
         }
         self.store.messages().update(
             message.id,
@@ -208,10 +214,15 @@ impl Recorder {
                 let status = status_name(call.status);
                 let paths = paths_of(&call.locations);
                 let data = MessageData::ToolCall(ToolCall {
-                    id: call.tool_call_id.0.to_string(),
-                    title: call.title.clone(),
-                    status: status.clone(),
                     paths: paths.clone(),
+                    kind: tool_detail::kind_name(call.kind),
+                    diffs: tool_detail::diffs(&call.content),
+                    exit_code: tool_detail::exit_code(call.raw_output.as_ref()),
+                    ..ToolCall::new(
+                        call.tool_call_id.0.to_string(),
+                        call.title.clone(),
+                        status.clone(),
+                    )
                 });
                 self.record(&NewMessage::with(
                     Role::Agent,

@@ -188,6 +188,49 @@ pub struct ToolCall {
     pub status: String,
     /// The files it touches.
     pub paths: Vec<String>,
+    /// The kind of work, as the agent names it (`read`, `edit`, `delete`,
+    /// `move`, `search`, `execute`, `think`, `fetch`); none for other work.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub kind: Option<String>,
+    /// The edits it shows, one per file.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub diffs: Vec<ToolDiff>,
+    /// A command's exit status, when the agent reports one.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub exit_code: Option<i64>,
+}
+
+impl ToolCall {
+    /// A call with nothing known beyond its id, title and status.
+    #[must_use]
+    pub fn new(id: impl Into<String>, title: impl Into<String>, status: impl Into<String>) -> Self {
+        Self {
+            id: id.into(),
+            title: title.into(),
+            status: status.into(),
+            paths: Vec::new(),
+            kind: None,
+            diffs: Vec::new(),
+            exit_code: None,
+        }
+    }
+}
+
+/// One file's edit in a tool call, as a person reads it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, specta::Type)]
+#[serde(rename_all = "camelCase")]
+pub struct ToolDiff {
+    /// The file edited.
+    pub path: String,
+    /// Lines added.
+    pub added: u32,
+    /// Lines removed.
+    pub removed: u32,
+    /// The edit as a unified diff (two lines of context), cut to a size a
+    /// conversation can hold.
+    pub unified: String,
+    /// Whether `unified` was cut.
+    pub cut: bool,
 }
 
 /// What went wrong, beside the line's headline.

@@ -211,12 +211,7 @@ mod tests {
         let worktree = store.worktrees().ensure(dir.path(), 0).unwrap();
         let session = store.sessions().create(worktree.id, None, "t", 0).unwrap();
         for id in ["a", "b", "a"] {
-            let call = ToolCall {
-                id: id.to_owned(),
-                title: format!("call {id}"),
-                status: "pending".to_owned(),
-                paths: Vec::new(),
-            };
+            let call = ToolCall::new(id, format!("call {id}"), "pending");
             let line = NewMessage::with(
                 Role::Agent,
                 MessageKind::ToolCall,

@@ -1507,7 +1507,45 @@ status: string;
 /**
  * The files it touches.
  */
-paths: string[] }
+paths: string[]; 
+/**
+ * The kind of work, as the agent names it (`read`, `edit`, `delete`,
+ * `move`, `search`, `execute`, `think`, `fetch`); none for other work.
+ */
+kind?: string | null; 
+/**
+ * The edits it shows, one per file.
+ */
+diffs: ToolDiff[]; 
+/**
+ * A command's exit status, when the agent reports one.
+ */
+exitCode?: number | null }
+/**
+ * One file's edit in a tool call, as a person reads it.
+ */
+export type ToolDiff = { 
+/**
+ * The file edited.
+ */
+path: string; 
+/**
+ * Lines added.
+ */
+added: number; 
+/**
+ * Lines removed.
+ */
+removed: number; 
+/**
+ * The edit as a unified diff (two lines of context), cut to a size a
+ * conversation can hold.
+ */
+unified: string; 
+/**
+ * Whether `unified` was cut.
+ */
+cut: boolean }
 /**
  * A prompt that did not go out.
  */
