@@ -37,6 +37,18 @@ async fn a_file_the_agent_makes_is_listed_under_its_turn_and_previews() {
             .send_keys(&fantoccini::key::Key::Escape.to_string())
             .await?;
 
+        // The path in the agent's reply opens the same preview.
+        let link = app.text("[data-testid=reply] a.file-link").await?;
+        ensure!(link == "out/report.md", "the reply links {link:?}");
+        app.click("[data-testid=reply] a.file-link").await?;
+        app.wait_for("[data-testid=preview-markdown] h1").await?;
+        app.screenshot("71-reply-path-opens-the-preview").await?;
+        app.client
+            .active_element()
+            .await?
+            .send_keys(&fantoccini::key::Key::Escape.to_string())
+            .await?;
+
         let made = world.store().files().list(&FileQuery {
             direction: Some(Direction::Made),
             ..FileQuery::default()

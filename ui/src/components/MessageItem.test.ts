@@ -154,3 +154,34 @@ describe("a tool call", () => {
     expect(document.querySelector("[data-testid=tool-exit]")).toBeNull();
   });
 });
+
+describe("paths the agent names", () => {
+  const linkable = new Map([["out/report.md", { id: 3, name: "report.md" }], ["/w/out/report.md", { id: 3, name: "report.md" }]]);
+
+  it("open the file's preview from a reply", () => {
+    const onfile = vi.fn();
+    component = mount(MessageItem, {
+      target: document.body,
+      props: { message: { id: 8, seq: 3, role: "agent", kind: "text", createdAt: 0, body: "I wrote `out/report.md`.", data: null }, onrestart: () => {}, onretry: vi.fn(), onfile, linkable },
+    });
+    flushSync();
+    document.querySelector<HTMLElement>("[data-testid=reply] a.file-link")!.click();
+    expect(onfile).toHaveBeenCalledWith(3, "preview", "report.md");
+  });
+
+  it("open the file's preview from a tool call", () => {
+    const onfile = vi.fn();
+    component = mount(MessageItem, {
+      target: document.body,
+      props: {
+        message: { id: 9, seq: 4, role: "agent", kind: "tool_call", createdAt: 0, body: "Write out/report.md", data: { type: "toolCall", id: "t", title: "Write out/report.md", status: "completed", paths: ["/w/out/report.md", "/w/other.txt"], diffs: [] } },
+        onrestart: () => {}, onretry: vi.fn(), onfile, linkable,
+      },
+    });
+    flushSync();
+    const paths = document.querySelector("[data-testid=tool-paths]")!;
+    expect(paths.textContent!.replace(/\s+/g, " ").trim()).toBe("/w/out/report.md, /w/other.txt");
+    paths.querySelector<HTMLElement>("button.file-link")!.click();
+    expect(onfile).toHaveBeenCalledWith(3, "preview", "report.md");
+  });
+});
