@@ -59,6 +59,21 @@ async fn a_file_the_agent_makes_is_listed_under_its_turn_and_previews() {
             "recorded where it is"
         );
 
+        // Save as… from the turn's list (A on the focused file): the same bytes.
+        let saved = world.root.join("home/report-copy.md");
+        app.client
+            .execute(
+                "document.querySelector('[data-testid=made] .made-open').focus();",
+                vec![],
+            )
+            .await?;
+        app.client.active_element().await?.send_keys("a").await?;
+        crate::previews::answer_save_dialog(&saved.display().to_string(), &saved).await?;
+        ensure!(
+            std::fs::read(&saved)? == std::fs::read(world.worktree().join("out/report.md"))?,
+            "saved byte for byte"
+        );
+
         app.click("[data-testid=files-toggle]").await?;
         let panel = app.wait_for_text("Made by the agent 1").await?;
         ensure!(panel.contains("report.md"), "{panel}");

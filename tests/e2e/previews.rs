@@ -151,6 +151,12 @@ async fn save_card_as(app: &App, index: usize, typed: &str, dest: &Path) -> Resu
         ))
         .await?;
     buttons[index].click().await?;
+    answer_save_dialog(typed, dest).await
+}
+
+/// Answers the real GTK save dialog, once it is up, by typing `typed`
+/// into it; waits for `dest`.
+pub(crate) async fn answer_save_dialog(typed: &str, dest: &Path) -> Result<()> {
     let found = Command::new("xdotool")
         .args(["search", "--sync", "--name", "^Save as$"])
         .output()?;
