@@ -148,6 +148,15 @@ impl From<ProfileInput> for profiles::ProfileInput {
     }
 }
 
+/// A file's changes since its worktree's last commit.
+#[derive(Debug, Clone, Serialize, Type)]
+pub struct FileChanges {
+    /// A unified diff (`git diff HEAD`).
+    pub diff: String,
+    /// Whether it was cut at a line, being long.
+    pub cut: bool,
+}
+
 /// Every setting, typed for the settings page.
 // Each on/off setting is its own choice on the page.
 #[allow(clippy::struct_excessive_bools)]

@@ -65,6 +65,7 @@ pub fn specta_builder() -> Builder<tauri::Wry> {
             commands::files::delete_file,
             commands::files::keep_file,
             commands::files::preview_file,
+            commands::files::file_changes,
             commands::files::open_link,
             commands::files::list_untracked,
             commands::files::add_untracked,

@@ -149,3 +149,51 @@ async fn a_reply_reads_as_markdown_and_runs_nothing_it_says() {
     app.close().await;
     result.unwrap();
 }
+
+/// A file the agent changed previews as the file or as what changed since
+/// the last commit.
+#[tokio::test(flavor = "multi_thread")]
+async fn a_changed_file_previews_with_what_changed() {
+    let world = World::new();
+    let app = App::launch(&world).await.expect("the app starts");
+    let result = async {
+        let repo = world.worktree();
+        std::fs::write(repo.join("notes.md"), "# Notes\n\nfirst line\n")?;
+        for args in [
+            &["init", "-q"][..],
+            &["-c", "user.name=t", "-c", "user.email=t@t", "add", "-A"],
+            &[
+                "-c",
+                "user.name=t",
+                "-c",
+                "user.email=t@t",
+                "commit",
+                "-qm",
+                "start",
+            ],
+        ] {
+            let done = std::process::Command::new("git")
+                .current_dir(&repo)
+                .args(args)
+                .status()?;
+            ensure!(done.success(), "git {args:?}");
+        }
+        crate::layout::ask(&app, "edit file notes.md").await?;
+        app.wait_for_text("Made this turn (1)").await?;
+        let detail = app.text("[data-testid=made-detail]").await?;
+        ensure!(
+            detail.starts_with('+'),
+            "a changed file counts its lines: {detail}"
+        );
+        app.click("[data-testid=made] .made-open").await?;
+        app.click("[data-testid=preview-changes-toggle]").await?;
+        let diff = app.text("[data-testid=preview-changes]").await?;
+        ensure!(diff.starts_with("@@") && diff.contains("\n+"), "{diff}");
+        ensure!(!diff.contains("diff --git"), "no git headers: {diff}");
+        app.screenshot("72-changes-preview").await?;
+        Ok(())
+    }
+    .await;
+    app.close().await;
+    result.unwrap();
+}

@@ -404,6 +404,20 @@ fn is_text(facts: &Facts) -> bool {
             .contains(&facts.mime.as_str()))
 }
 
+/// What changed in `file` since its worktree's last commit, as a unified
+/// diff of at most [`MOST_CHANGES_BYTES`] (cut at a line; the second value
+/// says so); `None` when git has nothing to show.
+#[must_use]
+pub fn changes(file: &Path) -> Option<(String, bool)> {
+    Some(crate::words::cut_at_line(
+        git::changes(file)?,
+        MOST_CHANGES_BYTES,
+    ))
+}
+
+/// The most bytes of a file's changes shown.
+pub const MOST_CHANGES_BYTES: usize = 256_000;
+
 /// How one made file reads in a line of text.
 #[must_use]
 pub fn describe(rel: &str, change: Change, size: Option<u64>, lines: Option<LineCounts>) -> String {

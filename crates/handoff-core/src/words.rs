@@ -1,7 +1,7 @@
 //! The product's plain words, known to every layer of the core: how a
 //! file arrived, what to do on a name clash, which folder it went to, the
-//! temp-name rule, the built-in agent's name, the kinds of failure and
-//! lowercase hex. Nothing
+//! temp-name rule, the built-in agent's name, the kinds of failure,
+//! lowercase hex and text cut at a line. Nothing
 //! here knows a flow; everything may use it.
 
 pub mod agent;
@@ -82,6 +82,22 @@ pub fn hex(bytes: &[u8]) -> String {
             let _ = write!(s, "{b:02x}");
             s
         })
+}
+
+/// `text` up to its last whole line within `most` bytes, and whether it
+/// was cut (what a conversation or a preview shows of a long diff).
+#[must_use]
+pub fn cut_at_line(mut text: String, most: usize) -> (String, bool) {
+    if text.len() <= most {
+        return (text, false);
+    }
+    let mut end = most;
+    while !text.is_char_boundary(end) {
+        end -= 1;
+    }
+    let end = text[..end].rfind('\n').map_or(0, |at| at + 1);
+    text.truncate(end);
+    (text, true)
 }
 
 /// A stable name for a kind of failure, written in camelCase on the wire.

@@ -8,7 +8,7 @@ use handoff_core::{ErrorKind, FileRecord, naming};
 use tauri::{AppHandle, Manager, State, WebviewWindow};
 use tauri_plugin_dialog::DialogExt;
 
-use crate::dto::{FileInfo, UntrackedFile, each};
+use crate::dto::{FileChanges, FileInfo, UntrackedFile, each};
 use crate::state::AppState;
 
 /// The files of a session, or of its whole worktree, newest first.
@@ -85,6 +85,23 @@ pub async fn preview_file(state: State<'_, AppState>, file_id: i64) -> Result<Pr
             };
             handoff_core::preview::preview(&record)
                 .map_err(|e| ApiError::not_found(format!("{}: {e}", record.path.display())))
+        })
+        .await
+}
+
+/// What changed in a recorded file since its worktree's last commit, for
+/// the preview's Changes view; nothing when git has nothing to show.
+#[tauri::command]
+#[specta::specta]
+#[tracing::instrument(skip(state), err(level = "warn", Debug))]
+pub async fn file_changes(
+    state: State<'_, AppState>,
+    file_id: i64,
+) -> Result<Option<FileChanges>, ApiError> {
+    let record = shown(&state, file_id).await?;
+    state
+        .run(move |ctx| {
+            Ok(files::changes(ctx, &record)?.map(|(diff, cut)| FileChanges { diff, cut }))
         })
         .await
 }

@@ -56,7 +56,7 @@ pub fn diff_of(path: &str, before: &str, after: &str) -> ToolDiff {
         .context_radius(CONTEXT)
         .missing_newline_hint(false)
         .to_string();
-    let (unified, cut) = cut_at_line(whole, MOST_DIFF_BYTES);
+    let (unified, cut) = crate::words::cut_at_line(whole, MOST_DIFF_BYTES);
     ToolDiff {
         path: path.to_owned(),
         added,
@@ -64,21 +64,6 @@ pub fn diff_of(path: &str, before: &str, after: &str) -> ToolDiff {
         unified,
         cut,
     }
-}
-
-/// `text` up to the last whole line within `most` bytes, and whether it
-/// was cut.
-fn cut_at_line(mut text: String, most: usize) -> (String, bool) {
-    if text.len() <= most {
-        return (text, false);
-    }
-    let mut end = most;
-    while !text.is_char_boundary(end) {
-        end -= 1;
-    }
-    let end = text[..end].rfind('\n').map_or(0, |at| at + 1);
-    text.truncate(end);
-    (text, true)
 }
 
 /// A command's exit status from the tool call's raw output, when the agent

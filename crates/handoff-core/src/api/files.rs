@@ -199,6 +199,16 @@ pub fn local_path(ctx: &Context, record: &FileRecord) -> Result<PathBuf, ApiErro
     Ok(copy)
 }
 
+/// What changed in a recorded file since its worktree's last commit: a
+/// unified diff (cut at a line past 256 kB, the flag says so). `None` when
+/// git has nothing to show, and for a file in a remote worktree.
+pub fn changes(ctx: &Context, record: &FileRecord) -> Result<Option<(String, bool)>, ApiError> {
+    if remote_of(ctx, record)?.is_some() {
+        return Ok(None);
+    }
+    Ok(crate::outputs::changes(&record.path))
+}
+
 /// Saves a copy of a recorded file at `dest` (Save as): copied here, or
 /// fetched from its remote worktree.
 pub fn save_copy(ctx: &Context, record: &FileRecord, dest: &Path) -> Result<(), ApiError> {

@@ -41,6 +41,21 @@ pub(super) fn prefix(folder: &Path) -> Option<String> {
     )
 }
 
+/// The changes of `file` since the last commit (`git diff HEAD`), as a
+/// unified diff; `None` when git has none to show (no repository, a file
+/// git does not follow, no change).
+pub(crate) fn changes(file: &Path) -> Option<String> {
+    let folder = file.parent()?;
+    let name = file.file_name()?.to_str()?;
+    let out = git(
+        folder,
+        &["diff", "--no-color", "--no-ext-diff", "HEAD"],
+        &[name],
+    )?;
+    let text = String::from_utf8(out).ok()?;
+    (!text.is_empty()).then_some(text)
+}
+
 /// What `git -C folder ARGS -- PATHS` prints, when it succeeds. Paths are
 /// taken as they are written (a file named `*.md` is not a pattern).
 fn git(folder: &Path, args: &[&str], paths: &[&str]) -> Option<Vec<u8>> {

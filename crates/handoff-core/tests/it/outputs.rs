@@ -124,3 +124,30 @@ fn hostile_names_are_names_not_patterns() {
         "a committed file written again as it was is no output"
     );
 }
+
+/// A file's changes since the last commit read as git's diff, cut at a
+/// line when long; a file git does not follow, or an unchanged one, has
+/// none; a name that looks like a pattern is only itself.
+#[test]
+fn a_files_changes_are_gits_diff_of_it() {
+    let dir = tempfile::tempdir().unwrap();
+    let repo = dir.path();
+    std::fs::write(repo.join("notes.md"), "one\ntwo\n").unwrap();
+    std::fs::write(repo.join("*.md"), "star\n").unwrap();
+    std::fs::write(repo.join("big.txt"), "x\n").unwrap();
+    commit_all(repo);
+    assert_eq!(handoff_core::outputs::changes(&repo.join("notes.md")), None);
+
+    std::fs::write(repo.join("notes.md"), "one\n2\n").unwrap();
+    let (diff, cut) = handoff_core::outputs::changes(&repo.join("notes.md")).unwrap();
+    assert!(diff.contains("-two\n+2\n") && !cut, "{diff}");
+    assert_eq!(handoff_core::outputs::changes(&repo.join("*.md")), None);
+
+    std::fs::write(repo.join("new.md"), "new\n").unwrap();
+    assert_eq!(handoff_core::outputs::changes(&repo.join("new.md")), None);
+
+    let long = "a changed line of a long file\n".repeat(20_000);
+    std::fs::write(repo.join("big.txt"), &long).unwrap();
+    let (diff, cut) = handoff_core::outputs::changes(&repo.join("big.txt")).unwrap();
+    assert!(cut && diff.len() <= handoff_core::outputs::MOST_CHANGES_BYTES && diff.ends_with('\n'));
+}

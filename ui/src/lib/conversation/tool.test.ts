@@ -31,6 +31,10 @@ describe("tool call kinds and diffs", () => {
     expect(kindLabel("execute", "npm test")).toBe("Run");
   });
 
+  it("drops git's headers before the first hunk", () => {
+    expect(diffLines("diff --git a/x b/x\nindex 1..2 100644\n--- a/x\n+++ b/x\n@@ -1 +1 @@\n-a\n+b\n").map((l) => l.part)).toEqual(["hunk", "del", "add"]);
+  });
+
   it("splits a unified diff without its file headers", () => {
     expect(diffLines("--- a/x\n+++ b/x\n@@ -1 +1 @@\n-a\n+b\n")).toEqual([
       { text: "@@ -1 +1 @@", part: "hunk" },

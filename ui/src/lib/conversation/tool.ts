@@ -40,13 +40,14 @@ export interface DiffLine {
   part: "add" | "del" | "hunk" | "same";
 }
 
-/** A unified diff's lines, without its file headers (the file is named
- *  above it). */
+/** A unified diff's lines from its first hunk on: its headers (`diff
+ *  --git`, `index`, `---`, `+++`) go, the file is named above it. */
 export function diffLines(unified: string): DiffLine[] {
-  return unified
-    .split("\n")
-    .filter((line, i, all) => !(i === all.length - 1 && line === ""))
-    .filter((line) => !line.startsWith("--- ") && !line.startsWith("+++ "))
+  const lines = unified.split("\n");
+  if (lines[lines.length - 1] === "") lines.pop();
+  const first = lines.findIndex((line) => line.startsWith("@@"));
+  return lines
+    .slice(Math.max(first, 0))
     .map((text) => ({
       text,
       part: text.startsWith("@@") ? "hunk" : text.startsWith("+") ? "add" : text.startsWith("-") ? "del" : "same",

@@ -364,6 +364,18 @@ async previewFile(fileId: number) : Promise<Result<Preview, ApiError>> {
 }
 },
 /**
+ * What changed in a recorded file since its worktree's last commit, for
+ * the preview's Changes view; nothing when git has nothing to show.
+ */
+async fileChanges(fileId: number) : Promise<Result<FileChanges | null, ApiError>> {
+    try {
+    return { status: "ok", data: await TAURI_INVOKE("file_changes", { fileId }) };
+} catch (e) {
+    if(e instanceof Error) throw e;
+    else return { status: "error", error: e  as any };
+}
+},
+/**
  * Opens a web link from a preview in the default browser; only `http` and
  * `https` addresses are opened.
  */
@@ -981,6 +993,18 @@ export type ErrorKind =
  * Something that should not happen (a task that panicked).
  */
 "internal"
+/**
+ * A file's changes since its worktree's last commit.
+ */
+export type FileChanges = { 
+/**
+ * A unified diff (`git diff HEAD`).
+ */
+diff: string; 
+/**
+ * Whether it was cut at a line, being long.
+ */
+cut: boolean }
 /**
  * A file that moved.
  */
