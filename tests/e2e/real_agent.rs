@@ -115,38 +115,7 @@ async fn claude_code_gets_a_pasted_picture_and_hands_a_file_back() {
         app.click("[data-testid=send]").await?;
         app.wait_for_text("Second answer.").await?;
 
-        // Its own Write reads as an edit, the new lines folded beneath.
-        mock.set_script(
-            Script::new()
-                .call_tool_containing(
-                    "Write",
-                    json!({"file_path": worktree.join("summary.md"), "content": "# Summary\n\nAll good.\n"}),
-                )
-                .then_text("Wrote the summary."),
-        );
-        app.wait_for("[data-testid=prompt-input]")
-            .await?
-            .send_keys("Write a summary")
-            .await?;
-        app.click("[data-testid=send]").await?;
-        // Claude Code may ask before it writes: the person allows.
-        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(60);
-        while !app.client.source().await?.contains("Wrote the summary.") {
-            ensure!(std::time::Instant::now() < deadline, "no reply after the write");
-            if let Ok(allow) = app.client.find(fantoccini::Locator::Css(".permission button.primary")).await {
-                allow.click().await.ok();
-            }
-            tokio::time::sleep(std::time::Duration::from_millis(200)).await;
-        }
-        let kind = app.text("[data-testid=tool-kind]").await?;
-        ensure!(kind == "Edit", "the write reads as {kind:?}");
-        app.click("[data-testid=tool-diff] summary").await?;
-        let diff = app.text("[data-testid=tool-diff]").await?;
-        ensure!(
-            diff.contains("summary.md") && diff.contains("+3") && diff.contains("+All good."),
-            "{diff}"
-        );
-        app.screenshot("70-claude-edit-diff").await?;
+        own_write_shows_its_diff(&app, &mock, &worktree).await?;
         Ok(())
     }
     .await;
@@ -300,4 +269,53 @@ async fn button(
             ".//button[normalize-space()='{label}']"
         )))
         .await?)
+}
+
+/// Claude Code's own Write reads as an edit, the new lines folded beneath.
+async fn own_write_shows_its_diff(
+    app: &App,
+    mock: &MockModel,
+    worktree: &std::path::Path,
+) -> Result<()> {
+    mock.set_script(
+        Script::new()
+            .call_tool_containing(
+                "Write",
+                json!({"file_path": worktree.join("summary.md"), "content": "# Summary\n\nAll good.\n"}),
+            )
+            .then_text("Wrote the summary.")
+            // Claude Code asks the model for side answers (a title) too.
+            .side_reply("A title"),
+    );
+    app.wait_for("[data-testid=prompt-input]")
+        .await?
+        .send_keys("Write a summary")
+        .await?;
+    app.click("[data-testid=send]").await?;
+    // Claude Code may ask before it writes: the person allows.
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(60);
+    while !app.client.source().await?.contains("Wrote the summary.") {
+        if std::time::Instant::now() > deadline {
+            app.screenshot("70-claude-edit-no-reply").await?;
+            anyhow::bail!("no reply after the write");
+        }
+        if let Ok(allow) = app
+            .client
+            .find(fantoccini::Locator::Css(".permission button.primary"))
+            .await
+        {
+            allow.click().await.ok();
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(200)).await;
+    }
+    let kind = app.text("[data-testid=tool-kind]").await?;
+    ensure!(kind == "Edit", "the write reads as {kind:?}");
+    app.click("[data-testid=tool-diff] summary").await?;
+    let diff = app.text("[data-testid=tool-diff]").await?;
+    ensure!(
+        diff.contains("summary.md") && diff.contains("+3") && diff.contains("+All good."),
+        "{diff}"
+    );
+    app.screenshot("70-claude-edit-diff").await?;
+    Ok(())
 }
