@@ -95,6 +95,7 @@ async fn claude_code_gets_a_pasted_picture_and_hands_a_file_back() {
         let title = app.text("[data-testid=preview-markdown] h1").await?;
         ensure!(title == "Findings", "the preview shows {title:?}");
         app.screenshot("22-claude-preview").await?;
+        own_write_shows_its_diff(&app, &mock, &worktree).await?;
 
         // A setting Claude Code offers (its model), picked in the prompt
         // box, is what the next request asks the model for.
@@ -115,7 +116,6 @@ async fn claude_code_gets_a_pasted_picture_and_hands_a_file_back() {
         app.click("[data-testid=send]").await?;
         app.wait_for_text("Second answer.").await?;
 
-        own_write_shows_its_diff(&app, &mock, &worktree).await?;
         Ok(())
     }
     .await;
