@@ -191,6 +191,13 @@ async fn a_changed_file_previews_with_what_changed() {
         ensure!(diff.starts_with("@@") && diff.contains("\n+"), "{diff}");
         ensure!(!diff.contains("diff --git"), "no git headers: {diff}");
         app.screenshot("72-changes-preview").await?;
+
+        // Followed live afterwards: deleted on disk, its row says missing.
+        app.click("[aria-label='Close preview']").await?;
+        app.click("[data-testid=files-toggle]").await?;
+        app.wait_for("[data-testid=file-row][data-status=present]").await?;
+        std::fs::remove_file(repo.join("notes.md"))?;
+        app.wait_for("[data-testid=file-row][data-status=missing]").await?;
         Ok(())
     }
     .await;

@@ -147,6 +147,39 @@ pub fn reconcile(
     Ok(report)
 }
 
+/// Checks the records of the files right in `folder` (not below it) and
+/// saves what changed; returns the changes.
+pub(crate) fn check_in(
+    store: &mut Store,
+    folder: &Path,
+    now: Timestamp,
+) -> Result<Vec<Change>, StoreError> {
+    let mut updates = Vec::new();
+    let mut changes = Vec::new();
+    for record in store.files().live_under(folder)? {
+        if record.path.parent() != Some(folder) {
+            continue;
+        }
+        if let Some((status, mtime_ns)) = check(&record) {
+            updates.push(StatusChange {
+                id: record.id,
+                status,
+                mtime_ns,
+            });
+            if status != record.status {
+                changes.push(Change {
+                    id: record.id,
+                    path: record.path,
+                    from: record.status,
+                    to: status,
+                });
+            }
+        }
+    }
+    store.files().set_status(&updates, now)?;
+    Ok(changes)
+}
+
 /// What the disk says of one record: its new status and current mtime, or
 /// `None` when nothing changed. The file is hashed only when its size is
 /// unchanged but its mtime is not.

@@ -1,15 +1,18 @@
 //! Watching uploads folders live: when the agent (or anyone) moves, edits or
 //! deletes an uploaded file, the record follows within a fraction of a
-//! second and a [`WatchEvent`] tells the subscriber.
+//! second and a [`WatchEvent`] tells the subscriber. The folders of a
+//! worktree holding files an agent made are watched too (each on its own),
+//! so a made file that goes or changes is followed the same way.
 //!
 //! File-system events are collected until the folders have been quiet for
 //! the debounce time (or a ceiling is reached during a storm), then the
 //! touched paths are checked against the store in one transaction: a
 //! thousand deletions cost one pass, not a thousand.
 
-use std::collections::BTreeSet;
+use std::collections::{BTreeSet, HashSet};
 use std::path::{Path, PathBuf};
 use std::sync::mpsc::{self, Receiver, RecvTimeoutError, Sender};
+use std::sync::{Arc, Mutex, PoisonError};
 use std::thread::JoinHandle;
 use std::time::{Duration, Instant};
 
@@ -57,11 +60,18 @@ pub enum WatchError {
     Thread(#[from] std::io::Error),
 }
 
-/// Watches uploads folders until dropped.
+/// Watches uploads folders (and the folders of files agents made) until
+/// dropped.
 pub struct Watcher {
     notify: RecommendedWatcher,
     thread: Option<JoinHandle<()>>,
+    /// Folders whose files with no record are not reported: a worktree's
+    /// folders, watched for the files agents made in them.
+    quiet: Quiet,
 }
+
+/// Folders whose unrecorded files are the worktree's own.
+type Quiet = Arc<Mutex<HashSet<PathBuf>>>;
 
 impl Watcher {
     /// Starts watching `folders` (recursively), updating the records in
@@ -73,21 +83,39 @@ impl Watcher {
     ) -> Result<(Self, Receiver<WatchEvent>), WatchError> {
         let (raw_tx, raw_rx) = mpsc::channel::<notify::Result<notify::Event>>();
         let (tx, rx) = mpsc::channel();
+        let quiet = Quiet::default();
+        let heard_quiet = Arc::clone(&quiet);
         let notify = notify::recommended_watcher(raw_tx).map_err(|source| WatchError::Notify {
             path: folders.first().cloned().unwrap_or_default(),
             source,
         })?;
         let thread = std::thread::Builder::new()
             .name("handoff-watch".to_owned())
-            .spawn(move || run(store, &raw_rx, &tx, debounce))?;
+            .spawn(move || run(store, &raw_rx, &tx, debounce, &heard_quiet))?;
         let mut watcher = Self {
             notify,
             thread: Some(thread),
+            quiet,
         };
         for folder in folders {
             watcher.add(folder)?;
         }
         Ok((watcher, rx))
+    }
+
+    /// Watches the files an agent made in `folder` of a worktree (not its
+    /// subfolders; its other files are not reported).
+    pub fn add_made(&mut self, folder: &Path) -> Result<(), WatchError> {
+        self.quiet
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .insert(folder.to_owned());
+        self.notify
+            .watch(folder, RecursiveMode::NonRecursive)
+            .map_err(|source| WatchError::Notify {
+                path: folder.to_owned(),
+                source,
+            })
     }
 
     /// Watches one more folder (a new worktree's uploads folder, say).
@@ -120,6 +148,7 @@ fn run(
     raw: &Receiver<notify::Result<notify::Event>>,
     tx: &Sender<WatchEvent>,
     debounce: Duration,
+    quiet: &Mutex<HashSet<PathBuf>>,
 ) {
     let ceiling = debounce * 5;
     while let Ok(first) = raw.recv() {
@@ -137,7 +166,8 @@ fn run(
                 Err(RecvTimeoutError::Disconnected) => return,
             }
         }
-        if let Err(e) = process(&mut store, &paths, tx) {
+        let quiet = quiet.lock().unwrap_or_else(PoisonError::into_inner).clone();
+        if let Err(e) = process(&mut store, &paths, tx, &quiet) {
             let _ = tx.send(WatchEvent::Error {
                 message: e.to_string(),
             });
@@ -162,11 +192,12 @@ fn collect(
 }
 
 /// Checks the records at or below each touched path; reports untracked
-/// files that appeared.
+/// files that appeared in uploads folders.
 fn process(
     store: &mut Store,
     paths: &BTreeSet<PathBuf>,
     tx: &Sender<WatchEvent>,
+    quiet: &HashSet<PathBuf>,
 ) -> Result<(), StoreError> {
     let mut updates = Vec::new();
     let mut events = Vec::new();
@@ -174,7 +205,13 @@ fn process(
     for path in paths {
         let records = files.live_under(path)?;
         let is_file = std::fs::symlink_metadata(path).is_ok_and(|m| m.is_file());
-        if records.is_empty() && is_file && !reconcile::is_temp_file(path) && !is_gitignore(path) {
+        let worktree_own = path.parent().is_some_and(|folder| quiet.contains(folder));
+        if records.is_empty()
+            && is_file
+            && !worktree_own
+            && !reconcile::is_temp_file(path)
+            && !is_gitignore(path)
+        {
             events.push(WatchEvent::Untracked { path: path.clone() });
         }
         for record in records {

@@ -260,3 +260,67 @@ fn a_kept_output_is_a_snapshot_later_edits_do_not_change() {
         refused.0
     );
 }
+
+/// A made file is followed live, as an upload is: `handoff watch` (the
+/// app's live folders) reports it missing when it goes and modified when
+/// it changes, within a second; the worktree's own files beside it are
+/// not reported as untracked.
+#[test]
+fn a_made_file_is_followed_live_and_its_neighbours_are_left_alone() {
+    use std::io::{BufRead, BufReader};
+    use std::time::{Duration, Instant};
+    let ctx = TestContext::new();
+    let id = ctx.new_session();
+    ctx.run(&["prompt", "--session", &id, "make file out/a.md\nmake file out/b.md"])
+        .expect(0);
+    let mut child = ctx
+        .command(&["watch", "--json"])
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut stderr = BufReader::new(child.stderr.take().unwrap());
+    let mut ready = String::new();
+    stderr.read_line(&mut ready).unwrap();
+    assert!(ready.starts_with("watching "), "{ready}");
+    let stdout = child.stdout.take().unwrap();
+    let (tx, rx) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        for line in BufReader::new(stdout).lines().map_while(Result::ok) {
+            let _ = tx.send(line);
+        }
+    });
+    // The folders of made files are watched once the database is read.
+    std::thread::sleep(Duration::from_millis(800));
+    let out = ctx.worktree.join("out");
+    std::fs::write(out.join("neighbour.txt"), b"the worktree's own").unwrap();
+    let started = Instant::now();
+    std::fs::remove_file(out.join("a.md")).unwrap();
+    std::fs::write(out.join("b.md"), b"changed by the person").unwrap();
+    let mut seen = Vec::new();
+    while seen.len() < 2 {
+        let Ok(line) = rx.recv_timeout(Duration::from_secs(5)) else {
+            break;
+        };
+        seen.push(serde_json::from_str::<serde_json::Value>(&line).unwrap());
+    }
+    let took = started.elapsed();
+    std::thread::sleep(Duration::from_millis(500));
+    seen.extend(rx.try_iter().map(|l| serde_json::from_str(&l).unwrap()));
+    child.kill().unwrap();
+    child.wait().unwrap();
+    let changes: Vec<(String, String)> = seen
+        .iter()
+        .map(|e| (e["type"].as_str().unwrap_or("").to_owned(), e["to"].as_str().unwrap_or("").to_owned()))
+        .collect();
+    assert_eq!(
+        changes,
+        [("statusChanged".to_owned(), "missing".to_owned()), ("statusChanged".to_owned(), "modified".to_owned())],
+        "{seen:?}"
+    );
+    assert!(took < Duration::from_secs(1), "noticed in {took:?}");
+    let records = ctx.made_records();
+    let status = |name: &str| records.iter().find(|r| r.filename == name).map(|r| r.status);
+    assert_eq!(status("a.md"), Some(FileStatus::Missing));
+    assert_eq!(status("b.md"), Some(FileStatus::Modified));
+}

@@ -69,7 +69,11 @@ pub fn run(
     let (mut watcher, events) = Watcher::start(ctx.store()?, &[], DEBOUNCE)
         .map_err(|e| ApiError::new(crate::ErrorKind::Internal, e.to_string()))?;
     let mut known: HashSet<PathBuf> = HashSet::new();
+    let mut known_made: HashSet<PathBuf> = HashSet::new();
     let mut version = store.data_version()?;
+    // Made files are recorded through the database: their folders are
+    // looked for again whenever it changed.
+    let mut made_checked = None;
     let mut shares_swept: Option<std::time::Instant> = None;
     while !options.stop.load(Ordering::Relaxed) {
         if options.sweep && shares_swept.is_none_or(|at| at.elapsed() >= SWEEP_EVERY) {
@@ -77,6 +81,10 @@ pub fn run(
             sweep_shares(ctx);
         }
         watch_new_folders(ctx, &mut store, &mut watcher, &mut known, on_event);
+        if made_checked != Some(version) {
+            made_checked = Some(version);
+            watch_made_folders(&mut store, &mut watcher, &mut known_made, on_event);
+        }
         std::thread::sleep(POLL);
         for event in events.try_iter() {
             on_event(LiveEvent::Disk(event));
@@ -111,6 +119,51 @@ fn sweep_shares(ctx: &Context) {
         });
     if let Err(e) = spawned {
         tracing::warn!(error = %e, "cannot sweep expired shares");
+    }
+}
+
+/// The most folders of made files watched at once (each costs one inotify
+/// watch; the kernel's default allows some eight thousand per user).
+const MOST_MADE_FOLDERS: usize = 2_000;
+
+/// Watches the folders of made files that appeared since the last look,
+/// then checks those files (a change between their record and the watch is
+/// seen by one or the other).
+fn watch_made_folders(
+    store: &mut crate::Store,
+    watcher: &mut Watcher,
+    known: &mut HashSet<PathBuf>,
+    on_event: &mut dyn FnMut(LiveEvent),
+) {
+    let folders = match store.files().made_folders() {
+        Ok(folders) => folders,
+        Err(e) => {
+            tracing::warn!(error = %e, "cannot list the folders of made files");
+            return;
+        }
+    };
+    for folder in folders {
+        if known.len() >= MOST_MADE_FOLDERS {
+            tracing::warn!(most = MOST_MADE_FOLDERS, "not watching more folders of made files");
+            return;
+        }
+        if known.contains(&folder) {
+            continue;
+        }
+        if let Err(e) = watcher.add_made(&folder) {
+            // A folder that is gone: its files' records say so at the next check.
+            tracing::debug!(folder = %folder.display(), error = %e, "cannot watch");
+            continue;
+        }
+        known.insert(folder.clone());
+        match reconcile::check_in(store, &folder, clock::now()) {
+            Ok(changes) => {
+                for change in changes {
+                    on_event(LiveEvent::Disk(WatchEvent::StatusChanged(change)));
+                }
+            }
+            Err(e) => tracing::warn!(folder = %folder.display(), error = %e, "checking made files failed"),
+        }
     }
 }
 

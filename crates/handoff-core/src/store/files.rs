@@ -254,6 +254,23 @@ impl<'c> Files<'c> {
         Ok(rows.collect::<Result<_, _>>()?)
     }
 
+    /// The folders on this machine holding files agents made that records
+    /// still follow (what the live folders watch besides uploads folders).
+    pub fn made_folders(&mut self) -> Result<std::collections::BTreeSet<PathBuf>, StoreError> {
+        let mut stmt = self.conn.prepare_cached(&format!(
+            "SELECT DISTINCT path FROM files WHERE direction = 'made' \
+             AND status IN ('present', 'missing', 'modified') {ON_THIS_MACHINE}"
+        ))?;
+        let rows = stmt.query_map([], |row| row.get::<_, String>(0))?;
+        let mut folders = std::collections::BTreeSet::new();
+        for path in rows {
+            if let Some(folder) = Path::new(&path?).parent() {
+                folders.insert(folder.to_owned());
+            }
+        }
+        Ok(folders)
+    }
+
     /// Every record still following a file on this machine's disk (files in
     /// remote worktrees are checked over SSH, not here).
     pub fn live(&mut self) -> Result<Vec<FileRecord>, StoreError> {
