@@ -195,9 +195,11 @@ async fn a_changed_file_previews_with_what_changed() {
         // Followed live afterwards: deleted on disk, its row says missing.
         app.click("[aria-label='Close preview']").await?;
         app.click("[data-testid=files-toggle]").await?;
-        app.wait_for("[data-testid=file-row][data-status=present]").await?;
+        app.wait_for("[data-testid=file-row][data-status=present]")
+            .await?;
         std::fs::remove_file(repo.join("notes.md"))?;
-        app.wait_for("[data-testid=file-row][data-status=missing]").await?;
+        app.wait_for("[data-testid=file-row][data-status=missing]")
+            .await?;
         Ok(())
     }
     .await;

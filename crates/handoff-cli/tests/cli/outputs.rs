@@ -271,8 +271,16 @@ fn a_made_file_is_followed_live_and_its_neighbours_are_left_alone() {
     use std::time::{Duration, Instant};
     let ctx = TestContext::new();
     let id = ctx.new_session();
-    ctx.run(&["prompt", "--session", &id, "make file out/a.md\nmake file out/b.md"])
-        .expect(0);
+    ctx.run(&[
+        "prompt",
+        "--session",
+        &id,
+        "make file out/a.md\nmake file out/b.md",
+    ])
+    .expect(0);
+    // An upload gives `watch` an uploads folder to say it watches.
+    let sent = ctx.source("sent.txt", b"sent");
+    ctx.run(&["upload", crate::context::p(&sent)]).expect(0);
     let mut child = ctx
         .command(&["watch", "--json"])
         .stdout(std::process::Stdio::piped())
@@ -311,16 +319,29 @@ fn a_made_file_is_followed_live_and_its_neighbours_are_left_alone() {
     child.wait().unwrap();
     let changes: Vec<(String, String)> = seen
         .iter()
-        .map(|e| (e["type"].as_str().unwrap_or("").to_owned(), e["to"].as_str().unwrap_or("").to_owned()))
+        .map(|e| {
+            (
+                e["type"].as_str().unwrap_or("").to_owned(),
+                e["to"].as_str().unwrap_or("").to_owned(),
+            )
+        })
         .collect();
     assert_eq!(
         changes,
-        [("statusChanged".to_owned(), "missing".to_owned()), ("statusChanged".to_owned(), "modified".to_owned())],
+        [
+            ("statusChanged".to_owned(), "missing".to_owned()),
+            ("statusChanged".to_owned(), "modified".to_owned())
+        ],
         "{seen:?}"
     );
     assert!(took < Duration::from_secs(1), "noticed in {took:?}");
     let records = ctx.made_records();
-    let status = |name: &str| records.iter().find(|r| r.filename == name).map(|r| r.status);
+    let status = |name: &str| {
+        records
+            .iter()
+            .find(|r| r.filename == name)
+            .map(|r| r.status)
+    };
     assert_eq!(status("a.md"), Some(FileStatus::Missing));
     assert_eq!(status("b.md"), Some(FileStatus::Modified));
 }

@@ -144,7 +144,10 @@ fn watch_made_folders(
     };
     for folder in folders {
         if known.len() >= MOST_MADE_FOLDERS {
-            tracing::warn!(most = MOST_MADE_FOLDERS, "not watching more folders of made files");
+            tracing::warn!(
+                most = MOST_MADE_FOLDERS,
+                "not watching more folders of made files"
+            );
             return;
         }
         if known.contains(&folder) {
@@ -162,7 +165,9 @@ fn watch_made_folders(
                     on_event(LiveEvent::Disk(WatchEvent::StatusChanged(change)));
                 }
             }
-            Err(e) => tracing::warn!(folder = %folder.display(), error = %e, "checking made files failed"),
+            Err(e) => {
+                tracing::warn!(folder = %folder.display(), error = %e, "checking made files failed");
+            }
         }
     }
 }
