@@ -127,15 +127,17 @@ describe("a tool call", () => {
     data: { type: "toolCall", id: "t1", title: "Edit src/app.ts", status: "completed", paths: ["/w/src/app.ts"], diffs: [], ...data },
   });
 
-  it("reads with its kind, its edit folded beneath and counted", () => {
-    render(call({
+  it("reads with its kind, its edit folded beneath and counted, named from the worktree", () => {
+    component = mount(MessageItem, { target: document.body, props: { message: call({
       kind: "edit",
       diffs: [{ path: "/w/src/app.ts", added: 1, removed: 1, unified: "--- a\n+++ b\n@@ -1,2 +1,2 @@\n keep\n-old\n+new\n", cut: false }],
-    }));
+    }), onrestart: () => {}, onretry: vi.fn(), onfile: vi.fn(), root: "/w" } });
+    flushSync();
     expect(document.querySelector("[data-testid=tool-kind]")!.textContent).toBe("Edit");
     const diff = document.querySelector<HTMLDetailsElement>("[data-testid=tool-diff]")!;
     expect(diff.open).toBe(false);
     expect(diff.querySelector("summary")!.textContent).toContain("+1 −1");
+    expect(diff.querySelector("summary .mono")!.textContent).toBe("src/app.ts");
     const lines = [...diff.querySelectorAll("pre span")].map((s) => [s.className.split(" ")[0], s.textContent]);
     expect(lines).toEqual([["diff-hunk", "@@ -1,2 +1,2 @@\n"], ["diff-same", " keep\n"], ["diff-del", "-old\n"], ["diff-add", "+new\n"]]);
   });
