@@ -117,6 +117,13 @@ pub struct SessionOptions {
     pub prompt_timeout: Option<Duration>,
 }
 
+/// A turn being watched for what the agent makes: in a worktree on this
+/// machine, or in a remote one.
+enum Watching {
+    Here(crate::outputs::TurnWatch),
+    There(crate::remote::RemoteSpec, crate::outputs::RemoteTurn),
+}
+
 /// A running agent attached to a Handoff session.
 pub struct AgentSession {
     connection: Connection,
@@ -402,12 +409,9 @@ impl AgentSession {
             .clone()
     }
 
-    /// Starts watching the worktree for what the turn makes (on this
-    /// machine; a remote worktree's outputs are not looked for yet).
-    async fn watch_outputs(&self) -> Option<crate::outputs::TurnWatch> {
-        if self.worktree.remote().is_some() {
-            return None;
-        }
+    /// Starts watching the worktree for what the turn makes: here, its
+    /// events and git; on a remote, a listing over the kept connection.
+    async fn watch_outputs(&self) -> Option<Watching> {
         let settings = with(&self.recorder, |r| {
             // Edits described in a turn that never ended are not this one's.
             r.take_described();
@@ -415,6 +419,21 @@ impl AgentSession {
         })
         .inspect_err(|e| tracing::warn!(error = %e, "no settings for a turn's outputs"))
         .ok()?;
+        if let Some(spec) = self.worktree.remote() {
+            let remote = crate::remote::Remote::connect(&spec, &self.connect)
+                .await
+                .inspect_err(|e| tracing::warn!(error = %e, "no look at a remote turn's outputs"))
+                .ok()?;
+            let turn = crate::outputs::RemoteTurn::start(
+                &remote,
+                &settings.noise_folders,
+                &settings.uploads_folder,
+            )
+            .await
+            .inspect_err(|e| tracing::warn!(error = %e, "listing a remote worktree failed"))
+            .ok()?;
+            return Some(Watching::There(spec, turn));
+        }
         let folder = self.worktree.folder();
         tokio::task::spawn_blocking(move || {
             crate::outputs::TurnWatch::start(
@@ -426,16 +445,31 @@ impl AgentSession {
         .await
         .inspect_err(|e| tracing::error!(error = %e, "watching a turn's outputs failed"))
         .ok()
+        .map(Watching::Here)
     }
 
     /// Finds and records what the turn made; a failure is logged, never
     /// the turn's.
-    async fn record_outputs(&self, watch: crate::outputs::TurnWatch) {
+    async fn record_outputs(&self, watch: Watching) {
         let described = with(&self.recorder, |r| {
             Ok::<_, crate::StoreError>(r.take_described())
         })
         .unwrap_or_default();
-        let found = match tokio::task::spawn_blocking(move || watch.finish(&described)).await {
+        let found = match watch {
+            Watching::Here(watch) => tokio::task::spawn_blocking(move || watch.finish(&described))
+                .await
+                .map_err(|e| e.to_string()),
+            Watching::There(spec, turn) => {
+                match crate::remote::Remote::connect(&spec, &self.connect).await {
+                    Ok(remote) => turn
+                        .finish(&remote, &described)
+                        .await
+                        .map_err(|e| e.to_string()),
+                    Err(e) => Err(e.to_string()),
+                }
+            }
+        };
+        let found = match found {
             Ok(found) => found,
             Err(e) => {
                 tracing::error!(error = %e, "finding a turn's outputs failed");

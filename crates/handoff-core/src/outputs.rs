@@ -10,7 +10,10 @@
 //! and the turn's list becomes one line of the conversation.
 
 mod git;
+mod over_ssh;
 mod watch;
+
+pub use over_ssh::{RemoteTurn, changes_there};
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::io::Read as _;
@@ -50,6 +53,15 @@ struct Skip {
 }
 
 impl Skip {
+    /// Leaves out `.git`, the folders `noise` names and the worktree's
+    /// uploads folder `uploads` (relative).
+    fn new(noise: &[String], uploads: &str) -> Self {
+        Self {
+            noise: noise.iter().cloned().collect(),
+            own: vec![uploads.trim_matches('/').to_owned()],
+        }
+    }
+
     fn skips(&self, rel: &str) -> bool {
         if self.own.iter().any(|own| is_under(rel, own)) {
             return true;
@@ -90,10 +102,7 @@ impl TurnWatch {
     /// uploads folder (relative). Blocking: it walks the worktree's folders.
     #[must_use]
     pub fn start(folder: &Path, noise: &[String], uploads: &str) -> Self {
-        let skip = std::sync::Arc::new(Skip {
-            noise: noise.iter().cloned().collect(),
-            own: vec![uploads.trim_matches('/').to_owned()],
-        });
+        let skip = std::sync::Arc::new(Skip::new(noise, uploads));
         let prefix = git::prefix(folder);
         let before = prefix
             .as_deref()
@@ -161,15 +170,7 @@ impl TurnWatch {
                 changes.push((rel.to_owned(), change));
             }
         }
-        let mut more: BTreeMap<String, u64> = BTreeMap::new();
-        if changes.len() > MAX_LISTED {
-            for (rel, _) in changes.drain(MAX_LISTED..) {
-                *more.entry(top_folder(&rel)).or_default() += 1;
-            }
-        }
-        if events.dropped > 0 {
-            *more.entry(String::new()).or_default() += events.dropped;
-        }
+        let more = cap(&mut changes, events.dropped);
         let edits = described_counts(&self.folder, described);
         let from_git: Vec<&str> = changes
             .iter()
@@ -186,14 +187,25 @@ impl TurnWatch {
                 Output::of(&self.folder, rel, change, lines)
             })
             .collect();
-        Found {
-            files,
-            more: more
-                .into_iter()
-                .map(|(folder, count)| MoreIn { folder, count })
-                .collect(),
+        Found { files, more }
+    }
+}
+
+/// Keeps the first [`MAX_LISTED`] of a turn's `changes` and counts the
+/// rest by top folder, with `dropped` more of no known folder.
+fn cap(changes: &mut Vec<(String, Change)>, dropped: u64) -> Vec<MoreIn> {
+    let mut more: BTreeMap<String, u64> = BTreeMap::new();
+    if changes.len() > MAX_LISTED {
+        for (rel, _) in changes.drain(MAX_LISTED..) {
+            *more.entry(top_folder(&rel)).or_default() += 1;
         }
     }
+    if dropped > 0 {
+        *more.entry(String::new()).or_default() += dropped;
+    }
+    more.into_iter()
+        .map(|(folder, count)| MoreIn { folder, count })
+        .collect()
 }
 
 /// What happened to a path during the turn, or `None` when it is not an
@@ -392,16 +404,22 @@ fn read_facts(folder: &Path, rel: &str) -> Option<Facts> {
     })
 }
 
+/// Whether an output is text: its first bytes read as text, or (empty)
+/// its name says so.
 fn is_text(facts: &Facts) -> bool {
-    facts.sniffed_mime.is_none()
-        && (facts.mime.starts_with("text/")
-            || [
-                "application/json",
-                "application/xml",
-                "application/toml",
-                "application/yaml",
-            ]
-            .contains(&facts.mime.as_str()))
+    match facts.sniffed_mime.as_deref() {
+        Some(sniffed) => sniffed == "text/plain",
+        None => {
+            facts.mime.starts_with("text/")
+                || [
+                    "application/json",
+                    "application/xml",
+                    "application/toml",
+                    "application/yaml",
+                ]
+                .contains(&facts.mime.as_str())
+        }
+    }
 }
 
 /// What changed in `file` since its worktree's last commit, as a unified

@@ -20,6 +20,7 @@ mod pipeline;
 mod place;
 mod pool;
 mod remove;
+mod script;
 mod send;
 mod upload;
 

@@ -26,6 +26,7 @@ mod share_hostile;
 mod ssh;
 mod ssh_agent;
 mod ssh_files;
+mod ssh_outputs;
 mod ssh_races;
 mod ssh_upload;
 mod sshd;

@@ -13,23 +13,7 @@ impl TestContext {
     /// Makes the worktree a real git repository with `files` committed.
     fn git_worktree(&self, files: &[(&str, &str)]) {
         std::fs::remove_dir_all(self.worktree.join(".git")).unwrap();
-        let git = |args: &[&str]| {
-            let out = Command::new("git")
-                .args(["-c", "user.name=t", "-c", "user.email=t@t", "-C"])
-                .arg(&self.worktree)
-                .args(args)
-                .output()
-                .unwrap();
-            assert!(out.status.success(), "git {args:?}: {out:?}");
-        };
-        git(&["init", "-q"]);
-        for (path, text) in files {
-            let path = self.worktree.join(path);
-            std::fs::create_dir_all(path.parent().unwrap()).unwrap();
-            std::fs::write(path, text).unwrap();
-        }
-        git(&["add", "-A"]);
-        git(&["commit", "-q", "-m", "start"]);
+        git_repo(&self.worktree, files);
     }
 
     fn new_session(&self) -> String {
@@ -40,7 +24,7 @@ impl TestContext {
             .to_owned()
     }
 
-    fn made_records(&self) -> Vec<handoff_core::FileRecord> {
+    pub(crate) fn made_records(&self) -> Vec<handoff_core::FileRecord> {
         self.store()
             .files()
             .list(&FileQuery {
@@ -51,7 +35,28 @@ impl TestContext {
     }
 }
 
-fn sha(bytes: &[u8]) -> String {
+/// Makes `folder` a real git repository with `files` committed.
+pub(crate) fn git_repo(folder: &std::path::Path, files: &[(&str, &str)]) {
+    let git = |args: &[&str]| {
+        let out = Command::new("git")
+            .args(["-c", "user.name=t", "-c", "user.email=t@t", "-C"])
+            .arg(folder)
+            .args(args)
+            .output()
+            .unwrap();
+        assert!(out.status.success(), "git {args:?}: {out:?}");
+    };
+    git(&["init", "-q"]);
+    for (path, text) in files {
+        let path = folder.join(path);
+        std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+        std::fs::write(path, text).unwrap();
+    }
+    git(&["add", "-A"]);
+    git(&["commit", "-q", "-m", "start"]);
+}
+
+pub(crate) fn sha(bytes: &[u8]) -> String {
     handoff_core::words::hex(&Sha256::digest(bytes))
 }
 

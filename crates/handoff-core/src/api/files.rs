@@ -200,13 +200,24 @@ pub fn local_path(ctx: &Context, record: &FileRecord) -> Result<PathBuf, ApiErro
 }
 
 /// What changed in a recorded file since its worktree's last commit: a
-/// unified diff (cut at a line past 256 kB, the flag says so). `None` when
-/// git has nothing to show, and for a file in a remote worktree.
+/// unified diff (cut at a line past 256 kB, the flag says so), asked of
+/// git here or over the remote's kept connection. `None` when git has
+/// nothing to show.
 pub fn changes(ctx: &Context, record: &FileRecord) -> Result<Option<(String, bool)>, ApiError> {
-    if remote_of(ctx, record)?.is_some() {
-        return Ok(None);
-    }
-    Ok(crate::outputs::changes(&record.path))
+    let Some((spec, options)) = remote_of(ctx, record)? else {
+        return Ok(crate::outputs::changes(&record.path));
+    };
+    remote::block_on(async {
+        let remote = Remote::connect(&spec, &options).await?;
+        Ok(
+            crate::outputs::changes_there(
+                &remote,
+                &record.path,
+                crate::outputs::MOST_CHANGES_BYTES,
+            )
+            .await?,
+        )
+    })
 }
 
 /// Saves a copy of a recorded file at `dest` (Save as): copied here, or

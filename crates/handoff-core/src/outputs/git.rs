@@ -121,17 +121,22 @@ pub(super) fn line_counts(
     prefix: &str,
     paths: &[&str],
 ) -> BTreeMap<String, LineCounts> {
-    let mut counts = BTreeMap::new();
     if paths.is_empty() {
-        return counts;
+        return BTreeMap::new();
     }
-    let Some(out) = git(
+    git(
         folder,
         &["diff", "--numstat", "-z", "--no-renames", "HEAD"],
         paths,
-    ) else {
-        return counts;
-    };
+    )
+    .map(|out| parse_numstat(&out, prefix))
+    .unwrap_or_default()
+}
+
+/// What `git diff --numstat -z` printed, by path relative to the worktree
+/// at `prefix` in its repository (a binary file has no counts).
+pub(super) fn parse_numstat(out: &[u8], prefix: &str) -> BTreeMap<String, LineCounts> {
+    let mut counts = BTreeMap::new();
     for record in out.split(|&b| b == 0) {
         let Ok(line) = std::str::from_utf8(record) else {
             continue;

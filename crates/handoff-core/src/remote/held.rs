@@ -226,7 +226,7 @@ impl Remote {
     }
 
     /// Waits for a turn to run a command over the master.
-    async fn turn(&self) -> Result<OwnedSemaphorePermit, RemoteError> {
+    pub(super) async fn turn(&self) -> Result<OwnedSemaphorePermit, RemoteError> {
         Arc::clone(&self.link().commands)
             .acquire_owned()
             .await

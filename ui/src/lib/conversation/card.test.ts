@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import type { Message } from "../ipc/bindings";
-import { CARD_BUTTONS, cardActionForKey, cardOf } from "./card";
+import { CARD_BUTTONS, MADE_BUTTONS, cardActionForKey, cardOf } from "./card";
 import { describeType } from "../filetype";
 
 type CardData = Extract<NonNullable<Message["data"]>, { type: "published" }>;
@@ -52,5 +52,10 @@ describe("cardActionForKey", () => {
     expect(CARD_BUTTONS.map((b) => cardActionForKey(b.key.toUpperCase()))).toEqual(["save", "open", "reveal", "share"]);
     expect(cardActionForKey("x")).toBeNull();
     expect(cardActionForKey("Tab")).toBeNull();
+  });
+
+  it("gives a made file Keep and Mention besides the card's buttons, each on its own key", () => {
+    expect(MADE_BUTTONS.map((b) => cardActionForKey(b.key, MADE_BUTTONS))).toEqual(["keep", "save", "open", "reveal", "share", "mention"]);
+    expect(new Set(MADE_BUTTONS.map((b) => b.key)).size).toBe(MADE_BUTTONS.length);
   });
 });

@@ -34,23 +34,25 @@ export function cardOf(message: Message): Card | null {
 /** What a card can do: preview on Enter or a click, the rest from its buttons. */
 /** What can be done with a card or a made file; `drag` drags it out of the
  *  window as the file itself. */
-export type CardAction = "preview" | "save" | "open" | "reveal" | "share" | "keep" | "drag";
+export type CardAction = "preview" | "save" | "open" | "reveal" | "share" | "keep" | "mention" | "drag";
 
 /** A card's buttons in order, each with the key that runs it on a focused
  *  card (the files panel's keys for the same actions). The card is one Tab
  *  stop: its buttons are for the pointer, its keys for the keyboard. */
-export const CARD_BUTTONS: { action: Exclude<CardAction, "preview" | "keep" | "drag">; label: string; key: string }[] = [
+export const CARD_BUTTONS: { action: Exclude<CardAction, "preview" | "keep" | "mention" | "drag">; label: string; key: string }[] = [
   { action: "save", label: "Save as…", key: "a" },
   { action: "open", label: "Open", key: "o" },
   { action: "reveal", label: "Reveal", key: "r" },
   { action: "share", label: "Share…", key: "l" },
 ];
 
-/** A made file's buttons: the card's, and Keep (a snapshot of it as it is
- *  now, so later edits do not change it). */
+/** A made file's buttons: the card's, Keep (a snapshot of it as it is
+ *  now, so later edits do not change it) and Mention (its path into the
+ *  message being written, the files panel's `m`). */
 export const MADE_BUTTONS: { action: Exclude<CardAction, "preview" | "drag">; label: string; key: string }[] = [
   { action: "keep", label: "Keep", key: "k" },
   ...CARD_BUTTONS,
+  { action: "mention", label: "Mention", key: "m" },
 ];
 
 /** The action a key pressed on a focused card (or made file) stands for. */

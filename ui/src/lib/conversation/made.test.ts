@@ -24,6 +24,23 @@ describe("a turn's outputs", () => {
     expect(made.more).toBe("and 1,204 more in dist/");
   });
 
+  it("shows a picture it made as its thumbnail, a deleted one as an icon", () => {
+    const made = madeOf(line({
+      type: "made",
+      files: [
+        { fileId: 9, path: "shots/home.png", change: "new", size: 5000, mime: "image/png", lines: null },
+        { fileId: null, path: "shots/old.png", change: "deleted", size: 0, mime: "image/png", lines: null },
+        { fileId: 10, path: "logo.svg", change: "new", size: 300, mime: "image/svg+xml", lines: null },
+      ],
+      more: [],
+    }))!;
+    expect(made.rows.map((r) => [r.name, r.picture])).toEqual([
+      ["home.png", true],
+      ["old.png", false],
+      ["logo.svg", false],
+    ]);
+  });
+
   it("is nothing for another line", () => {
     expect(madeOf(line(null))).toBeNull();
   });

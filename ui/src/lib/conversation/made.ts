@@ -1,5 +1,5 @@
 import type { Message } from "../ipc/bindings";
-import { formatSize } from "../format";
+import { formatSize, isRasterImage } from "../format";
 import { describeType, type FileIcon } from "../filetype";
 
 /** One file of a turn's "Made this turn" list. */
@@ -14,6 +14,8 @@ export interface MadeRow {
   /** "new · 1.2 kB", "+12 −3", "changed · 4 kB", "deleted". */
   detail: string;
   icon: FileIcon;
+  /** A picture still on record: its thumbnail shows instead of the icon. */
+  picture: boolean;
 }
 
 /** What a `made` line shows: its title, its rows, and what was left out. */
@@ -42,6 +44,7 @@ export function madeOf(message: Message): MadeList | null {
       change: f.change,
       detail,
       icon: f.mime ? describeType(f.mime)[1] : "file",
+      picture: f.fileId !== null && isRasterImage(f.mime),
     };
   });
   const more = data.more.length === 0 ? null

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { fileOfPath, linkableFiles, linkPaths } from "./paths";
+import { fileOfPath, linkableFiles, linkPaths, worktreePathOf } from "./paths";
 import type { FileInfo } from "../ipc";
 
 const file = (id: number, path: string, status: FileInfo["status"] = "present"): FileInfo => ({
@@ -30,6 +30,13 @@ describe("paths in the agent's words", () => {
     expect(links).toEqual([["3", "out/report.md"], ["4", "src/app.ts:12"]]);
     expect(box.querySelector("pre")!.innerHTML).toBe("<code>cat out/report.md</code>");
     expect(box.textContent).toContain("I wrote out/report.md and fixed src/app.ts:12;");
+  });
+
+  it("give a mention the path from the worktree, none for a file outside it", () => {
+    const known = linkableFiles([file(3, "/w/out/report.md"), file(6, "/tmp/agor-uploads/log.txt")], "/w");
+    expect(worktreePathOf(3, known)).toBe("out/report.md");
+    expect(worktreePathOf(6, known)).toBeNull();
+    expect(worktreePathOf(99, known)).toBeNull();
   });
 
   it("leave a reply alone when no file is known", () => {

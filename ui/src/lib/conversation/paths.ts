@@ -27,6 +27,13 @@ export function linkableFiles(files: FileInfo[], root: string | null): Linkable 
   return linkable;
 }
 
+/** The path relative to the worktree of the known file `id`, as a
+ *  mention writes it; `null` for a file outside the worktree. */
+export function worktreePathOf(id: number, linkable: Linkable): string | null {
+  for (const [path, file] of linkable) if (file.id === id && !path.startsWith("/")) return path;
+  return null;
+}
+
 /** Path-like words: folders and a name with an extension, absolute,
  *  relative or `./`-led, with a `:line` (and `:column`) allowed. */
 const PATH = /(?:\.{0,2}\/)?(?:[\w@+.-]+\/)*[\w@+-][\w@+.-]*\.[A-Za-z0-9]+(?::\d+){0,2}/g;
