@@ -13,7 +13,7 @@ use crate::ssh_upload::{handoff, remote, run};
 use crate::sshd::Sshd;
 
 /// A new session in the remote worktree; its id.
-fn remote_session(ctx: &TestContext, sshd: &Sshd) -> String {
+pub(crate) fn remote_session(ctx: &TestContext, sshd: &Sshd) -> String {
     run(ctx, sshd, &["session", "new", "--worktree", &remote(sshd)])
         .expect(0)
         .stdout()

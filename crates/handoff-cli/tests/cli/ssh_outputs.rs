@@ -12,7 +12,8 @@ use handoff_core::store::Change;
 
 use crate::context::TestContext;
 use crate::outputs::{git_repo, sha};
-use crate::ssh_upload::{remote as remote_worktree, run};
+use crate::ssh_agent::remote_session;
+use crate::ssh_upload::run;
 use crate::sshd::{Sshd, no_master_left};
 
 #[test]
@@ -26,15 +27,7 @@ fn a_remote_turns_outputs_are_found_over_ssh_recorded_and_kept() {
         ],
     );
     let ctx = TestContext::new();
-    let id = run(
-        &ctx,
-        &sshd,
-        &["session", "new", "--worktree", &remote_worktree(&sshd)],
-    )
-    .expect(0)
-    .stdout()
-    .trim()
-    .to_owned();
+    let id = remote_session(&ctx, &sshd);
     let out = run(
         &ctx,
         &sshd,
@@ -180,7 +173,8 @@ fn a_file_swapped_for_a_link_during_the_look_is_never_read_through_it() {
         })
     };
     let (deadline, mut looks, mut read) = (Instant::now() + Duration::from_secs(4), 0, 0);
-    while Instant::now() < deadline {
+    // At least 8 looks, however loaded the machine.
+    while Instant::now() < deadline || looks < 8 {
         let found = turn(&sshd, || std::thread::sleep(Duration::from_millis(5)));
         for file in &found.files {
             if let Some(facts) = &file.facts {
@@ -193,7 +187,7 @@ fn a_file_swapped_for_a_link_during_the_look_is_never_read_through_it() {
     }
     stop.store(true, std::sync::atomic::Ordering::Relaxed);
     let swaps = swapper.join().unwrap();
-    assert!(looks >= 5 && swaps >= 100, "{looks} looks, {swaps} swaps");
+    assert!(swaps >= 100, "{looks} looks, {swaps} swaps");
     eprintln!("{looks} looks, {swaps} swaps, {read} files read");
     remote::block_on(async {
         remote::disconnect(&sshd.spec(), &sshd.options()).await;

@@ -47,7 +47,7 @@ impl Remote {
             .stderr(Stdio::null())
             .spawn()
             .await
-            .map_err(|e| self.lost_command(&e))?;
+            .map_err(|e| self.lost(&e))?;
         let (Some(mut stdin), Some(stdout)) = (child.stdin().take(), child.stdout().take()) else {
             return Err(RemoteError::Failed {
                 host: self.spec().host().to_owned(),
@@ -68,16 +68,11 @@ impl Remote {
         };
         let work = async {
             let ((), out) = tokio::join!(feed, read);
-            let mut stdout = out.map_err(|e| self.lost_command(&e))?;
+            let mut stdout = out.map_err(|e| self.lost(&e))?;
             let cut = stdout.len() > limit;
             stdout.truncate(limit);
             // Cut short, it is not waited for: dropping it ends it.
-            let success = !cut
-                && child
-                    .wait()
-                    .await
-                    .map_err(|e| self.lost_command(&e))?
-                    .success();
+            let success = !cut && child.wait().await.map_err(|e| self.lost(&e))?.success();
             Ok(Ran {
                 stdout,
                 cut,
@@ -93,12 +88,5 @@ impl Remote {
                     SCRIPT_WAIT.as_secs()
                 ),
             })?
-    }
-
-    fn lost_command(&self, e: &dyn std::error::Error) -> RemoteError {
-        RemoteError::Lost {
-            host: self.spec().host().to_owned(),
-            detail: e.to_string(),
-        }
     }
 }
